@@ -1,0 +1,5 @@
+"""Entry point for `python -m regc`."""
+
+from regc.cli import main
+
+main()

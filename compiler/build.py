@@ -1,0 +1,107 @@
+"""The pipeline end to end: find specs, load, plan, render, emit, then compare or write."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from regc.errors import Problem, RegcError, SpecError
+from regc.spec.parse import SECRETS_SUFFIX, LoadedEnvironment, read_environment
+
+ENVIRONMENTS = "environments"
+
+
+@dataclass
+class Compiled:
+    """The units a build produces, and the environments they came from."""
+
+    units: list  # list[regc.emit.tree.Unit]
+    environments: list[LoadedEnvironment]
+
+
+def discover_specs(root: Path) -> list[Path]:
+    """Every environment spec: `environments/*.yaml` except the `*.secrets.yaml` files."""
+    folder = root / ENVIRONMENTS
+    if not folder.is_dir():
+        raise RegcError(f"no {ENVIRONMENTS}/ folder in {root}",
+                        "run regc from the repository root (or pass --root), "
+                        "or create an environment with `regc init NAME`")
+    specs = sorted(p for p in folder.glob("*.yaml") if not p.name.endswith(SECRETS_SUFFIX))
+    if not specs:
+        raise RegcError(f"no environment specs in {folder}", "create one with `regc init NAME`")
+    return specs
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
+    """Load and validate every spec; report the problems of all of them together."""
+    from regc.plan.rules import check_rules
+
+    problems: list[Problem] = []
+    loaded: list[LoadedEnvironment] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        display = display_path(path, root)
+        try:
+            env = read_environment(path, display)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+            continue
+        rule_problems = check_rules(env)
+        if rule_problems:
+            problems.extend(sorted(rule_problems, key=lambda p: (p.location.line, p.location.column)))
+            continue
+        if env.name in seen:
+            problems.append(Problem(env.locate(), f"environment {env.name!r} is also defined by "
+                                    f"{seen[env.name]}", "give each environment its own name"))
+            continue
+        seen[env.name] = display
+        loaded.append(env)
+    if problems:
+        raise SpecError(problems)
+    return loaded
+
+
+def compile_tree(paths: list[Path], root: Path) -> Compiled:
+    """Every unit of the tree for these specs: base/ and one overlay each."""
+    from regc.emit.tree import base_unit, overlay_unit
+    from regc.plan.plan import plan_for
+    from regc.spec.model import API_VERSION, Environment
+
+    environments = load_environments(paths, root)
+    base_plan = plan_for("base", Environment(apiVersion=API_VERSION, kind="Environment"))
+    units = [base_unit(base_plan)]
+    for env in environments:
+        units.append(overlay_unit(plan_for(env.name, env.spec), base_plan, display_path(env.path, root)))
+    return Compiled(units, environments)
+
+
+def plan_changes(root: Path, compiled: Compiled, *, prune: bool) -> list:
+    """How the disk differs from the compiled units (and, when pruning, from removed environments)."""
+    from regc.write.compare import compare_unit, orphan_units
+
+    units = list(compiled.units)
+    if prune:
+        units += orphan_units(root, {unit.directory for unit in units})
+    return [compare_unit(root, unit) for unit in units]
+
+
+def unified_diff(changes: list) -> str:
+    """A unified diff from the tree on disk to the compiled tree."""
+    chunks = []
+    for change in changes:
+        directory = change.unit.directory
+        for name in sorted({*change.stale, *change.missing, *change.extra}):
+            old = change.old.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
+            new = change.unit.files.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
+            before = f"a/{directory}/{name}" if name not in change.missing else "/dev/null"
+            after = f"b/{directory}/{name}" if name not in change.extra else "/dev/null"
+            chunks.extend(difflib.unified_diff(old, new, before, after))
+    return "".join(chunks)

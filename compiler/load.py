@@ -1,0 +1,165 @@
+"""Load a YAML file into plain data, remembering where every key and value stands."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from regc.errors import Location, Problem, SpecError
+
+Path_ = tuple[str | int, ...]
+
+# An alias re-uses a node; expanding nested aliases can grow a file of a few lines into
+# billions of nodes ("billion laughs"). Real specs have a few hundred nodes.
+MAX_NODES = 100_000
+
+
+@dataclass
+class Positions:
+    """Where each path of a loaded document stands in its file (1-based line, column)."""
+
+    path: str
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, loc: Path_, *, at_key: bool = False) -> Location:
+        """The closest known position to `loc`: the path itself, else its nearest parent."""
+        table = self.keys if at_key else self.values
+        for end in range(len(loc), -1, -1):
+            prefix = tuple(loc[:end])
+            for candidate in (table, self.values, self.keys):
+                if prefix in candidate:
+                    line, column = candidate[prefix]
+                    return Location(self.path, line, column)
+        return Location(self.path, 1, 1)
+
+
+@dataclass
+class Document:
+    """A loaded YAML mapping and the positions of its parts."""
+
+    data: dict[str, Any]
+    positions: Positions
+
+
+def load_yaml(path: Path, display: str | None = None) -> Document:
+    """Read `path` as one YAML mapping; any fault becomes a located SpecError."""
+    display = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError([Problem(Location(display), "no such file")]) from None
+    except UnicodeDecodeError as exc:
+        raise SpecError([Problem(Location(display), f"not UTF-8 text ({exc.reason})")]) from None
+    return parse_yaml(text, display)
+
+
+def parse_yaml(text: str, display: str) -> Document:
+    """Parse YAML text (one document, a mapping at the top) into a Document."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        documents = list(yaml.load_all(text))
+    except MarkedYAMLError as exc:
+        raise SpecError([_yaml_problem(exc, display)]) from None
+    except YAMLError as exc:
+        raise SpecError([Problem(Location(display, 1, 1), f"not valid YAML: {exc}")]) from None
+    except RecursionError:
+        raise SpecError([Problem(Location(display, 1, 1), "YAML nested too deeply")]) from None
+    if len(documents) > 1:
+        raise SpecError([Problem(Location(display, 1, 1), "more than one YAML document",
+                                 "keep one environment per file (remove the `---` separators)")])
+    root = documents[0] if documents else None
+    if root is None:
+        raise SpecError([Problem(Location(display, 1, 1), "the file is empty",
+                                 "run `regc init NAME` for a commented starter spec")])
+    if not isinstance(root, dict):
+        raise SpecError([Problem(Location(display, 1, 1),
+                                 f"the top level must be a mapping, not a {_kind(root)}")])
+    positions = Positions(display)
+    data = _Converter(positions).convert(root, ())
+    return Document(data, positions)
+
+
+class _Converter:
+    """Turns ruamel's round-trip nodes into plain Python values, recording positions."""
+
+    def __init__(self, positions: Positions) -> None:
+        self.positions = positions
+        self.nodes = 0
+
+    def convert(self, node: Any, path: Path_) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            location = self.positions.locate(path)
+            raise SpecError([Problem(location, f"the document expands to more than {MAX_NODES} "
+                                     "nodes through aliases", "remove the nested `*alias` references")])
+        if isinstance(node, dict):
+            return self._mapping(node, path)
+        if isinstance(node, list):
+            return self._sequence(node, path)
+        return _scalar(node)
+
+    def _mapping(self, node: dict, path: Path_) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        lc = getattr(node, "lc", None)
+        for key, value in node.items():
+            child = path + (str(key),)
+            if lc is not None and key in lc.data:
+                key_line, key_col, value_line, value_col = lc.data[key]
+                self.positions.keys[child] = (key_line + 1, key_col + 1)
+                self.positions.values[child] = (value_line + 1, value_col + 1)
+            if not isinstance(key, str):
+                raise SpecError([Problem(self.positions.locate(child, at_key=True),
+                                         f"keys must be strings, not {_kind(key)} {key!r}",
+                                         "quote the key")])
+            result[key] = self.convert(value, child)
+        return result
+
+    def _sequence(self, node: list, path: Path_) -> list[Any]:
+        lc = getattr(node, "lc", None)
+        items = []
+        for index, value in enumerate(node):
+            child = path + (index,)
+            if lc is not None and index in lc.data:
+                line, col = lc.data[index]
+                self.positions.values[child] = (line + 1, col + 1)
+            items.append(self.convert(value, child))
+        return items
+
+
+def _scalar(node: Any) -> Any:
+    if node is None or isinstance(node, bool):
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, (datetime.date, datetime.datetime)):
+        return node.isoformat()
+    return str(node)
+
+
+def _yaml_problem(exc: Any, display: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "not valid YAML"
+    if "duplicate key" in problem:
+        key = problem.split('"')[1] if '"' in problem else ""
+        return Problem(Location(display, line, column), f"duplicate key {key!r}".replace("''", ""),
+                       "each key may appear once in a mapping; remove or merge the repeat")
+    context = f" ({exc.context})" if exc.context else ""
+    return Problem(Location(display, line, column), f"not valid YAML: {problem}{context}")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__

@@ -1,0 +1,38 @@
+"""Names and labels derived from an environment: one place, so every component agrees."""
+
+from __future__ import annotations
+
+APP = "registry"
+DEPLOYMENT = "registry"
+SERVICE = "registry"  # the guide's clients reach registry.<namespace>.svc
+CONFIG_MAP = "registry-config"
+DATA_CLAIM = "registry-data"
+CONTAINER = "registry"
+HTTP_PORT = 5000
+DATA_DIR = "/var/lib/registry"
+
+# Shared by every environment: they stand in base/ and in selectors.
+BASE_LABELS = {
+    "app.kubernetes.io/name": APP,
+    "app.kubernetes.io/component": "registry",
+    "app.kubernetes.io/part-of": "container-registry",
+    "app.kubernetes.io/managed-by": "regc",
+}
+SELECTOR_LABELS = {key: BASE_LABELS[key] for key in ("app.kubernetes.io/name", "app.kubernetes.io/component")}
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+
+
+def image_major_version(image: str) -> int | None:
+    """The registry's major version from its tag (`registry:2.8.3` -> 2), or None for a bare digest."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return None
+    tag = last.split(":", 1)[1].removeprefix("v")
+    head = tag.split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def config_directory(major: int | None) -> str:
+    """Where the image reads config.yml: distribution v3 moved it to /etc/distribution."""
+    return "/etc/distribution" if major is not None and major >= 3 else "/etc/docker/registry"

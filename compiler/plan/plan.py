@@ -1,0 +1,27 @@
+"""Build the plan of one environment: the spec, its derived values, and the rules it must meet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from regc.plan.names import config_directory, image_major_version
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the renderers need for one environment; pure data."""
+
+    name: str
+    spec: object  # regc.spec.model.Environment
+    registry_major: int | None
+    config_dir: str
+
+    @property
+    def namespace(self) -> str:
+        return self.spec.namespace
+
+
+def plan_for(name: str, spec) -> Plan:
+    """The plan of an already-checked spec (also used for the shared base)."""
+    major = image_major_version(spec.registry.image)
+    return Plan(name=name, spec=spec, registry_major=major, config_dir=config_directory(major))

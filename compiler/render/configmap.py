@@ -1,0 +1,18 @@
+"""The ConfigMap holding config.yml."""
+
+from __future__ import annotations
+
+from regc import yamltext
+from regc.plan.names import CONFIG_MAP
+from regc.plan.plan import Plan
+from regc.render.meta import k8s_object
+from regc.render.registry_config import registry_config
+
+
+def config_text(plan: Plan) -> str:
+    """config.yml exactly as the pod reads it."""
+    return yamltext.dump(registry_config(plan))
+
+
+def configmap(plan: Plan) -> dict:
+    return k8s_object("v1", "ConfigMap", CONFIG_MAP, data={"config.yml": config_text(plan)})

@@ -1,0 +1,19 @@
+"""The Service in front of the registry pods."""
+
+from __future__ import annotations
+
+from regc.plan.names import SELECTOR_LABELS, SERVICE
+from regc.plan.plan import Plan
+from regc.render.meta import k8s_object
+
+
+def service(plan: Plan) -> dict:
+    settings = plan.spec.service
+    port: dict = {"name": "http", "port": settings.port, "targetPort": "http", "protocol": "TCP"}
+    if settings.node_port is not None:
+        port["nodePort"] = settings.node_port
+    obj = k8s_object("v1", "Service", SERVICE, spec={
+        "type": settings.type, "selector": dict(SELECTOR_LABELS), "ports": [port]})
+    if settings.annotations:
+        obj["metadata"]["annotations"] = dict(sorted(settings.annotations.items()))
+    return obj

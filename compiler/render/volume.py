@@ -1,0 +1,18 @@
+"""The PersistentVolumeClaim that holds images on filesystem storage."""
+
+from __future__ import annotations
+
+from regc.plan.names import DATA_CLAIM
+from regc.plan.plan import Plan
+from regc.render.meta import k8s_object
+
+
+def data_claim(plan: Plan) -> dict | None:
+    storage = plan.spec.storage
+    if storage.driver != "filesystem":
+        return None
+    spec: dict = {"accessModes": [storage.access_mode]}
+    if storage.storage_class_name:
+        spec["storageClassName"] = storage.storage_class_name
+    spec["resources"] = {"requests": {"storage": storage.size}}
+    return k8s_object("v1", "PersistentVolumeClaim", DATA_CLAIM, spec=spec)

@@ -1,0 +1,1 @@
+"""The environment spec: one pydantic model is its single source."""

@@ -1,0 +1,80 @@
+"""Constrained value types of the spec, each with the rule Kubernetes or the registry applies."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$")
+IMAGE = re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$")
+
+
+def check_dns_label(value: str) -> str:
+    if len(value) > 63 or not DNS_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a DNS label: at most 63 characters of a-z, 0-9 and '-', "
+                         "starting and ending with a letter or digit")
+    return value
+
+
+def check_dns_subdomain(value: str) -> str:
+    if len(value) > 253 or not DNS_SUBDOMAIN.match(value):
+        raise ValueError(f"{value!r} is not a DNS name: lower-case labels of a-z, 0-9 and '-' "
+                         "joined by '.'")
+    return value
+
+
+def check_label_key(value: str) -> str:
+    prefix, _, name = value.rpartition("/")
+    if prefix:
+        check_dns_subdomain(prefix)
+    if len(name) > 63 or not LABEL_NAME.match(name):
+        raise ValueError(f"{value!r} is not a label key: an optional DNS prefix and '/', then at most "
+                         "63 characters of letters, digits, '-', '_' and '.'")
+    return value
+
+
+def check_label_value(value: str) -> str:
+    if value and (len(value) > 63 or not LABEL_NAME.match(value)):
+        raise ValueError(f"{value!r} is not a label value: at most 63 characters of letters, digits, "
+                         "'-', '_' and '.', starting and ending with a letter or digit")
+    return value
+
+
+def check_quantity(value: str) -> str:
+    if not QUANTITY.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes quantity such as 500m, 2, 256Mi or 10Gi")
+    return value
+
+
+def check_duration(value: str) -> str:
+    if not DURATION.match(value):
+        raise ValueError(f"{value!r} is not a duration such as 10s, 1m30s or 2h")
+    return value
+
+
+def check_image(value: str) -> str:
+    if not IMAGE.match(value):
+        raise ValueError(f"{value!r} is not an image reference such as registry:2.8.3")
+    name, _, digest = value.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else ""
+    if not digest and tag in ("", "latest"):
+        raise ValueError(f"{value!r} is not pinned: name a version tag such as registry:2.8.3 "
+                         "(or a @sha256: digest), so a rebuild cannot change what runs")
+    return value
+
+
+DnsLabel = Annotated[str, AfterValidator(check_dns_label)]
+DnsName = Annotated[str, AfterValidator(check_dns_subdomain)]
+LabelKey = Annotated[str, AfterValidator(check_label_key)]
+LabelValue = Annotated[str, AfterValidator(check_label_value)]
+Quantity = Annotated[str, AfterValidator(check_quantity)]
+Duration = Annotated[str, AfterValidator(check_duration)]
+Image = Annotated[str, AfterValidator(check_image)]
+Port = Annotated[int, Field(ge=1, le=65535)]

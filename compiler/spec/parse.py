@@ -1,0 +1,117 @@
+"""Read an environment file into a validated spec, with every error located in the file."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from regc.errors import Location, Problem, SpecError
+from regc.load import Document, Positions, load_yaml
+from regc.spec.fields import check_dns_label
+
+SECRETS_SUFFIX = ".secrets.yaml"
+
+
+@dataclass(frozen=True)
+class LoadedEnvironment:
+    """A validated spec, its name (from the file name) and where its parts stand in the file."""
+
+    name: str
+    path: Path
+    spec: Any  # regc.spec.model.Environment; typed loosely so importing this costs no pydantic
+    positions: Positions
+
+    def locate(self, *loc: str | int) -> Location:
+        return self.positions.locate(tuple(loc))
+
+
+def environment_name(path: Path) -> str:
+    """The environment's name: its file name without `.yaml`."""
+    name = path.name
+    for suffix in (".yaml", ".yml"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def read_environment(path: Path, display: str | None = None) -> LoadedEnvironment:
+    """Load and validate `path`; raise SpecError listing every problem found."""
+    display = display or str(path)
+    name = environment_name(path)
+    document = load_yaml(path, display)
+    problems: list[Problem] = []
+    try:
+        check_dns_label(name)
+    except ValueError as exc:
+        problems.append(Problem(Location(display, 1, 1), f"environment name: {exc}",
+                                "rename the file: the name is used for the overlay folder "
+                                "and Kubernetes names"))
+    spec, spec_problems = validate_document(document)
+    problems.extend(spec_problems)
+    if problems:
+        raise SpecError(sorted(problems, key=lambda p: (p.location.line, p.location.column)))
+    return LoadedEnvironment(name, path, spec, document.positions)
+
+
+def validate_document(document: Document) -> tuple[Any, list[Problem]]:
+    """Validate loaded data against the Environment model; problems carry file positions."""
+    from pydantic import ValidationError
+
+    from regc.spec.model import Environment
+
+    try:
+        return Environment.model_validate(document.data), []
+    except ValidationError as exc:
+        return None, [_problem(error, document.positions, Environment) for error in exc.errors()]
+
+
+def _problem(error: dict, positions: Positions, root_model: type) -> Problem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    dotted = _dotted(loc)
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        choices = _keys_at(root_model, loc[:-1])
+        close = difflib.get_close_matches(str(key), choices, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else (
+            f"known keys here: {', '.join(sorted(choices))}" if choices else "")
+        where = _dotted(loc[:-1]) or "the top level"
+        return Problem(positions.locate(loc, at_key=True), f"{where}: unknown key {key!r}", hint)
+    if kind == "missing":
+        parent = _dotted(loc[:-1]) or "the top level"
+        return Problem(positions.locate(loc[:-1]), f"{parent}: missing required key {loc[-1]!r}")
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    message = message.replace("Input should be", "must be").replace("input should be", "must be")
+    if kind.startswith(("int_", "string_", "bool_", "float_", "dict_", "list_", "model_")) and \
+            "input" in error and not isinstance(error["input"], (dict, list)):
+        message += f", not {error['input']!r}"
+    return Problem(positions.locate(loc), f"{dotted}: {message}" if dotted else message)
+
+
+def _dotted(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _keys_at(model: type, loc: tuple) -> list[str]:
+    """The keys a model accepts at `loc`, for "did you mean" hints."""
+    from pydantic import BaseModel
+
+    current: Any = model
+    for part in loc:
+        fields = {(f.alias or n): f for n, f in current.model_fields.items()}
+        field = fields.get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if current is None:
+            return []
+    return [(f.alias or n) for n, f in current.model_fields.items()]

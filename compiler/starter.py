@@ -1,0 +1,71 @@
+"""`regc init`: a commented starter spec that teaches the format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from regc.errors import RegcError
+from regc.spec.fields import check_dns_label
+from regc.spec.model import DEFAULT_IMAGE
+
+SCHEMA_FILE = "environment.schema.json"
+
+STARTER = """\
+# yaml-language-server: $schema=./{schema}
+# The {name} environment of the registry. After a change run `regc build environments/{name}.yaml`
+# and commit base/ and overlays/{name}/. Every key is optional unless marked; `regc schema`
+# prints them all.
+apiVersion: regc/v1          # required: the version of this format
+kind: Environment            # required
+namespace: {namespace}       # the overlay creates it
+labels: {{}}                   # extra labels on every object, e.g. {{team: platform}}
+
+registry:
+  image: {image}     # pinned: a version tag or @sha256: digest, never latest
+  replicas: 1                # >1 needs storage all replicas share (see storage.accessMode)
+  logLevel: info             # error | warn | info | debug
+  blobDescriptorCache: inmemory   # inmemory | none
+  headers:
+    X-Content-Type-Options: [nosniff]
+  healthCheck:
+    storageDriver: {{enabled: true, interval: 10s, threshold: 3}}
+  resources:
+    requests: {{cpu: 100m, memory: 128Mi}}
+    limits: {{memory: 512Mi}}
+
+storage:
+  driver: filesystem         # images on a PersistentVolumeClaim
+  size: 10Gi
+  storageClassName: rbd      # e.g. rbd for Ceph RBD; remove for the cluster's default class
+  accessMode: ReadWriteOnce  # ReadWriteMany (CephFS) to run more than one replica
+
+service:
+  type: ClusterIP            # clients reach registry.{namespace}.svc:5000
+  port: 5000
+"""
+
+
+def starter_text(name: str, namespace: str | None = None) -> str:
+    return STARTER.format(name=name, namespace=namespace or name, image=DEFAULT_IMAGE, schema=SCHEMA_FILE)
+
+
+def write_starter(root: Path, name: str, namespace: str | None) -> Path:
+    """Write environments/NAME.yaml; refuse to overwrite, refuse a name Kubernetes would reject."""
+    try:
+        check_dns_label(name)
+        if namespace:
+            check_dns_label(namespace)
+    except ValueError as exc:
+        raise RegcError(str(exc), "choose a lower-case name such as prod, staging or dev") from None
+    folder = root / "environments"
+    path = folder / f"{name}.yaml"
+    if path.exists():
+        raise RegcError(f"{path} already exists", "edit it, or choose another name")
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(starter_text(name, namespace))
+    schema = folder / SCHEMA_FILE
+    if not schema.exists():
+        from regc.spec.schema import schema_text
+
+        schema.write_text(schema_text())
+    return path

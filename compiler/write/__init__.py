@@ -1,0 +1,1 @@
+"""Write: compare the compiled tree with the disk and replace it all or nothing."""

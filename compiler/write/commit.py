@@ -1,0 +1,124 @@
+"""Replace changed directories all or nothing: stage, journal, swap; recover an interrupted swap."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from regc.errors import RegcError
+from regc.write.compare import UnitChanges, owned_files
+
+STAGING = ".regc-staging"
+JOURNAL = ".regc-journal"
+
+
+def commit(root: Path, changes: list[UnitChanges]) -> None:
+    """Make every changed unit on disk what it should be, or leave the tree as it was."""
+    changed = [c for c in changes if c.changed]
+    if not changed:
+        return
+    staging = root / STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        swaps = [_stage(root, staging, index, change) for index, change in enumerate(changed)]
+        _write_journal(root, swaps)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    done: list[tuple[str, str, str]] = []
+    try:
+        for swap in swaps:
+            _swap(root, *swap)
+            done.append(swap)
+    except BaseException:
+        for swap in reversed(done):
+            _unswap(root, *swap)
+        (root / JOURNAL).unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    (root / JOURNAL).unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+    for _, target, _ in swaps:
+        _remove_if_empty(root / target)
+
+
+def recover(root: Path) -> bool:
+    """Finish a swap that a killed build had committed to (its journal exists); True if it did."""
+    journal = root / JOURNAL
+    if not journal.is_file():
+        shutil.rmtree(root / STAGING, ignore_errors=True)
+        return False
+    for staged, target, backup in json.loads(journal.read_text()):
+        if (root / staged).exists():
+            if (root / target).exists() and not (root / backup).exists():
+                os.rename(root / target, root / backup)
+            (root / target).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(root / staged, root / target)
+    journal.unlink()
+    shutil.rmtree(root / STAGING, ignore_errors=True)
+    return True
+
+
+def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[str, str, str]:
+    unit = change.unit
+    current = root / unit.directory
+    staged = staging / f"{index}"
+    ours = set(owned_files(current))
+    if current.is_dir():
+        # Keep what the user put here: copy every file regc did not write.
+        shutil.copytree(current, staged, ignore=lambda d, names: [
+            n for n in names if (Path(d) / n).relative_to(current).as_posix() in ours])
+    else:
+        staged.mkdir()
+    for name, content in unit.files.items():
+        path = staged / name
+        if path.exists():
+            raise RegcError(f"{unit.directory}/{name} exists and was not written by regc; "
+                            "it is left alone, so the build stops",
+                            "move or rename that file, then run `regc build` again")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+    _prune_empty_folders(staged)
+    return (staged.relative_to(root).as_posix(), unit.directory,
+            (staging / f"{index}.old").relative_to(root).as_posix())
+
+
+def _prune_empty_folders(top: Path) -> None:
+    """Folders that held only files regc no longer writes (git keeps no empty folder either)."""
+    for folder in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _write_journal(root: Path, swaps: list[tuple[str, str, str]]) -> None:
+    temporary = root / (JOURNAL + ".tmp")
+    with open(temporary, "w") as handle:
+        json.dump(swaps, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, root / JOURNAL)
+
+
+def _swap(root: Path, staged: str, target: str, backup: str) -> None:
+    (root / target).parent.mkdir(parents=True, exist_ok=True)
+    if (root / target).exists():
+        os.rename(root / target, root / backup)
+    os.rename(root / staged, root / target)
+
+
+def _unswap(root: Path, staged: str, target: str, backup: str) -> None:
+    os.rename(root / target, root / staged)
+    if (root / backup).exists():
+        os.rename(root / backup, root / target)
+
+
+def _remove_if_empty(directory: Path) -> None:
+    """An emptied overlay (its environment removed) disappears, with its empty subfolders."""
+    if directory.is_dir() and not any(p.is_file() for p in directory.rglob("*")):
+        shutil.rmtree(directory)

@@ -1,0 +1,64 @@
+"""Compare compiled units with what is on disk: stale, missing and extra files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from regc.emit.tree import MANIFEST, Unit
+
+
+@dataclass
+class UnitChanges:
+    """How one unit on disk differs from what the specs compile to."""
+
+    unit: Unit
+    stale: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    old: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.stale or self.missing or self.extra)
+
+
+def owned_files(directory: Path) -> list[str]:
+    """The files regc wrote in `directory` last time, from its manifest."""
+    try:
+        text = (directory / MANIFEST).read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    names = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return [*names, MANIFEST]
+
+
+def compare_unit(root: Path, unit: Unit) -> UnitChanges:
+    directory = root / unit.directory
+    changes = UnitChanges(unit)
+    for name, content in unit.files.items():
+        try:
+            current = (directory / name).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            changes.missing.append(name)
+            continue
+        changes.old[name] = current
+        if current != content:
+            changes.stale.append(name)
+    for name in owned_files(directory):
+        if name not in unit.files and (directory / name).is_file():
+            changes.extra.append(name)
+            changes.old[name] = (directory / name).read_bytes()
+    return changes
+
+
+def orphan_units(root: Path, keep: set[str]) -> list[Unit]:
+    """Overlay directories regc wrote for environments that no longer exist: to be emptied."""
+    orphans = []
+    overlays = root / "overlays"
+    if overlays.is_dir():
+        for directory in sorted(overlays.iterdir()):
+            relative = f"overlays/{directory.name}"
+            if relative not in keep and (directory / MANIFEST).is_file():
+                orphans.append(Unit(relative, "removed environment"))
+    return orphans

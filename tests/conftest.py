@@ -1,0 +1,72 @@
+"""Shared fixtures: a temporary repository holding the example environments, and runners."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "environments"
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_regc(*args: str, cwd: Path, stdin: str | None = None) -> Result:
+    """Run the real command line, as a user would, in `cwd`."""
+    done = subprocess.run([sys.executable, "-m", "regc", *args], cwd=cwd, capture_output=True,
+                          text=True, input=stdin, timeout=120)
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under base/ and overlays/, by relative path."""
+    files = {}
+    for folder in ("base", "overlays"):
+        for path in sorted((root / folder).rglob("*")) if (root / folder).exists() else []:
+            if path.is_file():
+                files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A fresh repository with the example environments and nothing compiled."""
+    shutil.copytree(EXAMPLES, tmp_path / "environments")
+    return tmp_path
+
+
+@pytest.fixture
+def built(repo: Path) -> Path:
+    """The example repository, compiled."""
+    result = run_regc("build", cwd=repo)
+    assert result.code == 0, result.stderr
+    return repo
+
+
+def write_spec(root: Path, name: str, body: str) -> Path:
+    """Write environments/NAME.yaml with the required header and `body` after it."""
+    path = root / "environments" / f"{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("apiVersion: regc/v1\nkind: Environment\n" + body)
+    return path
+
+
+def kustomize(directory: Path) -> list[dict]:
+    """The objects that the real `kubectl kustomize` builds from `directory`."""
+    from ruamel.yaml import YAML
+
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl is required (the real kustomize); .ci/run installs it"
+    done = subprocess.run([kubectl, "kustomize", str(directory)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [d for d in YAML(typ="safe", pure=True).load_all(done.stdout) if d]

@@ -1,0 +1,230 @@
+"""The compiled tree: golden files, zero churn, --check and --diff, ownership, all-or-nothing writes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from regc.build import compile_tree, discover_specs, plan_changes
+from regc.write import commit as commit_module
+from tests.conftest import REPO, run_regc, tree_bytes, write_spec
+
+
+def test_committed_tree_is_what_the_examples_compile_to():
+    """Golden test: base/ and overlays/ in this repository, byte for byte."""
+    compiled = compile_tree(discover_specs(REPO), REPO)
+    expected = {f"{u.directory}/{name}": content for u in compiled.units for name, content in u.files.items()}
+    assert expected == tree_bytes(REPO)
+
+
+def test_example_content(built: Path):
+    prod = built / "overlays" / "prod"
+    kustomization = (prod / "kustomization.yaml").read_text()
+    assert "namespace: kube-registry\n" in kustomization
+    assert "  - ../../base\n" in kustomization
+    assert "commonLabels" not in kustomization and "patchesStrategicMerge" not in kustomization
+    claim = (prod / "patches" / "persistentvolumeclaim-registry-data.yaml").read_text()
+    assert "storageClassName: rbd" in claim
+    base_claim = (built / "base" / "persistentvolumeclaim-registry-data.yaml").read_text()
+    assert "storage: 10Gi" in base_claim and "ReadWriteOnce" in base_claim
+
+
+def test_every_file_has_header_lf_and_trailing_newline(built: Path):
+    for name, content in tree_bytes(built).items():
+        text = content.decode()
+        assert text.startswith("# "), name
+        assert "regc" in text.splitlines()[0], name
+        assert "\r" not in text and text.endswith("\n") and not text.endswith("\n\n"), name
+
+
+def test_rebuild_is_byte_identical_and_touches_nothing(built: Path):
+    before = tree_bytes(built)
+    mtimes = {p: p.stat().st_mtime_ns for p in built.rglob("*") if p.is_file()}
+    result = run_regc("build", cwd=built)
+    assert result.code == 0
+    assert "base: up to date" in result.stdout and "overlays/prod: up to date" in result.stdout
+    assert tree_bytes(built) == before
+    assert {p: p.stat().st_mtime_ns for p in built.rglob("*") if p.is_file()} == mtimes
+
+
+def test_building_twice_from_scratch_gives_the_same_bytes(repo: Path, tmp_path_factory):
+    other = tmp_path_factory.mktemp("other")
+    (other / "environments").mkdir()
+    for spec in (repo / "environments").iterdir():
+        (other / "environments" / spec.name).write_bytes(spec.read_bytes())
+    assert run_regc("build", cwd=repo).code == 0
+    assert run_regc("build", cwd=other).code == 0
+    assert tree_bytes(repo) == tree_bytes(other)
+
+
+def test_a_changed_spec_changes_only_its_overlay(built: Path):
+    before = tree_bytes(built)
+    spec = built / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text().replace("size: 5Gi", "size: 20Gi"))
+    result = run_regc("build", "environments/dev.yaml", cwd=built)
+    assert result.code == 0
+    after = tree_bytes(built)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {"overlays/dev/patches/persistentvolumeclaim-registry-data.yaml"}
+
+
+def test_config_change_rolls_the_pods(built: Path):
+    patch = built / "overlays" / "prod" / "patches" / "deployment-registry.yaml"
+    assert "regc/config-sha256" not in patch.read_text()  # prod's config is the base's
+    spec = built / "environments" / "prod.yaml"
+    spec.write_text(spec.read_text().replace("logLevel: info", "logLevel: warn"))
+    assert run_regc("build", cwd=built).code == 0
+    assert "regc/config-sha256" in patch.read_text()
+    assert "level: warn" in (built / "overlays/prod/patches/configmap-registry-config.yaml").read_text()
+
+
+def test_check_passes_on_fresh_tree_and_names_stale_missing_extra(built: Path):
+    assert run_regc("build", "--check", cwd=built).code == 0
+    (built / "overlays/prod/namespace.yaml").write_text("edited\n")
+    (built / "overlays/dev/kustomization.yaml").unlink()
+    manifest = built / "overlays/dev/.regc-manifest"
+    manifest.write_text(manifest.read_text() + "old-file.yaml\n")
+    (built / "overlays/dev/old-file.yaml").write_text("# left from an older build\n")
+    before = tree_bytes(built)
+    result = run_regc("build", "--check", cwd=built)
+    assert result.code == 1
+    assert "stale: overlays/prod/namespace.yaml" in result.stderr
+    assert "missing: overlays/dev/kustomization.yaml" in result.stderr
+    assert "extra: overlays/dev/old-file.yaml" in result.stderr
+    assert tree_bytes(built) == before
+
+
+def test_check_fails_when_nothing_was_built(repo: Path):
+    result = run_regc("build", "--check", cwd=repo)
+    assert result.code == 1
+    assert "missing: base/kustomization.yaml" in result.stderr
+    assert not (repo / "base").exists()
+
+
+def test_diff_prints_unified_diff_and_writes_nothing(built: Path):
+    spec = built / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text().replace("size: 5Gi", "size: 7Gi"))
+    before = tree_bytes(built)
+    result = run_regc("build", "--diff", cwd=built)
+    assert result.code == 1
+    assert "--- a/overlays/dev/patches/persistentvolumeclaim-registry-data.yaml" in result.stdout
+    assert "-      storage: 5Gi\n+      storage: 7Gi\n" in result.stdout
+    assert tree_bytes(built) == before
+
+
+def test_files_regc_did_not_write_are_left_alone(built: Path):
+    notes = built / "overlays" / "prod" / "NOTES.md"
+    notes.write_text("ours\n")
+    extra = built / "overlays" / "prod" / "patches" / "hand-written.yaml"
+    extra.write_text("mine: true\n")
+    spec = built / "environments" / "prod.yaml"
+    spec.write_text(spec.read_text().replace("size: 10Gi", "size: 30Gi"))
+    assert run_regc("build", cwd=built).code == 0
+    assert notes.read_text() == "ours\n" and extra.read_text() == "mine: true\n"
+
+
+def test_a_file_in_the_way_stops_the_build(built: Path):
+    (built / "environments" / "dev.yaml").unlink()
+    assert run_regc("build", cwd=built).code == 0
+    (built / "overlays" / "dev").mkdir(parents=True)
+    (built / "overlays" / "dev" / "kustomization.yaml").write_text("# mine\n")
+    write_spec(built, "dev", "namespace: dev\n")
+    result = run_regc("build", cwd=built)
+    assert result.code == 1
+    assert "overlays/dev/kustomization.yaml exists and was not written by regc" in result.stderr
+    assert (built / "overlays" / "dev" / "kustomization.yaml").read_text() == "# mine\n"
+
+
+def test_removed_environment_loses_its_overlay_but_not_user_files(built: Path):
+    (built / "overlays" / "dev" / "NOTES.md").write_text("keep\n")
+    (built / "environments" / "dev.yaml").unlink()
+    result = run_regc("build", cwd=built)
+    assert result.code == 0
+    assert sorted(p.name for p in (built / "overlays" / "dev").rglob("*")) == ["NOTES.md"]
+    (built / "overlays" / "dev" / "NOTES.md").unlink()
+    (built / "overlays" / "prod" / "namespace.yaml").write_text("stale\n")
+    assert run_regc("build", cwd=built).code == 0
+    assert (built / "overlays" / "dev").exists()  # an empty folder of the user's stays as it is
+
+
+def test_building_one_spec_does_not_prune_the_others(built: Path):
+    (built / "environments" / "dev.yaml").unlink()
+    assert run_regc("build", "environments/prod.yaml", cwd=built).code == 0
+    assert (built / "overlays" / "dev" / "kustomization.yaml").exists()
+
+
+def _changed(root: Path):
+    return plan_changes(root, compile_tree(discover_specs(root), root), prune=True)
+
+
+@pytest.mark.parametrize("failing", ["_stage", "_swap"])
+def test_a_failure_mid_build_leaves_the_tree_unchanged(built: Path, monkeypatch, failing: str):
+    for name in ("dev", "prod"):
+        spec = built / "environments" / f"{name}.yaml"
+        spec.write_text(spec.read_text().replace("logLevel: ", "logLevel: error #"))
+    before = tree_bytes(built)
+    real = getattr(commit_module, failing)
+    calls = []
+
+    def fail_on_second(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise OSError("injected failure")
+        return real(*args)
+
+    monkeypatch.setattr(commit_module, failing, fail_on_second)
+    with pytest.raises(OSError, match="injected"):
+        commit_module.commit(built, _changed(built))
+    assert len(calls) == 2
+    assert tree_bytes(built) == before
+    assert not (built / commit_module.STAGING).exists() and not (built / commit_module.JOURNAL).exists()
+
+
+KILL_BETWEEN_SWAPS = """
+import os, signal, sys
+from pathlib import Path
+from regc.build import compile_tree, discover_specs, plan_changes
+from regc.write import commit
+root = Path(sys.argv[1])
+real_swap, done = commit._swap, []
+def swap(*args):
+    if done:
+        os.kill(os.getpid(), signal.SIGKILL)
+    done.append(args)
+    real_swap(*args)
+commit._swap = swap
+commit.commit(root, plan_changes(root, compile_tree(discover_specs(root), root), prune=True))
+"""
+
+
+def test_a_build_killed_between_swaps_is_finished_by_the_next(built: Path):
+    for name, old, new in (("dev", "size: 5Gi", "size: 6Gi"), ("prod", "size: 10Gi", "size: 11Gi")):
+        spec = built / "environments" / f"{name}.yaml"
+        spec.write_text(spec.read_text().replace(old, new))
+    expected = {f"{u.directory}/{n}": c for u in compile_tree(discover_specs(built), built).units
+                for n, c in u.files.items()}
+    killed = subprocess.run([sys.executable, "-c", KILL_BETWEEN_SWAPS, str(built)], capture_output=True)
+    assert killed.returncode == -signal.SIGKILL
+    assert (built / commit_module.JOURNAL).exists()
+    assert tree_bytes(built) != expected  # half swapped: one overlay new, the other old
+    result = run_regc("build", "--check", cwd=built)
+    assert result.code == 1
+    result = run_regc("build", cwd=built)
+    assert result.code == 0, result.stderr
+    assert "finished an interrupted build" in result.stderr
+    assert tree_bytes(built) == expected
+    assert not (built / commit_module.JOURNAL).exists() and not (built / commit_module.STAGING).exists()
+
+
+def test_two_builds_at_once_do_not_interleave(built: Path):
+    for name in ("dev", "prod"):
+        spec = built / "environments" / f"{name}.yaml"
+        spec.write_text(spec.read_text().replace("team: platform", "team: core"))
+    runs = [subprocess.Popen([sys.executable, "-m", "regc", "build"], cwd=built,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0, 0, 0]
+    assert run_regc("build", "--check", cwd=built).code == 0
