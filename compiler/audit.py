@@ -8,7 +8,8 @@ TREE_FOLDERS = ("base", "overlays")
 
 
 def audit_tree(root: Path) -> list[str]:
-    """One message per file in base/ or overlays/ that holds a Secret in clear."""
+    """One message per file in base/ or overlays/ that holds a Secret in clear, and per encrypted
+    file (compiled or input) that no recipient of the current .sops.yaml can open."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -29,4 +30,25 @@ def audit_tree(root: Path) -> list[str]:
                 if document.get("kind") == "Secret" and "sops" not in document:
                     # Name the file only: its content may be the very secret that leaked.
                     failures.append(f"in clear: {relative} holds a Secret that is not SOPS-encrypted")
+    failures.extend(_recipient_failures(root, yaml))
+    return failures
+
+
+def _recipient_failures(root: Path, yaml) -> list[str]:
+    from regc.sopsconfig import read_recipients
+
+    current = set(read_recipients(root))
+    candidates = [p for folder in (*TREE_FOLDERS, "environments") if (root / folder).is_dir()
+                  for p in sorted((root / folder).rglob("*.yaml"))]
+    failures = []
+    for path in candidates:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "\nsops:" not in text:
+            continue
+        document = yaml.load(text) or {}
+        recipients = {entry.get("recipient") for entry in (document.get("sops") or {}).get("age") or []}
+        if not recipients & current:
+            failures.append(f"no current recipient: {path.relative_to(root).as_posix()} is encrypted to none "
+                            "of the age recipients in .sops.yaml (run `regc build`, or `sops updatekeys` "
+                            "for a secrets file)")
     return failures

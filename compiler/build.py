@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,17 +70,26 @@ def load_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
     return loaded
 
 
-def compile_tree(paths: list[Path], root: Path) -> Compiled:
-    """Every unit of the tree for these specs: base/ and one overlay each."""
-    from regc.emit.tree import base_unit, overlay_unit
+def compile_tree(paths: list[Path], root: Path, *, now: datetime.datetime | None = None,
+                 may_decrypt: bool = False) -> Compiled:
+    """Every unit of the tree for these specs: base/ and one overlay each.
+
+    `may_decrypt` lets the secrets stage decrypt and encrypt (a build); without it (--check, --diff)
+    Secrets whose inputs changed are reported as unresolved instead.
+    """
+    from regc.emit.tree import base_unit, overlay_directory, overlay_unit
     from regc.plan.plan import plan_for
+    from regc.secrets.stage import SecretStage
     from regc.spec.model import API_VERSION, Environment
 
+    now = now or datetime.datetime.now(datetime.timezone.utc)
     environments = load_environments(paths, root)
     base_plan = plan_for("base", Environment(apiVersion=API_VERSION, kind="Environment"))
     units = [base_unit(base_plan)]
     for env in environments:
-        units.append(overlay_unit(plan_for(env.name, env.spec), base_plan, display_path(env.path, root)))
+        plan = plan_for(env.name, env.spec)
+        secrets = SecretStage(root, plan, overlay_directory(env.name), now, may_decrypt).run()
+        units.append(overlay_unit(plan, base_plan, display_path(env.path, root), secrets))
     return Compiled(units, environments)
 
 
@@ -99,6 +109,10 @@ def unified_diff(changes: list) -> str:
     for change in changes:
         directory = change.unit.directory
         for name in sorted({*change.stale, *change.missing, *change.extra}):
+            if name in change.unit.unresolved:
+                chunks.append(f"# {directory}/{name}: would change ({change.unit.unresolved[name]}); "
+                              "its new ciphertext needs a build with the key\n")
+                continue
             old = change.old.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
             new = change.unit.files.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
             before = f"a/{directory}/{name}" if name not in change.missing else "/dev/null"

@@ -64,36 +64,37 @@ def build(
     from regc.build import compile_tree, discover_specs, plan_changes, unified_diff
 
     paths = list(specs) if specs else discover_specs(root)
+    if not (check or diff):
+        _write(root, paths, prune=not specs)
+        return
     compiled = compile_tree(paths, root)
     changes = plan_changes(root, compiled, prune=not specs)
     if diff:
         sys.stdout.write(unified_diff(changes))
-    if check or diff:
-        stale = [c for c in changes if c.changed]
-        for change in stale:
-            for label, names in (("stale", change.stale), ("missing", change.missing), ("extra", change.extra)):
-                for name in names:
-                    print(f"{label}: {change.unit.directory}/{name}", file=sys.stderr)
-        if stale:
-            print("the compiled tree is not up to date: run `regc build`", file=sys.stderr)
-            raise typer.Exit(1)
-        if check:
-            print(f"up to date: {len(compiled.environments)} environment(s)")
-        return
-    _write(root, compiled, changes, prune=not specs)
+    stale = [c for c in changes if c.changed]
+    for change in stale:
+        for label, names in (("stale", change.stale), ("missing", change.missing), ("extra", change.extra)):
+            for name in names:
+                why = change.unit.unresolved.get(name)
+                print(f"{label}: {change.unit.directory}/{name}" + (f" ({why})" if why else ""), file=sys.stderr)
+    if stale:
+        print("the compiled tree is not up to date: run `regc build`", file=sys.stderr)
+        raise typer.Exit(1)
+    if check:
+        print(f"up to date: {len(compiled.environments)} environment(s)")
 
 
-def _write(root: Path, compiled, changes: list, *, prune: bool) -> None:
-    from regc.build import plan_changes
-    from regc.write.commit import JOURNAL, commit, recover
+def _write(root: Path, paths: list[Path], *, prune: bool) -> None:
+    from regc.build import compile_tree, plan_changes
+    from regc.write.commit import commit, recover
     from regc.write.lock import build_lock
 
-    if any(c.changed for c in changes) or (root / JOURNAL).exists():
-        with build_lock(root):
-            if recover(root):
-                print("regc: finished an interrupted build", file=sys.stderr)
-            changes = plan_changes(root, compiled, prune=prune)  # the disk may have moved meanwhile
-            commit(root, changes)
+    with build_lock(root):  # the secrets stage may write secrets files: hold the lock from the start
+        if recover(root):
+            print("regc: finished an interrupted build", file=sys.stderr)
+        compiled = compile_tree(paths, root, may_decrypt=True)
+        changes = plan_changes(root, compiled, prune=prune)
+        commit(root, changes)
     for change in changes:
         if change.changed:
             parts = [f"{len(names)} {label}" for label, names in
@@ -136,7 +137,10 @@ def init(
     from regc.starter import write_starter
 
     path = write_starter(root, name, namespace)
-    print(f"wrote {path}\nnext: edit it, then run `regc build {path.relative_to(root) if not path.is_absolute() else path}`")
+    print(f"wrote {path}")
+    if not (root / ".sops.yaml").is_file():
+        print("next: `regc keys init` (an age key for the Secrets), then edit the spec")
+    print(f"then: `regc build {path.relative_to(root) if not path.is_absolute() else path}`")
 
 
 @app.command()
@@ -161,6 +165,158 @@ def schema(
         output.write_text(text)
     else:
         sys.stdout.write(text)
+
+
+keys_app = typer.Typer(help="age keys and the recipients in .sops.yaml.", no_args_is_help=True)
+secrets_app = typer.Typer(help="The encrypted secrets file of an environment.", no_args_is_help=True)
+user_app = typer.Typer(help="htpasswd users: the spec lists them, the secrets file holds their passwords.",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(secrets_app, name="secrets")
+app.add_typer(user_app, name="user")
+
+
+@keys_app.command("init")
+def keys_init(root: RootOption = Path(".")) -> None:
+    """Create your age identity (if none) and add its recipient to .sops.yaml.
+
+    The identity goes where sops looks: $SOPS_AGE_KEY_FILE, else ~/.config/sops/age/keys.txt.
+    It never leaves your machine; commit .sops.yaml.
+    """
+    from regc.sopsconfig import read_recipients, write_config
+    from regc.tools.age import create_identity, default_identity_file, recipients_of
+
+    identity = default_identity_file()
+    if identity.is_file():
+        recipient = recipients_of(identity)[0]
+        print(f"using the existing identity {identity}")
+    else:
+        recipient = create_identity(identity)
+        print(f"created {identity} (keep it safe: it opens every secret encrypted to it)")
+    write_config(root, [*read_recipients(root), recipient])
+    print(f"recipient {recipient} is in {root / '.sops.yaml'}")
+
+
+@keys_app.command("add")
+def keys_add(recipient: Annotated[str, typer.Argument(help="An age recipient (age1...).")],
+             root: RootOption = Path(".")) -> None:
+    """Add a teammate's (or a cluster's) age recipient to .sops.yaml.
+
+    The secrets files are re-wrapped for it now (`sops updatekeys`, needs your key); the
+    compiled Secrets at the next `regc build`.
+    """
+    from regc.sopsconfig import read_recipients, write_config
+    from regc.tools import sops
+    from regc.tools.age import RECIPIENT
+
+    if not RECIPIENT.match(recipient):
+        raise RegcError(f"{recipient!r} is not an age recipient", "it looks like age1 followed by 58 characters")
+    write_config(root, [*read_recipients(root), recipient])
+    for path in sorted((root / "environments").glob("*.secrets.yaml")):
+        sops.update_keys(path, root=root)
+        print(f"re-wrapped {path.relative_to(root)}")
+    print("now run `regc build` to re-wrap the compiled Secrets")
+
+
+@secrets_app.command("edit")
+def secrets_edit(env: Annotated[str, typer.Argument(help="Environment name.")],
+                 root: RootOption = Path(".")) -> None:
+    """Open environments/ENV.secrets.yaml in your editor through sops (created if missing)."""
+    from regc.secrets.store import ensure_secrets_file
+    from regc.tools import sops
+
+    path = ensure_secrets_file(root, env)
+    raise typer.Exit(sops.edit(path, root=root))
+
+
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")]
+Generate = Annotated[bool, typer.Option("--generate", help="Generate a password and print it once.")]
+
+
+@user_app.command("add")
+def user_add(env: Annotated[str, typer.Argument(help="Environment name.")],
+             name: Annotated[str, typer.Argument(help="User name (no ':' or white space).")],
+             password_stdin: PasswordStdin = False, generate: Generate = False,
+             root: RootOption = Path(".")) -> None:
+    """Add an htpasswd user: listed in the spec, password stored encrypted. Then `regc build`."""
+    from regc.secrets.store import set_password
+    from regc.spec.edit import add_user
+    from regc.spec.fields import check_username
+
+    spec = _spec_path(root, env)
+    _checked(check_username, name)
+    password = _password(password_stdin, generate)
+    set_password(root, env, name, password)
+    added = add_user(spec, name)
+    print(f"{'added' if added else 'updated the password of'} {name} in {env}; run `regc build {spec.relative_to(root)}`")
+
+
+@user_app.command("passwd")
+def user_passwd(env: Annotated[str, typer.Argument(help="Environment name.")],
+                name: Annotated[str, typer.Argument(help="User name.")],
+                password_stdin: PasswordStdin = False, generate: Generate = False,
+                root: RootOption = Path(".")) -> None:
+    """Set a user's password (the secrets file only). Then `regc build`."""
+    from regc.secrets.store import set_password
+
+    _spec_path(root, env)
+    set_password(root, env, name, _password(password_stdin, generate))
+    print(f"password of {name} in {env} changed; run `regc build`")
+
+
+@user_app.command("remove")
+def user_remove(env: Annotated[str, typer.Argument(help="Environment name.")],
+                name: Annotated[str, typer.Argument(help="User name.")],
+                root: RootOption = Path(".")) -> None:
+    """Remove an htpasswd user from the spec and its password from the secrets file. Then `regc build`."""
+    from regc.secrets.store import remove_password
+    from regc.spec.edit import remove_user
+
+    spec = _spec_path(root, env)
+    remove_user(spec, name)
+    remove_password(root, env, name)
+    print(f"removed {name} from {env}; run `regc build {spec.relative_to(root)}`")
+
+
+def _spec_path(root: Path, env: str) -> Path:
+    path = root / "environments" / f"{env}.yaml"
+    if not path.is_file():
+        raise RegcError(f"no environment {env!r} ({path} does not exist)", f"create it with `regc init {env}`")
+    return path
+
+
+def _checked(check, value: str) -> None:
+    try:
+        check(value)
+    except ValueError as exc:
+        raise RegcError(str(exc)) from None
+
+
+def _password(from_stdin: bool, generate: bool) -> str:
+    """The new password: from stdin, generated (printed once), or asked twice at a prompt."""
+    import getpass
+    import secrets as random
+
+    from regc.secrets.htpasswd import password_problem
+
+    if from_stdin and generate:
+        raise RegcError("--password-stdin and --generate exclude each other")
+    if generate:
+        password = random.token_urlsafe(24)
+        print(f"generated password (shown once): {password}")
+        return password
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        if not sys.stdin.isatty():
+            raise RegcError("no terminal to ask the password at", "use --password-stdin or --generate")
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise RegcError("the two passwords differ")
+    problem = password_problem("new", password)
+    if problem:
+        raise RegcError(problem.replace("users.new: ", ""))
+    return password
 
 
 def main() -> None:

@@ -12,6 +12,22 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "environments"
+EXAMPLE_SPECS = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".secrets.yaml"))
+TEST_KEY = REPO / "tests" / "fixtures" / "age" / "test-only.agekey"
+
+
+@pytest.fixture(autouse=True)
+def test_only_key(monkeypatch, tmp_path_factory):
+    """Every test runs with the test-only age key, and no other (a clean HOME hides any of yours)."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(TEST_KEY))
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.delenv("SOPS_AGE_KEY", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+
+
+def without_key(monkeypatch) -> None:
+    """No private key at all, as in CI's `regc check`."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", "/nonexistent/keys.txt")
 
 
 @dataclass
@@ -42,6 +58,7 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
 def repo(tmp_path: Path) -> Path:
     """A fresh repository with the example environments and nothing compiled."""
     shutil.copytree(EXAMPLES, tmp_path / "environments")
+    shutil.copy(REPO / ".sops.yaml", tmp_path / ".sops.yaml")
     return tmp_path
 
 
@@ -70,3 +87,22 @@ def kustomize(directory: Path) -> list[dict]:
     done = subprocess.run([kubectl, "kustomize", str(directory)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return [d for d in YAML(typ="safe", pure=True).load_all(done.stdout) if d]
+
+
+def decrypt_object(obj: dict) -> dict:
+    """A SOPS-encrypted object decrypted by the real sops, as Flux or KSOPS would (through a pipe)."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    from regc.tools.sops import sops_binary
+
+    if "sops" not in obj:
+        return obj
+    yaml = YAML(typ="safe", pure=True)
+    buffer = io.StringIO()
+    yaml.dump(obj, buffer)
+    done = subprocess.run([sops_binary(), "decrypt", "--input-type", "yaml", "--output-type", "yaml"],
+                          input=buffer.getvalue().encode(), capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    return yaml.load(done.stdout)

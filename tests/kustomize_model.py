@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import copy
 
+from ruamel.yaml import YAML
+
 from regc.emit.tree import _labels
 from regc.plan.plan import Plan
 from regc.render.environment import workload_objects
 from regc.render.namespace import namespace
+from regc.secrets.stage import SecretFiles
 
 CLUSTER_SCOPED = {"Namespace"}
 
 
-def expected_objects(plan: Plan) -> list[dict]:
-    """The objects `kubectl kustomize overlays/<env>` must print: regc's own render of the environment."""
-    objects = [namespace(plan), *copy.deepcopy(workload_objects(plan))]
+def expected_objects(plan: Plan, secrets: SecretFiles) -> list[dict]:
+    """The objects `kubectl kustomize overlays/<env>` must print: regc's own render of the environment,
+    and its encrypted Secrets as committed (kustomize passes their sops metadata through)."""
+    encrypted = [YAML(typ="safe", pure=True).load(secrets.files[name]) for name in secrets.resources]
+    objects = [namespace(plan), *copy.deepcopy(workload_objects(plan, secrets.checksum)), *encrypted]
     for obj in objects:
         if obj["kind"] not in CLUSTER_SCOPED:
-            obj["metadata"]["namespace"] = plan.namespace
+            obj["metadata"].setdefault("namespace", plan.namespace)
         for entry in _labels(plan):
             pairs = entry["pairs"]
             obj["metadata"].setdefault("labels", {}).update(pairs)

@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 from regc import __version__
 from regc.spec.schema import schema, schema_text
 from regc.starter import starter_text
-from tests.conftest import EXAMPLES, run_regc
+from tests.conftest import EXAMPLE_SPECS, EXAMPLES, run_regc
 
 
 def test_version_and_help(tmp_path: Path):
@@ -40,7 +40,7 @@ def test_schema_command_prints_it(tmp_path: Path):
     assert json.loads(run_regc("schema", cwd=tmp_path).stdout) == schema()
 
 
-@pytest.mark.parametrize("spec", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+@pytest.mark.parametrize("spec", [p.name for p in EXAMPLE_SPECS])
 def test_examples_start_with_schema_line_and_validate_against_it(spec: str):
     text = (EXAMPLES / spec).read_text()
     assert text.startswith("# yaml-language-server: $schema=./environment.schema.json\n")
@@ -53,6 +53,7 @@ def test_schema_rejects_unknown_keys():
 
 
 def test_init_writes_a_starter_that_builds(tmp_path: Path):
+    assert run_regc("keys", "init", cwd=tmp_path).code == 0
     result = run_regc("init", "staging", "--namespace", "registry-staging", cwd=tmp_path)
     assert result.code == 0, result.stderr
     spec = tmp_path / "environments" / "staging.yaml"

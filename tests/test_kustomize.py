@@ -8,9 +8,12 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 
+import datetime
+
 from regc.build import load_environments
 from regc.plan.plan import plan_for
-from tests.conftest import EXAMPLES, kustomize, run_regc, write_spec
+from regc.secrets.stage import SecretStage
+from tests.conftest import EXAMPLE_SPECS, decrypt_object, kustomize, run_regc, write_spec
 from tests.kustomize_model import by_identity, expected_objects
 
 KUBERNETES_VERSIONS = ["1.29", "1.37"]
@@ -27,12 +30,16 @@ VARIANTS = {
 
 def _build_and_compare(root: Path, name: str) -> list[dict]:
     [env] = load_environments([root / "environments" / f"{name}.yaml"], root)
+    plan = plan_for(env.name, env.spec)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    secrets = SecretStage(root, plan, f"overlays/{name}", now, may_decrypt=False).run()
+    assert not secrets.unresolved
     built = kustomize(root / "overlays" / name)
-    assert by_identity(built) == by_identity(expected_objects(plan_for(env.name, env.spec)))
+    assert by_identity(built) == by_identity(expected_objects(plan, secrets))
     return built
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.yaml") if ".secrets" not in p.name))
+@pytest.mark.parametrize("name", [p.stem for p in EXAMPLE_SPECS])
 def test_example_overlay_builds_into_its_render(built: Path, name: str):
     _build_and_compare(built, name)
 
@@ -52,7 +59,7 @@ def test_every_object_passes_the_kubernetes_schemas(repo: Path, version: str):
     count = 0
     for overlay in sorted((repo / "overlays").iterdir()):
         for obj in kustomize(overlay):
-            kubernetes_validate.validate(obj, version, strict=True)
+            kubernetes_validate.validate(decrypt_object(obj), version, strict=True)
             count += 1
     assert count >= 5 * (len(VARIANTS) + 2)
 

@@ -36,3 +36,24 @@ def image_major_version(image: str) -> int | None:
 def config_directory(major: int | None) -> str:
     """Where the image reads config.yml: distribution v3 moved it to /etc/distribution."""
     return "/etc/distribution" if major is not None and major >= 3 else "/etc/docker/registry"
+
+HTTP_SECRET = "registry-http-secret"
+HTPASSWD_SECRET = "registry-htpasswd"
+TLS_SECRET = "registry-tls"
+AUTH_DIR = "/auth"
+CERTS_DIR = "/certs"
+
+
+def service_names(namespace: str, cluster_domain: str) -> list[str]:
+    """The DNS names of the registry Service, which its certificate must always carry."""
+    return [f"{SERVICE}.{namespace}.svc", f"{SERVICE}.{namespace}.svc.{cluster_domain}"]
+
+
+def certificate_names(spec) -> list[str]:
+    """Every name the server certificate must cover, in a stable order."""
+    names = service_names(spec.namespace, spec.cluster_domain)
+    return names + [n for n in spec.tls.extra_names if n not in names]
+
+
+def secret_file(name: str, namespace: str | None = None) -> str:
+    return f"secret-{namespace}-{name}.yaml" if namespace else f"secret-{name}.yaml"

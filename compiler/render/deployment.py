@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import hashlib
 
-from regc.plan.names import (BASE_LABELS, CONFIG_MAP, CONTAINER, DATA_CLAIM, DATA_DIR, DEPLOYMENT,
-                             HTTP_PORT, SELECTOR_LABELS)
+from regc.plan.names import (AUTH_DIR, BASE_LABELS, CERTS_DIR, CONFIG_MAP, CONTAINER, DATA_CLAIM, DATA_DIR,
+                             DEPLOYMENT, HTPASSWD_SECRET, HTTP_PORT, HTTP_SECRET, SELECTOR_LABELS, TLS_SECRET)
 from regc.plan.plan import Plan
 from regc.render.configmap import config_text
 from regc.render.meta import k8s_object
 
 CONFIG_CHECKSUM = "regc/config-sha256"
+SECRETS_CHECKSUM = "regc/secrets-sha256"
+SECRET_FILE_MODE = 0o440
 RUN_AS = 1000  # the registry needs no root; any non-zero id that owns its data volume works
 
 
-def deployment(plan: Plan) -> dict:
+def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
+    """The Deployment; `secrets_checksum` digests the committed ciphertext of the mounted Secrets."""
     spec = plan.spec
     checksum = hashlib.sha256(config_text(plan).encode()).hexdigest()
+    annotations = {CONFIG_CHECKSUM: checksum}
+    if secrets_checksum:
+        annotations[SECRETS_CHECKSUM] = secrets_checksum
     shared_volume = spec.storage.driver != "filesystem" or spec.storage.access_mode == "ReadWriteMany"
     # A ReadWriteOnce volume cannot attach to a second pod while the old one runs.
     strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}} \
         if shared_volume else {"type": "Recreate"}
     pod = {
-        "metadata": {"labels": dict(BASE_LABELS), "annotations": {CONFIG_CHECKSUM: checksum}},
+        "metadata": {"labels": dict(BASE_LABELS), "annotations": annotations},
         "spec": {
             "automountServiceAccountToken": False,
             "securityContext": {
@@ -44,12 +50,17 @@ def deployment(plan: Plan) -> dict:
 
 def _container(plan: Plan) -> dict:
     registry = plan.spec.registry
-    probe = {"httpGet": {"path": "/v2/", "port": "http", "scheme": "HTTP"}}
+    # With htpasswd on, /v2/ answers 401 to the kubelet; / answers 200 without credentials.
+    path = "/" if plan.spec.auth.htpasswd is not None else "/v2/"
+    scheme = "HTTPS" if plan.spec.tls.enabled else "HTTP"
+    probe = {"httpGet": {"path": path, "port": "http", "scheme": scheme}}
     return {
         "name": CONTAINER,
         "image": registry.image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"}],
+        "env": [{"name": "REGISTRY_HTTP_SECRET", "valueFrom": {"secretKeyRef": {
+            "name": HTTP_SECRET, "key": "http-secret"}}}],
         "resources": _resources(registry.resources),
         "securityContext": {
             "allowPrivilegeEscalation": False,
@@ -77,6 +88,10 @@ def _resources(resources) -> dict:
 
 def _mounts(plan: Plan) -> list[dict]:
     mounts = [{"name": "config", "mountPath": plan.config_dir, "readOnly": True}]
+    if plan.spec.auth.htpasswd is not None:
+        mounts.append({"name": "htpasswd", "mountPath": AUTH_DIR, "readOnly": True})
+    if plan.spec.tls.enabled:
+        mounts.append({"name": "tls", "mountPath": CERTS_DIR, "readOnly": True})
     if plan.spec.storage.driver == "filesystem":
         mounts.append({"name": "data", "mountPath": DATA_DIR})
     mounts.append({"name": "tmp", "mountPath": "/tmp"})
@@ -85,6 +100,11 @@ def _mounts(plan: Plan) -> list[dict]:
 
 def _volumes(plan: Plan) -> list[dict]:
     volumes = [{"name": "config", "configMap": {"name": CONFIG_MAP}}]
+    if plan.spec.auth.htpasswd is not None:
+        volumes.append({"name": "htpasswd", "secret": {"secretName": HTPASSWD_SECRET,
+                                                       "defaultMode": SECRET_FILE_MODE}})
+    if plan.spec.tls.enabled:
+        volumes.append({"name": "tls", "secret": {"secretName": TLS_SECRET, "defaultMode": SECRET_FILE_MODE}})
     if plan.spec.storage.driver == "filesystem":
         volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": DATA_CLAIM}})
     volumes.append({"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}})

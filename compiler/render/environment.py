@@ -9,7 +9,7 @@ from regc.render.service import service
 from regc.render.volume import data_claim
 
 
-def workload_objects(plan: Plan) -> list[dict]:
-    """The namespaced objects of the registry, in a stable order."""
-    objects = [configmap(plan), data_claim(plan), service(plan), deployment(plan)]
+def workload_objects(plan: Plan, secrets_checksum: str | None = None) -> list[dict]:
+    """The namespaced objects of the registry, in a stable order (Secrets come from regc.secrets)."""
+    objects = [configmap(plan), data_claim(plan), service(plan), deployment(plan, secrets_checksum)]
     return [obj for obj in objects if obj is not None]

@@ -78,3 +78,29 @@ Quantity = Annotated[str, AfterValidator(check_quantity)]
 Duration = Annotated[str, AfterValidator(check_duration)]
 Image = Annotated[str, AfterValidator(check_image)]
 Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def check_username(value: str) -> str:
+    if not value or any(c == ":" or c.isspace() for c in value):
+        raise ValueError(f"{value!r} cannot be an htpasswd user name: it must be non-empty, without ':' "
+                         "or white space (':' separates the name from the hash)")
+    if len(value) > 128:
+        raise ValueError("an htpasswd user name has at most 128 characters")
+    return value
+
+
+def check_host_name(value: str) -> str:
+    """A certificate name: a DNS name (optionally `*.` wildcard) or an IPv4/IPv6 address."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    check_dns_subdomain(value.removeprefix("*."))
+    return value
+
+
+UserName = Annotated[str, AfterValidator(check_username)]
+HostName = Annotated[str, AfterValidator(check_host_name)]

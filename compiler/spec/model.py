@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from regc.spec.fields import DnsLabel, Duration, Image, LabelKey, LabelValue, Port, Quantity
+from regc.spec.fields import (DnsLabel, DnsName, Duration, HostName, Image, LabelKey, LabelValue, Port, Quantity,
+                              UserName)
 
 API_VERSION = "regc/v1"
 DEFAULT_IMAGE = "registry:2.8.3"
@@ -107,6 +108,62 @@ class Service(SpecModel):
     """Annotations of the Service, for example for a cloud load balancer."""
 
 
+class Htpasswd(SpecModel):
+    """HTTP basic auth from an htpasswd file; passwords live in the environment's secrets file."""
+
+    realm: str = "registry"
+    """The realm the registry names in its `WWW-Authenticate` challenge."""
+    users: list[UserName] = []
+    """User names; each password is `users.<name>` in `environments/<env>.secrets.yaml`."""
+    bcrypt_cost: int = Field(10, ge=4, le=14)
+    """bcrypt cost of the hashes. The registry checks the hash on every authenticated request:
+    cost 10 takes about 60 ms of one core per request (cost 12 about 240 ms, cost 5 about 2 ms).
+    Generated passwords are long and random, so a low cost is safe for them."""
+    generate_missing_passwords: bool = False
+    """Generate a password for a user who has none in the secrets file (stored there, encrypted),
+    instead of failing the build. Read it back with `sops decrypt`."""
+
+
+class Auth(SpecModel):
+    """Who may push and pull."""
+
+    htpasswd: Htpasswd | None = None
+    """Basic auth with an htpasswd file; off when unset (anyone who reaches the registry may push)."""
+
+
+class Tls(SpecModel):
+    """TLS of the registry's listener."""
+
+    enabled: bool = True
+    """Serve HTTPS. Without it every client daemon needs `--insecure-registry`."""
+    certificate: Literal["generate", "provided"] = "generate"
+    """`generate`: regc keeps a CA and a server certificate in the secrets file and renews the
+    certificate; `provided`: `tls.cert` and `tls.key` of the secrets file are yours (validated)."""
+    key_algorithm: Literal["ecdsa-p256", "rsa-2048"] = "ecdsa-p256"
+    """Key type of generated keys; `rsa-2048` as in the guide's cfssl CSR."""
+    validity_days: int = Field(365, ge=2, le=3650)
+    """Lifetime of a generated server certificate."""
+    renew_before_days: int = Field(30, ge=1)
+    """Renew the server certificate this many days before it ends; `regc check` fails within it."""
+    extra_names: list[HostName] = []
+    """Names beyond `registry.<namespace>.svc` and `registry.<namespace>.svc.<clusterDomain>`:
+    DNS names or IP addresses clients use (an ingress host, `127.0.0.1` for a node proxy)."""
+
+
+class PullSecrets(SpecModel):
+    """`kubernetes.io/dockerconfigjson` Secrets that let pods in other namespaces pull."""
+
+    user: UserName
+    """The htpasswd user the pods pull as (one of `auth.htpasswd.users`)."""
+    namespaces: list[DnsLabel] = Field(min_length=1)
+    """Namespaces that get the Secret; they must exist (regc does not create them)."""
+    name: DnsName = "registry-pull"
+    """Name of the Secret; pods list it under `imagePullSecrets`."""
+    server: str | None = None
+    """Registry address as the kubelet pulls it; default `registry.<namespace>.svc:<service.port>`
+    (only resolvable where nodes use the cluster DNS: otherwise name the ingress host)."""
+
+
 class Environment(SpecModel):
     """One environment: a registry deployed to one namespace of one cluster."""
 
@@ -126,3 +183,14 @@ class Environment(SpecModel):
     """Where images are stored."""
     service: Service = Service()
     """The Service in front of the registry."""
+    auth: Auth = Auth()
+    """Authentication of clients."""
+    tls: Tls = Tls()
+    """TLS of the registry."""
+    insecure: bool = False
+    """Allow basic auth without TLS (passwords in clear on the wire). Every client then needs
+    `--insecure-registry`."""
+    pull_secrets: PullSecrets | None = None
+    """Pull secrets for the namespaces that pull from this registry."""
+    cluster_domain: DnsName = "cluster.local"
+    """The cluster's DNS domain, for the certificate's names."""

@@ -12,6 +12,7 @@ from regc.write.compare import UnitChanges, owned_files
 
 STAGING = ".regc-staging"
 JOURNAL = ".regc-journal"
+SCRATCH_PREFIX = ".regc-tmp-"  # scratch copies the secrets stage makes beside committed files
 
 
 def commit(root: Path, changes: list[UnitChanges]) -> None:
@@ -70,7 +71,8 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
     if current.is_dir():
         # Keep what the user put here: copy every file regc did not write.
         shutil.copytree(current, staged, ignore=lambda d, names: [
-            n for n in names if (Path(d) / n).relative_to(current).as_posix() in ours])
+            n for n in names if (Path(d) / n).relative_to(current).as_posix() in ours
+            or n.startswith(SCRATCH_PREFIX)])
     else:
         staged.mkdir()
     for name, content in unit.files.items():

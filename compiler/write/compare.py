@@ -43,8 +43,9 @@ def compare_unit(root: Path, unit: Unit) -> UnitChanges:
             changes.missing.append(name)
             continue
         changes.old[name] = current
-        if current != content:
+        if current != content or name in unit.unresolved:
             changes.stale.append(name)
+    changes.missing.extend(name for name in unit.unresolved if name not in unit.files)
     for name in owned_files(directory):
         if name not in unit.files and (directory / name).is_file():
             changes.extra.append(name)

@@ -1,0 +1,1 @@
+"""Secrets: hash, certify and encrypt what an environment needs, reusing what is unchanged."""

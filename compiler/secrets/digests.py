@@ -1,0 +1,34 @@
+"""Digests that tell whether a Secret's inputs changed: one over ciphertext (needs no key) and
+one keyed over plaintext (a bare digest of a password would be a guessable fingerprint)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+
+def _canonical(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def ciphertext_digest(public: dict, ciphertexts: list[str | None], recipients: list[str]) -> str | None:
+    """Digest of the public inputs, the encrypted inputs as committed, and the recipients;
+    None when an input is not in the secrets file yet."""
+    if any(c is None for c in ciphertexts):
+        return None
+    document = {"public": public, "ciphertexts": ciphertexts, "recipients": sorted(recipients)}
+    return "sha256:" + hashlib.sha256(_canonical(document)).hexdigest()
+
+
+def keyed_digest(key: str, public: dict, plaintexts: list[str | None]) -> str:
+    document = {"public": public, "plaintexts": plaintexts}
+    return "hmac-sha256:" + hmac.new(key.encode("utf-8"), _canonical(document), hashlib.sha256).hexdigest()
+
+
+def file_digest(contents: list[bytes]) -> str:
+    """Digest of committed files (ciphertext): the pod annotation that rolls pods on a change."""
+    digest = hashlib.sha256()
+    for content in contents:
+        digest.update(hashlib.sha256(content).digest())
+    return digest.hexdigest()

@@ -1,0 +1,360 @@
+"""An environment's encrypted Secrets: reuse the committed ciphertext whenever the inputs are
+unchanged (without a key when the encrypted inputs are byte-identical), else hash, certify and encrypt."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import secrets as random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from regc import yamltext
+from regc.errors import Location, Problem, RegcError, SpecError
+from regc.plan.names import BASE_LABELS, HTPASSWD_SECRET, HTTP_SECRET, TLS_SECRET, certificate_names, secret_file
+from regc.plan.plan import Plan
+from regc.render import secrets as secret_objects
+from regc.secrets import htpasswd
+from regc.secrets.digests import ciphertext_digest, file_digest, keyed_digest
+from regc.secrets.inputs import Plaintext, parse_plaintext, read_ciphertext
+from regc.secrets.store import replace_file
+from regc.secrets.state import STATE_FILE, read_state, state_text
+from regc.write.commit import SCRATCH_PREFIX
+
+CA_FILE = "ca.crt"
+# Part of every Secret's public inputs: bump it when the shape of rendered Secrets changes, so
+# that digests of unchanged inputs do not keep a Secret rendered the old way.
+SECRET_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class Product:
+    """One file made from secret inputs."""
+
+    file: str
+    public: dict
+    inputs: tuple[tuple[str, ...], ...]
+    mounted: bool = False  # mounted by the registry pod: its ciphertext rolls the pods
+    encrypted: bool = True
+
+
+@dataclass
+class SecretFiles:
+    """What the secrets stage hands to the overlay."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    resources: list[str] = field(default_factory=list)
+    unresolved: dict[str, str] = field(default_factory=dict)  # file -> why it needs a rebuild with the key
+    checksum: str | None = None
+    foreign_namespaces: bool = False
+
+
+def secrets_path(root: Path, plan: Plan) -> Path:
+    return root / "environments" / f"{plan.name}.secrets.yaml"
+
+
+def products(plan: Plan, leaves: dict) -> list[Product]:
+    return [Product(p.file, {**p.public, "format": SECRET_FORMAT, "labels": BASE_LABELS}, p.inputs, p.mounted,
+                    p.encrypted) for p in _products(plan, leaves)]
+
+
+def _products(plan: Plan, leaves: dict) -> list[Product]:
+    spec = plan.spec
+    items = [Product(secret_file(HTTP_SECRET), {"secret": HTTP_SECRET}, (("httpSecret",),), mounted=True)]
+    auth = spec.auth.htpasswd
+    if auth is not None:
+        items.append(Product(secret_file(HTPASSWD_SECRET),
+                             {"secret": HTPASSWD_SECRET, "users": list(auth.users), "cost": auth.bcrypt_cost},
+                             tuple(("users", user) for user in auth.users), mounted=True))
+    if spec.tls.enabled:
+        with_ca = spec.tls.certificate == "generate" or ("ca", "cert") in leaves
+        inputs = (("tls", "cert"), ("tls", "key")) + ((("ca", "cert"),) if with_ca else ())
+        items.append(Product(secret_file(TLS_SECRET),
+                             {"secret": TLS_SECRET, "names": certificate_names(spec),
+                              "algorithm": spec.tls.key_algorithm, "source": spec.tls.certificate},
+                             inputs, mounted=True))
+        if with_ca:
+            items.append(Product(CA_FILE, {"file": CA_FILE}, (("ca", "cert"),), encrypted=False))
+    pull = spec.pull_secrets
+    if pull is not None:
+        server = pull_server(plan)
+        for namespace in pull.namespaces:
+            items.append(Product(secret_file(pull.name, namespace),
+                                 {"secret": pull.name, "namespace": namespace, "server": server, "user": pull.user},
+                                 (("users", pull.user),)))
+    return items
+
+
+def pull_server(plan: Plan) -> str:
+    spec = plan.spec
+    return spec.pull_secrets.server or f"registry.{spec.namespace}.svc:{spec.service.port}"
+
+
+class SecretStage:
+    """Produces one environment's secret files; `may_decrypt` is False for --check and --diff."""
+
+    def __init__(self, root: Path, plan: Plan, directory: str, now: datetime.datetime, may_decrypt: bool):
+        from regc.sopsconfig import read_recipients
+
+        self.root, self.plan, self.directory, self.now = root, plan, directory, now
+        self.may_decrypt = may_decrypt
+        self.source = secrets_path(root, plan)
+        self.display = self.source.relative_to(root).as_posix()
+        self.recipients = read_recipients(root)
+        self.state = read_state(root / directory)
+
+    def run(self) -> SecretFiles:
+        leaves = read_ciphertext(self.source)
+        items = products(self.plan, leaves)
+        reused = self._reuse_without_key(items, leaves)
+        if len(reused) == len(items):
+            return self._result(items, reused, self.state["secrets"], self.state.get("certificate"))
+        if not self.may_decrypt:
+            return self._unresolved(items, reused, leaves)
+        return self._rebuild(items)
+
+    # -- the fast path: nothing decrypted, nothing hashed --------------------------------------
+
+    def _reuse_without_key(self, items: list[Product], leaves: dict) -> dict[str, bytes]:
+        reused = {}
+        for item in items:
+            digest = ciphertext_digest(item.public, [leaves.get(i) for i in item.inputs], self.recipients)
+            old = self._old_bytes(item.file)
+            recorded = self.state["secrets"].get(item.file, {}).get("ciphertext")
+            if digest and old is not None and recorded == digest and not self._renewal_due(item):
+                reused[item.file] = old
+        return reused
+
+    def _renewal_due(self, item: Product) -> bool:
+        if item.file != secret_file(TLS_SECRET) or self.plan.spec.tls.certificate != "generate":
+            return False
+        ends = (self.state.get("certificate") or {}).get("notAfter")
+        if not ends:
+            return True
+        window = datetime.timedelta(days=self.plan.spec.tls.renew_before_days)
+        return datetime.datetime.fromisoformat(ends) - window <= self.now
+
+    def _unresolved(self, items: list[Product], reused: dict, leaves: dict) -> SecretFiles:
+        files = dict(reused)
+        why = {}
+        for item in items:
+            if item.file in reused:
+                continue
+            old = self._old_bytes(item.file)
+            if old is not None:
+                files[item.file] = old
+            why[item.file] = ("the certificate is due for renewal" if self._renewal_due(item) and old is not None
+                              else f"its inputs in {self.display} or the spec changed")
+        result = self._result(items, files, self.state["secrets"], self.state.get("certificate"))
+        result.unresolved = why
+        return result
+
+    # -- the slow path: decrypt, generate what is missing, hash and encrypt what changed ------
+
+    def _rebuild(self, items: list[Product]) -> SecretFiles:
+        from regc.sopsconfig import require_recipients
+        from regc.tools import sops
+
+        self.recipients = require_recipients(self.root)
+        plaintext = (parse_plaintext(sops.decrypt(self.source, root=self.root), self.display)
+                     if self.source.is_file() else Plaintext())
+        updates = self._generate(plaintext)
+        if updates:
+            self._store(updates)
+        leaves = read_ciphertext(self.source)
+        items = products(self.plan, leaves)
+        states: dict[str, dict] = {}
+        files: dict[str, bytes] = {}
+        for item in items:
+            files[item.file], states[item.file] = self._produce(item, plaintext, leaves)
+        certificate = None
+        if self.plan.spec.tls.enabled:
+            from regc.secrets.tls import inspect
+
+            info = inspect(plaintext.tls["cert"])
+            certificate = {"notAfter": info.not_after.isoformat(), "names": list(info.names)}
+        return self._result(items, files, states, certificate)
+
+    def _generate(self, plaintext: Plaintext) -> dict[str, object]:
+        """Fill in what may be generated; return the secrets-file updates. Check the rest."""
+        spec = self.plan.spec
+        updates: dict[str, object] = {}
+        if not plaintext.digest_key:
+            plaintext.digest_key = updates["digestKey"] = random.token_urlsafe(32)
+        if not plaintext.http_secret:
+            plaintext.http_secret = updates["httpSecret"] = random.token_urlsafe(32)
+        problems = []
+        auth = spec.auth.htpasswd
+        needed = list(auth.users) if auth else []
+        for user in needed:
+            if user not in plaintext.users and auth.generate_missing_passwords:
+                plaintext.users[user] = updates[f"users.{user}"] = random.token_urlsafe(24)
+            problem = htpasswd.password_problem(user, plaintext.users.get(user))
+            if problem:
+                problems.append(problem)
+        if problems:
+            hint = (f"set it with `regc user passwd {self.plan.name} USER`, or set "
+                    "auth.htpasswd.generateMissingPasswords: true")
+            raise SpecError([Problem(Location(self.display), p, hint) for p in problems])
+        if spec.tls.enabled:
+            updates.update(self._certificates(plaintext))
+        return updates
+
+    def _certificates(self, plaintext: Plaintext) -> dict[str, object]:
+        from regc.secrets import tls
+
+        spec = self.plan.spec
+        names = certificate_names(spec)
+        window = datetime.timedelta(days=spec.tls.renew_before_days)
+        if spec.tls.certificate == "provided":
+            if not plaintext.tls:
+                raise SpecError([Problem(Location(self.display), "tls: no certificate, but tls.certificate "
+                                         "is `provided`", "add tls.cert and tls.key with "
+                                         f"`regc secrets edit {self.plan.name}`, or use `generate`")])
+            problems = tls.provided_problems(plaintext.tls["cert"], plaintext.tls["key"], names, self.now, window)
+            if problems:
+                raise SpecError([Problem(Location(self.display), p) for p in problems])
+            return {}
+        updates: dict[str, object] = {}
+        if not plaintext.ca:
+            cert, key = tls.make_ca(f"regc registry CA ({self.plan.name})", spec.tls.key_algorithm, self.now)
+            plaintext.ca = updates["ca"] = {"cert": cert, "key": key}
+        current = tls.inspect(plaintext.tls["cert"]) if plaintext.tls else None
+        if (current is None or current.not_after - window <= self.now or set(current.names) != set(names)
+                or current.algorithm != spec.tls.key_algorithm
+                or not tls.signed_by(plaintext.tls["cert"], plaintext.ca["cert"])):
+            cert, key = tls.issue_server(plaintext.ca["cert"], plaintext.ca["key"], names, spec.tls.key_algorithm,
+                                         self.now, spec.tls.validity_days)
+            plaintext.tls = updates["tls"] = {"cert": cert, "key": key}
+        return updates
+
+    def _store(self, updates: dict[str, object]) -> None:
+        """Write generated values into the secrets file: through sops, via stdin, atomically."""
+        from regc.tools import sops
+
+        if not self.source.is_file():
+            document: dict = {}
+            for key, value in updates.items():
+                if key.startswith("users."):
+                    document.setdefault("users", {})[key.split(".", 1)[1]] = value
+                else:
+                    document[key] = value
+            ordered = {k: document[k] for k in ("users", "httpSecret", "digestKey", "ca", "tls") if k in document}
+            ciphertext = sops.encrypt(yamltext.dump(ordered).encode(), self.display, root=self.root)
+            replace_file(self.source, ciphertext)
+            return
+        staged = self.source.with_name(f".{self.source.name}.regc-tmp")
+        staged.write_bytes(self.source.read_bytes())
+        try:
+            for key, value in updates.items():
+                index = "".join(f'["{part}"]' for part in key.split(".", 1))
+                sops.set_value(staged, index, json.dumps(value).encode(), root=self.root)
+            os.replace(staged, self.source)
+        finally:
+            staged.unlink(missing_ok=True)
+
+    def _produce(self, item: Product, plaintext: Plaintext, leaves: dict) -> tuple[bytes, dict]:
+        from regc.tools import sops
+
+        values = [plaintext.value(i) for i in item.inputs]
+        state = {"ciphertext": ciphertext_digest(item.public, [leaves.get(i) for i in item.inputs], self.recipients),
+                 "keyed": keyed_digest(plaintext.digest_key, item.public, values)}
+        old = self._old_bytes(item.file)
+        recorded = self.state["secrets"].get(item.file, {})
+        if item.file == secret_file(HTPASSWD_SECRET):
+            state["users"] = {u: keyed_digest(plaintext.digest_key, {"cost": item.public["cost"]}, [u, p])
+                              for u, p in ((u, plaintext.users[u]) for u in item.public["users"])}
+        if old is not None and recorded.get("keyed") == state["keyed"]:
+            if not item.encrypted or _recipients(old) == self.recipients:
+                return old, state
+            return self._rewrap(item, old), state
+        if not item.encrypted:
+            header = (f"# Generated by regc: the CA of the {self.plan.name} registry. Clients trust it as "
+                      "/etc/docker/certs.d/<host>/ca.crt (public: safe to commit).\n")
+            return (header + plaintext.ca["cert"]).encode(), state
+        obj = self._render(item, plaintext, recorded.get("users", {}), state.get("users", {}), old)
+        header = (f"# Generated by regc from environments/{self.plan.name}.yaml and its secrets file; "
+                  f"SOPS-encrypted: do not edit, run `regc build`.\n")
+        target = f"{self.directory}/{item.file}"
+        return sops.encrypt((header + yamltext.dump(obj)).encode(), target, root=self.root), state
+
+    def _render(self, item: Product, plaintext: Plaintext, old_users: dict, new_users: dict,
+                old: bytes | None) -> dict:
+        public = item.public
+        if item.file == secret_file(HTTP_SECRET):
+            return secret_objects.http_secret(plaintext.http_secret)
+        if item.file == secret_file(HTPASSWD_SECRET):
+            return secret_objects.htpasswd_secret(self._htpasswd_lines(public, plaintext, old_users, new_users, old))
+        if item.file == secret_file(TLS_SECRET):
+            ca = plaintext.ca["cert"] if plaintext.ca else ""
+            return secret_objects.tls_secret(plaintext.tls["cert"], plaintext.tls["key"], ca)
+        return secret_objects.pull_secret(public["secret"], public["namespace"], public["server"], public["user"],
+                                          plaintext.users[public["user"]])
+
+    def _htpasswd_lines(self, public: dict, plaintext: Plaintext, old_users: dict, new_users: dict,
+                        old: bytes | None) -> list[str]:
+        """Keep the hash of every user whose password and cost are unchanged: one bcrypt per change."""
+        kept: dict[str, str] = {}
+        unchanged = [u for u in public["users"] if old_users.get(u) == new_users.get(u)]
+        if unchanged and old is not None:
+            kept = {u: line for u, line in self._old_htpasswd(old).items() if u in unchanged}
+        fresh = htpasswd.hash_lines([(u, plaintext.users[u]) for u in public["users"] if u not in kept],
+                                    public["cost"])
+        return [kept.get(u) or fresh[u] for u in public["users"]]
+
+    def _old_htpasswd(self, old: bytes) -> dict[str, str]:
+        import base64
+
+        from ruamel.yaml import YAML
+
+        from regc.tools import sops
+
+        path = self.root / self.directory / secret_file(HTPASSWD_SECRET)
+        document = YAML(typ="safe", pure=True).load(sops.decrypt(path, root=self.root))
+        return htpasswd.parse_lines(base64.b64decode(document["data"]["htpasswd"]).decode())
+
+    def _rewrap(self, item: Product, old: bytes) -> bytes:
+        """Same plaintext, new recipients: `sops updatekeys` keeps every value's ciphertext. It runs on
+        a copy whose name still matches the tree's creation rule, never on the committed file."""
+        from regc.tools import sops
+
+        staged = self.root / self.directory / f"{SCRATCH_PREFIX}{item.file}"
+        staged.write_bytes(old)
+        try:
+            sops.update_keys(staged, root=self.root)
+            return staged.read_bytes()
+        finally:
+            staged.unlink(missing_ok=True)
+
+    # -- common --------------------------------------------------------------------------------
+
+    def _old_bytes(self, name: str) -> bytes | None:
+        try:
+            return (self.root / self.directory / name).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def _result(self, items: list[Product], files: dict[str, bytes], states: dict,
+                certificate: dict | None) -> SecretFiles:
+        result = SecretFiles()
+        for item in items:
+            if item.file in files:
+                result.files[item.file] = files[item.file]
+            if item.encrypted:
+                result.resources.append(item.file)
+        mounted = [files[i.file] for i in items if i.mounted and i.file in files]
+        result.checksum = file_digest(mounted) if mounted else None
+        result.foreign_namespaces = any("namespace" in i.public and i.public["namespace"] != self.plan.namespace
+                                        for i in items)
+        kept = {i.file: states[i.file] for i in items if i.file in states}
+        result.files[STATE_FILE] = state_text(kept, certificate).encode()
+        return result
+
+
+def _recipients(ciphertext: bytes) -> list[str]:
+    from ruamel.yaml import YAML
+
+    document = YAML(typ="safe", pure=True).load(ciphertext) or {}
+    return sorted(entry.get("recipient", "") for entry in (document.get("sops") or {}).get("age") or [])
+

@@ -1,0 +1,66 @@
+"""`.sops.yaml`: the creation rules regc writes and keeps, and the recipients they name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from regc.errors import RegcError
+
+SOPS_CONFIG = ".sops.yaml"
+TREE_RULE = r"^(base|overlays)/.*\.yaml$"
+INPUT_RULE = r"^environments/.*\.secrets\.yaml$"
+HEADER = ("# SOPS creation rules, kept by regc (`regc keys init` adds a recipient).\n"
+          "# Compiled Secrets encrypt only data/stringData, so names and labels stay readable in diffs.\n")
+
+
+def read_recipients(root: Path) -> list[str]:
+    """The age recipients of the compiled tree's rule; [] when there is no .sops.yaml."""
+    rules = _rules(root)
+    for rule in rules:
+        if rule.get("path_regex") == TREE_RULE:
+            return _split(rule.get("age", ""))
+    return []
+
+
+def require_recipients(root: Path) -> list[str]:
+    recipients = read_recipients(root)
+    if not recipients:
+        raise RegcError(f"no age recipient for the compiled tree in {root / SOPS_CONFIG}",
+                        "run `regc keys init` to create a key and add its recipient")
+    return recipients
+
+
+def write_config(root: Path, recipients: list[str]) -> None:
+    """Write .sops.yaml with regc's two rules for `recipients`, keeping other rules the user added."""
+    import os
+
+    from regc import yamltext
+
+    joined = ",".join(sorted(set(recipients)))
+    ours = [
+        {"path_regex": TREE_RULE, "encrypted_regex": "^(data|stringData)$", "mac_only_encrypted": True,
+         "age": joined},
+        {"path_regex": INPUT_RULE, "age": joined},
+    ]
+    others = [r for r in _rules(root) if r.get("path_regex") not in (TREE_RULE, INPUT_RULE)]
+    text = HEADER + yamltext.dump({"creation_rules": ours + others})
+    temporary = root / (SOPS_CONFIG + ".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, root / SOPS_CONFIG)
+
+
+def _rules(root: Path) -> list[dict]:
+    path = root / SOPS_CONFIG
+    if not path.is_file():
+        return []
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe", pure=True).load(path.read_text()) or {}
+    rules = data.get("creation_rules", []) if isinstance(data, dict) else []
+    return [r for r in rules if isinstance(r, dict)]
+
+
+def _split(value) -> list[str]:
+    if isinstance(value, list):
+        return sorted(str(v).strip() for v in value if str(v).strip())
+    return sorted(part.strip() for part in str(value).split(",") if part.strip())

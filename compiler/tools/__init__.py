@@ -1,0 +1,1 @@
+"""External programs, each behind one small module with a clear error when it is missing."""
