@@ -102,6 +102,10 @@ def _write(root: Path, paths: list[Path], *, prune: bool) -> None:
             print(f"{change.unit.directory}: {', '.join(parts)}")
         else:
             print(f"{change.unit.directory}: up to date ({len(change.unit.files)} files)")
+    for env in compiled.environments:
+        if env.spec.insecure and not env.spec.tls.enabled:
+            print(f"warning: {env.name} serves without TLS (insecure: true): every client daemon needs "
+                  f"--insecure-registry, and passwords cross the network in clear", file=sys.stderr)
 
 
 @app.command()
@@ -226,7 +230,13 @@ def secrets_edit(env: Annotated[str, typer.Argument(help="Environment name.")],
     from regc.tools import sops
 
     path = ensure_secrets_file(root, env)
-    raise typer.Exit(sops.edit(path, root=root))
+    status = sops.edit(path, root=root)
+    if status == sops.EDIT_UNCHANGED:
+        print(f"{path.relative_to(root)}: no change")
+        return
+    if status:
+        raise typer.Exit(status)
+    print(f"{path.relative_to(root)} saved (encrypted); run `regc build`")
 
 
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")]

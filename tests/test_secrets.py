@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import bcrypt
@@ -307,7 +308,10 @@ def test_bad_secret_specs(repo: Path, body: str, message: str):
 def test_insecure_allows_basic_auth_without_tls(repo: Path):
     write_spec(repo, "lab", "namespace: lab\ninsecure: true\ntls:\n  enabled: false\n"
                             "auth:\n  htpasswd:\n    users: [a]\n    generateMissingPasswords: true\n")
-    assert run_regc("build", cwd=repo).code == 0
+    result = run_regc("build", cwd=repo)
+    assert result.code == 0
+    assert "warning: lab serves without TLS (insecure: true): every client daemon needs --insecure-registry" \
+        in result.stderr
     config = (repo / "overlays/lab/patches/configmap-registry-config.yaml").read_text()
     assert "htpasswd:" in config and "tls:" not in config
 
@@ -361,3 +365,22 @@ def test_keys_init_creates_an_identity_where_sops_looks(tmp_path: Path, monkeypa
     assert "AGE-SECRET-KEY" not in result.stdout + result.stderr
     again = run_regc("keys", "init", cwd=tmp_path)
     assert again.code == 0 and "using the existing identity" in again.stdout
+
+
+def test_secrets_edit_opens_the_file_through_sops(built: Path, tmp_path: Path, monkeypatch):
+    """sops decrypts into its editor and re-encrypts what the editor saved; the file stays encrypted."""
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys\npath = sys.argv[1]\ntext = open(path).read()\n"
+                      "open(path, 'w').write(text.replace('users:', 'users:\\n    dave: edited-in-editor', 1))\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    result = run_regc("secrets", "edit", "prod", cwd=built)
+    assert result.code == 0, result.stderr
+    assert passwords(built)["dave"] == "edited-in-editor"
+    assert b"edited-in-editor" not in (built / "environments" / "prod.secrets.yaml").read_bytes()
+
+
+def test_secrets_edit_creates_a_missing_file_encrypted(repo: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("EDITOR", "true")
+    write_spec(repo, "fresh", "namespace: fresh\n")
+    assert run_regc("secrets", "edit", "fresh", cwd=repo).code == 0
+    assert decrypt_file(repo / "environments" / "fresh.secrets.yaml") == {"users": {}}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from regc.errors import ToolError
 
+EDIT_UNCHANGED = 200  # `sops edit` exits with this when the file was saved unchanged
 CALLS = {"encrypt": 0, "decrypt": 0, "set": 0, "updatekeys": 0, "unset": 0}  # counted for tests
 
 
