@@ -43,7 +43,7 @@ def display_path(path: Path, root: Path) -> str:
 
 def load_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
     """Load and validate every spec; report the problems of all of them together."""
-    from regc.plan.rules import check_rules
+    from regc.plan.rules import check_rules, check_shared_storage
 
     problems: list[Problem] = []
     loaded: list[LoadedEnvironment] = []
@@ -65,9 +65,29 @@ def load_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
             continue
         seen[env.name] = display
         loaded.append(env)
+    if not problems:
+        problems.extend(check_shared_storage(_other_environments(paths, root) + loaded))
     if problems:
         raise SpecError(problems)
     return loaded
+
+
+def _other_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
+    """The environments not being built, for rules across environments; broken ones are skipped
+    (their own build reports them)."""
+    folder = root / ENVIRONMENTS
+    if not folder.is_dir():
+        return []
+    chosen = {p.resolve() for p in paths}
+    others = []
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name.endswith(SECRETS_SUFFIX) or path.resolve() in chosen:
+            continue
+        try:
+            others.append(read_environment(path, display_path(path, root)))
+        except SpecError:
+            continue
+    return others
 
 
 def compile_tree(paths: list[Path], root: Path, *, now: datetime.datetime | None = None,

@@ -171,6 +171,22 @@ def schema(
         sys.stdout.write(text)
 
 
+@app.command("rgw-commands")
+def rgw_commands_command(
+    env: Annotated[str, typer.Argument(help="Environment name.")],
+    reveal: Annotated[bool, typer.Option("--reveal", help="Print the secrets themselves (decrypted "
+                                         "with your key) instead of reading them with sops at run time.")] = False,
+    root: RootOption = Path("."),
+) -> None:
+    """Print the radosgw-admin commands that create the environment's radosgw user (and Swift
+    subuser, or S3 keys), as the guide does by hand."""
+    from regc.build import load_environments
+    from regc.rgw import rgw_commands
+
+    [loaded] = load_environments([_spec_path(root, env)], root)
+    sys.stdout.write(rgw_commands(loaded, root, reveal))
+
+
 keys_app = typer.Typer(help="age keys and the recipients in .sops.yaml.", no_args_is_help=True)
 secrets_app = typer.Typer(help="The encrypted secrets file of an environment.", no_args_is_help=True)
 user_app = typer.Typer(help="htpasswd users: the spec lists them, the secrets file holds their passwords.",

@@ -21,10 +21,16 @@ KUBERNETES_VERSIONS = ["1.29", "1.37"]
 VARIANTS = {
     "defaults": "",
     "shared-volume": "registry:\n  replicas: 3\nstorage:\n  accessMode: ReadWriteMany\n  storageClassName: cephfs\n",
-    "node-port": "service:\n  type: NodePort\n  nodePort: 30500\n  annotations: {a.example/b: c}\n",
-    "registry-3": "registry:\n  image: registry:3.0.0\n  blobDescriptorCache: none\n  headers: {}\n",
-    "no-health-no-limits": "registry:\n  healthCheck:\n    storageDriver: {enabled: false}\n"
-                           "  resources:\n    requests: {cpu: '1', memory: 1Gi}\n    limits: {}\n",
+    "node-port": "service:\n  type: NodePort\n  nodePort: 30500\n  annotations: {{a.example/b: c}}\n",
+    "registry-3": "registry:\n  image: registry:3.0.0\n  blobDescriptorCache: none\n  headers: {{}}\n",
+    "no-health-no-limits": "registry:\n  healthCheck:\n    storageDriver: {{enabled: false}}\n"
+                           "  resources:\n    requests: {{cpu: '1', memory: 1Gi}}\n    limits: {{}}\n",
+    "swift-ha-front": "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n"
+                      "radosgw:\n  hosts: [10.0.0.1, 'fd00::2']\n  legacyEndpoints: true\n",
+    "s3-ingress-proxy": "storage:\n  driver: s3\n  bucket: b-{name}\n  regionendpoint: http://rgw:7480\n"
+                        "  credentials: generate\ningress:\n  host: r.example.com\nnodeProxy:\n  enabled: true\n",
+    "smoke-test": "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
+                  "pullSecrets:\n  user: p\n  namespaces: [apps, ci]\nsmokeTest:\n  enabled: true\n",
 }
 
 
@@ -46,7 +52,7 @@ def test_example_overlay_builds_into_its_render(built: Path, name: str):
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_variant_overlay_builds_into_its_render(repo: Path, variant: str):
-    write_spec(repo, "variant", "namespace: variant\n" + VARIANTS[variant])
+    write_spec(repo, "variant", "namespace: variant\n" + VARIANTS[variant].format(name="variant"))
     assert run_regc("build", cwd=repo).code == 0
     _build_and_compare(repo, "variant")
 
@@ -54,7 +60,7 @@ def test_variant_overlay_builds_into_its_render(repo: Path, variant: str):
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 def test_every_object_passes_the_kubernetes_schemas(repo: Path, version: str):
     for index, variant in enumerate(sorted(VARIANTS)):
-        write_spec(repo, f"v{index}", f"namespace: v{index}\n" + VARIANTS[variant])
+        write_spec(repo, f"v{index}", f"namespace: v{index}\n" + VARIANTS[variant].format(name=f"v{index}"))
     assert run_regc("build", cwd=repo).code == 0
     count = 0
     for overlay in sorted((repo / "overlays").iterdir()):

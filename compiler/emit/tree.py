@@ -116,7 +116,9 @@ def _namespace_transformer(namespace: str) -> str:
 
 
 def _labels(plan: Plan) -> list[dict]:
-    labels = [{"pairs": {INSTANCE_LABEL: plan.name}, "includeSelectors": True, "includeTemplates": True}]
+    # Not in selectors: kustomize would add a selector to the selector-less radosgw Service.
+    # Each environment has its own namespace, so the selectors need no instance label.
+    labels = [{"pairs": {INSTANCE_LABEL: plan.name}, "includeTemplates": True}]
     if plan.spec.labels:
         labels.append({"pairs": dict(sorted(plan.spec.labels.items())), "includeTemplates": True})
     return labels

@@ -52,8 +52,47 @@ def service_names(namespace: str, cluster_domain: str) -> list[str]:
 def certificate_names(spec) -> list[str]:
     """Every name the server certificate must cover, in a stable order."""
     names = service_names(spec.namespace, spec.cluster_domain)
-    return names + [n for n in spec.tls.extra_names if n not in names]
+    wanted = list(spec.tls.extra_names)
+    if spec.ingress is not None:
+        wanted.append(spec.ingress.host)
+    if spec.node_proxy.enabled:
+        wanted += ["localhost", "127.0.0.1"]  # nodes reach the registry at localhost:<hostPort>
+    for name in wanted:
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def secret_file(name: str, namespace: str | None = None) -> str:
     return f"secret-{namespace}-{name}.yaml" if namespace else f"secret-{name}.yaml"
+
+STORAGE_SECRET = "registry-storage"
+SMOKE_SECRET = "registry-smoke-credentials"
+NODE_PROXY = "registry-node-proxy"
+
+
+def radosgw_url(spec) -> str | None:
+    """The radosgw front's URL inside the cluster, when the spec lists radosgw hosts."""
+    front = spec.radosgw
+    if front is None:
+        return None
+    return f"http://{front.service_name}.{spec.namespace}.svc.{spec.cluster_domain}:{front.port}"
+
+
+def storage_url(spec) -> str | None:
+    """Where the registry reaches its object store: the spec's URL, else the radosgw front's."""
+    storage = spec.storage
+    if storage.driver == "swift":
+        front = radosgw_url(spec)
+        return storage.authurl or (front + "/auth/v1" if front else None)
+    if storage.driver == "s3":
+        return storage.regionendpoint or radosgw_url(spec)
+    return None
+
+
+def radosgw_user(name: str, spec) -> str:
+    """The radosgw uid of this environment's registry."""
+    storage = spec.storage
+    if storage.driver == "swift":
+        return storage.username.split(":", 1)[0]
+    return storage.user or f"registry-{name}"

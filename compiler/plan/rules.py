@@ -18,7 +18,8 @@ def check_rules(env: LoadedEnvironment) -> list[Problem]:
             f"{storage.access_mode} volume: it attaches to one node at a time, so the other pods "
             "never start (or two registries write one filesystem unaware of each other)",
             "set replicas: 1, or use storage.accessMode: ReadWriteMany (CephFS), "
-            "or object storage shared by all replicas"))
+            "or object storage shared by all replicas (storage.driver: s3 or swift)"))
+    problems.extend(check_storage_rules(env))
     if spec.service.node_port is not None and spec.service.type == "ClusterIP":
         problems.append(Problem(
             env.locate("service", "nodePort"),
@@ -62,4 +63,73 @@ def check_secret_rules(env: LoadedEnvironment) -> list[Problem]:
     if spec.tls.certificate == "provided" and not spec.tls.enabled:
         problems.append(Problem(env.locate("tls", "certificate"),
                                 "tls.certificate: provided, but TLS is off", "set tls.enabled: true"))
+    return problems
+
+
+def check_storage_rules(env: LoadedEnvironment) -> list[Problem]:
+    """Rules of the object stores and the radosgw front."""
+    from regc.plan.names import image_major_version, storage_url
+
+    spec = env.spec
+    storage = spec.storage
+    problems: list[Problem] = []
+    major = image_major_version(spec.registry.image)
+    if storage.driver == "swift" and (major is None or major >= 3):
+        problems.append(Problem(
+            env.locate("storage", "driver"),
+            f"storage.driver: the Swift driver needs a registry:2.x image, not {spec.registry.image!r}: "
+            "distribution v3 removed it (distribution PR #3982)",
+            "keep registry.image at registry:2.8.x, or move to storage.driver: s3 (radosgw speaks S3 too)"))
+    if storage.driver in ("swift", "s3") and storage_url(spec) is None:
+        key = "authurl" if storage.driver == "swift" else "regionendpoint"
+        problems.append(Problem(env.locate("storage"), f"storage.{key}: no URL of the object store",
+                                f"set storage.{key}, or list the radosgw hosts under radosgw.hosts"))
+    if spec.radosgw is not None:
+        seen: set[str] = set()
+        for index, host in enumerate(spec.radosgw.hosts):
+            if host in seen:
+                problems.append(Problem(env.locate("radosgw", "hosts", index),
+                                        f"radosgw.hosts: {host} is listed twice", "remove the repeat"))
+            seen.add(host)
+    if spec.smoke_test.enabled and spec.pull_secrets is None:
+        problems.append(Problem(env.locate("smokeTest", "enabled"),
+                                "smokeTest.enabled: the smoke test logs in as pullSecrets.user, which is not set",
+                                "set pullSecrets (user and namespaces), or turn the smoke test off"))
+    if spec.node_proxy.enabled and spec.node_proxy.host_port == 5000 and spec.service.type == "NodePort" \
+            and spec.service.node_port == 5000:
+        problems.append(Problem(env.locate("nodeProxy", "hostPort"), "nodeProxy.hostPort: clashes with the node port"))
+    return problems
+
+
+def check_shared_storage(environments: list[LoadedEnvironment]) -> list[Problem]:
+    """One Swift container (or S3 bucket and prefix) serves one registry, one user: sharing it is
+    the guide's `401 Unauthorized` panic, and two registries would collect each other's blobs."""
+    from urllib.parse import urlsplit
+
+    from regc.plan.names import storage_url
+
+    owners: dict[tuple, LoadedEnvironment] = {}
+    problems = []
+    for env in environments:
+        storage = env.spec.storage
+        if storage.driver not in ("swift", "s3"):
+            continue
+        url = storage_url(env.spec) or ""
+        host = urlsplit(url).hostname or url
+        if storage.driver == "swift":
+            key = ("swift", host, storage.container)
+            what, field = f"Swift container {storage.container!r}", "container"
+        else:
+            key = ("s3", host, storage.bucket, (storage.rootdirectory or "").strip("/"))
+            what, field = f"S3 bucket {storage.bucket!r} (same rootdirectory)", "bucket"
+        if key in owners:
+            other = owners[key]
+            problems.append(Problem(
+                env.locate("storage", field),
+                f"storage.{field}: the {what} is also used by environment {other.name!r} "
+                f"({other.positions.path}): one container serves one user of one registry; shared, "
+                "the registry fails to start with 401 Unauthorized",
+                f"give each environment its own {field}"))
+        else:
+            owners[key] = env
     return problems

@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 
 from regc.plan.names import (AUTH_DIR, BASE_LABELS, CERTS_DIR, CONFIG_MAP, CONTAINER, DATA_CLAIM, DATA_DIR,
-                             DEPLOYMENT, HTPASSWD_SECRET, HTTP_PORT, HTTP_SECRET, SELECTOR_LABELS, TLS_SECRET)
+                             DEPLOYMENT, HTPASSWD_SECRET, HTTP_PORT, HTTP_SECRET, SELECTOR_LABELS, STORAGE_SECRET,
+                             TLS_SECRET)
 from regc.plan.plan import Plan
 from regc.render.configmap import config_text
 from regc.render.meta import k8s_object
+from regc.render.security import container_security_context, pod_security_context
 
 CONFIG_CHECKSUM = "regc/config-sha256"
 SECRETS_CHECKSUM = "regc/secrets-sha256"
 SECRET_FILE_MODE = 0o440
-RUN_AS = 1000  # the registry needs no root; any non-zero id that owns its data volume works
 
 
 def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
@@ -31,10 +32,7 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
         "metadata": {"labels": dict(BASE_LABELS), "annotations": annotations},
         "spec": {
             "automountServiceAccountToken": False,
-            "securityContext": {
-                "runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS,
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": pod_security_context(),
             "containers": [_container(plan)],
             "volumes": _volumes(plan),
         },
@@ -59,21 +57,28 @@ def _container(plan: Plan) -> dict:
         "image": registry.image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"}],
-        "env": [{"name": "REGISTRY_HTTP_SECRET", "valueFrom": {"secretKeyRef": {
-            "name": HTTP_SECRET, "key": "http-secret"}}}],
+        "env": _environment(plan),
         "resources": _resources(registry.resources),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": container_security_context(),
         "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 30},
         "readinessProbe": {**probe, "periodSeconds": 10, "failureThreshold": 3},
         "livenessProbe": {**probe, "periodSeconds": 20, "failureThreshold": 3},
         "volumeMounts": _mounts(plan),
     }
+
+
+STORAGE_VARIABLES = {
+    "swift": [("REGISTRY_STORAGE_SWIFT_PASSWORD", "swift-password")],
+    "s3": [("REGISTRY_STORAGE_S3_ACCESSKEY", "s3-access-key"), ("REGISTRY_STORAGE_S3_SECRETKEY", "s3-secret-key")],
+}
+
+
+def _environment(plan: Plan) -> list[dict]:
+    """Credentials reach the registry as variables from encrypted Secrets, never through config.yml."""
+    variables = [("REGISTRY_HTTP_SECRET", HTTP_SECRET, "http-secret")]
+    variables += [(name, STORAGE_SECRET, key) for name, key in STORAGE_VARIABLES.get(plan.spec.storage.driver, [])]
+    return [{"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+            for name, secret, key in variables]
 
 
 def _resources(resources) -> dict:

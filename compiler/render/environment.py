@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
+
 from regc.plan.plan import Plan
 from regc.render.configmap import configmap
 from regc.render.deployment import deployment
+from regc.render.ingress import ingress
+from regc.render.node_proxy import node_proxy_objects
+from regc.render.radosgw import radosgw_objects
+from regc.render.smoke_test import smoke_test_job
 from regc.render.service import service
 from regc.render.volume import data_claim
 
 
 def workload_objects(plan: Plan, secrets_checksum: str | None = None) -> list[dict]:
     """The namespaced objects of the registry, in a stable order (Secrets come from regc.secrets)."""
-    objects = [configmap(plan), data_claim(plan), service(plan), deployment(plan, secrets_checksum)]
+    registry = deployment(plan, secrets_checksum)
+    revision = json.dumps(registry["spec"]["template"]["metadata"]["annotations"], sort_keys=True)
+    objects = [configmap(plan), data_claim(plan), service(plan), registry, *radosgw_objects(plan),
+               ingress(plan), *node_proxy_objects(plan), smoke_test_job(plan, revision)]
     return [obj for obj in objects if obj is not None]

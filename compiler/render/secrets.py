@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from regc.plan.names import HTPASSWD_SECRET, HTTP_SECRET, TLS_SECRET
+from regc.plan.names import HTPASSWD_SECRET, HTTP_SECRET, SMOKE_SECRET, STORAGE_SECRET, TLS_SECRET
 from regc.render.meta import k8s_object
 
 
@@ -47,3 +47,12 @@ def docker_config(server: str, user: str, password: str) -> str:
 def pull_secret(name: str, namespace: str, server: str, user: str, password: str) -> dict:
     return _secret(name, "kubernetes.io/dockerconfigjson",
                    {".dockerconfigjson": docker_config(server, user, password)}, namespace)
+
+
+def storage_secret(values: dict[str, str]) -> dict:
+    """Object-store credentials, keyed as the Deployment's secretKeyRefs read them."""
+    return _secret(STORAGE_SECRET, "Opaque", values)
+
+
+def smoke_credentials(user: str, password: str) -> dict:
+    return _secret(SMOKE_SECRET, "kubernetes.io/basic-auth", {"username": user, "password": password})

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from regc.errors import RegcError, SpecError, Location, Problem
 
-KNOWN_KEYS = {"users", "httpSecret", "digestKey", "ca", "tls"}
+KNOWN_KEYS = {"users", "httpSecret", "digestKey", "ca", "tls", "swift", "s3"}
+CREDENTIAL_KEYS = {"swift": ("password",), "s3": ("accessKey", "secretKey")}
 PAIR_KEYS = ("cert", "key")
 
 
@@ -20,13 +21,15 @@ class Plaintext:
     digest_key: str | None = None
     ca: dict[str, str] | None = None
     tls: dict[str, str] | None = None
+    swift: dict[str, str] = field(default_factory=dict)
+    s3: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # a stray repr in a log or traceback shows no secret
         return "Plaintext(<redacted>)"
 
     def value(self, path: tuple[str, ...]) -> str | None:
         node: object = {"users": self.users, "httpSecret": self.http_secret, "digestKey": self.digest_key,
-                        "ca": self.ca, "tls": self.tls}
+                        "ca": self.ca, "tls": self.tls, "swift": self.swift, "s3": self.s3}
         for part in path:
             if not isinstance(node, dict):
                 return None
@@ -94,7 +97,15 @@ def parse_plaintext(text: bytes, display: str) -> Plaintext:
     for key in ("httpSecret", "digestKey"):
         if key in data and not isinstance(data[key], str):
             problems.append(f"{key}: must be a string")
+    credentials = {}
+    for section, names in CREDENTIAL_KEYS.items():
+        value = data.get(section) or {}
+        if not isinstance(value, dict) or any(k not in names or not isinstance(v, str) for k, v in value.items()):
+            problems.append(f"{section}: may hold only {', '.join(names)}, as strings")
+            value = {}
+        credentials[section] = dict(value)
     if problems:
         raise SpecError([Problem(Location(display), p, "fix it with `regc secrets edit ENV`") for p in problems])
     return Plaintext(users={str(k): v for k, v in users.items()}, http_secret=data.get("httpSecret"),
-                     digest_key=data.get("digestKey"), ca=pairs.get("ca"), tls=pairs.get("tls"))
+                     digest_key=data.get("digestKey"), ca=pairs.get("ca"), tls=pairs.get("tls"),
+                     swift=credentials["swift"], s3=credentials["s3"])

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from regc import yamltext
 from regc.errors import Location, Problem, RegcError, SpecError
-from regc.plan.names import BASE_LABELS, HTPASSWD_SECRET, HTTP_SECRET, TLS_SECRET, certificate_names, secret_file
+from regc.plan.names import (BASE_LABELS, HTPASSWD_SECRET, HTTP_SECRET, SMOKE_SECRET, STORAGE_SECRET, TLS_SECRET,
+                             certificate_names, secret_file)
 from regc.plan.plan import Plan
 from regc.render import secrets as secret_objects
 from regc.secrets import htpasswd
 from regc.secrets.digests import ciphertext_digest, file_digest, keyed_digest
-from regc.secrets.inputs import Plaintext, parse_plaintext, read_ciphertext
+from regc.secrets.inputs import CREDENTIAL_KEYS, Plaintext, parse_plaintext, read_ciphertext
 from regc.secrets.store import replace_file
 from regc.secrets.state import STATE_FILE, read_state, state_text
 from regc.write.commit import SCRATCH_PREFIX
@@ -76,7 +77,14 @@ def _products(plan: Plan, leaves: dict) -> list[Product]:
                              inputs, mounted=True))
         if with_ca:
             items.append(Product(CA_FILE, {"file": CA_FILE}, (("ca", "cert"),), encrypted=False))
+    if spec.storage.driver in CREDENTIAL_KEYS:
+        driver = spec.storage.driver
+        items.append(Product(secret_file(STORAGE_SECRET), {"secret": STORAGE_SECRET, "driver": driver},
+                             tuple((driver, key) for key in CREDENTIAL_KEYS[driver]), mounted=True))
     pull = spec.pull_secrets
+    if pull is not None and spec.smoke_test.enabled:
+        items.append(Product(secret_file(SMOKE_SECRET), {"secret": SMOKE_SECRET, "user": pull.user},
+                             (("users", pull.user),)))
     if pull is not None:
         server = pull_server(plan)
         for namespace in pull.namespaces:
@@ -197,9 +205,32 @@ class SecretStage:
             hint = (f"set it with `regc user passwd {self.plan.name} USER`, or set "
                     "auth.htpasswd.generateMissingPasswords: true")
             raise SpecError([Problem(Location(self.display), p, hint) for p in problems])
+        updates.update(self._storage_credentials(plaintext))
         if spec.tls.enabled:
             updates.update(self._certificates(plaintext))
         return updates
+
+    def _storage_credentials(self, plaintext: Plaintext) -> dict[str, object]:
+        """The object store's credentials: checked, or generated when the spec says so."""
+        storage = self.plan.spec.storage
+        if storage.driver not in CREDENTIAL_KEYS:
+            return {}
+        driver = storage.driver
+        values = getattr(plaintext, driver)
+        missing = [key for key in CREDENTIAL_KEYS[driver] if not values.get(key)]
+        if not missing:
+            return {}
+        if storage.credentials != "generate":
+            raise SpecError([Problem(Location(self.display), f"{driver}.{key}: missing",
+                                     f"add it with `regc secrets edit {self.plan.name}` (the credential "
+                                     "radosgw knows), or set storage.credentials: generate") for key in missing])
+        generated = {"password": lambda: random.token_urlsafe(32),
+                     "accessKey": lambda: "".join(random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+                                                  for _ in range(20)),
+                     "secretKey": lambda: random.token_urlsafe(30)}
+        for key in missing:
+            values[key] = generated[key]()
+        return {driver: dict(values)}
 
     def _certificates(self, plaintext: Plaintext) -> dict[str, object]:
         from regc.secrets import tls
@@ -240,7 +271,8 @@ class SecretStage:
                     document.setdefault("users", {})[key.split(".", 1)[1]] = value
                 else:
                     document[key] = value
-            ordered = {k: document[k] for k in ("users", "httpSecret", "digestKey", "ca", "tls") if k in document}
+            ordered = {k: document[k] for k in ("users", "httpSecret", "digestKey", "swift", "s3", "ca", "tls")
+                       if k in document}
             ciphertext = sops.encrypt(yamltext.dump(ordered).encode(), self.display, root=self.root)
             replace_file(self.source, ciphertext)
             return
@@ -289,6 +321,12 @@ class SecretStage:
         if item.file == secret_file(TLS_SECRET):
             ca = plaintext.ca["cert"] if plaintext.ca else ""
             return secret_objects.tls_secret(plaintext.tls["cert"], plaintext.tls["key"], ca)
+        if item.file == secret_file(STORAGE_SECRET):
+            driver = public["driver"]
+            names = {"password": "swift-password", "accessKey": "s3-access-key", "secretKey": "s3-secret-key"}
+            return secret_objects.storage_secret({names[k]: v for k, v in getattr(plaintext, driver).items()})
+        if item.file == secret_file(SMOKE_SECRET):
+            return secret_objects.smoke_credentials(public["user"], plaintext.users[public["user"]])
         return secret_objects.pull_secret(public["secret"], public["namespace"], public["server"], public["user"],
                                           plaintext.users[public["user"]])
 

@@ -104,3 +104,42 @@ def check_host_name(value: str) -> str:
 
 UserName = Annotated[str, AfterValidator(check_username)]
 HostName = Annotated[str, AfterValidator(check_host_name)]
+
+
+def check_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
+    return value
+
+
+def check_ip(value: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+
+
+def check_swift_user(value: str) -> str:
+    if value.count(":") != 1 or any(c.isspace() for c in value) or value.startswith(":") or value.endswith(":"):
+        raise ValueError(f"{value!r} is not a radosgw Swift user: write it as uid:subuser, such as kube:registry")
+    return value
+
+
+def check_bucket(value: str) -> str:
+    import re
+
+    if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", value):
+        raise ValueError(f"{value!r} is not a bucket or container name: 3 to 63 characters of a-z, 0-9, "
+                         "'.' and '-'")
+    return value
+
+
+Url = Annotated[str, AfterValidator(check_url)]
+IpAddress = Annotated[str, AfterValidator(check_ip)]
+SwiftUser = Annotated[str, AfterValidator(check_swift_user)]
+BucketName = Annotated[str, AfterValidator(check_bucket)]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.alias_generators import to_camel
 
-from regc.spec.fields import (DnsLabel, DnsName, Duration, HostName, Image, LabelKey, LabelValue, Port, Quantity,
-                              UserName)
+from regc.spec.fields import (BucketName, DnsLabel, DnsName, Duration, HostName, Image, IpAddress, LabelKey,
+                              LabelValue, Port, Quantity, SwiftUser, Url, UserName)
 
 API_VERSION = "regc/v1"
 DEFAULT_IMAGE = "registry:2.8.3"
@@ -82,17 +82,160 @@ class Registry(SpecModel):
     """Health checks the registry runs by itself (`health`)."""
 
 
-class FilesystemStorage(SpecModel):
+class StorageCommon(SpecModel):
+    """Settings every storage driver shares."""
+
+    delete: bool = False
+    """Allow deleting blobs and manifests by digest (`storage.delete.enabled`); garbage collection
+    frees space only for what was deleted."""
+    read_only: bool = False
+    """Maintenance mode (`storage.maintenance.readonly`): pulls work, pushes are refused. Turn it
+    on while `registry garbage-collect` runs (see the README)."""
+
+
+class FilesystemStorage(StorageCommon):
     """Images on a PersistentVolumeClaim (for example a Ceph RBD volume of StorageClass `rbd`)."""
 
     driver: Literal["filesystem"] = "filesystem"
-    """The storage driver."""
+    """The storage driver (the default when `driver` is left out)."""
     size: Quantity = "10Gi"
     """Size of the volume claim."""
     storage_class_name: str | None = None
     """StorageClass of the claim, such as `rbd`; the cluster's default class when unset."""
     access_mode: Literal["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"] = "ReadWriteOnce"
     """Access mode of the claim. Only `ReadWriteMany` lets more than one replica share it."""
+
+
+class ObjectStorage(StorageCommon):
+    """Settings of the object stores (radosgw through Swift or S3)."""
+
+    redirect: bool = False
+    """Let clients fetch layers straight from the object store (`storage.redirect`). Keep it off for
+    radosgw behind a private front that clients cannot reach."""
+    credentials: Literal["provided", "generate"] = "provided"
+    """`provided`: the credentials are in the secrets file (a missing one is an error); `generate`:
+    regc generates them there, and `regc rgw-commands` creates them in radosgw."""
+
+
+class SwiftStorage(ObjectStorage):
+    """radosgw's Swift API (auth v1), as in the guide. The password is `swift.password` of the
+    secrets file and reaches the pod as REGISTRY_STORAGE_SWIFT_PASSWORD."""
+
+    driver: Literal["swift"]
+    """The storage driver. Needs a `registry:2.x` image: distribution v3 removed Swift."""
+    authurl: Url | None = None
+    """Auth URL, e.g. `http://rgw.example:7480/auth/v1`; default: the radosgw front of this spec."""
+    username: SwiftUser
+    """The radosgw Swift user, `uid:subuser` (the guide's `kube:registry`)."""
+    container: BucketName
+    """The container; one container serves one user only (shared, the registry fails with 401)."""
+    authversion: Literal[1, 2, 3] | None = 1
+    """Auth version; radosgw's Swift auth is v1. Unset: detected from the URL."""
+    tenant: str | None = None
+    """Tenant name (Keystone)."""
+    tenantid: str | None = None
+    """Tenant id (Keystone)."""
+    domain: str | None = None
+    """Domain name (Keystone v3)."""
+    domainid: str | None = None
+    """Domain id (Keystone v3)."""
+    region: str | None = None
+    """Region of the container."""
+    chunksize: int | None = Field(None, ge=1 << 20)
+    """Size in bytes of the segments of large objects (the driver's default: 20 MiB)."""
+    prefix: str | None = None
+    """A prefix of every key, to share one container between paths of one registry."""
+    insecureskipverify: bool = False
+    """Skip TLS verification of the auth URL (avoid: use http inside the cluster, or a trusted CA)."""
+    endpointtype: Literal["public", "internal", "admin"] | None = None
+    """Endpoint type (Keystone catalogs)."""
+
+
+class S3Storage(ObjectStorage):
+    """radosgw's S3 API. `s3.accessKey` and `s3.secretKey` of the secrets file reach the pod as
+    REGISTRY_STORAGE_S3_ACCESSKEY and REGISTRY_STORAGE_S3_SECRETKEY."""
+
+    driver: Literal["s3"]
+    """The storage driver."""
+    regionendpoint: Url | None = None
+    """The S3 endpoint, e.g. `http://rgw.example:7480`; default: the radosgw front of this spec.
+    Path-style addressing is always on with an endpoint (registry v3 needs it: distribution #4528)."""
+    bucket: BucketName
+    """The bucket; it must exist before the registry starts."""
+    region: str = "us-east-1"
+    """Region of the signature; radosgw accepts its zonegroup's name (`us-east-1` suits the default)."""
+    secure: bool | None = None
+    """Use HTTPS to the endpoint; default: what the endpoint's scheme says."""
+    v4auth: bool = Field(True, alias="v4auth")
+    """AWS signature v4 (always written: the registry's docs contradict themselves on the default)."""
+    chunksize: int | None = Field(None, ge=5 << 20)
+    """Part size of multipart uploads in bytes (at least 5 MiB)."""
+    rootdirectory: str | None = None
+    """A prefix of every key in the bucket."""
+    skipverify: bool = False
+    """Skip TLS verification of the endpoint."""
+    user: DnsLabel | None = None
+    """The radosgw user `regc rgw-commands` creates; default `registry-<env>`."""
+
+
+def _storage_driver(value) -> str:
+    if isinstance(value, dict):
+        return value.get("driver", "filesystem")
+    return getattr(value, "driver", "filesystem")
+
+
+Storage = Annotated[Union[Annotated[FilesystemStorage, Tag("filesystem")], Annotated[SwiftStorage, Tag("swift")],
+                          Annotated[S3Storage, Tag("s3")]], Discriminator(_storage_driver)]
+
+
+class Radosgw(SpecModel):
+    """The guide's HA front for radosgw: a selector-less Service over the radosgw hosts, for
+    clusters with no load balancer in front of them."""
+
+    hosts: list[IpAddress] = Field(min_length=1)
+    """Addresses of the radosgw hosts (IPv4 or IPv6)."""
+    port: Port = 7480
+    """radosgw's port."""
+    service_name: DnsLabel = "radosgw"
+    """Name of the Service; the storage URL defaults to `http://<name>.<namespace>.svc.<domain>:<port>`."""
+    legacy_endpoints: bool = False
+    """Also emit a v1 `Endpoints` object, for clusters older than EndpointSlice-only Services (< 1.33
+    mirror them; the Endpoints API is deprecated)."""
+
+
+class Ingress(SpecModel):
+    """An Ingress (networking.k8s.io/v1) in front of the registry."""
+
+    host: DnsName
+    """Host name clients push to; added to the certificate's names."""
+    class_name: str = "nginx"
+    """IngressClass. With `nginx`, regc adds the annotations that large pushes need."""
+    tls_secret_name: DnsName | None = None
+    """Secret holding the Ingress certificate; default: the registry's own (`registry-tls`)."""
+    annotations: dict[str, str] = {}
+    """More annotations; they win over regc's."""
+
+
+class NodeProxy(SpecModel):
+    """A DaemonSet that lets every node reach the registry at localhost:<hostPort> (the guide's
+    answer to nodes that cannot resolve cluster DNS; a NodePort did not work there)."""
+
+    enabled: bool = False
+    """Run the proxy."""
+    image: Image = "haproxy:3.2-alpine"
+    """A TCP proxy image (HAProxy); TLS passes through to the registry."""
+    host_port: Port = 5000
+    """Port on every node."""
+
+
+class SmokeTest(SpecModel):
+    """A Job that logs in with the pull user and checks `/v2/` after every change, so a broken
+    sync is visible."""
+
+    enabled: bool = False
+    """Run it (needs `pullSecrets.user`)."""
+    image: Image = "curlimages/curl:8.11.1"
+    """An image with curl."""
 
 
 class Service(SpecModel):
@@ -179,8 +322,16 @@ class Environment(SpecModel):
     """Extra labels on every object of this environment."""
     registry: Registry = Registry()
     """The registry container and its configuration."""
-    storage: FilesystemStorage = FilesystemStorage()
-    """Where images are stored."""
+    storage: Storage = FilesystemStorage()
+    """Where images are stored: `filesystem` (a volume), `swift` or `s3` (radosgw)."""
+    radosgw: Radosgw | None = None
+    """The HA front for radosgw (selector-less Service and EndpointSlice)."""
+    ingress: Ingress | None = None
+    """An Ingress for clients outside the cluster."""
+    node_proxy: NodeProxy = NodeProxy()
+    """A per-node proxy at localhost."""
+    smoke_test: SmokeTest = SmokeTest()
+    """A post-sync check that the registry answers an authenticated client."""
     service: Service = Service()
     """The Service in front of the registry."""
     auth: Auth = Auth()

@@ -64,16 +64,34 @@ def validate_document(document: Document) -> tuple[Any, list[Problem]]:
     try:
         return Environment.model_validate(document.data), []
     except ValidationError as exc:
-        return None, [_problem(error, document.positions, Environment) for error in exc.errors()]
+        return None, [_problem(error, document, Environment) for error in exc.errors()]
 
 
-def _problem(error: dict, positions: Positions, root_model: type) -> Problem:
-    loc = tuple(error["loc"])
+def _document_path(loc: tuple, data) -> tuple:
+    """`loc` without the union tags pydantic inserts (`storage.swift.container` -> `storage.container`)."""
+    path, node = [], data
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(node, dict) and part not in node and not last and part == node.get("driver", "filesystem"):
+            continue
+        path.append(part)
+        node = node.get(part) if isinstance(node, dict) else (
+            node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
+    return tuple(path)
+
+
+def _problem(error: dict, document: Document, root_model: type) -> Problem:
+    positions = document.positions
+    loc = _document_path(tuple(error["loc"]), document.data)
     kind = error["type"]
+    if kind == "union_tag_invalid":
+        expected = error.get("ctx", {}).get("expected_tags", "")
+        return Problem(positions.locate(loc + ("driver",)),
+                       f"{_dotted(loc + ('driver',))}: must be one of {expected}, not {error['ctx']['tag']!r}")
     dotted = _dotted(loc)
     if kind == "extra_forbidden":
         key = loc[-1]
-        choices = _keys_at(root_model, loc[:-1])
+        choices = _keys_at(root_model, tuple(error["loc"])[:-1])
         close = difflib.get_close_matches(str(key), choices, n=1)
         hint = f"did you mean {close[0]!r}?" if close else (
             f"known keys here: {', '.join(sorted(choices))}" if choices else "")
@@ -100,18 +118,40 @@ def _dotted(loc: tuple) -> str:
 
 
 def _keys_at(model: type, loc: tuple) -> list[str]:
-    """The keys a model accepts at `loc`, for "did you mean" hints."""
+    """The keys a model accepts at `loc` (pydantic's loc, union tags included), for hints."""
     from pydantic import BaseModel
 
-    current: Any = model
+    options: list = [model]
     for part in loc:
+        tagged = [m for m in options if _driver_tag(m) == part]
+        if tagged:
+            options = tagged
+            continue
+        current = options[0]
         fields = {(f.alias or n): f for n, f in current.model_fields.items()}
         field = fields.get(part)
         if field is None:
             return []
         annotation = field.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
-        if current is None:
+        options = [c for c in (annotation, *_flatten(annotation)) if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not options:
             return []
-    return [(f.alias or n) for n, f in current.model_fields.items()]
+    return [(f.alias or n) for n, f in options[0].model_fields.items()]
+
+
+def _driver_tag(model: type) -> str | None:
+    field = getattr(model, "model_fields", {}).get("driver")
+    args = getattr(field.annotation, "__args__", ()) if field else ()
+    return args[0] if len(args) == 1 else None
+
+
+def _flatten(annotation: Any) -> list:
+    """Every type inside unions and Annotated[...] wrappers."""
+    found = []
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found.append(arg)
+        found.extend(_flatten(arg))
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and origin is not annotation:
+        found.append(origin)
+    return found

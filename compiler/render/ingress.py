@@ -1,0 +1,40 @@
+"""An Ingress for clients outside the cluster, with what large layer pushes need on ingress-nginx."""
+
+from __future__ import annotations
+
+from regc.plan.names import SERVICE, TLS_SECRET
+from regc.plan.plan import Plan
+from regc.render.meta import k8s_object
+
+# Without these, ingress-nginx answers 413 to a layer over 1 MiB, buffers whole layers on disk
+# and cuts uploads slower than a minute.
+NGINX_PUSH_ANNOTATIONS = {
+    "nginx.ingress.kubernetes.io/proxy-body-size": "0",
+    "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
+    "nginx.ingress.kubernetes.io/proxy-buffering": "off",
+    "nginx.ingress.kubernetes.io/proxy-read-timeout": "900",
+    "nginx.ingress.kubernetes.io/proxy-send-timeout": "900",
+}
+
+
+def ingress(plan: Plan) -> dict | None:
+    spec = plan.spec
+    settings = spec.ingress
+    if settings is None:
+        return None
+    annotations: dict = {}
+    if settings.class_name == "nginx":
+        annotations.update(NGINX_PUSH_ANNOTATIONS)
+        if spec.tls.enabled:
+            annotations["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTPS"
+    annotations.update(settings.annotations)
+    body: dict = {"ingressClassName": settings.class_name}
+    secret = settings.tls_secret_name or (TLS_SECRET if spec.tls.enabled else None)
+    if secret:
+        body["tls"] = [{"hosts": [settings.host], "secretName": secret}]
+    body["rules"] = [{"host": settings.host, "http": {"paths": [{
+        "path": "/", "pathType": "Prefix",
+        "backend": {"service": {"name": SERVICE, "port": {"name": "http"}}}}]}}]
+    obj = k8s_object("networking.k8s.io/v1", "Ingress", SERVICE, spec=body)
+    obj["metadata"]["annotations"] = dict(sorted(annotations.items()))
+    return obj

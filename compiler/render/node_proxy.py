@@ -1,0 +1,75 @@
+"""The per-node proxy: every node reaches the registry at localhost:<hostPort> (TLS passes through)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from regc.plan.names import HTTP_PORT, NODE_PROXY, SERVICE
+from regc.plan.plan import Plan
+from regc.render.meta import k8s_object
+from regc.render.security import container_security_context, pod_security_context
+
+CONFIG_DIR = "/usr/local/etc/haproxy"
+
+
+def haproxy_config(plan: Plan) -> str:
+    spec = plan.spec
+    upstream = f"{SERVICE}.{spec.namespace}.svc.{spec.cluster_domain}:{spec.service.port}"
+    return "\n".join([
+        "global",
+        "  log stdout format raw local0 info",
+        "defaults",
+        "  mode tcp",
+        "  log global",
+        "  timeout connect 5s",
+        "  timeout client 15m   # layer uploads are long",
+        "  timeout server 15m",
+        "resolvers cluster",
+        "  parse-resolv-conf",
+        "frontend registry",
+        f"  bind :{HTTP_PORT}",
+        "  default_backend registry",
+        "backend registry",
+        f"  server registry {upstream} resolvers cluster init-addr last,libc,none",
+        "",
+    ])
+
+
+def node_proxy_objects(plan: Plan) -> list[dict]:
+    settings = plan.spec.node_proxy
+    if not settings.enabled:
+        return []
+    config = haproxy_config(plan)
+    labels = {"app.kubernetes.io/name": "registry", "app.kubernetes.io/component": "node-proxy"}
+    configmap = k8s_object("v1", "ConfigMap", NODE_PROXY, data={"haproxy.cfg": config})
+    configmap["metadata"]["labels"]["app.kubernetes.io/component"] = "node-proxy"
+    pod = {
+        "metadata": {"labels": dict(labels),
+                     "annotations": {"regc/config-sha256": hashlib.sha256(config.encode()).hexdigest()}},
+        "spec": {
+            "automountServiceAccountToken": False,
+            "securityContext": pod_security_context(),
+            "priorityClassName": "system-node-critical",  # nodes pull through it
+            "containers": [{
+                "name": "proxy",
+                "image": settings.image,
+                "imagePullPolicy": "IfNotPresent",
+                "args": ["-f", f"{CONFIG_DIR}/haproxy.cfg"],
+                "ports": [{"name": "registry", "containerPort": HTTP_PORT, "hostPort": settings.host_port,
+                           "protocol": "TCP"}],
+                "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
+                "securityContext": container_security_context(),
+                "readinessProbe": {"tcpSocket": {"port": "registry"}, "periodSeconds": 10},
+                "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}],
+            }],
+            "tolerations": [{"operator": "Exists"}],  # every node pulls, tainted ones too
+            "volumes": [{"name": "config", "configMap": {"name": NODE_PROXY}}],
+        },
+    }
+    daemonset = k8s_object("apps/v1", "DaemonSet", NODE_PROXY, spec={
+        "selector": {"matchLabels": dict(labels)},
+        "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+        "template": pod,
+    })
+    daemonset["metadata"]["labels"]["app.kubernetes.io/component"] = "node-proxy"
+    return [configmap, daemonset]
