@@ -212,3 +212,11 @@ def test_missing_provided_credentials_are_refused(repo: Path):
     assert result.code == 2
     assert "environments/cred.secrets.yaml: s3.accessKey: missing" in result.stderr
     assert "storage.credentials: generate" in result.stderr
+
+
+def test_two_fronts_over_the_same_radosgw_hosts_are_one_radosgw(repo: Path):
+    for name in ("first", "second"):
+        write_spec(repo, name, f"namespace: {name}\n" + SWIFT.replace("c-{name}", "shared"))
+    result = run_regc("build", cwd=repo)
+    assert result.code == 2
+    assert "environments/second.yaml" in result.stderr and "'shared' is also used by environment 'first'" in result.stderr

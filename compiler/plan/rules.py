@@ -101,21 +101,30 @@ def check_storage_rules(env: LoadedEnvironment) -> list[Problem]:
     return problems
 
 
-def check_shared_storage(environments: list[LoadedEnvironment]) -> list[Problem]:
-    """One Swift container (or S3 bucket and prefix) serves one registry, one user: sharing it is
-    the guide's `401 Unauthorized` panic, and two registries would collect each other's blobs."""
+def _object_store_identity(spec) -> tuple:
+    """Which radosgw an environment stores in: behind regc's front, its hosts (two namespaces' fronts
+    over the same hosts are one radosgw); otherwise the URL's host and port."""
     from urllib.parse import urlsplit
 
     from regc.plan.names import storage_url
 
+    own_url = spec.storage.authurl if spec.storage.driver == "swift" else spec.storage.regionendpoint
+    if own_url is None and spec.radosgw is not None:
+        return ("hosts", tuple(sorted(spec.radosgw.hosts)), spec.radosgw.port)
+    parts = urlsplit(storage_url(spec) or "")
+    return ("url", parts.hostname, parts.port)
+
+
+def check_shared_storage(environments: list[LoadedEnvironment]) -> list[Problem]:
+    """One Swift container (or S3 bucket and prefix) serves one registry, one user: sharing it is
+    the guide's `401 Unauthorized` panic, and two registries would collect each other's blobs."""
     owners: dict[tuple, LoadedEnvironment] = {}
     problems = []
     for env in environments:
         storage = env.spec.storage
         if storage.driver not in ("swift", "s3"):
             continue
-        url = storage_url(env.spec) or ""
-        host = urlsplit(url).hostname or url
+        host = _object_store_identity(env.spec)
         if storage.driver == "swift":
             key = ("swift", host, storage.container)
             what, field = f"Swift container {storage.container!r}", "container"

@@ -1,0 +1,111 @@
+"""A real single-node Ceph cluster with radosgw, every path under one temporary folder (tests only)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.e2e.processes import Processes
+
+RGW_PORT = 7480
+
+CONFIG = """\
+[global]
+fsid = {fsid}
+mon_host = v2:127.0.0.1:{mon_port}/0
+auth_cluster_required = none
+auth_service_required = none
+auth_client_required = none
+auth_supported = none
+# auth none speaks only crc: without these, radosgw asks for secure mode and gets EACCES (-13)
+ms_cluster_mode = crc
+ms_service_mode = crc
+ms_client_mode = crc
+ms_mon_cluster_mode = crc
+ms_mon_service_mode = crc
+ms_mon_client_mode = crc
+osd_pool_default_size = 1
+osd_pool_default_min_size = 1
+mon_allow_pool_size_one = true
+mon_warn_on_pool_no_redundancy = false
+osd_crush_chooseleaf_type = 0
+osd_objectstore = memstore
+memstore_device_bytes = 2147483648
+# radosgw makes seven pools: keep their placement groups within one OSD's limit
+osd_pool_default_pg_num = 8
+osd_pool_default_pgp_num = 8
+mon_max_pg_per_osd = 1000
+run_dir = {root}/run
+admin_socket = {root}/run/$cluster-$name.asok
+log_file = {root}/log/$cluster-$name.log
+pid_file = {root}/run/$name.pid
+keyring = {root}/keyring
+ms_bind_ipv6 = false
+[mon]
+mon_data = {root}/mon
+[osd]
+osd_data = {root}/osd
+[client.rgw]
+rgw_frontends = beast endpoint=127.0.0.1:{rgw_port}
+rgw_data = {root}/rgw
+"""
+
+
+@dataclass
+class Ceph:
+    root: Path
+    config: Path
+    processes: Processes
+    rgw_url: str = f"http://127.0.0.1:{RGW_PORT}"
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def env(self) -> dict:
+        return {**os.environ, "CEPH_CONF": str(self.config)}
+
+    def admin(self, *args: str) -> str:
+        done = subprocess.run(["radosgw-admin", *args], env=self.env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+
+def start_ceph(root: Path, processes: Processes, mon_port: int = 3300, deadline: float = 90) -> Ceph:
+    for tool in ("ceph-mon", "ceph-osd", "radosgw", "radosgw-admin", "monmaptool", "ceph-authtool", "ceph"):
+        assert shutil.which(tool), f"{tool} is missing: .ci/run installs ceph-mon, ceph-osd, radosgw, ceph-common"
+    for sub in ("mon", "osd", "run", "log", "rgw"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    fsid = str(uuid.uuid4())
+    config = root / "ceph.conf"
+    config.write_text(CONFIG.format(fsid=fsid, root=root, mon_port=mon_port, rgw_port=RGW_PORT))
+    c = ["-c", str(config)]
+    quiet = {"capture_output": True, "text": True, "timeout": 60, "check": True}
+    subprocess.run(["ceph-authtool", "--create-keyring", str(root / "keyring"), "--gen-key", "-n", "mon.",
+                    "--cap", "mon", "allow *"], **quiet)
+    subprocess.run(["monmaptool", "--create", "--addv", "a", f"[v2:127.0.0.1:{mon_port}]", "--fsid", fsid,
+                    str(root / "monmap")], **quiet)
+    subprocess.run(["ceph-mon", *c, "--mkfs", "-i", "a", "--monmap", str(root / "monmap"),
+                    "--keyring", str(root / "keyring")], **quiet)
+    processes.start("ceph-mon", ["ceph-mon", *c, "-f", "-i", "a"], log=root / "log" / "mon.out")
+    osd_uuid = str(uuid.uuid4())
+    subprocess.run(["ceph", *c, "--connect-timeout", "30", "osd", "new", osd_uuid], **quiet)
+    subprocess.run(["ceph-osd", *c, "-i", "0", "--mkfs", "--osd-uuid", osd_uuid], **quiet)
+    processes.start("ceph-osd", ["ceph-osd", *c, "-f", "-i", "0"], log=root / "log" / "osd.out")
+    processes.start("radosgw", ["radosgw", *c, "-f", "-n", "client.rgw"], log=root / "log" / "rgw.out")
+    ceph = Ceph(root, config, processes)
+    processes.wait_until("radosgw", lambda: _answers(ceph.rgw_url), deadline,
+                         logs=[root / "log" / "ceph-client.rgw.log", root / "log" / "ceph-osd.0.log"])
+    return ceph
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,98 @@
+"""Play the kubelet's part for the registry Deployment of a built overlay: mount its ConfigMap
+and (decrypted) Secrets under a temporary root, resolve its environment, and hand back what the
+registry binary needs. Cluster DNS is played by a map of host names to loopback addresses."""
+
+from __future__ import annotations
+
+import base64
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from tests.conftest import decrypt_object
+
+
+@dataclass
+class Pod:
+    root: Path
+    config: Path
+    env: dict[str, str]
+    port: int
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def materialize(objects: list[dict], root: Path, hosts: dict[str, str]) -> Pod:
+    decrypted = [decrypt_object(o) for o in objects]
+    by_kind = {}
+    for obj in decrypted:
+        by_kind.setdefault(obj["kind"], {})[obj["metadata"]["name"]] = obj
+    deployment = by_kind["Deployment"]["registry"]
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = sorted(container["volumeMounts"], key=lambda m: len(m["mountPath"]), reverse=True)
+    config_path = None
+    for mount in mounts:
+        target = root / mount["mountPath"].lstrip("/")
+        target.mkdir(parents=True, exist_ok=True)
+        volume = volumes[mount["name"]]
+        if "configMap" in volume:
+            for key, value in by_kind["ConfigMap"][volume["configMap"]["name"]]["data"].items():
+                (target / key).write_text(value)
+                if key == "config.yml":
+                    config_path = target / key
+        elif "secret" in volume:
+            secret = by_kind["Secret"][volume["secret"]["secretName"]]
+            for key, value in secret["data"].items():
+                path = target / key
+                path.write_bytes(base64.b64decode(value))
+                path.chmod(volume["secret"].get("defaultMode", 0o644))
+    env = {}
+    for variable in container.get("env", []):
+        if "value" in variable:
+            env[variable["name"]] = variable["value"]
+            continue
+        reference = variable["valueFrom"]
+        if "secretKeyRef" in reference:
+            ref = reference["secretKeyRef"]
+            env[variable["name"]] = base64.b64decode(by_kind["Secret"][ref["name"]]["data"][ref["key"]]).decode()
+        else:
+            ref = reference["configMapKeyRef"]
+            env[variable["name"]] = by_kind["ConfigMap"][ref["name"]]["data"][ref["key"]]
+    assert config_path is not None, "the registry container mounts no config.yml"
+    yaml = YAML(typ="safe", pure=True)
+    config = yaml.load(config_path.read_text())
+    config = _reroot(config, root, [m["mountPath"] for m in mounts])
+    port = free_port()
+    config["http"]["addr"] = f"127.0.0.1:{port}"  # loopback only
+    config = _resolve_hosts(config, hosts)
+    final = root / "config.yml"
+    with open(final, "w") as handle:
+        yaml.dump(config, handle)
+    return Pod(root, final, env, port)
+
+
+def _reroot(node, root: Path, mount_paths: list[str]):
+    if isinstance(node, dict):
+        return {k: _reroot(v, root, mount_paths) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_reroot(v, root, mount_paths) for v in node]
+    if isinstance(node, str) and any(node == m or node.startswith(m.rstrip("/") + "/") for m in mount_paths):
+        return str(root) + node
+    return node
+
+
+def _resolve_hosts(node, hosts: dict[str, str]):
+    if isinstance(node, dict):
+        return {k: _resolve_hosts(v, hosts) for k, v in node.items()}
+    if isinstance(node, str):
+        for name, address in hosts.items():
+            node = node.replace(name, address)
+    return node

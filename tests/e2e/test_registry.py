@@ -1,0 +1,163 @@
+"""End to end: each overlay, built by the real kustomize and decrypted by the real sops, runs the
+real registry (distribution 2.8) on filesystem, Swift and S3 storage of a real Ceph radosgw;
+the real skopeo pushes and pulls through it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from regc.tools.sops import sops_binary
+from tests.conftest import kustomize, run_regc, write_spec
+from tests.e2e.conftest import phase
+from tests.e2e.oci import write_image
+from tests.e2e.registry import Registry, pull, push, start_registry
+from tests.secrets_helpers import decrypt_file
+
+pytestmark = pytest.mark.e2e
+
+
+def users_of(root: Path, env: str) -> dict[str, str]:
+    return decrypt_file(root / "environments" / f"{env}.secrets.yaml").get("users", {})
+
+
+def run_registry(root: Path, env: str, work: Path, processes, hosts: dict | None = None,
+                 name: str = "registry") -> Registry:
+    objects = kustomize(root / "overlays" / env)
+    ca = root / "overlays" / env / "ca.crt"
+    with phase("registry up"):
+        return start_registry(objects, work / name, processes, ca=ca if ca.exists() else None, hosts=hosts,
+                              name=name)
+
+
+def round_trip(registry: Registry, work: Path, repository: str, user: str | None, password: str | None) -> None:
+    """Push an image the test builds, pull it back, compare digests, find it in the catalog."""
+    layout = work / f"image-{repository.replace('/', '-')}"
+    digest = write_image(layout, "1", f"pushed by {user or 'anyone'} to {repository}\n")
+    with phase("push"):
+        pushed = push(registry, layout, "1", repository, user, password, work)
+    assert pushed.returncode == 0, pushed.stderr[-1500:]
+    assert (work / "pushed.digest").read_text().strip() == digest
+    target = work / f"pulled-{repository.replace('/', '-')}"
+    with phase("pull"):
+        pulled = pull(registry, repository, "1", user, password, target, work)
+    assert pulled.returncode == 0, pulled.stderr[-1500:]
+    assert json.loads((target / "index.json").read_text())["manifests"][0]["digest"] == digest
+    assert repository in registry.catalog(user, password)
+
+
+def provision(root: Path, env: str, ceph) -> None:
+    """Create the radosgw user with exactly the commands `regc rgw-commands` prints."""
+    printed = run_regc("rgw-commands", env, cwd=root)
+    assert printed.code == 0, printed.stderr
+    path = f"{Path(sops_binary()).parent}:{os.environ['PATH']}"
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", printed.stdout], cwd=root, capture_output=True,
+                          text=True, env={**ceph.env, "PATH": path}, timeout=120)
+    assert done.returncode == 0, done.stderr[-1500:]
+
+
+def test_dev_on_a_filesystem_volume_with_tls(built: Path, tmp_path: Path, processes):
+    registry = run_registry(built, "dev", tmp_path, processes)
+    assert registry.url.startswith("https://")
+    round_trip(registry, tmp_path, "e2e/dev", None, None)
+
+
+def test_htpasswd_users_push_and_strangers_get_401(repo: Path, tmp_path: Path, processes):
+    write_spec(repo, "auth", "namespace: auth\ntls:\n  extraNames: [127.0.0.1]\nauth:\n  htpasswd:\n"
+                             "    users: [alice, bob]\n    bcryptCost: 5\n    generateMissingPasswords: true\n")
+    assert run_regc("build", cwd=repo).code == 0
+    users = users_of(repo, "auth")
+    registry = run_registry(repo, "auth", tmp_path, processes)
+    for user in ("alice", "bob"):
+        round_trip(registry, tmp_path, f"e2e/{user}", user, users[user])
+    assert registry.status("/v2/", "alice", users["alice"]) == 200
+    assert registry.status("/v2/", "alice", "not-the-password") == 401
+    assert registry.status("/v2/") == 401
+    denied = push(registry, tmp_path / "image-e2e-alice", "1", "e2e/nobody", "alice", "wrong", tmp_path)
+    assert denied.returncode != 0 and "unauthorized" in denied.stderr.lower()
+
+    assert run_regc("user", "remove", "auth", "bob", cwd=repo).code == 0
+    assert run_regc("build", cwd=repo).code == 0
+    processes.stop("registry")
+    rebuilt = run_registry(repo, "auth", tmp_path / "after", processes)
+    assert rebuilt.status("/v2/", "bob", users["bob"]) == 401
+    assert rebuilt.status("/v2/", "alice", users["alice"]) == 200
+
+
+def test_prod_on_swift_through_radosgw(built: Path, tmp_path: Path, processes, ceph):
+    provision(built, "prod", ceph)
+    hosts = {"radosgw.kube-registry.svc.cluster.local": "127.0.0.1"}  # cluster DNS -> the HA front -> radosgw
+    registry = run_registry(built, "prod", tmp_path, processes, hosts)
+    users = users_of(built, "prod")
+    for user in ("alice", "ci-pull"):
+        round_trip(registry, tmp_path, f"e2e/swift-{user}", user, users[user])
+    assert registry.status("/v2/") == 401
+
+
+def test_staging_on_s3_through_radosgw(built: Path, tmp_path: Path, processes, ceph):
+    provision(built, "staging", ceph)
+    keys = decrypt_file(built / "environments" / "staging.secrets.yaml")["s3"]
+    made = subprocess.run(["s3cmd", "--host=127.0.0.1:7480", "--host-bucket=", "--no-ssl", "--signature-v2",
+                           f"--access_key={keys['accessKey']}", f"--secret_key={keys['secretKey']}",
+                           "mb", "s3://registry-staging"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "HOME": str(tmp_path)})
+    assert made.returncode == 0, made.stderr[-800:]
+    registry = run_registry(built, "staging", tmp_path, processes, {"rgw.ceph.example.internal": "127.0.0.1"})
+    users = users_of(built, "staging")
+    round_trip(registry, tmp_path, "e2e/s3", "deploy", users["deploy"])
+
+
+def test_a_second_swift_user_on_one_container_fails_and_regc_refuses_it(built: Path, tmp_path: Path, processes,
+                                                                         ceph):
+    # The container exists, owned by the first user (as after prod's first start).
+    first = decrypt_file(built / "environments" / "prod.secrets.yaml")["swift"]["password"]
+    _ensure_user(ceph, "kube", "kube:registry", first)
+    _swift_put_container("kube:registry", first, "kube-registry")
+    _ensure_user(ceph, "other", "other:registry", "other-password")
+
+    # regc refuses a second environment on that container before it reaches a cluster ...
+    spec = built / "environments" / "other.yaml"
+    spec.write_text((built / "environments" / "prod.yaml").read_text()
+                    .replace("username: kube:registry", "username: other:registry")
+                    .replace("namespace: kube-registry", "namespace: other-registry"))
+    refused = run_regc("build", cwd=built)
+    assert refused.code == 2
+    assert "the Swift container 'kube-registry' is also used by environment" in refused.stderr
+    spec.unlink()
+
+    # ... and the real registry, given that second user, does not start: the guide's failure.
+    objects = kustomize(built / "overlays" / "prod")
+    for obj in objects:
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "registry-config":
+            obj["data"]["config.yml"] = obj["data"]["config.yml"].replace("kube:registry", "other:registry")
+    second = tmp_path / "second"
+    from tests.e2e.kubelet import materialize
+    pod = materialize(objects, second, {"radosgw.kube-registry.svc.cluster.local": "127.0.0.1"})
+    pod.env["REGISTRY_STORAGE_SWIFT_PASSWORD"] = "other-password"
+    process = processes.start("second", ["docker-registry", "serve", str(pod.config)], log=second / "registry.log",
+                              env={"PATH": "/usr/bin:/bin", **pod.env})
+    assert process.wait(timeout=60) != 0
+    log = (second / "registry.log").read_text()
+    assert "kube-registry" in log and ("forbidden" in log.lower() or "401" in log)
+
+
+def _ensure_user(ceph, uid: str, subuser: str, secret: str) -> None:
+    info = subprocess.run(["radosgw-admin", "user", "info", f"--uid={uid}"], env=ceph.env, capture_output=True)
+    if info.returncode != 0:
+        ceph.admin("user", "create", f"--uid={uid}", f"--display-name={uid}")
+        ceph.admin("subuser", "create", f"--uid={uid}", f"--subuser={subuser}", "--access=full")
+    ceph.admin("key", "create", f"--subuser={subuser}", "--key-type=swift", f"--secret={secret}")
+
+
+def _swift_put_container(user: str, key: str, container: str) -> None:
+    auth = urllib.request.Request("http://127.0.0.1:7480/auth/v1", headers={"X-Auth-User": user, "X-Auth-Key": key})
+    with urllib.request.urlopen(auth, timeout=10) as response:
+        token, storage = response.headers["X-Auth-Token"], response.headers["X-Storage-Url"]
+    put = urllib.request.Request(f"{storage}/{container}", method="PUT", headers={"X-Auth-Token": token})
+    with urllib.request.urlopen(put, timeout=10) as response:
+        assert response.status in (201, 202, 204)
