@@ -1,5 +1,5 @@
 """Entry point for `python -m regc`."""
 
-from regc.cli import main
+from regc.entry import main
 
 main()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from regc import yamlread
+
 TREE_FOLDERS = ("base", "overlays")
 
 
 def audit_tree(root: Path) -> list[str]:
     """One message per file in base/ or overlays/ that holds a Secret in clear, and per encrypted
     file (compiled or input) that no recipient of the current .sops.yaml can open."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    yaml = YAML(typ="safe", pure=True)
     failures = []
     for folder in TREE_FOLDERS:
         for path in sorted((root / folder).rglob("*.y*ml")) if (root / folder).is_dir() else []:
@@ -22,7 +22,7 @@ def audit_tree(root: Path) -> list[str]:
                 continue
             relative = path.relative_to(root).as_posix()
             try:
-                documents = [d for d in yaml.load_all(text) if isinstance(d, dict)]
+                documents = [d for d in yamlread.load_all(text) if isinstance(d, dict)]
             except YAMLError:
                 failures.append(f"unreadable: {relative} is not valid YAML")
                 continue
@@ -30,11 +30,11 @@ def audit_tree(root: Path) -> list[str]:
                 if document.get("kind") == "Secret" and "sops" not in document:
                     # Name the file only: its content may be the very secret that leaked.
                     failures.append(f"in clear: {relative} holds a Secret that is not SOPS-encrypted")
-    failures.extend(_recipient_failures(root, yaml))
+    failures.extend(_recipient_failures(root))
     return failures
 
 
-def _recipient_failures(root: Path, yaml) -> list[str]:
+def _recipient_failures(root: Path) -> list[str]:
     from regc.sopsconfig import read_recipients
 
     current = set(read_recipients(root))
@@ -45,7 +45,7 @@ def _recipient_failures(root: Path, yaml) -> list[str]:
         text = path.read_text(encoding="utf-8", errors="replace")
         if "\nsops:" not in text:
             continue
-        document = yaml.load(text) or {}
+        document = yamlread.load(text) or {}
         recipients = {entry.get("recipient") for entry in (document.get("sops") or {}).get("age") or []}
         if not recipients & current:
             failures.append(f"no current recipient: {path.relative_to(root).as_posix()} is encrypted to none "

@@ -65,7 +65,7 @@ def load_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
             continue
         seen[env.name] = display
         loaded.append(env)
-    if not problems:
+    if not problems and any(env.spec.storage.driver != "filesystem" for env in loaded):
         problems.extend(check_shared_storage(_other_environments(paths, root) + loaded))
     if problems:
         raise SpecError(problems)
@@ -91,25 +91,40 @@ def _other_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment
 
 
 def compile_tree(paths: list[Path], root: Path, *, now: datetime.datetime | None = None,
-                 may_decrypt: bool = False) -> Compiled:
+                 may_decrypt: bool = False, reuse_fresh: bool = True) -> Compiled:
     """Every unit of the tree for these specs: base/ and one overlay each.
 
     `may_decrypt` lets the secrets stage decrypt and encrypt (a build); without it (--check, --diff)
-    Secrets whose inputs changed are reported as unresolved instead.
+    Secrets whose inputs changed are reported as unresolved instead. `reuse_fresh` takes a unit whose
+    manifest digests hold as it stands on disk (golden tests turn it off to render everything).
     """
-    from regc.emit.tree import base_unit, overlay_directory, overlay_unit
+    from regc.emit.tree import Unit, base_unit, overlay_directory, overlay_unit
     from regc.plan.plan import plan_for
     from regc.secrets.stage import SecretStage
     from regc.spec.model import API_VERSION, Environment
 
+    from regc.fast import fresh_unit, spec_name
+    from regc.fingerprint import overlay_inputs
+
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    environments = load_environments(paths, root)
+    inputs = {path: overlay_inputs(root, path, spec_name(path)) for path in paths}
+    # A unit whose inputs and outputs are as its manifest records is taken as it stands on disk.
+    fresh = {path: fresh_unit(root, overlay_directory(spec_name(path)), inputs[path], now) if reuse_fresh else None
+             for path in paths}
+    environments = load_environments([p for p in paths if fresh[p] is None], root)
     base_plan = plan_for("base", Environment(apiVersion=API_VERSION, kind="Environment"))
     units = [base_unit(base_plan)]
-    for env in environments:
+    compiled = iter(environments)
+    for path in paths:
+        if fresh[path] is not None:
+            units.append(Unit(fresh[path].directory, display_path(path, root), dict(fresh[path].files)))
+            continue
+        env = next(compiled)
         plan = plan_for(env.name, env.spec)
         secrets = SecretStage(root, plan, overlay_directory(env.name), now, may_decrypt).run()
-        units.append(overlay_unit(plan, base_plan, display_path(env.path, root), secrets))
+        # Digest the inputs as they are now: the secrets stage may have just stored generated values.
+        settled = overlay_inputs(root, path, spec_name(path))
+        units.append(overlay_unit(plan, base_plan, display_path(env.path, root), secrets, settled))
     return Compiled(units, environments)
 
 

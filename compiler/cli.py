@@ -61,51 +61,11 @@ def build(
 
       regc build --check                  # in CI: fail if the tree is stale
     """
-    from regc.build import compile_tree, discover_specs, plan_changes, unified_diff
+    from regc.buildcmd import run_build
 
-    paths = list(specs) if specs else discover_specs(root)
-    if not (check or diff):
-        _write(root, paths, prune=not specs)
-        return
-    compiled = compile_tree(paths, root)
-    changes = plan_changes(root, compiled, prune=not specs)
-    if diff:
-        sys.stdout.write(unified_diff(changes))
-    stale = [c for c in changes if c.changed]
-    for change in stale:
-        for label, names in (("stale", change.stale), ("missing", change.missing), ("extra", change.extra)):
-            for name in names:
-                why = change.unit.unresolved.get(name)
-                print(f"{label}: {change.unit.directory}/{name}" + (f" ({why})" if why else ""), file=sys.stderr)
-    if stale:
-        print("the compiled tree is not up to date: run `regc build`", file=sys.stderr)
-        raise typer.Exit(1)
-    if check:
-        print(f"up to date: {len(compiled.environments)} environment(s)")
-
-
-def _write(root: Path, paths: list[Path], *, prune: bool) -> None:
-    from regc.build import compile_tree, plan_changes
-    from regc.write.commit import commit, recover
-    from regc.write.lock import build_lock
-
-    with build_lock(root):  # the secrets stage may write secrets files: hold the lock from the start
-        if recover(root):
-            print("regc: finished an interrupted build", file=sys.stderr)
-        compiled = compile_tree(paths, root, may_decrypt=True)
-        changes = plan_changes(root, compiled, prune=prune)
-        commit(root, changes)
-    for change in changes:
-        if change.changed:
-            parts = [f"{len(names)} {label}" for label, names in
-                     (("updated", change.stale), ("added", change.missing), ("removed", change.extra)) if names]
-            print(f"{change.unit.directory}: {', '.join(parts)}")
-        else:
-            print(f"{change.unit.directory}: up to date ({len(change.unit.files)} files)")
-    for env in compiled.environments:
-        if env.spec.insecure and not env.spec.tls.enabled:
-            print(f"warning: {env.name} serves without TLS (insecure: true): every client daemon needs "
-                  f"--insecure-registry, and passwords cross the network in clear", file=sys.stderr)
+    status = run_build(list(specs) if specs else None, root, check=check, diff=diff)
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()
@@ -128,7 +88,7 @@ def check(root: RootOption = Path(".")) -> None:
     if failures:
         print("regc check failed: fix the above (most often: run `regc build` and commit)", file=sys.stderr)
         raise typer.Exit(1)
-    print(f"ok: {len(compiled.environments)} environment(s) up to date, no Secret in clear")
+    print(f"ok: {len(compiled.units) - 1} environment(s) up to date, no Secret in clear")
 
 
 @app.command()
@@ -350,8 +310,7 @@ def main() -> None:
     try:
         app()  # standalone: click reports usage errors (exit 2) and exits with the command's status
     except RegcError as exc:
-        print(str(exc) if exc.exit_code == 2 else f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+        sys.exit(exc.report())
     except KeyboardInterrupt:
         print("interrupted; the tree is as it was", file=sys.stderr)
         sys.exit(130)

@@ -47,6 +47,13 @@ class RegcError(Exception):
     def __str__(self) -> str:
         return self.message + (f"\n  hint: {self.hint}" if self.hint else "")
 
+    def report(self) -> int:
+        """Print the error for a person (no traceback) and return the exit status."""
+        import sys
+
+        print(str(self) if self.exit_code == 2 else f"error: {self}", file=sys.stderr)
+        return self.exit_code
+
 
 class SpecError(RegcError):
     """Invalid input: one or more located problems, all reported together (exit 2)."""

@@ -53,9 +53,9 @@ def _rules(root: Path) -> list[dict]:
     path = root / SOPS_CONFIG
     if not path.is_file():
         return []
-    from ruamel.yaml import YAML
+    from regc import yamlread
 
-    data = YAML(typ="safe", pure=True).load(path.read_text()) or {}
+    data = yamlread.load(path.read_text()) or {}
     rules = data.get("creation_rules", []) if isinstance(data, dict) else []
     return [r for r in rules if isinstance(r, dict)]
 

@@ -59,3 +59,30 @@ def test_patch_of_named_lists_merges_by_key_and_replaces_otherwise():
         "spec": {"containers": [{"name": "c", "image": "x:2",
                                  "ports": [{"$patch": "replace"}, {"containerPort": 2}]}]}}
     assert object_patch(base, base) is None
+
+
+AWKWARD = ["yes", "12:30", "", " leading", "trailing ", "a: b", "a #b", "#c", "-dash", "- item", "?q", "*star",
+           "&anchor", "!tag", "%pct", "@at", "`tick", "{x}", "[y]", "a,b", "quote'single", 'quote"double',
+           "tab\there", "ctl\x01", "é unicode", "line\n", "two\nlines", "no end\nnewline", "many\n\n\n",
+           "\nleading newline", "spaces at end \nx\n", "x" * 300, "0o17", "0x1F", "1_000", "-.inf", ".NaN",
+           "~", "null", "<<", "=", "2024-01-01T00:00:00Z", "http://a:1/b", "$(VAR)", "./rel", "/abs"]
+
+
+@pytest.mark.parametrize("version", [(1, 1), (1, 2)])
+def test_everything_emitted_reads_back_the_same(version):
+    document = {"strings": AWKWARD, "nested": {"list": [{"a": 1, "b": [1, 2.5, None, True, False]}, [3, []], {}],
+                                               "empty": {}, "keys": {k: k for k in AWKWARD if "\n" not in k}}}
+    reader = YAML(typ="safe", pure=True)
+    reader.version = version
+    assert reader.load(yamltext.dump(document)) == document
+
+
+def test_the_compiled_tree_reads_back_as_yaml_1_1():
+    from tests.conftest import REPO
+
+    reader = YAML(typ="safe", pure=True)
+    reader.version = (1, 1)
+    for path in [*(REPO / "base").rglob("*.yaml"), *(REPO / "overlays").rglob("*.yaml")]:
+        for document in reader.load_all(path.read_text()):
+            assert isinstance(document, dict), path
+            assert all(isinstance(key, str) for key in document), path

@@ -41,9 +41,9 @@ def read_ciphertext(path: Path) -> dict[tuple[str, ...], str]:
     """Every encrypted leaf of a SOPS file (`ENC[...]` strings) by its key path; no key needed."""
     if not path.is_file():
         return {}
-    from ruamel.yaml import YAML
+    from regc import yamlread
 
-    data = YAML(typ="safe", pure=True).load(path.read_bytes()) or {}
+    data = yamlread.load(path.read_bytes()) or {}
     if not isinstance(data, dict) or "sops" not in data:
         raise RegcError(f"{path}: not a SOPS-encrypted file",
                         "a secrets file must never be committed in clear: encrypt it with "
@@ -63,11 +63,11 @@ def read_ciphertext(path: Path) -> dict[tuple[str, ...], str]:
 
 def parse_plaintext(text: bytes, display: str) -> Plaintext:
     """Validate the decrypted file; messages name keys, never values."""
-    from ruamel.yaml import YAML
+    from regc import yamlread
     from ruamel.yaml.error import YAMLError
 
     try:
-        data = YAML(typ="safe", pure=True).load(text) or {}
+        data = yamlread.load(text) or {}
     except YAMLError:
         raise SpecError([Problem(Location(display), "the decrypted secrets file is not valid YAML",
                                  "fix it with `regc secrets edit ENV`")]) from None

@@ -49,6 +49,7 @@ class SecretFiles:
     unresolved: dict[str, str] = field(default_factory=dict)  # file -> why it needs a rebuild with the key
     checksum: str | None = None
     foreign_namespaces: bool = False
+    renew_by: str | None = None  # when the certificate enters its renewal window
 
 
 def secrets_path(root: Path, plan: Plan) -> Path:
@@ -344,12 +345,12 @@ class SecretStage:
     def _old_htpasswd(self, old: bytes) -> dict[str, str]:
         import base64
 
-        from ruamel.yaml import YAML
+        from regc import yamlread
 
         from regc.tools import sops
 
         path = self.root / self.directory / secret_file(HTPASSWD_SECRET)
-        document = YAML(typ="safe", pure=True).load(sops.decrypt(path, root=self.root))
+        document = yamlread.load(sops.decrypt(path, root=self.root))
         return htpasswd.parse_lines(base64.b64decode(document["data"]["htpasswd"]).decode())
 
     def _rewrap(self, item: Product, old: bytes) -> bytes:
@@ -387,12 +388,15 @@ class SecretStage:
                                         for i in items)
         kept = {i.file: states[i.file] for i in items if i.file in states}
         result.files[STATE_FILE] = state_text(kept, certificate).encode()
+        if certificate and certificate.get("notAfter"):
+            window = datetime.timedelta(days=self.plan.spec.tls.renew_before_days)
+            result.renew_by = (datetime.datetime.fromisoformat(certificate["notAfter"]) - window).isoformat()
         return result
 
 
 def _recipients(ciphertext: bytes) -> list[str]:
-    from ruamel.yaml import YAML
+    from regc import yamlread
 
-    document = YAML(typ="safe", pure=True).load(ciphertext) or {}
+    document = yamlread.load(ciphertext) or {}
     return sorted(entry.get("recipient", "") for entry in (document.get("sops") or {}).get("age") or [])
 

@@ -15,9 +15,9 @@ def read_state(directory: Path) -> dict:
     path = directory / STATE_FILE
     if not path.is_file():
         return {"secrets": {}}
-    from ruamel.yaml import YAML
+    from regc import yamlread
 
-    data = YAML(typ="safe", pure=True).load(path.read_bytes()) or {}
+    data = yamlread.load(path.read_bytes()) or {}
     data.setdefault("secrets", {})
     return data
 

@@ -23,7 +23,8 @@ class SpecModel(BaseModel):
         populate_by_name=True,
         coerce_numbers_to_str=True,
         frozen=True,
-        use_attribute_docstrings=True,
+        # Field docstrings become descriptions in `regc schema` (regc.spec.schema reads them):
+        # pydantic's use_attribute_docstrings would parse this module's source on every import.
     )
 
 

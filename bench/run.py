@@ -1,0 +1,179 @@
+"""Time regc against the goals of its performance issue, with kubectl kustomize measured in the
+same run: python -m bench [--runs N] [--quick]. Prints a table of median, min and max."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_KEY = REPO / "tests" / "fixtures" / "age" / "test-only.agekey"
+KAPITAN_REFERENCE = {"1": 1.6, "100": 4.2}  # seconds, measured on these machines (issue 6); not run here
+
+SPEC = """apiVersion: regc/v1
+kind: Environment
+namespace: {name}
+registry:
+  image: registry:{tag}
+auth:
+  htpasswd:
+    users: [{users}]
+    bcryptCost: {cost}
+    generateMissingPasswords: true
+"""
+
+
+def run(args: list[str], cwd: Path, env: dict | None = None, check: bool = True) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if check and done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def timed(label: str, action, runs: int, rows: list, reference: str | None = None, goal: str = "") -> list[float]:
+    times = [action() for _ in range(runs)]
+    rows.append((label, statistics.median(times), min(times), max(times), reference, goal))
+    return times
+
+
+def make_repo(root: Path, environments: int, users: int, cost: int) -> list[str]:
+    (root / "environments").mkdir(parents=True)
+    shutil.copy(REPO / ".sops.yaml", root / ".sops.yaml")
+    names = [f"env{index:03d}" for index in range(environments)]
+    for name in names:
+        user_list = ", ".join(f"user{u:04d}" for u in range(users))
+        (root / "environments" / f"{name}.yaml").write_text(
+            SPEC.format(name=name, tag="2.8.3", users=user_list, cost=cost))
+    return names
+
+
+def regc(*args: str) -> list[str]:
+    return [sys.executable, "-m", "regc", *args]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7, help="runs per case (median, min, max)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs, 10 environments instead of 100")
+    options = parser.parse_args()
+    runs = 3 if options.quick else options.runs
+    many = 10 if options.quick else 100
+    # As users run regc: an installed package keeps its bytecode (some CI machines turn that off).
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {**clean, "SOPS_AGE_KEY_FILE": str(TEST_KEY)}
+    no_key = {**clean, "SOPS_AGE_KEY_FILE": "/nonexistent", "HOME": tempfile.gettempdir()}
+    rows: list = []
+    print(f"regc benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {runs} runs per case", flush=True)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        # One environment: no-op and a re-render next to kustomize of the same overlay.
+        one = Path(scratch) / "one"
+        [name] = make_repo(one, 1, 1, 10)
+        run(regc("build"), one, env)
+        overlay = str(one / "overlays" / name)
+        kustomize = timed("kubectl kustomize, 1 overlay", lambda: run(["kubectl", "kustomize", overlay], one),
+                          runs, rows)
+        base = statistics.median(kustomize)
+        timed("no-op regc build, 1 environment", lambda: run(regc("build"), one, env), runs, rows, "kustomize",
+              "<= 1.5 x kustomize")
+        spec = one / "environments" / f"{name}.yaml"
+        tags = iter(["2.8.2", "2.8.3"] * runs)
+
+        def bump() -> float:
+            spec.write_text(re.sub(r"registry:2\.8\.\d", f"registry:{next(tags)}", spec.read_text()))
+            return run(regc("build", f"environments/{name}.yaml"), one, env)
+
+        timed("re-render 1 environment (image tag), secrets unchanged", bump, runs, rows, "kustomize",
+              "<= 300 ms and <= 2 x kustomize")
+        timed("regc build --check, 1 environment, no key", lambda: run(regc("build", "--check"), one, no_key),
+              runs, rows, "kustomize", "as no-op")
+
+        # Many environments in one process.
+        wide = Path(scratch) / "wide"
+        names = make_repo(wide, many, 1, 10)
+        print(f"(setting up {many} environments: CA, certificates and Secrets for each)", flush=True)
+        run(regc("build"), wide, env)
+        timed(f"no-op regc build, {many} environments", lambda: run(regc("build"), wide, env), runs, rows,
+              None, "< 0.5 s")
+        timed(f"regc build --check, {many} environments, no key",
+              lambda: run(regc("build", "--check"), wide, no_key), runs, rows, None, "as no-op")
+
+        def invalidate_all() -> float:
+            for unit in [wide / "base", *(wide / "overlays" / n for n in names)]:
+                manifest = unit / ".regc-manifest"
+                manifest.write_text(re.sub(r"# inputs: \S+", "# inputs: sha256:stale", manifest.read_text()))
+            return run(regc("build"), wide, env)
+
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        timed(f"{many} environments re-rendered (as after a base change), secrets unchanged", invalidate_all,
+              runs, rows, f"kapitan {many}" if str(many) in KAPITAN_REFERENCE else None,
+              "< 2 s and >= 2 x faster than Kapitan")
+        peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        overlays = [str(wide / "overlays" / n) for n in names[:10]]
+        timed("kubectl kustomize, 10 overlays (for scale)",
+              lambda: sum(run(["kubectl", "kustomize", o], wide) for o in overlays), max(1, runs // 2), rows)
+
+        # Users: 1000 new users, then one more.
+        crowd = Path(scratch) / "crowd"
+        users = 100 if options.quick else 1000
+        [crowd_name] = make_repo(crowd, 1, users, 8)
+        start_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = run(regc("build"), crowd, env)
+        end_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (end_cpu.ru_utime - start_cpu.ru_utime) + (end_cpu.ru_stime - start_cpu.ru_stime)
+        rows.append((f"{users} new users (bcrypt cost 8), first build", wall, wall, wall, None,
+                     f"bcrypt on all cores: cpu/wall = {cpu / wall:.2f}"))
+        add = subprocess.run(regc("user", "add", crowd_name, "newcomer", "--generate"), cwd=crowd, env=env,
+                             capture_output=True, text=True)
+        assert add.returncode == 0, add.stderr
+        counted = subprocess.run([sys.executable, "-c", COUNT_HASHES, str(crowd)], env=env, capture_output=True,
+                                 text=True)
+        assert counted.returncode == 0, counted.stderr
+        hashes, seconds = counted.stdout.split()
+        rows.append((f"add 1 user to {users} users", float(seconds), float(seconds), float(seconds), None,
+                     f"bcrypt calls: {hashes} (goal: 1)"))
+
+    print_table(rows, base, peak)
+
+
+COUNT_HASHES = """
+import sys, time
+from pathlib import Path
+from regc.build import compile_tree, discover_specs, plan_changes
+from regc.secrets import htpasswd
+from regc.write.commit import commit
+root = Path(sys.argv[1])
+start = time.perf_counter()
+commit(root, plan_changes(root, compile_tree(discover_specs(root), root, may_decrypt=True), prune=True))
+print(htpasswd.HASHES["count"], round(time.perf_counter() - start, 3))
+"""
+
+
+def print_table(rows: list, kustomize: float, peak_mb: float) -> None:
+    print()
+    print(f"| case | median | min | max | ratio | goal |")
+    print("|---|---|---|---|---|---|")
+    for label, median, low, high, reference, goal in rows:
+        ratio = ""
+        if reference == "kustomize":
+            ratio = f"{median / kustomize:.2f} x kustomize"
+        elif reference and reference.startswith("kapitan"):
+            kapitan = KAPITAN_REFERENCE[reference.split()[1]]
+            ratio = f"{kapitan / median:.1f} x faster than Kapitan's {kapitan} s (reference figure)"
+        print(f"| {label} | {median * 1000:.0f} ms | {low * 1000:.0f} ms | {high * 1000:.0f} ms | {ratio} | {goal} |")
+    print(f"| peak memory of a build of many environments | {peak_mb:.0f} MB | | | | < 100 MB |")
+
+
+if __name__ == "__main__":
+    main()

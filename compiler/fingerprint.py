@@ -1,0 +1,46 @@
+"""Digests of what a unit is made from and of what it holds: the no-op fast path compares them.
+Standard library only: the fast path must not import what a full build needs."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+SOPS_CONFIG = ".sops.yaml"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """regc's own code: a new version (or a local edit of it) recompiles every unit."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    try:
+        return hashlib.sha256(path.read_bytes()).digest()
+    except (FileNotFoundError, NotADirectoryError):
+        return b"missing"
+
+
+def base_inputs() -> str:
+    return "sha256:" + hashlib.sha256(b"base\0" + code_fingerprint().encode()).hexdigest()
+
+
+def overlay_inputs(root: Path, spec: Path, name: str) -> str:
+    """The spec, its secrets file (ciphertext), .sops.yaml and regc's code."""
+    digest = hashlib.sha256(b"overlay\0" + code_fingerprint().encode())
+    for path in (spec, root / "environments" / f"{name}.secrets.yaml", root / SOPS_CONFIG):
+        digest.update(_file_digest(path))
+    return "sha256:" + digest.hexdigest()
+
+
+def outputs_digest(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return "sha256:" + digest.hexdigest()
