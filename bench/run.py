@@ -162,7 +162,7 @@ print(htpasswd.HASHES["count"], round(time.perf_counter() - start, 3))
 
 def print_table(rows: list, kustomize: float, peak_mb: float) -> None:
     print()
-    print(f"| case | median | min | max | ratio | goal |")
+    print("| case | median | min | max | ratio | goal |")
     print("|---|---|---|---|---|---|")
     for label, median, low, high, reference, goal in rows:
         ratio = ""

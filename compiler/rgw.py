@@ -49,7 +49,7 @@ def rgw_commands(env: LoadedEnvironment, root: Path, reveal: bool) -> str:
         lines += [
             f"radosgw-admin user create --uid={uid} --display-name={display} "
             f"--access-key={values[('s3', 'accessKey')]} --secret-key={values[('s3', 'secretKey')]}",
-            f"# The bucket must exist before the registry starts; radosgw-admin cannot make one. With the keys:",
+            "# The bucket must exist before the registry starts; radosgw-admin cannot make one. With the keys:",
             f"#   s3cmd --host={_host(storage_url(spec))} --host-bucket= --access_key=... --secret_key=... "
             f"mb s3://{storage.bucket}",
         ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from regc import yamltext
-from regc.errors import Location, Problem, RegcError, SpecError
+from regc.errors import Location, Problem, SpecError
 from regc.plan.names import (BASE_LABELS, HTPASSWD_SECRET, HTTP_SECRET, SMOKE_SECRET, STORAGE_SECRET, TLS_SECRET,
                              certificate_names, secret_file)
 from regc.plan.plan import Plan

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
@@ -70,16 +72,6 @@ def check_image(value: str) -> str:
     return value
 
 
-DnsLabel = Annotated[str, AfterValidator(check_dns_label)]
-DnsName = Annotated[str, AfterValidator(check_dns_subdomain)]
-LabelKey = Annotated[str, AfterValidator(check_label_key)]
-LabelValue = Annotated[str, AfterValidator(check_label_value)]
-Quantity = Annotated[str, AfterValidator(check_quantity)]
-Duration = Annotated[str, AfterValidator(check_duration)]
-Image = Annotated[str, AfterValidator(check_image)]
-Port = Annotated[int, Field(ge=1, le=65535)]
-
-
 def check_username(value: str) -> str:
     if not value or any(c == ":" or c.isspace() for c in value):
         raise ValueError(f"{value!r} cannot be an htpasswd user name: it must be non-empty, without ':' "
@@ -91,8 +83,6 @@ def check_username(value: str) -> str:
 
 def check_host_name(value: str) -> str:
     """A certificate name: a DNS name (optionally `*.` wildcard) or an IPv4/IPv6 address."""
-    import ipaddress
-
     try:
         ipaddress.ip_address(value)
         return value
@@ -102,13 +92,7 @@ def check_host_name(value: str) -> str:
     return value
 
 
-UserName = Annotated[str, AfterValidator(check_username)]
-HostName = Annotated[str, AfterValidator(check_host_name)]
-
-
 def check_url(value: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
@@ -116,8 +100,6 @@ def check_url(value: str) -> str:
 
 
 def check_ip(value: str) -> str:
-    import ipaddress
-
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
@@ -131,14 +113,22 @@ def check_swift_user(value: str) -> str:
 
 
 def check_bucket(value: str) -> str:
-    import re
-
     if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", value):
         raise ValueError(f"{value!r} is not a bucket or container name: 3 to 63 characters of a-z, 0-9, "
                          "'.' and '-'")
     return value
 
 
+DnsLabel = Annotated[str, AfterValidator(check_dns_label)]
+DnsName = Annotated[str, AfterValidator(check_dns_subdomain)]
+LabelKey = Annotated[str, AfterValidator(check_label_key)]
+LabelValue = Annotated[str, AfterValidator(check_label_value)]
+Quantity = Annotated[str, AfterValidator(check_quantity)]
+Duration = Annotated[str, AfterValidator(check_duration)]
+Image = Annotated[str, AfterValidator(check_image)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+UserName = Annotated[str, AfterValidator(check_username)]
+HostName = Annotated[str, AfterValidator(check_host_name)]
 Url = Annotated[str, AfterValidator(check_url)]
 IpAddress = Annotated[str, AfterValidator(check_ip)]
 SwiftUser = Annotated[str, AfterValidator(check_swift_user)]
