@@ -131,6 +131,37 @@ def schema(
         sys.stdout.write(text)
 
 
+@app.command()
+def diff(
+    against: Annotated[Optional[str], typer.Option("--against", help="A git revision; default: the "
+                                                   "merge base with the default branch.")] = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="text, markdown (a pull-request "
+                                        "comment) or json.")] = "text",
+    root: RootOption = Path("."),
+) -> None:
+    """Show what each overlay changes in the cluster, object by object, against a git revision.
+
+    Renders every overlay at REV (in a temporary git worktree) and in the working tree with the
+    real kubectl kustomize. Encrypted values are never decrypted: a change shows as "encrypted
+    value of key `htpasswd` changed". Exit 0 whether or not anything changed.
+    """
+    from regc import diff as rendered
+    from regc.tools.git import default_base, worktree
+
+    if output not in ("text", "markdown", "json"):
+        raise RegcError(f"unknown output {output!r}", "use --output text, markdown or json")
+    revision = against or default_base(root)
+    with worktree(root, revision) as old_root:
+        before = rendered.render_overlays(old_root)
+    changes = rendered.diff_trees(before, rendered.render_overlays(root))
+    if output == "markdown":
+        sys.stdout.write(rendered.as_markdown(changes, revision))
+    elif output == "json":
+        sys.stdout.write(rendered.as_json(changes, revision))
+    else:
+        sys.stdout.write(rendered.as_text(changes))
+
+
 @app.command("rgw-commands")
 def rgw_commands_command(
     env: Annotated[str, typer.Argument(help="Environment name.")],

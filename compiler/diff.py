@@ -1,0 +1,155 @@
+"""`regc diff`: what each overlay changes in the cluster, object by object, between a git revision
+and the working tree, as the real kustomize renders them. Encrypted values are never decrypted."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENCRYPTED = "ENC["
+
+
+@dataclass
+class ObjectChange:
+    identity: str  # kind/namespace/name
+    status: str  # added, removed, changed
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OverlayDiff:
+    overlay: str
+    changes: list[ObjectChange] = field(default_factory=list)
+
+
+def render_overlays(root: Path) -> dict[str, dict[str, dict]]:
+    """Every overlay of a tree, rendered: {overlay: {kind/namespace/name: object}}."""
+    from regc.tools.kubectl import kustomize
+
+    rendered = {}
+    overlays = root / "overlays"
+    for directory in sorted(overlays.iterdir()) if overlays.is_dir() else []:
+        if (directory / "kustomization.yaml").is_file():
+            rendered[directory.name] = {_identity(o): o for o in kustomize(directory)}
+    return rendered
+
+
+def _identity(obj: dict) -> str:
+    meta = obj.get("metadata", {})
+    return f"{obj.get('kind')}/{meta.get('namespace', '-')}/{meta.get('name')}"
+
+
+def diff_trees(before: dict, after: dict) -> list[OverlayDiff]:
+    result = []
+    for overlay in sorted(set(before) | set(after)):
+        old, new = before.get(overlay, {}), after.get(overlay, {})
+        changes = []
+        for identity in sorted(set(old) | set(new)):
+            if identity not in old:
+                changes.append(ObjectChange(identity, "added"))
+            elif identity not in new:
+                changes.append(ObjectChange(identity, "removed"))
+            else:
+                lines = _field_changes(_without_sops(old[identity]), _without_sops(new[identity]), "")
+                if lines:
+                    changes.append(ObjectChange(identity, "changed", lines))
+        if changes:
+            result.append(OverlayDiff(overlay, changes))
+    return result
+
+
+def _without_sops(obj: dict) -> dict:
+    # The sops block changes with every encryption (date, MAC); the values' change says enough.
+    return {k: v for k, v in obj.items() if k != "sops"}
+
+
+def _field_changes(old, new, path: str) -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        lines = []
+        for key in sorted(set(old) | set(new), key=str):
+            child = f"{path}.{key}" if path else str(key)
+            if key not in old:
+                lines.append(f"{child}: added{_shown(new[key])}")
+            elif key not in new:
+                lines.append(f"{child}: removed")
+            else:
+                lines.extend(_field_changes(old[key], new[key], child))
+        return lines
+    if old == new:
+        return []
+    if _is_encrypted(old) or _is_encrypted(new):
+        return [f"encrypted value of key `{path.rsplit('.', 1)[-1]}` changed ({path})"]
+    if isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new):
+        return _text_changes(old, new, path)
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        lines = []
+        for index, (a, b) in enumerate(zip(old, new)):
+            lines.extend(_field_changes(a, b, f"{path}[{index}]"))
+        return lines
+    return [f"{path}: {_short(old)} -> {_short(new)}"]
+
+
+def _text_changes(old: str, new: str, path: str) -> list[str]:
+    """Changed lines of a multi-line value (a config.yml), as `-`/`+` lines."""
+    import difflib
+
+    lines = [f"{path}:"]
+    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0):
+        if line.startswith(("---", "+++", "@@")):
+            continue
+        lines.append(f"  {line}")
+    return lines if len(lines) > 1 else [f"{path}: white space changed"]
+
+
+def _is_encrypted(value) -> bool:
+    return isinstance(value, str) and value.startswith(ENCRYPTED)
+
+
+def _shown(value) -> str:
+    if isinstance(value, (dict, list)) or _is_encrypted(value):
+        return ""
+    return f" ({_short(value)})"
+
+
+def _short(value) -> str:
+    if _is_encrypted(value):
+        return "(encrypted)"
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def as_text(diffs: list[OverlayDiff]) -> str:
+    if not diffs:
+        return "no change in any overlay\n"
+    out = []
+    for overlay in diffs:
+        out.append(f"overlays/{overlay.overlay}:")
+        for change in overlay.changes:
+            out.append(f"  {change.status:<7} {change.identity}")
+            out.extend(f"            {line}" for line in change.fields)
+    return "\n".join(out) + "\n"
+
+
+def as_markdown(diffs: list[OverlayDiff], against: str) -> str:
+    out = ["<!-- regc-rendered-diff -->", f"### Rendered diff against `{against[:12]}`", ""]
+    if not diffs:
+        out.append("No change in any overlay.")
+    for overlay in diffs:
+        counts = {s: sum(c.status == s for c in overlay.changes) for s in ("added", "removed", "changed")}
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        out += [f"<details><summary><code>overlays/{overlay.overlay}</code>: {summary}</summary>", "",
+                "| object | change |", "|---|---|"]
+        for change in overlay.changes:
+            detail = "<br>".join(f"`{line}`" if "encrypted value" not in line else line for line in change.fields)
+            out.append(f"| `{change.identity}` | {change.status}{': ' + detail if detail else ''} |")
+        out += ["", "</details>"]
+    return "\n".join(out) + "\n"
+
+
+def as_json(diffs: list[OverlayDiff], against: str) -> str:
+    document = {"against": against, "overlays": [
+        {"overlay": d.overlay, "changes": [{"object": c.identity, "status": c.status, "fields": c.fields}
+                                           for c in d.changes]} for d in diffs]}
+    return json.dumps(document, indent=2) + "\n"

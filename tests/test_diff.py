@@ -1,0 +1,72 @@
+"""`regc diff`: the rendered objects that changed between two commits, and never a decrypted value."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_regc
+from tests.secrets_helpers import decrypt_file
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def history(built: Path) -> Path:
+    """A repository with the built examples committed, then one change built on top (uncommitted)."""
+    git(built, "init", "-q", "-b", "main")
+    git(built, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
+    git(built, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "first")
+    result = run_regc("user", "passwd", "prod", "alice", "--password-stdin", cwd=built, stdin="changed-pass-1\n")
+    assert result.code == 0
+    spec = built / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text().replace("logLevel: debug", "logLevel: warn"))
+    assert run_regc("build", cwd=built).code == 0
+    return built
+
+
+def test_text_diff_names_exactly_the_changed_objects(history: Path):
+    result = run_regc("diff", "--against", "main", cwd=history)
+    assert result.code == 0, result.stderr
+    out = result.stdout
+    assert "overlays/dev:" in out and "overlays/prod:" in out and "overlays/staging" not in out
+    assert "changed ConfigMap/registry-dev/registry-config" in out
+    assert "-  level: debug" in out and "+  level: warn" in out
+    assert "changed Secret/kube-registry/registry-htpasswd" in out
+    assert "encrypted value of key `htpasswd` changed" in out
+    assert "changed Secret/kube-registry/registry-tls" not in out
+    assert "Deployment/kube-registry/registry" in out  # the pods roll on the new ciphertext
+
+
+def test_markdown_and_json(history: Path):
+    markdown = run_regc("diff", "--against", "main", "--output", "markdown", cwd=history).stdout
+    assert markdown.startswith("<!-- regc-rendered-diff -->")
+    assert "<code>overlays/prod</code>" in markdown and "| `Secret/kube-registry/registry-htpasswd` |" in markdown
+    document = json.loads(run_regc("diff", "--against", "main", "--output", "json", cwd=history).stdout)
+    by_overlay = {o["overlay"]: {c["object"]: c for c in o["changes"]} for o in document["overlays"]}
+    assert set(by_overlay) == {"dev", "prod"}
+    assert by_overlay["prod"]["Secret/kube-registry/registry-htpasswd"]["status"] == "changed"
+
+
+def test_no_decrypted_value_is_ever_printed(history: Path):
+    secrets = decrypt_file(history / "environments" / "prod.secrets.yaml")
+    values = [*secrets["users"].values(), secrets["httpSecret"], secrets["swift"]["password"]]
+    for output in ("text", "markdown", "json"):
+        printed = run_regc("diff", "--against", "main", "--output", output, cwd=history)
+        assert printed.code == 0
+        assert not [v for v in values if v in printed.stdout + printed.stderr]
+
+
+def test_no_change_and_the_default_base(history: Path):
+    git(history, "checkout", "-q", "-b", "feature")
+    git(history, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
+    git(history, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "second")
+    assert "overlays/prod:" in run_regc("diff", cwd=history).stdout  # merge base with main
+    assert run_regc("diff", "--against", "HEAD", cwd=history).stdout == "no change in any overlay\n"
+    assert "regc-diff-" not in git(history, "worktree", "list")  # the temporary worktree is gone
