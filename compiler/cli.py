@@ -105,6 +105,9 @@ def init(
     if not (root / ".sops.yaml").is_file():
         print("next: `regc keys init` (an age key for the Secrets), then edit the spec")
     print(f"then: `regc build {path.relative_to(root) if not path.is_absolute() else path}`")
+    print("for Flux (gitops.engine: flux), give the cluster its age key once, out of band:\n"
+          "  kubectl create secret generic sops-age --namespace=flux-system "
+          "--from-file=age.agekey=\"${SOPS_AGE_KEY_FILE:-$HOME/.config/sops/age/keys.txt}\"")
 
 
 @app.command()

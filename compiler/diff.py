@@ -25,13 +25,13 @@ class OverlayDiff:
 
 def render_overlays(root: Path) -> dict[str, dict[str, dict]]:
     """Every overlay of a tree, rendered: {overlay: {kind/namespace/name: object}}."""
-    from regc.tools.kubectl import kustomize
+    from regc.tools.kubectl import render_overlay
 
     rendered = {}
     overlays = root / "overlays"
     for directory in sorted(overlays.iterdir()) if overlays.is_dir() else []:
         if (directory / "kustomization.yaml").is_file():
-            rendered[directory.name] = {_identity(o): o for o in kustomize(directory)}
+            rendered[directory.name] = {_identity(o): o for o in render_overlay(directory)}
     return rendered
 
 

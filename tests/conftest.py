@@ -79,14 +79,12 @@ def write_spec(root: Path, name: str, body: str) -> Path:
 
 
 def kustomize(directory: Path) -> list[dict]:
-    """The objects that the real `kubectl kustomize` builds from `directory`."""
-    from ruamel.yaml import YAML
+    """The objects that the real `kubectl kustomize` builds from `directory` (a KSOPS overlay with
+    its generator's files as resources: what KSOPS yields, before decryption)."""
+    from regc.tools.kubectl import render_overlay
 
-    kubectl = shutil.which("kubectl")
-    assert kubectl, "kubectl is required (the real kustomize); .ci/run installs it"
-    done = subprocess.run([kubectl, "kustomize", str(directory)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return [d for d in YAML(typ="safe", pure=True).load_all(done.stdout) if d]
+    assert shutil.which("kubectl"), "kubectl is required (the real kustomize); .ci/run installs it"
+    return render_overlay(directory)
 
 
 def decrypt_object(obj: dict) -> dict:

@@ -11,7 +11,11 @@ from regc.fingerprint import base_inputs
 from regc.plan.names import INSTANCE_LABEL
 from regc.plan.plan import Plan
 from regc.render.environment import workload_objects
+from regc.render.gitops import KSOPS_GENERATOR, gitops_objects, ksops_generator
 from regc.render.namespace import namespace
+
+GITOPS_HEADER = ("# Bootstrap object, applied once by hand (`kubectl apply -f {path}/gitops/`), never synced by\n"
+                 "# the overlay it points at, so that it cannot manage itself.\n")
 
 MANIFEST = ".regc-manifest"
 KUSTOMIZATION_HEADER = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
@@ -100,8 +104,16 @@ def overlay_unit(plan: Plan, base_plan: Plan, spec_path: str, secrets, inputs: s
 
     for name, content in secrets.files.items():
         unit.files[name] = content
-    resources.extend(secrets.resources)
     unit.unresolved = dict(secrets.unresolved)
+    generators = []
+    if plan.spec.gitops.engine == "argocd":
+        # Argo CD cannot decrypt: the Secrets go through KSOPS, as generator input, never resources.
+        unit.add(KSOPS_GENERATOR, header + yamltext.dump(ksops_generator(plan, secrets.resources)))
+        generators.append(KSOPS_GENERATOR)
+    else:
+        resources.extend(secrets.resources)
+    for name, obj in gitops_objects(plan).items():
+        unit.add(f"gitops/{name}", header + GITOPS_HEADER.format(path=unit.directory) + yamltext.dump(obj))
 
     kustomization = {**KUSTOMIZATION_HEADER}
     if secrets.foreign_namespaces:
@@ -110,6 +122,8 @@ def overlay_unit(plan: Plan, base_plan: Plan, spec_path: str, secrets, inputs: s
     else:
         kustomization["namespace"] = plan.namespace
     kustomization.update({"resources": resources, "labels": _labels(plan)})
+    if generators:
+        kustomization["generators"] = generators
     if patches:
         kustomization["patches"] = patches
     unit.add("kustomization.yaml", header + yamltext.dump(kustomization))

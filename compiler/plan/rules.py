@@ -26,6 +26,10 @@ def check_rules(env: LoadedEnvironment) -> list[Problem]:
             "service.nodePort: a ClusterIP Service has no node port",
             "set service.type: NodePort (or LoadBalancer), or remove nodePort"))
     problems.extend(check_secret_rules(env))
+    if spec.gitops.engine != "none" and not spec.gitops.repo_url:
+        problems.append(Problem(env.locate("gitops", "engine"),
+                                f"gitops.repoURL: {spec.gitops.engine} needs the Git repository that holds this tree",
+                                "set gitops.repoURL, e.g. https://github.com/acme/registry-gitops.git"))
     return problems
 
 

@@ -308,6 +308,36 @@ class PullSecrets(SpecModel):
     (only resolvable where nodes use the cluster DNS: otherwise name the ingress host)."""
 
 
+class GitOps(SpecModel):
+    """The GitOps engine that syncs this environment's overlay, and where it reads it from. Its
+    objects go to `overlays/<env>/gitops/`, outside the overlay they sync: apply them once."""
+
+    engine: Literal["none", "argocd", "flux"] = "none"
+    """`argocd` (an Application, Secrets decrypted by KSOPS), `flux` (a GitRepository and a
+    Kustomization with SOPS decryption), or `none`."""
+    repo_url: str | None = Field(None, alias="repoURL")
+    """The Git repository holding this tree (required with an engine)."""
+    revision: str = "main"
+    """Branch (Flux: branch; Argo CD: targetRevision) to sync."""
+    path: str | None = None
+    """Path of the overlay in the repository; default `overlays/<env>`."""
+    namespace: DnsLabel | None = None
+    """Namespace of the engine's objects; default `argocd` or `flux-system`."""
+    destination_server: Url = "https://kubernetes.default.svc"
+    """Argo CD: the cluster to deploy to (the one Argo CD runs in by default)."""
+    project: DnsLabel = "default"
+    """Argo CD: the AppProject."""
+    interval: Duration = "10m"
+    """Flux: how often to reconcile."""
+    prune: bool = True
+    """Delete objects that leave the overlay."""
+    self_heal: bool = True
+    """Argo CD: undo changes made in the cluster by hand."""
+    decryption_secret: DnsName = "sops-age"
+    """Flux: the Secret (in the engine's namespace) holding the age key as `age.agekey`; create it
+    out of band, never commit it."""
+
+
 class Environment(SpecModel):
     """One environment: a registry deployed to one namespace of one cluster."""
 
@@ -346,3 +376,5 @@ class Environment(SpecModel):
     """Pull secrets for the namespaces that pull from this registry."""
     cluster_domain: DnsName = "cluster.local"
     """The cluster's DNS domain, for the certificate's names."""
+    gitops: GitOps = GitOps()
+    """The GitOps engine that syncs this environment."""

@@ -20,3 +20,41 @@ def kustomize(directory: Path) -> list[dict]:
     if done.returncode != 0:
         raise ToolError(f"kubectl kustomize {directory} failed: {done.stderr.strip()[-500:]}")
     return [d for d in yamlread.load_all(done.stdout) if isinstance(d, dict)]
+
+
+def render_overlay(directory: Path) -> list[dict]:
+    """The objects of an overlay. A KSOPS layout (Argo CD) is built as the KSOPS plugin would, but
+    without decrypting: its generator's files become plain resources of a temporary copy."""
+    import shutil
+    import tempfile
+
+    from regc import yamlread
+
+    kustomization = yamlread.load((directory / "kustomization.yaml").read_text()) or {}
+    generators = kustomization.get("generators") or []
+    ksops = [g for g in generators if _is_ksops(directory / g)]
+    if not ksops:
+        return kustomize(directory)
+    root = directory.parent.parent
+    with tempfile.TemporaryDirectory(prefix="regc-render-") as scratch:
+        copy = Path(scratch) / directory.relative_to(root)
+        shutil.copytree(root / "base", Path(scratch) / "base")
+        shutil.copytree(directory, copy)
+        files = [f for g in ksops for f in (yamlread.load((directory / g).read_text()) or {}).get("files", [])]
+        kustomization["generators"] = [g for g in generators if g not in ksops] or None
+        kustomization["resources"] = [*kustomization.get("resources", []), *files]
+        from regc import yamltext
+
+        (copy / "kustomization.yaml").write_text(yamltext.dump({k: v for k, v in kustomization.items()
+                                                                if v is not None}))
+        return kustomize(copy)
+
+
+def _is_ksops(path: Path) -> bool:
+    from regc import yamlread
+
+    try:
+        document = yamlread.load(path.read_text()) or {}
+    except OSError:
+        return False
+    return document.get("kind") == "ksops"

@@ -1,0 +1,132 @@
+"""GitOps delivery: Flux and Argo CD objects with only the fields their CRDs define, Secrets that
+each engine can decrypt, bootstrap objects outside what they sync, and `regc check` of them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import kustomize, run_regc, write_spec
+
+# The fields the CRDs define (Flux source-controller and kustomize-controller v1, Argo CD v1alpha1).
+CRD_FIELDS = {
+    ("source.toolkit.fluxcd.io/v1", "GitRepository"): {
+        "spec": {"url", "secretRef", "provider", "interval", "timeout", "ref", "verify", "proxySecretRef",
+                 "ignore", "suspend", "recurseSubmodules", "include", "sparseCheckout"},
+        "spec.ref": {"branch", "tag", "semver", "name", "commit"}},
+    ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"): {
+        "spec": {"commonMetadata", "components", "decryption", "deletionPolicy", "dependsOn", "force",
+                 "healthChecks", "healthCheckExprs", "images", "interval", "kubeConfig", "namePrefix",
+                 "nameSuffix", "patches", "path", "postBuild", "prune", "retryInterval", "serviceAccountName",
+                 "sourceRef", "suspend", "targetNamespace", "timeout", "wait"},
+        "spec.decryption": {"provider", "secretRef"}, "spec.sourceRef": {"apiVersion", "kind", "name", "namespace"}},
+    ("argoproj.io/v1alpha1", "Application"): {
+        "spec": {"project", "source", "sources", "destination", "syncPolicy", "ignoreDifferences", "info",
+                 "revisionHistoryLimit", "sourceHydrator"},
+        "spec.source": {"repoURL", "path", "targetRevision", "chart", "helm", "kustomize", "directory", "plugin",
+                        "ref", "name"},
+        "spec.destination": {"server", "namespace", "name"},
+        "spec.syncPolicy": {"automated", "syncOptions", "retry", "managedNamespaceMetadata"},
+        "spec.syncPolicy.automated": {"prune", "selfHeal", "allowEmpty", "enabled"}},
+}
+
+
+def load(path: Path) -> dict:
+    return YAML(typ="safe", pure=True).load(path.read_text())
+
+
+def _known_fields(obj: dict) -> None:
+    fields = CRD_FIELDS[(obj["apiVersion"], obj["kind"])]
+    assert set(obj) <= {"apiVersion", "kind", "metadata", "spec"}
+    for path, allowed in fields.items():
+        node = obj
+        for part in path.split("."):
+            node = node[part]
+        assert set(node) <= allowed, f"{obj['kind']} {path}: unknown {set(node) - allowed}"
+
+
+def test_flux_objects_have_only_crd_fields_and_decrypt_with_sops(built: Path):
+    gitops = built / "overlays" / "staging" / "gitops"
+    assert sorted(p.name for p in gitops.iterdir()) == ["flux-kustomization.yaml", "gitrepository.yaml"]
+    source, sync = load(gitops / "gitrepository.yaml"), load(gitops / "flux-kustomization.yaml")
+    for obj in (source, sync):
+        _known_fields(obj)
+        assert obj["metadata"]["namespace"] == "flux-system"
+    assert sync["spec"]["path"] == "./overlays/staging" and sync["spec"]["prune"] is True
+    assert sync["spec"]["decryption"] == {"provider": "sops", "secretRef": {"name": "sops-age"}}
+    assert sync["spec"]["sourceRef"] == {"kind": "GitRepository", "name": source["metadata"]["name"]}
+    secrets = [o for o in kustomize(built / "overlays" / "staging") if o["kind"] == "Secret"]
+    assert secrets and all("sops" in s for s in secrets)  # plain resources, decrypted by Flux
+
+
+def test_argocd_application_and_ksops_layout(built: Path, tmp_path: Path):
+    overlay = built / "overlays" / "prod"
+    application = load(overlay / "gitops" / "application.yaml")
+    _known_fields(application)
+    assert application["spec"]["source"]["path"] == "overlays/prod"
+    assert application["spec"]["syncPolicy"] == {"automated": {"prune": True, "selfHeal": True},
+                                                 "syncOptions": ["CreateNamespace=true"]}
+    kustomization = load(overlay / "kustomization.yaml")
+    encrypted = sorted(p.name for p in overlay.glob("*.yaml") if "\nsops:" in p.read_text())
+    assert not set(kustomization["resources"]) & set(encrypted)
+    assert kustomization["generators"] == ["secret-generator.yaml"]
+    generator = load(overlay / "secret-generator.yaml")
+    assert generator["apiVersion"] == "viaduct.ai/v1" and generator["kind"] == "ksops"
+    assert "exec" in generator["metadata"]["annotations"]["config.kubernetes.io/function"]
+    assert sorted(f.removeprefix("./") for f in generator["files"]) == encrypted
+    # Without its generator, the kustomization builds with the real kustomize.
+    copy = tmp_path / "tree"
+    shutil.copytree(built / "base", copy / "base")
+    shutil.copytree(overlay, copy / "overlays" / "prod")
+    del kustomization["generators"]
+    YAML(typ="safe", pure=True).dump(kustomization, copy / "overlays" / "prod" / "kustomization.yaml")
+    done = subprocess.run(["kubectl", "kustomize", str(copy / "overlays" / "prod")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "kind: Secret" not in done.stdout
+
+
+def test_bootstrap_objects_are_not_synced_by_the_overlay(built: Path):
+    for env in ("prod", "staging"):
+        rendered = kustomize(built / "overlays" / env)
+        assert not [o for o in rendered if o["kind"] in ("Application", "Kustomization", "GitRepository")]
+
+
+def test_no_engine_no_gitops_folder(built: Path):
+    assert not (built / "overlays" / "dev" / "gitops").exists()
+
+
+def test_an_engine_needs_a_repository(repo: Path):
+    write_spec(repo, "bad", "namespace: bad\ngitops:\n  engine: flux\n")
+    result = run_regc("build", "environments/bad.yaml", cwd=repo)
+    assert result.code == 2 and "gitops.repoURL: flux needs the Git repository" in result.stderr
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("argo-resource", "lists the encrypted secret-registry-htpasswd.yaml under resources"),
+    ("missing-path", "points at overlays/nowhere, which holds no kustomization.yaml"),
+    ("no-revision", "names no revision"),
+])
+def test_check_audits_gitops(built: Path, damage: str, message: str):
+    overlay = built / "overlays" / "prod"
+    if damage == "argo-resource":
+        path = overlay / "kustomization.yaml"
+        path.write_text(path.read_text().replace("  - namespace.yaml\n", "  - namespace.yaml\n"
+                                                 "  - secret-registry-htpasswd.yaml\n"))
+    else:
+        path = overlay / "gitops" / "application.yaml"
+        text = path.read_text()
+        text = text.replace("path: overlays/prod", "path: overlays/nowhere") if damage == "missing-path" \
+            else text.replace("targetRevision: main", "targetRevision: \"\"")
+        path.write_text(text)
+    result = run_regc("check", cwd=built)
+    assert result.code == 1 and message in result.stderr
+
+
+def test_init_prints_the_flux_age_key_command(tmp_path: Path):
+    result = run_regc("init", "edge", cwd=tmp_path)
+    assert ("kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey="
+            in result.stdout)
