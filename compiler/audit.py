@@ -6,7 +6,7 @@ from pathlib import Path
 
 from regc import yamlread
 
-TREE_FOLDERS = ("base", "overlays")
+TREE_FOLDERS = ("base", "overlays", "argocd")
 
 
 def audit_tree(root: Path) -> list[str]:
@@ -36,36 +36,57 @@ def audit_tree(root: Path) -> list[str]:
 
 
 def _gitops_failures(root: Path) -> list[str]:
-    """GitOps objects must point at a path that exists, with a revision; an Argo CD overlay must
-    not list an encrypted Secret under `resources:` (Argo CD would apply it still encrypted)."""
+    """GitOps objects must point at a path that exists, with a revision; an overlay that Argo CD
+    syncs must not list an encrypted Secret under `resources:` (Argo CD would apply it encrypted)."""
     failures = []
     overlays = root / "overlays"
-    for overlay in sorted(overlays.iterdir()) if overlays.is_dir() else []:
-        for path in sorted((overlay / "gitops").glob("*.yaml")):
-            relative = path.relative_to(root).as_posix()
-            document = yamlread.load(path.read_text()) or {}
-            spec = document.get("spec") or {}
-            if document.get("kind") == "Application":
-                source = spec.get("source") or {}
-                target, revision = source.get("path"), source.get("targetRevision")
-            elif document.get("kind") == "Kustomization":
-                target, revision = (spec.get("path") or "").removeprefix("./"), "(from its GitRepository)"
-            elif document.get("kind") == "GitRepository":
-                target, revision = None, (spec.get("ref") or {}).get("branch") or (spec.get("ref") or {}).get("tag")
-            else:
-                continue
-            if target is not None and not (root / target / "kustomization.yaml").is_file():
+    documents = [path for overlay in (sorted(overlays.iterdir()) if overlays.is_dir() else [])
+                 for path in sorted((overlay / "gitops").glob("*.yaml"))]
+    documents += sorted((root / "argocd").glob("*.yaml"))
+    for path in documents:
+        relative = path.relative_to(root).as_posix()
+        document = yamlread.load(path.read_text()) or {}
+        kind, spec = document.get("kind"), document.get("spec") or {}
+        if kind == "Application":
+            source = spec.get("source") or {}
+            targets, revision = [source.get("path")], source.get("targetRevision")
+        elif kind == "ApplicationSet":
+            targets, revision = _generated_paths(root, spec)
+        elif kind == "Kustomization":
+            targets, revision = [(spec.get("path") or "").removeprefix("./")], "(from its GitRepository)"
+        elif kind == "GitRepository":
+            targets, revision = [], (spec.get("ref") or {}).get("branch") or (spec.get("ref") or {}).get("tag")
+        else:
+            continue
+        if not revision:
+            failures.append(f"gitops: {relative} names no revision")
+        for target in targets:
+            if not target or not (root / target / "kustomization.yaml").is_file():
                 failures.append(f"gitops: {relative} points at {target}, which holds no kustomization.yaml")
-            if not revision:
-                failures.append(f"gitops: {relative} names no revision")
-            if document.get("kind") == "Application":
-                kustomization = yamlread.load((overlay / "kustomization.yaml").read_text()) or {}
-                for resource in kustomization.get("resources") or []:
-                    candidate = overlay / resource
-                    if candidate.is_file() and "\nsops:" in candidate.read_text():
-                        failures.append(f"gitops: {overlay.relative_to(root).as_posix()}/kustomization.yaml lists "
-                                        f"the encrypted {resource} under resources: Argo CD would apply it "
-                                        "encrypted; list it in the KSOPS generator")
+            elif kind in ("Application", "ApplicationSet"):
+                failures.extend(_encrypted_resources(root, root / target))
+    return failures
+
+
+def _generated_paths(root: Path, spec: dict) -> tuple[list[str], str | None]:
+    """The overlays an ApplicationSet's git directory generator yields, and its revision."""
+    git = next((g["git"] for g in spec.get("generators") or [] if "git" in g), {})
+    directories = git.get("directories") or []
+    excluded = {d["path"] for d in directories if d.get("exclude")}
+    paths = sorted({p.relative_to(root).as_posix() for d in directories if not d.get("exclude")
+                    for p in root.glob(d["path"]) if p.is_dir()} - excluded)
+    return paths or [None], git.get("revision")
+
+
+def _encrypted_resources(root: Path, overlay: Path) -> list[str]:
+    kustomization = yamlread.load((overlay / "kustomization.yaml").read_text()) or {}
+    failures = []
+    for resource in kustomization.get("resources") or []:
+        candidate = overlay / resource
+        if candidate.is_file() and "\nsops:" in candidate.read_text():
+            failures.append(f"gitops: {overlay.relative_to(root).as_posix()}/kustomization.yaml lists the "
+                            f"encrypted {resource} under resources: Argo CD would apply it encrypted; "
+                            "list it in the KSOPS generator")
     return failures
 
 

@@ -43,7 +43,7 @@ def display_path(path: Path, root: Path) -> str:
 
 def load_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
     """Load and validate every spec; report the problems of all of them together."""
-    from regc.plan.rules import check_rules, check_shared_storage
+    from regc.plan.rules import check_application_set, check_rules, check_shared_storage
 
     problems: list[Problem] = []
     loaded: list[LoadedEnvironment] = []
@@ -65,8 +65,11 @@ def load_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
             continue
         seen[env.name] = display
         loaded.append(env)
-    if not problems and any(env.spec.storage.driver != "filesystem" for env in loaded):
-        problems.extend(check_shared_storage(_other_environments(paths, root) + loaded))
+    needs_others = any(env.spec.storage.driver != "filesystem" or env.spec.gitops.application_set for env in loaded)
+    if not problems and needs_others:
+        everyone = _other_environments(paths, root) + loaded
+        problems.extend(check_shared_storage(everyone))
+        problems.extend(check_application_set(everyone))
     if problems:
         raise SpecError(problems)
     return loaded
@@ -125,7 +128,41 @@ def compile_tree(paths: list[Path], root: Path, *, now: datetime.datetime | None
         # Digest the inputs as they are now: the secrets stage may have just stored generated values.
         settled = overlay_inputs(root, path, spec_name(path))
         units.append(overlay_unit(plan, base_plan, display_path(env.path, root), secrets, settled))
+    if _every_environment(paths, root):
+        units.extend(_application_set_units(root, paths, environments, now, reuse_fresh))
     return Compiled(units, environments)
+
+
+def _every_environment(paths: list[Path], root: Path) -> bool:
+    try:
+        return {p.resolve() for p in paths} == {p.resolve() for p in discover_specs(root)}
+    except RegcError:
+        return False
+
+
+def _application_set_units(root: Path, paths: list[Path], loaded: list[LoadedEnvironment],
+                           now: datetime.datetime, reuse_fresh: bool) -> list:
+    """argocd/ when an environment sets gitops.applicationSet (it depends on every spec, so only a
+    build of every environment writes it); an empty unit removes it when none does any more."""
+    from regc.emit.tree import MANIFEST, Unit, application_set_unit
+    from regc.fast import fresh_unit
+    from regc.fingerprint import every_spec_inputs
+    from regc.plan.plan import plan_for
+    from regc.render.gitops import APPLICATION_SET_DIRECTORY
+
+    inputs = every_spec_inputs(root, paths)
+    fresh = fresh_unit(root, APPLICATION_SET_DIRECTORY, inputs, now) if reuse_fresh else None
+    if fresh is not None:
+        return [Unit(fresh.directory, "environments/*.yaml", dict(fresh.files))]
+    by_path = {env.path.resolve(): env for env in loaded}
+    everyone = [by_path.get(p.resolve()) or read_environment(p, display_path(p, root)) for p in paths]
+    members = [plan_for(env.name, env.spec) for env in everyone if env.spec.gitops.application_set]
+    if members:
+        others = [env.name for env in everyone if not env.spec.gitops.application_set]
+        return [application_set_unit(members, others, inputs)]
+    if (root / APPLICATION_SET_DIRECTORY / MANIFEST).is_file():
+        return [Unit(APPLICATION_SET_DIRECTORY, "no environment sets gitops.applicationSet")]
+    return []
 
 
 def plan_changes(root: Path, compiled: Compiled, *, prune: bool) -> list:

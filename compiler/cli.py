@@ -88,7 +88,8 @@ def check(root: RootOption = Path(".")) -> None:
     if failures:
         print("regc check failed: fix the above (most often: run `regc build` and commit)", file=sys.stderr)
         raise typer.Exit(1)
-    print(f"ok: {len(compiled.units) - 1} environment(s) up to date, no Secret in clear")
+    overlays = sum(unit.directory.startswith("overlays/") for unit in compiled.units)
+    print(f"ok: {overlays} environment(s) up to date, no Secret in clear")
 
 
 @app.command()

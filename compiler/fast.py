@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from regc.fingerprint import base_inputs, outputs_digest, overlay_inputs
+from regc.fingerprint import base_inputs, every_spec_inputs, outputs_digest, overlay_inputs
 
 MANIFEST = ".regc-manifest"
 SECRETS_SUFFIX = ".secrets.yaml"
@@ -80,12 +80,21 @@ def all_fresh(root: Path, specs: list[Path] | None, now: datetime.datetime) -> l
         overlays = root / "overlays"
         if overlays.is_dir() and any((d / MANIFEST).is_file() and d.name not in expected for d in overlays.iterdir()):
             return None
+        if (root / "argocd" / MANIFEST).is_file():
+            extra = [fresh_unit(root, "argocd", every_spec_inputs(root, specs), now)]
+        elif any(b"applicationSet" in p.read_bytes() for p in specs):
+            return None  # an ApplicationSet to write: the full build decides
+        else:
+            extra = []
+    else:
+        extra = []
     units = [fresh_unit(root, "base", base_inputs(), now)]
     for spec in specs:
         if not spec.is_file():
             return None
         name = spec_name(spec)
         units.append(fresh_unit(root, f"overlays/{name}", overlay_inputs(root, spec, name), now))
+    units.extend(extra)
     return None if any(u is None for u in units) else units
 
 
@@ -96,7 +105,7 @@ def try_fast_build(specs: list[Path], root: Path, check: bool) -> int | None:
     if units is None:
         return None
     if check:
-        print(f"up to date: {len(units) - 1} environment(s)")
+        print(f"up to date: {sum(u.directory.startswith('overlays/') for u in units)} environment(s)")
     else:
         for unit in units:
             print(f"{unit.directory}: up to date ({len(unit.files)} files)")

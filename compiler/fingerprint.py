@@ -39,6 +39,14 @@ def overlay_inputs(root: Path, spec: Path, name: str) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def every_spec_inputs(root: Path, specs: list[Path]) -> str:
+    """Every spec and regc's code: what an object made from all environments depends on."""
+    digest = hashlib.sha256(b"every\0" + code_fingerprint().encode())
+    for spec in sorted(specs, key=lambda p: p.name):
+        digest.update(spec.name.encode() + b"\0" + _file_digest(spec))
+    return "sha256:" + digest.hexdigest()
+
+
 def outputs_digest(files: dict[str, bytes]) -> str:
     digest = hashlib.sha256()
     for name in sorted(files):

@@ -45,9 +45,9 @@ def run_regc(*args: str, cwd: Path, stdin: str | None = None) -> Result:
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
-    """Every file under base/ and overlays/, by relative path."""
+    """Every file under base/, overlays/ and argocd/, by relative path."""
     files = {}
-    for folder in ("base", "overlays"):
+    for folder in ("base", "overlays", "argocd"):
         for path in sorted((root / folder).rglob("*")) if (root / folder).exists() else []:
             if path.is_file():
                 files[path.relative_to(root).as_posix()] = path.read_bytes()

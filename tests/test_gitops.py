@@ -3,6 +3,7 @@ each engine can decrypt, bootstrap objects outside what they sync, and `regc che
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -32,7 +33,20 @@ CRD_FIELDS = {
         "spec.destination": {"server", "namespace", "name"},
         "spec.syncPolicy": {"automated", "syncOptions", "retry", "managedNamespaceMetadata"},
         "spec.syncPolicy.automated": {"prune", "selfHeal", "allowEmpty", "enabled"}},
+    ("argoproj.io/v1alpha1", "ApplicationSet"): {
+        "spec": {"generators", "template", "goTemplate", "goTemplateOptions", "syncPolicy", "strategy",
+                 "preservedFields", "ignoreApplicationDifferences", "templatePatch", "applyNestedSelectors"},
+        "spec.template": {"metadata", "spec"},
+        "spec.template.metadata": {"name", "namespace", "labels", "annotations", "finalizers"},
+        "spec.template.spec": {"project", "source", "sources", "destination", "syncPolicy", "ignoreDifferences",
+                               "info", "revisionHistoryLimit", "sourceHydrator"},
+        "spec.template.spec.source": {"repoURL", "path", "targetRevision", "chart", "helm", "kustomize",
+                                      "directory", "plugin", "ref", "name"},
+        "spec.template.spec.destination": {"server", "namespace", "name"},
+        "spec.template.spec.syncPolicy": {"automated", "syncOptions", "retry", "managedNamespaceMetadata"}},
 }
+GIT_GENERATOR_FIELDS = {"repoURL", "revision", "directories", "files", "pathParamPrefix", "template", "values",
+                        "requeueAfterSeconds"}
 
 
 def load(path: Path) -> dict:
@@ -63,7 +77,18 @@ def test_flux_objects_have_only_crd_fields_and_decrypt_with_sops(built: Path):
     assert secrets and all("sops" in s for s in secrets)  # plain resources, decrypted by Flux
 
 
-def test_argocd_application_and_ksops_layout(built: Path, tmp_path: Path):
+@pytest.fixture
+def own_application(built: Path) -> Path:
+    """The examples with prod taken out of the ApplicationSet: an Argo CD Application of its own."""
+    spec = built / "environments" / "prod.yaml"
+    spec.write_text(spec.read_text().replace("  applicationSet: true", "  applicationSet: false"))
+    result = run_regc("build", cwd=built)
+    assert result.code == 0, result.stderr
+    return built
+
+
+def test_argocd_application_and_ksops_layout(own_application: Path, tmp_path: Path):
+    built = own_application
     overlay = built / "overlays" / "prod"
     application = load(overlay / "gitops" / "application.yaml")
     _known_fields(application)
@@ -89,14 +114,75 @@ def test_argocd_application_and_ksops_layout(built: Path, tmp_path: Path):
     assert "kind: Secret" not in done.stdout
 
 
-def test_bootstrap_objects_are_not_synced_by_the_overlay(built: Path):
-    for env in ("prod", "staging"):
+def test_bootstrap_objects_are_not_synced_by_the_overlay(own_application: Path):
+    built = own_application
+    assert (built / "overlays" / "prod" / "gitops" / "application.yaml").is_file()
+    for env in ("dev", "prod", "staging"):
         rendered = kustomize(built / "overlays" / env)
-        assert not [o for o in rendered if o["kind"] in ("Application", "Kustomization", "GitRepository")]
+        assert not [o for o in rendered if o["kind"] in
+                    ("Application", "ApplicationSet", "Kustomization", "GitRepository")]
 
 
-def test_no_engine_no_gitops_folder(built: Path):
+def test_application_set_generates_the_argocd_overlays(built: Path):
+    appset = load(built / "argocd" / "applicationset.yaml")
+    _known_fields(appset)
+    (generator,) = appset["spec"]["generators"]
+    assert set(generator["git"]) <= GIT_GENERATOR_FIELDS
+    assert generator["git"]["directories"] == [{"path": "overlays/*"},
+                                               {"path": "overlays/staging", "exclude": True}]  # Flux's
+    template = appset["spec"]["template"]
+    assert template["metadata"]["name"] == "registry-{{.path.basename}}"
+    assert template["spec"]["source"]["path"] == "{{.path.path}}"
+    assert template["spec"]["syncPolicy"]["syncOptions"] == ["CreateNamespace=true"]
+    # The destination namespace of each folder is the environment's namespace (a Sprig dict lookup).
+    lookup = re.fullmatch(r"\{\{ index \(dict (.*)\) \.path\.basename \}\}", template["spec"]["destination"]["namespace"])
+    words = re.findall(r'"([^"]*)"', lookup.group(1))
+    assert dict(zip(words[::2], words[1::2])) == {"dev": "registry-dev", "prod": "kube-registry"}
+    # Members have no Application of their own (two owners of one Application would fight).
     assert not (built / "overlays" / "dev" / "gitops").exists()
+    assert not (built / "overlays" / "prod" / "gitops").exists()
+    for env in ("dev", "prod"):
+        assert load(built / "overlays" / env / "kustomization.yaml")["generators"] == ["secret-generator.yaml"]
+
+
+def test_application_set_goes_when_no_environment_is_in_it(built: Path):
+    for env in ("dev", "prod"):
+        spec = built / "environments" / f"{env}.yaml"
+        spec.write_text(spec.read_text().replace("  applicationSet: true", "  applicationSet: false"))
+    result = run_regc("build", cwd=built)
+    assert result.code == 0, result.stderr
+    assert not (built / "argocd").exists()
+    assert (built / "overlays" / "dev" / "gitops" / "application.yaml").is_file()
+    assert run_regc("build", "--check", cwd=built).code == 0
+
+
+def test_application_set_members_must_agree(built: Path):
+    spec = built / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text() + "  revision: develop\n")
+    result = run_regc("build", cwd=built)
+    assert result.code == 2
+    assert "environments/dev.yaml:" in result.stderr
+    assert "gitops.revision: 'develop' differs from 'main' of environment 'prod'" in result.stderr
+
+
+@pytest.mark.parametrize("body, message", [
+    ("  engine: flux\n  repoURL: https://example.com/x.git\n  applicationSet: true\n",
+     "gitops.applicationSet: an ApplicationSet is Argo CD's"),
+    ("  engine: argocd\n  repoURL: https://example.com/x.git\n  applicationSet: true\n  path: deploy/x\n",
+     "gitops.path: the ApplicationSet generates one Application per overlays/<env> folder"),
+])
+def test_application_set_rules(repo: Path, body: str, message: str):
+    write_spec(repo, "bad", "namespace: bad\ngitops:\n" + body)
+    result = run_regc("build", "environments/bad.yaml", cwd=repo)
+    assert result.code == 2 and message in result.stderr
+
+
+def test_no_engine_no_gitops_objects(repo: Path):
+    write_spec(repo, "plain", "namespace: plain\n")
+    result = run_regc("build", "environments/plain.yaml", cwd=repo)
+    assert result.code == 0, result.stderr
+    assert not (repo / "overlays" / "plain" / "gitops").exists()
+    assert "secret-registry-http-secret.yaml" in load(repo / "overlays" / "plain" / "kustomization.yaml")["resources"]
 
 
 def test_an_engine_needs_a_repository(repo: Path):
@@ -110,7 +196,8 @@ def test_an_engine_needs_a_repository(repo: Path):
     ("missing-path", "points at overlays/nowhere, which holds no kustomization.yaml"),
     ("no-revision", "names no revision"),
 ])
-def test_check_audits_gitops(built: Path, damage: str, message: str):
+def test_check_audits_gitops(own_application: Path, damage: str, message: str):
+    built = own_application
     overlay = built / "overlays" / "prod"
     if damage == "argo-resource":
         path = overlay / "kustomization.yaml"
@@ -124,6 +211,15 @@ def test_check_audits_gitops(built: Path, damage: str, message: str):
         path.write_text(text)
     result = run_regc("check", cwd=built)
     assert result.code == 1 and message in result.stderr
+
+
+def test_check_audits_the_application_set(built: Path):
+    path = built / "overlays" / "dev" / "kustomization.yaml"
+    path.write_text(path.read_text().replace("  - namespace.yaml\n", "  - namespace.yaml\n"
+                                             "  - secret-registry-tls.yaml\n"))
+    result = run_regc("check", cwd=built)
+    assert result.code == 1
+    assert "overlays/dev/kustomization.yaml lists the encrypted secret-registry-tls.yaml" in result.stderr
 
 
 def test_init_prints_the_flux_age_key_command(tmp_path: Path):

@@ -1,5 +1,5 @@
-"""The GitOps engine's objects: a Flux GitRepository and Kustomization, or an Argo CD Application,
-and the KSOPS generator through which Argo CD decrypts the overlay's Secrets."""
+"""The GitOps engine's objects: a Flux GitRepository and Kustomization, an Argo CD Application or
+ApplicationSet, and the KSOPS generator through which Argo CD decrypts the overlay's Secrets."""
 
 from __future__ import annotations
 
@@ -33,18 +33,9 @@ def gitops_objects(plan: Plan) -> dict[str, dict]:
                          "sourceRef": {"kind": "GitRepository", "name": name},
                          "decryption": {"provider": "sops", "secretRef": {"name": gitops.decryption_secret}}}}
         return {"gitrepository.yaml": source, "flux-kustomization.yaml": sync}
-    if gitops.engine == "argocd":
-        automated = {"prune": gitops.prune, "selfHeal": gitops.self_heal}
-        application = {
-            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-            "metadata": {"name": name, "namespace": namespace,
-                         "finalizers": ["resources-finalizer.argocd.argoproj.io"]},
-            "spec": {"project": gitops.project,
-                     "source": {"repoURL": gitops.repo_url, "targetRevision": gitops.revision,
-                                "path": overlay_path(plan)},
-                     "destination": {"server": gitops.destination_server, "namespace": plan.namespace},
-                     "syncPolicy": {"automated": automated, "syncOptions": ["CreateNamespace=true"]}}}
-        return {"application.yaml": application}
+    if gitops.engine == "argocd" and not gitops.application_set:
+        application = _application(name, namespace, gitops, overlay_path(plan), plan.namespace)
+        return {"application.yaml": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **application}}
     return {}
 
 
@@ -54,3 +45,34 @@ def ksops_generator(plan: Plan, secret_files: list[str]) -> dict:
             "metadata": {"name": f"registry-{plan.name}-secrets",
                          "annotations": {"config.kubernetes.io/function": "exec:\n  path: ksops\n"}},
             "files": [f"./{name}" for name in secret_files]}
+
+
+APPLICATION_SET_DIRECTORY = "argocd"
+
+
+def application_set(members: list[Plan], others: list[str]) -> dict:
+    """One Argo CD ApplicationSet for the `members`: a git directory generator over `overlays/*`
+    that excludes the `others` (overlays synced some other way), and the Application template that
+    an environment with an Application of its own gets, with its name and namespace filled in."""
+    gitops = members[0].spec.gitops
+    # The directory generator yields only the folder: map each folder to its namespace (Sprig `dict`).
+    pairs = " ".join(f'"{plan.name}" "{plan.namespace}"' for plan in sorted(members, key=lambda p: p.name))
+    template = _application("registry-{{.path.basename}}", None, gitops, "{{.path.path}}",
+                            f"{{{{ index (dict {pairs}) .path.basename }}}}")
+    directories = [{"path": "overlays/*"}] + [{"path": f"overlays/{name}", "exclude": True} for name in sorted(others)]
+    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
+            "metadata": {"name": "registry", "namespace": gitops.namespace or "argocd"},
+            "spec": {"goTemplate": True, "goTemplateOptions": ["missingkey=error"],
+                     "generators": [{"git": {"repoURL": gitops.repo_url, "revision": gitops.revision,
+                                             "directories": directories}}],
+                     "template": template}}
+
+
+def _application(name: str, namespace: str | None, gitops, path: str, destination_namespace: str) -> dict:
+    metadata = {"name": name, "namespace": namespace, "finalizers": ["resources-finalizer.argocd.argoproj.io"]}
+    return {"metadata": {key: value for key, value in metadata.items() if value is not None},
+            "spec": {"project": gitops.project,
+                     "source": {"repoURL": gitops.repo_url, "targetRevision": gitops.revision, "path": path},
+                     "destination": {"server": gitops.destination_server, "namespace": destination_namespace},
+                     "syncPolicy": {"automated": {"prune": gitops.prune, "selfHeal": gitops.self_heal},
+                                    "syncOptions": ["CreateNamespace=true"]}}}
