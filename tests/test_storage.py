@@ -79,7 +79,7 @@ def _credentials_come_from_encrypted_secrets(repo: Path, env: str, built: list[d
 def test_delete_and_read_only_maintenance(repo: Path):
     storage = config_of(build(repo, "gc", "storage:\n  delete: true\n  readOnly: true\n"))["storage"]
     assert storage["delete"] == {"enabled": True}
-    assert storage["maintenance"] == {"readonly": {"enabled": True}}
+    assert storage["maintenance"]["readonly"] == {"enabled": True}
 
 
 def test_radosgw_front_is_a_selector_less_service_with_endpoint_slices(repo: Path):

@@ -67,6 +67,10 @@ def secret_file(name: str, namespace: str | None = None) -> str:
     return f"secret-{namespace}-{name}.yaml" if namespace else f"secret-{name}.yaml"
 
 STORAGE_SECRET = "registry-storage"
+ENV_SECRET = "registry-credentials"  # upstream (proxy), Redis and webhook credentials
+SERVICE_ACCOUNT = "registry"
+METRICS_SERVICE = "registry-metrics"
+METRICS_PORT_NAME = "metrics"
 SMOKE_SECRET = "registry-smoke-credentials"
 NODE_PROXY = "registry-node-proxy"
 

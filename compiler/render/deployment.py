@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from regc.plan.names import (AUTH_DIR, BASE_LABELS, CERTS_DIR, CONFIG_MAP, CONTAINER, DATA_CLAIM, DATA_DIR,
-                             DEPLOYMENT, HTPASSWD_SECRET, HTTP_PORT, HTTP_SECRET, SELECTOR_LABELS, STORAGE_SECRET,
-                             TLS_SECRET)
+                             DEPLOYMENT, ENV_SECRET, HTPASSWD_SECRET, HTTP_PORT, HTTP_SECRET, METRICS_PORT_NAME,
+                             SELECTOR_LABELS, SERVICE_ACCOUNT, STORAGE_SECRET, TLS_SECRET)
+from regc.plan.credentials import env_credential_inputs
 from regc.plan.plan import Plan
 from regc.render.configmap import config_text
 from regc.render.meta import k8s_object
@@ -24,26 +25,58 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
     annotations = {CONFIG_CHECKSUM: checksum}
     if secrets_checksum:
         annotations[SECRETS_CHECKSUM] = secrets_checksum
-    shared_volume = spec.storage.driver != "filesystem" or spec.storage.access_mode == "ReadWriteMany"
+    extras = spec.extras
+    annotations.update(sorted(extras.pod_annotations.items()))
+    rolling = spec.availability.rolling_update
     # A ReadWriteOnce volume cannot attach to a second pod while the old one runs.
-    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}} \
-        if shared_volume else {"type": "Recreate"}
-    pod = {
-        "metadata": {"labels": dict(BASE_LABELS), "annotations": annotations},
-        "spec": {
-            "automountServiceAccountToken": False,
-            "securityContext": pod_security_context(),
-            "containers": [_container(plan)],
-            "volumes": _volumes(plan),
-        },
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": rolling.max_unavailable,
+                                                           "maxSurge": rolling.max_surge}} \
+        if shared_storage(spec) else {"type": "Recreate"}
+    pod_spec = {
+        "serviceAccountName": SERVICE_ACCOUNT,
+        "automountServiceAccountToken": False,
+        "terminationGracePeriodSeconds": spec.availability.termination_grace_period_seconds,
+        "securityContext": pod_security_context(),
+        **scheduling(spec),
+        "containers": [_container(plan)],
+        "volumes": _volumes(plan),
     }
-    return k8s_object("apps/v1", "Deployment", DEPLOYMENT, spec={
-        "replicas": spec.registry.replicas,
-        "revisionHistoryLimit": 5,
-        "strategy": strategy,
-        "selector": {"matchLabels": dict(SELECTOR_LABELS)},
-        "template": pod,
-    })
+    pod = {"metadata": {"labels": {**BASE_LABELS, **dict(sorted(extras.pod_labels.items()))},
+                        "annotations": annotations},
+           "spec": pod_spec}
+    body = {"replicas": spec.registry.replicas, "revisionHistoryLimit": 5, "strategy": strategy,
+            "selector": {"matchLabels": dict(SELECTOR_LABELS)}, "template": pod}
+    if spec.availability.autoscaling.enabled:
+        del body["replicas"]  # the HorizontalPodAutoscaler owns it; a synced value would fight it
+    return k8s_object("apps/v1", "Deployment", DEPLOYMENT, spec=body)
+
+
+def shared_storage(spec) -> bool:
+    """Storage that several pods can use at once: object storage or a ReadWriteMany volume."""
+    return spec.storage.driver != "filesystem" or spec.storage.access_mode == "ReadWriteMany"
+
+
+def scheduling(spec) -> dict:
+    """Affinity, spread, priority, node selection and tolerations of the registry pods."""
+    settings = spec.scheduling
+    result: dict = {}
+    term = {"labelSelector": {"matchLabels": dict(SELECTOR_LABELS)}, "topologyKey": "kubernetes.io/hostname"}
+    if settings.anti_affinity == "required":
+        result["affinity"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}
+    elif settings.anti_affinity == "preferred":
+        result["affinity"] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 100, "podAffinityTerm": term}]}}
+    if settings.topology_spread:
+        result["topologySpreadConstraints"] = [{
+            "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": dict(SELECTOR_LABELS)}}]
+    if settings.priority_class_name:
+        result["priorityClassName"] = settings.priority_class_name
+    if settings.node_selector:
+        result["nodeSelector"] = dict(sorted(settings.node_selector.items()))
+    if settings.tolerations:
+        result["tolerations"] = [t.model_dump(exclude_none=True) for t in settings.tolerations]
+    return result
 
 
 def _container(plan: Plan) -> dict:
@@ -56,7 +89,7 @@ def _container(plan: Plan) -> dict:
         "name": CONTAINER,
         "image": registry.image,
         "imagePullPolicy": "IfNotPresent",
-        "ports": [{"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"}],
+        "ports": _ports(plan),
         "env": _environment(plan),
         "resources": _resources(registry.resources),
         "securityContext": container_security_context(),
@@ -73,12 +106,32 @@ STORAGE_VARIABLES = {
 }
 
 
+CREDENTIAL_VARIABLES = {"proxy-username": "REGISTRY_PROXY_USERNAME", "proxy-password": "REGISTRY_PROXY_PASSWORD",
+                        "redis-password": "REGISTRY_REDIS_PASSWORD",
+                        "notification-endpoints": "REGISTRY_NOTIFICATIONS_ENDPOINTS"}
+
+
+def _ports(plan: Plan) -> list[dict]:
+    ports = [{"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"}]
+    if plan.spec.metrics.enabled:
+        ports.append({"name": METRICS_PORT_NAME, "containerPort": plan.spec.metrics.port, "protocol": "TCP"})
+    return ports
+
+
+def managed_variables(spec) -> list[tuple[str, str, str]]:
+    """(variable, Secret, key) of every credential regc passes to the registry."""
+    variables = [("REGISTRY_HTTP_SECRET", HTTP_SECRET, "http-secret")]
+    variables += [(name, STORAGE_SECRET, key) for name, key in STORAGE_VARIABLES.get(spec.storage.driver, [])]
+    variables += [(CREDENTIAL_VARIABLES[key], ENV_SECRET, key) for key in env_credential_inputs(spec)]
+    return variables
+
+
 def _environment(plan: Plan) -> list[dict]:
     """Credentials reach the registry as variables from encrypted Secrets, never through config.yml."""
-    variables = [("REGISTRY_HTTP_SECRET", HTTP_SECRET, "http-secret")]
-    variables += [(name, STORAGE_SECRET, key) for name, key in STORAGE_VARIABLES.get(plan.spec.storage.driver, [])]
-    return [{"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-            for name, secret, key in variables]
+    env = [{"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+           for name, secret, key in managed_variables(plan.spec)]
+    env += [{"name": name, "value": value} for name, value in sorted(plan.spec.extras.env.items())]
+    return env
 
 
 def _resources(resources) -> dict:
@@ -100,6 +153,7 @@ def _mounts(plan: Plan) -> list[dict]:
     if plan.spec.storage.driver == "filesystem":
         mounts.append({"name": "data", "mountPath": DATA_DIR})
     mounts.append({"name": "tmp", "mountPath": "/tmp"})
+    mounts += [{"name": v.name, "mountPath": v.mount_path, "readOnly": v.read_only} for v in plan.spec.extras.volumes]
     return mounts
 
 
@@ -113,4 +167,11 @@ def _volumes(plan: Plan) -> list[dict]:
     if plan.spec.storage.driver == "filesystem":
         volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": DATA_CLAIM}})
     volumes.append({"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}})
+    for extra in plan.spec.extras.volumes:
+        if extra.config_map:
+            volumes.append({"name": extra.name, "configMap": {"name": extra.config_map}})
+        elif extra.secret:
+            volumes.append({"name": extra.name, "secret": {"secretName": extra.secret, "defaultMode": SECRET_FILE_MODE}})
+        else:
+            volumes.append({"name": extra.name, "emptyDir": {}})
     return volumes

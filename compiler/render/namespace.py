@@ -1,10 +1,19 @@
-"""The environment's Namespace."""
+"""The environment's Namespace, labelled for the Pod Security Standard its pods meet."""
 
 from __future__ import annotations
 
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
+PSS = "pod-security.kubernetes.io"
+
 
 def namespace(plan: Plan) -> dict:
-    return k8s_object("v1", "Namespace", plan.namespace)
+    """Every pod regc emits meets `restricted`, so the namespace enforces it; except with the node
+    proxy, whose hostPort no Pod Security level but `privileged` admits: then it only warns and audits."""
+    obj = k8s_object("v1", "Namespace", plan.namespace)
+    labels = {f"{PSS}/audit": "restricted", f"{PSS}/warn": "restricted"}
+    if not plan.spec.node_proxy.enabled:
+        labels[f"{PSS}/enforce"] = "restricted"
+    obj["metadata"]["labels"].update(sorted(labels.items()))
+    return obj

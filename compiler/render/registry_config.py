@@ -11,16 +11,24 @@ SWIFT_OPTIONS = ("authversion", "tenant", "tenantid", "domain", "domainid", "reg
 
 def registry_config(plan: Plan) -> dict:
     """config.yml as data; no secret appears here (http.secret comes from REGISTRY_HTTP_SECRET)."""
+    return merge_extra_config(managed_config(plan), plan.spec.extras.config)
+
+
+def managed_config(plan: Plan) -> dict:
+    """config.yml as regc writes it, before extras.config."""
     registry = plan.spec.registry
     storage: dict = {}
     if registry.blob_descriptor_cache != "none":
         storage["cache"] = {"blobdescriptor": registry.blob_descriptor_cache}
     storage.update(storage_driver(plan))
+    spec = plan.spec
+    log = {"level": registry.log_level, "formatter": registry.log_formatter, "fields": {"service": "registry"}}
+    drain = max(spec.availability.termination_grace_period_seconds - 5, 1)
     config: dict = {
         "version": 0.1,
-        "log": {"level": registry.log_level, "fields": {"service": "registry"}},
+        "log": log,
         "storage": storage,
-        "http": {"addr": f":{HTTP_PORT}"},
+        "http": {"addr": f":{HTTP_PORT}", "draintimeout": f"{drain}s"},
     }
     if plan.spec.tls.enabled:
         config["http"]["tls"] = {"certificate": f"{CERTS_DIR}/tls.crt", "key": f"{CERTS_DIR}/tls.key"}
@@ -29,10 +37,64 @@ def registry_config(plan: Plan) -> dict:
     htpasswd = plan.spec.auth.htpasswd
     if htpasswd is not None:
         config["auth"] = {"htpasswd": {"realm": htpasswd.realm, "path": f"{AUTH_DIR}/htpasswd"}}
+    if spec.metrics.enabled:
+        config["http"]["debug"] = {"addr": f":{spec.metrics.port}",
+                                   "prometheus": {"enabled": True, "path": "/metrics"}}
     check = registry.health_check.storage_driver
     config["health"] = {"storagedriver": {
         "enabled": check.enabled, "interval": check.interval, "threshold": check.threshold}}
+    if spec.proxy is not None:
+        # Credentials come from REGISTRY_PROXY_USERNAME/PASSWORD of the encrypted Secret.
+        config["proxy"] = {"remoteurl": spec.proxy.remoteurl}
+        if spec.proxy.ttl is not None:
+            config["proxy"]["ttl"] = spec.proxy.ttl
+    if spec.redis is not None:
+        redis = spec.redis
+        config["redis"] = {"addr": redis.addr, "db": redis.db, "dialtimeout": redis.dial_timeout,
+                           "readtimeout": redis.read_timeout, "writetimeout": redis.write_timeout}
+    if spec.notifications and not any(e.secret_headers for e in spec.notifications):
+        config["notifications"] = {"endpoints": notification_endpoints(spec, {})}
     return config
+
+
+def notification_endpoints(spec, secret_headers: dict[str, dict[str, str]]) -> list[dict]:
+    """`notifications.endpoints`; `secret_headers` (endpoint -> header -> value) come from the
+    secrets file and reach the pod only through an encrypted Secret."""
+    endpoints = []
+    for endpoint in spec.notifications:
+        headers = {name: [value] for name, value in endpoint.headers.items()}
+        headers.update({name: [secret_headers[endpoint.name][name]] for name in endpoint.secret_headers
+                        if name in secret_headers.get(endpoint.name, {})})
+        item = {"name": endpoint.name, "url": endpoint.url, "headers": dict(sorted(headers.items())),
+                "timeout": endpoint.timeout, "threshold": endpoint.threshold, "backoff": endpoint.backoff}
+        if endpoint.ignored_media_types or endpoint.ignored_actions:
+            item["ignore"] = {key: list(values) for key, values in (
+                ("mediatypes", endpoint.ignored_media_types), ("actions", endpoint.ignored_actions)) if values}
+        endpoints.append(item)
+    return endpoints
+
+
+def merge_extra_config(config: dict, extra: dict) -> dict:
+    """extras.config merged last, mapping into mapping (the rules refuse keys regc writes unless
+    they are listed in extras.configOverrides)."""
+    merged = dict(config)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_extra_config(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def managed_keys(config: dict, prefix: str = "") -> set[str]:
+    """Every dotted key of config.yml that regc writes, leaves and mappings alike."""
+    keys = set()
+    for key, value in config.items():
+        path = f"{prefix}{key}"
+        keys.add(path)
+        if isinstance(value, dict):
+            keys |= managed_keys(value, path + ".")
+    return keys
 
 
 def storage_driver(plan: Plan) -> dict:
@@ -65,6 +127,14 @@ def storage_driver(plan: Plan) -> dict:
         section["delete"] = {"enabled": True}
     if storage.driver != "filesystem" and not storage.redirect:
         section["redirect"] = {"disable": True}
+    maintenance: dict = {}
+    purging = spec.upload_purging
+    if purging.enabled:
+        maintenance["uploadpurging"] = {"enabled": True, "age": purging.age, "interval": purging.interval,
+                                        "dryrun": purging.dryrun}
+    else:
+        maintenance["uploadpurging"] = {"enabled": False}
     if storage.read_only:
-        section["maintenance"] = {"readonly": {"enabled": True}}
+        maintenance["readonly"] = {"enabled": True}
+    section["maintenance"] = maintenance
     return section

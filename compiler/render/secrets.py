@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from regc.plan.names import HTPASSWD_SECRET, HTTP_SECRET, SMOKE_SECRET, STORAGE_SECRET, TLS_SECRET
+from regc.plan.names import ENV_SECRET, HTPASSWD_SECRET, HTTP_SECRET, SMOKE_SECRET, STORAGE_SECRET, TLS_SECRET
 from regc.render.meta import k8s_object
 
 
@@ -56,3 +56,8 @@ def storage_secret(values: dict[str, str]) -> dict:
 
 def smoke_credentials(user: str, password: str) -> dict:
     return _secret(SMOKE_SECRET, "kubernetes.io/basic-auth", {"username": user, "password": password})
+
+
+def env_credentials(values: dict[str, str]) -> dict:
+    """Credentials the registry reads from REGISTRY_* variables: upstream, Redis, webhook headers."""
+    return _secret(ENV_SECRET, "Opaque", values)

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from regc.errors import RegcError, SpecError, Location, Problem
 
-KNOWN_KEYS = {"users", "httpSecret", "digestKey", "ca", "tls", "swift", "s3"}
-CREDENTIAL_KEYS = {"swift": ("password",), "s3": ("accessKey", "secretKey")}
+KNOWN_KEYS = {"users", "httpSecret", "digestKey", "ca", "tls", "swift", "s3", "proxy", "redis", "notifications"}
+CREDENTIAL_KEYS = {"swift": ("password",), "s3": ("accessKey", "secretKey"), "proxy": ("username", "password"),
+                   "redis": ("password",)}
+STORAGE_DRIVERS = ("swift", "s3")
 PAIR_KEYS = ("cert", "key")
 
 
@@ -23,13 +25,17 @@ class Plaintext:
     tls: dict[str, str] | None = None
     swift: dict[str, str] = field(default_factory=dict)
     s3: dict[str, str] = field(default_factory=dict)
+    proxy: dict[str, str] = field(default_factory=dict)
+    redis: dict[str, str] = field(default_factory=dict)
+    notifications: dict[str, dict[str, str]] = field(default_factory=dict)  # endpoint -> header -> value
 
     def __repr__(self) -> str:  # a stray repr in a log or traceback shows no secret
         return "Plaintext(<redacted>)"
 
     def value(self, path: tuple[str, ...]) -> str | None:
         node: object = {"users": self.users, "httpSecret": self.http_secret, "digestKey": self.digest_key,
-                        "ca": self.ca, "tls": self.tls, "swift": self.swift, "s3": self.s3}
+                        "ca": self.ca, "tls": self.tls, "swift": self.swift, "s3": self.s3,
+                        "proxy": self.proxy, "redis": self.redis, "notifications": self.notifications}
         for part in path:
             if not isinstance(node, dict):
                 return None
@@ -104,8 +110,16 @@ def parse_plaintext(text: bytes, display: str) -> Plaintext:
             problems.append(f"{section}: may hold only {', '.join(names)}, as strings")
             value = {}
         credentials[section] = dict(value)
+    notifications = data.get("notifications") or {}
+    if not isinstance(notifications, dict) or any(
+            not isinstance(headers, dict) or any(not isinstance(v, str) for v in headers.values())
+            for headers in notifications.values()):
+        problems.append("notifications: must map each endpoint to its secret headers, as strings")
+        notifications = {}
     if problems:
         raise SpecError([Problem(Location(display), p, "fix it with `regc secrets edit ENV`") for p in problems])
     return Plaintext(users={str(k): v for k, v in users.items()}, http_secret=data.get("httpSecret"),
                      digest_key=data.get("digestKey"), ca=pairs.get("ca"), tls=pairs.get("tls"),
-                     swift=credentials["swift"], s3=credentials["s3"])
+                     notifications={str(k): {str(h): v for h, v in headers.items()}
+                                    for k, headers in notifications.items()},
+                     **{section: credentials[section] for section in CREDENTIAL_KEYS})

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from regc import yamltext
 from regc.errors import Location, Problem, SpecError
-from regc.plan.names import (BASE_LABELS, HTPASSWD_SECRET, HTTP_SECRET, SMOKE_SECRET, STORAGE_SECRET, TLS_SECRET,
-                             certificate_names, secret_file)
+from regc.plan.credentials import env_credential_inputs
+from regc.plan.names import (BASE_LABELS, ENV_SECRET, HTPASSWD_SECRET, HTTP_SECRET, SMOKE_SECRET, STORAGE_SECRET,
+                             TLS_SECRET, certificate_names, secret_file)
 from regc.plan.plan import Plan
 from regc.render import secrets as secret_objects
 from regc.secrets import htpasswd
@@ -82,6 +83,12 @@ def _products(plan: Plan, leaves: dict) -> list[Product]:
         driver = spec.storage.driver
         items.append(Product(secret_file(STORAGE_SECRET), {"secret": STORAGE_SECRET, "driver": driver},
                              tuple((driver, key) for key in CREDENTIAL_KEYS[driver]), mounted=True))
+    credentials = env_credential_inputs(spec)
+    if credentials:
+        public = {"secret": ENV_SECRET, "keys": sorted(credentials),
+                  "endpoints": [e.model_dump(mode="json") for e in spec.notifications if e.secret_headers]}
+        items.append(Product(secret_file(ENV_SECRET), public,
+                             tuple(path for paths in credentials.values() for path in paths), mounted=True))
     pull = spec.pull_secrets
     if pull is not None and spec.smoke_test.enabled:
         items.append(Product(secret_file(SMOKE_SECRET), {"secret": SMOKE_SECRET, "user": pull.user},
@@ -207,6 +214,7 @@ class SecretStage:
                     "auth.htpasswd.generateMissingPasswords: true")
             raise SpecError([Problem(Location(self.display), p, hint) for p in problems])
         updates.update(self._storage_credentials(plaintext))
+        self._check_env_credentials(plaintext)
         if spec.tls.enabled:
             updates.update(self._certificates(plaintext))
         return updates
@@ -232,6 +240,13 @@ class SecretStage:
         for key in missing:
             values[key] = generated[key]()
         return {driver: dict(values)}
+
+    def _check_env_credentials(self, plaintext: Plaintext) -> None:
+        missing = [".".join(path) for paths in env_credential_inputs(self.plan.spec).values() for path in paths
+                   if not plaintext.value(path)]
+        if missing:
+            raise SpecError([Problem(Location(self.display), f"{key}: missing",
+                                     f"add it with `regc secrets edit {self.plan.name}`") for key in missing])
 
     def _certificates(self, plaintext: Plaintext) -> dict[str, object]:
         from regc.secrets import tls
@@ -272,7 +287,8 @@ class SecretStage:
                     document.setdefault("users", {})[key.split(".", 1)[1]] = value
                 else:
                     document[key] = value
-            ordered = {k: document[k] for k in ("users", "httpSecret", "digestKey", "swift", "s3", "ca", "tls")
+            ordered = {k: document[k] for k in ("users", "httpSecret", "digestKey", "swift", "s3", "proxy", "redis",
+                                                  "notifications", "ca", "tls")
                        if k in document}
             ciphertext = sops.encrypt(yamltext.dump(ordered).encode(), self.display, root=self.root)
             replace_file(self.source, ciphertext)
@@ -328,8 +344,23 @@ class SecretStage:
             return secret_objects.storage_secret({names[k]: v for k, v in getattr(plaintext, driver).items()})
         if item.file == secret_file(SMOKE_SECRET):
             return secret_objects.smoke_credentials(public["user"], plaintext.users[public["user"]])
+        if item.file == secret_file(ENV_SECRET):
+            return secret_objects.env_credentials(self._env_values(plaintext))
         return secret_objects.pull_secret(public["secret"], public["namespace"], public["server"], public["user"],
                                           plaintext.users[public["user"]])
+
+    def _env_values(self, plaintext: Plaintext) -> dict[str, str]:
+        spec = self.plan.spec
+        values = {}
+        for key, paths in env_credential_inputs(spec).items():
+            if key != "notification-endpoints":
+                values[key] = plaintext.value(paths[0])
+        if any(e.secret_headers for e in spec.notifications):
+            from regc.render.registry_config import notification_endpoints
+
+            # The registry reads a whole list from one variable: the endpoints, secret headers included.
+            values["notification-endpoints"] = yamltext.dump(notification_endpoints(spec, plaintext.notifications))
+        return values
 
     def _htpasswd_lines(self, public: dict, plaintext: Plaintext, old_users: dict, new_users: dict,
                         old: bytes | None) -> list[str]:

@@ -75,8 +75,11 @@ class Registry(SpecModel):
     """CPU and memory for the registry container."""
     log_level: Literal["error", "warn", "info", "debug"] = "info"
     """The registry's log level (`log.level`)."""
-    blob_descriptor_cache: Literal["inmemory", "none"] = "inmemory"
-    """Cache of blob descriptors (`storage.cache.blobdescriptor`); `none` turns it off."""
+    blob_descriptor_cache: Literal["inmemory", "redis", "none"] = "inmemory"
+    """Cache of blob descriptors (`storage.cache.blobdescriptor`); `redis` needs the `redis`
+    section; `none` turns it off."""
+    log_formatter: Literal["text", "json", "logstash"] = "text"
+    """Format of the registry's log lines (`log.formatter`); `json` for log pipelines."""
     headers: dict[str, list[str]] = {"X-Content-Type-Options": ["nosniff"]}
     """HTTP headers added to every response (`http.headers`)."""
     health_check: HealthCheck = HealthCheck()
@@ -343,6 +346,225 @@ class GitOps(SpecModel):
     sync policy."""
 
 
+class RollingUpdate(SpecModel):
+    """How a rollout replaces pods (only on shared storage: a ReadWriteOnce volume uses Recreate)."""
+
+    max_unavailable: int = Field(0, ge=0)
+    """Pods that may be down during a rollout beyond the desired count."""
+    max_surge: int = Field(1, ge=0)
+    """Pods created above the desired count during a rollout."""
+
+
+class DisruptionBudget(SpecModel):
+    """A PodDisruptionBudget (`policy/v1`): how many pods a node drain may take at once."""
+
+    enabled: bool = False
+    """Emit the PodDisruptionBudget. Needs more than one replica (one would block every drain)."""
+    max_unavailable: int = Field(1, ge=1)
+    """Pods a voluntary disruption may take down at once."""
+
+
+class Autoscaling(SpecModel):
+    """A HorizontalPodAutoscaler (`autoscaling/v2`) on CPU; the Deployment then leaves `replicas` to it."""
+
+    enabled: bool = False
+    """Emit the HorizontalPodAutoscaler. Needs shared storage (object storage or ReadWriteMany)."""
+    min_replicas: int = Field(2, ge=1)
+    """Fewest pods."""
+    max_replicas: int = Field(6, ge=1)
+    """Most pods."""
+    target_cpu_utilization: int = Field(75, ge=1, le=100)
+    """Average CPU use, in percent of the request, that the autoscaler aims at."""
+
+
+class Availability(SpecModel):
+    """Rollouts, disruptions, scaling and shutdown: what keeps pushes and pulls working."""
+
+    rolling_update: RollingUpdate = RollingUpdate()
+    """The rolling-update strategy."""
+    pod_disruption_budget: DisruptionBudget = DisruptionBudget()
+    """A PodDisruptionBudget."""
+    autoscaling: Autoscaling = Autoscaling()
+    """A HorizontalPodAutoscaler."""
+    termination_grace_period_seconds: int = Field(60, ge=1)
+    """How long a stopping pod may finish its requests; the registry's `http.draintimeout` is 5 s
+    less, so uploads in flight complete before the kubelet kills the container."""
+
+
+class Toleration(SpecModel):
+    """A Kubernetes toleration."""
+
+    key: str | None = None
+    """The taint key; unset with `operator: Exists` tolerates every taint."""
+    operator: Literal["Equal", "Exists"] = "Equal"
+    """`Equal` (with a value) or `Exists`."""
+    value: str | None = None
+    """The taint value, for `Equal`."""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    """The taint effect; unset matches every effect."""
+
+
+class Scheduling(SpecModel):
+    """Where the registry pods run."""
+
+    anti_affinity: Literal["none", "preferred", "required"] = "preferred"
+    """Keep registry pods on different nodes: `preferred` (if possible) or `required` (never two on
+    one node: more replicas than nodes then stay Pending)."""
+    topology_spread: bool = False
+    """Spread pods evenly across zones (`topology.kubernetes.io/zone`, at most one apart, scheduling
+    anyway when that cannot be met)."""
+    priority_class_name: DnsName | None = None
+    """A PriorityClass, so the registry is not preempted before the workloads that pull from it."""
+    node_selector: dict[LabelKey, LabelValue] = {}
+    """Node labels a registry pod's node must carry."""
+    tolerations: list[Toleration] = []
+    """Taints the registry pods tolerate."""
+
+
+class Metrics(SpecModel):
+    """The registry's debug listener with Prometheus metrics (`http.debug`, `prometheus`)."""
+
+    enabled: bool = False
+    """Serve metrics on a separate port (never on the registry's own port), behind the
+    `registry-metrics` Service."""
+    port: Port = 5001
+    """Port of the debug listener."""
+    service_monitor: bool = False
+    """Emit a ServiceMonitor (`monitoring.coreos.com/v1`, Prometheus Operator) for the metrics."""
+    interval: Duration = "30s"
+    """How often Prometheus scrapes."""
+    prometheus_rule: bool = False
+    """Emit a PrometheusRule with the alerts that matter for a registry: no ready replica, a share of
+    5xx responses, the storage driver health check failing."""
+    error_rate_threshold: float = Field(0.05, gt=0, lt=1)
+    """Share of responses with a 5xx status, over 10 minutes, above which RegistryHighErrorRate fires."""
+    labels: dict[LabelKey, LabelValue] = {}
+    """Labels on the ServiceMonitor and PrometheusRule, for the Prometheus that selects them
+    (such as `release: kube-prometheus-stack`)."""
+
+
+class NetworkPolicy(SpecModel):
+    """A NetworkPolicy around the registry pods: who may reach them, what they may reach."""
+
+    enabled: bool = False
+    """Emit the NetworkPolicy (a CNI that enforces it is needed: Calico, Cilium, ...)."""
+    ingress_controller_namespace: DnsLabel | None = "ingress-nginx"
+    """Namespace of the ingress controller, allowed in when the spec has an `ingress`."""
+    client_namespaces: list[DnsLabel] = []
+    """Namespaces allowed to reach the registry, beside those of `pullSecrets.namespaces` and the
+    registry's own."""
+    monitoring_namespace: DnsLabel | None = "monitoring"
+    """Namespace of Prometheus, allowed to the metrics port."""
+    egress_cidrs: list[str] = []
+    """Extra destinations the registry may reach (CIDRs: radosgw outside the cluster, the proxy's
+    upstream, Redis, webhook receivers). The radosgw front's addresses and DNS are always allowed."""
+
+
+class Proxy(SpecModel):
+    """A pull-through cache: the registry mirrors `remoteurl` and refuses pushes."""
+
+    remoteurl: Url
+    """The upstream registry, such as `https://registry-1.docker.io`."""
+    credentials: bool = False
+    """Log in to the upstream with `proxy.username` and `proxy.password` of the secrets file (they
+    reach the pod as REGISTRY_PROXY_USERNAME and REGISTRY_PROXY_PASSWORD from an encrypted Secret)."""
+    ttl: Duration | None = None
+    """How long cached content is kept (`proxy.ttl`, registry 3 only; `0s` keeps it for ever).
+    Registry 2.8 keeps it 7 days and has no setting."""
+
+
+class Redis(SpecModel):
+    """Redis for the blob descriptor cache (`redis`). Configure Redis with `allkeys-lru`: the
+    registry sets no expiry on its keys."""
+
+    addr: str
+    """`host:port` of Redis."""
+    password: bool = False
+    """Authenticate with `redis.password` of the secrets file (REGISTRY_REDIS_PASSWORD)."""
+    db: int = Field(0, ge=0)
+    """The database number."""
+    dial_timeout: Duration = "1s"
+    """Timeout to connect."""
+    read_timeout: Duration = "1s"
+    """Timeout to read."""
+    write_timeout: Duration = "1s"
+    """Timeout to write."""
+
+
+class NotificationEndpoint(SpecModel):
+    """A webhook that receives the registry's push, pull and delete events."""
+
+    name: DnsLabel
+    """Name of the endpoint."""
+    url: Url
+    """Where events are POSTed."""
+    headers: dict[str, str] = {}
+    """Headers sent with each request, in clear (in config.yml)."""
+    secret_headers: list[str] = []
+    """Headers whose values are secret: each is `notifications.<endpoint>.<header>` of the secrets
+    file. With any, the endpoint list goes to the pod from an encrypted Secret
+    (REGISTRY_NOTIFICATIONS_ENDPOINTS) instead of config.yml."""
+    timeout: Duration = "1s"
+    """HTTP timeout of a request."""
+    threshold: int = Field(5, ge=1)
+    """Failures before the registry backs off."""
+    backoff: Duration = "10s"
+    """How long it backs off."""
+    ignored_media_types: list[str] = []
+    """Events about these media types are not sent."""
+    ignored_actions: list[Literal["pull", "push", "delete", "mount"]] = []
+    """Events of these actions are not sent (`pull` is the noisiest)."""
+
+
+class UploadPurging(SpecModel):
+    """Removal of abandoned uploads (`storage.maintenance.uploadpurging`)."""
+
+    enabled: bool = True
+    """Purge uploads older than `age`."""
+    age: Duration = "168h"
+    """Age of an upload that counts as abandoned."""
+    interval: Duration = "24h"
+    """How often to purge."""
+    dryrun: bool = False
+    """Only log what would be purged."""
+
+
+class ExtraVolume(SpecModel):
+    """A volume added to the registry pod and mounted into its container."""
+
+    name: DnsLabel
+    """Volume name; must not be one regc uses (config, htpasswd, tls, data, tmp)."""
+    mount_path: str
+    """Where the container sees it; must not be a path regc mounts."""
+    read_only: bool = True
+    """Mount read-only."""
+    config_map: DnsName | None = None
+    """A ConfigMap as the volume."""
+    secret: DnsName | None = None
+    """A Secret as the volume (created outside regc, or by you beside the overlay)."""
+    empty_dir: bool = False
+    """An emptyDir as the volume."""
+
+
+class Extras(SpecModel):
+    """Escape hatches. Each is checked: none may silently replace what regc manages."""
+
+    env: dict[str, str] = {}
+    """Extra environment variables of the registry container. `REGISTRY_*` variables that regc sets
+    (or that would override a config.yml key regc writes) are refused."""
+    volumes: list[ExtraVolume] = []
+    """Extra volumes and mounts."""
+    pod_annotations: dict[str, str] = {}
+    """Annotations on the registry pods (the `regc/*` ones are regc's)."""
+    pod_labels: dict[LabelKey, LabelValue] = {}
+    """Labels on the registry pods (the `app.kubernetes.io/*` ones are regc's)."""
+    config: dict = {}
+    """A config.yml fragment merged last. A key regc writes is refused with its name, unless it is
+    listed in `configOverrides`."""
+    config_overrides: list[str] = []
+    """Dotted config.yml keys (such as `http.addr`) that `config` may replace, on purpose."""
+
+
 class Environment(SpecModel):
     """One environment: a registry deployed to one namespace of one cluster."""
 
@@ -383,3 +605,21 @@ class Environment(SpecModel):
     """The cluster's DNS domain, for the certificate's names."""
     gitops: GitOps = GitOps()
     """The GitOps engine that syncs this environment."""
+    availability: Availability = Availability()
+    """Rolling updates, PodDisruptionBudget, HorizontalPodAutoscaler, shutdown grace."""
+    scheduling: Scheduling = Scheduling()
+    """Anti-affinity, topology spread, priority, node selection, tolerations."""
+    metrics: Metrics = Metrics()
+    """Prometheus metrics, ServiceMonitor and alerts."""
+    network_policy: NetworkPolicy = NetworkPolicy()
+    """A NetworkPolicy around the registry."""
+    proxy: Proxy | None = None
+    """Run this environment as a pull-through cache of another registry (it refuses pushes)."""
+    redis: Redis | None = None
+    """Redis as the blob descriptor cache (sets `registry.blobDescriptorCache: redis`)."""
+    notifications: list[NotificationEndpoint] = []
+    """Webhook endpoints for registry events."""
+    upload_purging: UploadPurging = UploadPurging()
+    """Removal of abandoned uploads."""
+    extras: Extras = Extras()
+    """Escape hatches: extra env, volumes, pod metadata, and a config.yml fragment."""

@@ -35,7 +35,11 @@ def _resolve(prop: dict, defs: dict) -> dict:
     return prop
 
 
-def _type(node: dict) -> str:
+def _type(node: dict | bool) -> str:
+    if not isinstance(node, dict) or not node:
+        return "any"
+    if "$ref" in node:
+        return "mapping"
     if "const" in node:
         return f"`{node['const']}`"
     if "enum" in node:
@@ -45,7 +49,7 @@ def _type(node: dict) -> str:
     kind = node.get("type", "any")
     if kind == "object":
         values = node.get("additionalProperties", {})
-        return f"map of {_type(values) if values else 'any'}"
+        return f"map of {_type(values)}"
     if kind == "array":
         return f"list of {_type(node.get('items', {}))}"
     if kind == "integer" and ("minimum" in node or "maximum" in node):

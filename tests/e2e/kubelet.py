@@ -20,6 +20,7 @@ class Pod:
     config: Path
     env: dict[str, str]
     port: int
+    metrics_port: int | None = None
 
 
 def free_port() -> int:
@@ -72,11 +73,16 @@ def materialize(objects: list[dict], root: Path, hosts: dict[str, str]) -> Pod:
     config = _reroot(config, root, [m["mountPath"] for m in mounts])
     port = free_port()
     config["http"]["addr"] = f"127.0.0.1:{port}"  # loopback only
+    metrics_port = None
+    if "debug" in config["http"]:
+        metrics_port = free_port()
+        config["http"]["debug"]["addr"] = f"127.0.0.1:{metrics_port}"
     config = _resolve_hosts(config, hosts)
+    env = {name: _resolve_hosts(value, hosts) for name, value in env.items()}
     final = root / "config.yml"
     with open(final, "w") as handle:
         yaml.dump(config, handle)
-    return Pod(root, final, env, port)
+    return Pod(root, final, env, port, metrics_port)
 
 
 def _reroot(node, root: Path, mount_paths: list[str]):

@@ -1,0 +1,11 @@
+"""The registry's ServiceAccount: its own identity, with no API token mounted (it needs none)."""
+
+from __future__ import annotations
+
+from regc.plan.names import SERVICE_ACCOUNT
+from regc.plan.plan import Plan
+from regc.render.meta import k8s_object
+
+
+def service_account(plan: Plan) -> dict:
+    return k8s_object("v1", "ServiceAccount", SERVICE_ACCOUNT, automountServiceAccountToken=False)

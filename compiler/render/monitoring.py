@@ -1,0 +1,66 @@
+"""Metrics: the Service of the debug listener, a ServiceMonitor and the alerts of a PrometheusRule."""
+
+from __future__ import annotations
+
+from regc.plan.names import BASE_LABELS, DEPLOYMENT, METRICS_PORT_NAME, METRICS_SERVICE, SELECTOR_LABELS
+from regc.plan.plan import Plan
+from regc.render.meta import k8s_object
+
+MONITORING = "monitoring.coreos.com/v1"
+METRICS_LABELS = {**BASE_LABELS, "app.kubernetes.io/component": "registry-metrics"}
+
+# Metric names the registry exports (checked against the real registry's /metrics by the e2e suite).
+REQUESTS_METRIC = "registry_http_requests_total"
+
+
+def metrics_service(plan: Plan) -> dict | None:
+    metrics = plan.spec.metrics
+    if not metrics.enabled:
+        return None
+    obj = k8s_object("v1", "Service", METRICS_SERVICE, spec={
+        "type": "ClusterIP", "selector": dict(SELECTOR_LABELS),
+        "ports": [{"name": METRICS_PORT_NAME, "port": metrics.port, "targetPort": METRICS_PORT_NAME,
+                   "protocol": "TCP"}]})
+    obj["metadata"]["labels"] = dict(METRICS_LABELS)
+    return obj
+
+
+def service_monitor(plan: Plan) -> dict | None:
+    metrics = plan.spec.metrics
+    if not (metrics.enabled and metrics.service_monitor):
+        return None
+    obj = k8s_object(MONITORING, "ServiceMonitor", DEPLOYMENT, spec={
+        "selector": {"matchLabels": {"app.kubernetes.io/component": METRICS_LABELS["app.kubernetes.io/component"],
+                                     "app.kubernetes.io/name": METRICS_LABELS["app.kubernetes.io/name"]}},
+        "endpoints": [{"port": METRICS_PORT_NAME, "path": "/metrics", "interval": metrics.interval}]})
+    obj["metadata"]["labels"].update(sorted(metrics.labels.items()))
+    return obj
+
+
+def prometheus_rule(plan: Plan) -> dict | None:
+    metrics = plan.spec.metrics
+    if not (metrics.enabled and metrics.prometheus_rule):
+        return None
+    namespace = plan.namespace  # PromQL is text: Kustomize's namespace does not reach into it
+    deployment = f'namespace="{namespace}", deployment="{DEPLOYMENT}"'
+    requests = f'{REQUESTS_METRIC}{{namespace="{namespace}"}}'
+    errors = f'{REQUESTS_METRIC}{{namespace="{namespace}", code=~"5.."}}'
+    rules = [
+        _alert("RegistryNoReadyReplicas", f"kube_deployment_status_replicas_available{{{deployment}}} == 0", "5m",
+               "critical", f"No registry pod of {namespace} is ready: pushes and pulls fail."),
+        _alert("RegistryHighErrorRate",
+               f"sum(rate({errors}[10m])) / sum(rate({requests}[10m])) > {metrics.error_rate_threshold}", "10m",
+               "warning", f"More than {metrics.error_rate_threshold:.0%} of the requests to the registry of "
+               f"{namespace} fail with a 5xx status."),
+        _alert("RegistryStorageUnhealthy", f"kube_deployment_status_replicas_unavailable{{{deployment}}} > 0", "10m",
+               "warning", f"Registry pods of {namespace} stay unready: the storage driver health check "
+               "(health.storagedriver) fails the readiness probe while the storage cannot be reached."),
+    ]
+    obj = k8s_object(MONITORING, "PrometheusRule", DEPLOYMENT, spec={"groups": [{"name": "registry", "rules": rules}]})
+    obj["metadata"]["labels"].update(sorted(metrics.labels.items()))
+    return obj
+
+
+def _alert(name: str, expr: str, duration: str, severity: str, summary: str) -> dict:
+    return {"alert": name, "expr": expr, "for": duration, "labels": {"severity": severity},
+            "annotations": {"summary": summary}}

@@ -1,0 +1,44 @@
+"""The NetworkPolicy around the registry pods: who reaches them, and what they reach."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from regc.plan.names import DEPLOYMENT, HTTP_PORT, METRICS_PORT_NAME, SELECTOR_LABELS
+from regc.plan.plan import Plan
+from regc.render.meta import k8s_object
+
+NAMESPACE_NAME = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace
+
+
+def network_policy(plan: Plan) -> dict | None:
+    spec = plan.spec
+    policy = spec.network_policy
+    if not policy.enabled:
+        return None
+    clients = [spec.namespace, *(spec.pull_secrets.namespaces if spec.pull_secrets else []),
+               *policy.client_namespaces]
+    if spec.ingress is not None and policy.ingress_controller_namespace:
+        clients.append(policy.ingress_controller_namespace)
+    ingress = [{"from": [_namespaces(sorted(set(clients)))],
+                "ports": [{"protocol": "TCP", "port": HTTP_PORT}]}]
+    if spec.metrics.enabled and policy.monitoring_namespace:
+        ingress.append({"from": [_namespaces([policy.monitoring_namespace])],
+                        "ports": [{"protocol": "TCP", "port": METRICS_PORT_NAME}]})
+    egress = [{"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]
+    destinations = [_block(host) for host in (spec.radosgw.hosts if spec.radosgw else [])]
+    destinations += [{"ipBlock": {"cidr": cidr}} for cidr in policy.egress_cidrs]
+    if destinations:
+        egress.append({"to": destinations})
+    return k8s_object("networking.k8s.io/v1", "NetworkPolicy", DEPLOYMENT, spec={
+        "podSelector": {"matchLabels": dict(SELECTOR_LABELS)}, "policyTypes": ["Ingress", "Egress"],
+        "ingress": ingress, "egress": egress})
+
+
+def _namespaces(names: list[str]) -> dict:
+    return {"namespaceSelector": {"matchExpressions": [{"key": NAMESPACE_NAME, "operator": "In", "values": names}]}}
+
+
+def _block(address: str) -> dict:
+    ip = ipaddress.ip_address(address)
+    return {"ipBlock": {"cidr": f"{ip}/{ip.max_prefixlen}"}}

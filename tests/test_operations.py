@@ -1,0 +1,360 @@
+"""The operations features of a production registry: availability, scheduling, metrics and alerts,
+network policy, pull-through cache, Redis, notifications, housekeeping, escape hatches; each on
+and off, each contradiction refused, and every pod template within the `restricted` Pod Security
+Standard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import kustomize, run_regc, write_spec
+from tests.test_kustomize import VARIANTS
+
+SHARED = "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n" \
+         "radosgw:\n  hosts: [10.0.0.1]\n"
+
+# Fields of the Prometheus Operator CRDs (monitoring.coreos.com/v1) that regc may write.
+CRD_FIELDS = {
+    "ServiceMonitor": {
+        "spec": {"endpoints", "selector", "namespaceSelector", "jobLabel", "targetLabels", "podTargetLabels",
+                 "sampleLimit", "scrapeProtocols", "targetLimit", "labelLimit", "attachMetadata",
+                 "scrapeClass", "bodySizeLimit", "fallbackScrapeProtocol", "selectorMechanism"},
+        "spec.endpoints[]": {"port", "targetPort", "path", "scheme", "params", "interval", "scrapeTimeout",
+                             "tlsConfig", "bearerTokenFile", "bearerTokenSecret", "authorization",
+                             "honorLabels", "honorTimestamps", "trackTimestampsStaleness", "basicAuth",
+                             "oauth2", "metricRelabelings", "relabelings", "proxyUrl", "followRedirects",
+                             "enableHttp2", "filterRunning", "noProxy", "proxyFromEnvironment",
+                             "proxyConnectHeader"}},
+    "PrometheusRule": {
+        "spec": {"groups"},
+        "spec.groups[]": {"name", "interval", "rules", "partial_response_strategy", "limit", "query_offset",
+                          "labels"},
+        "spec.groups[].rules[]": {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}},
+}
+
+
+def build(repo: Path, name: str, body: str) -> list[dict]:
+    write_spec(repo, name, f"namespace: {name}\n" + body.format(name=name))
+    result = run_regc("build", f"environments/{name}.yaml", cwd=repo)
+    assert result.code == 0, result.stderr
+    return kustomize(repo / "overlays" / name)
+
+
+def refused(repo: Path, body: str) -> str:
+    write_spec(repo, "bad", "namespace: bad\n" + body.format(name="bad"))
+    result = run_regc("build", "environments/bad.yaml", cwd=repo)
+    assert result.code == 2, result.stdout + result.stderr
+    return result.stderr
+
+
+def one(objects: list[dict], kind: str, name: str | None = None) -> dict:
+    found = [o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)]
+    assert len(found) == 1, f"{kind} {name}: {len(found)} found"
+    return found[0]
+
+
+def config_of(objects: list[dict]) -> dict:
+    return YAML(typ="safe", pure=True).load(one(objects, "ConfigMap", "registry-config")["data"]["config.yml"])
+
+
+def pod_of(objects: list[dict]) -> dict:
+    return one(objects, "Deployment")["spec"]["template"]
+
+
+# -- the restricted Pod Security Standard ---------------------------------------------------------
+
+ALLOWED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+                   "projected", "secret"}
+
+
+def restricted_violations(pod: dict) -> list[str]:
+    """The checks of the `restricted` profile (Kubernetes Pod Security Standards, baseline included)."""
+    spec = pod["spec"]
+    problems = []
+    for key in ("hostNetwork", "hostPID", "hostIPC", "hostUsers"):
+        if spec.get(key) and key != "hostUsers":
+            problems.append(f"{key} is set")
+    for volume in spec.get("volumes", []):
+        kinds = set(volume) - {"name"}
+        if not kinds <= ALLOWED_VOLUMES:
+            problems.append(f"volume {volume['name']} is {kinds}")
+    pod_context = spec.get("securityContext", {})
+    for sysctl in pod_context.get("sysctls", []):
+        problems.append(f"sysctl {sysctl['name']}")
+    containers = spec.get("containers", []) + spec.get("initContainers", []) + spec.get("ephemeralContainers", [])
+    for container in containers:
+        context = container.get("securityContext", {})
+        name = container["name"]
+        if context.get("privileged"):
+            problems.append(f"{name}: privileged")
+        if context.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{name}: allowPrivilegeEscalation is not false")
+        capabilities = context.get("capabilities", {})
+        if "ALL" not in capabilities.get("drop", []):
+            problems.append(f"{name}: does not drop ALL capabilities")
+        if set(capabilities.get("add", [])) - {"NET_BIND_SERVICE"}:
+            problems.append(f"{name}: adds capabilities")
+        if not (context.get("runAsNonRoot") or pod_context.get("runAsNonRoot")):
+            problems.append(f"{name}: runAsNonRoot is not true")
+        if context.get("runAsUser", pod_context.get("runAsUser")) == 0:
+            problems.append(f"{name}: runs as user 0")
+        seccomp = (context.get("seccompProfile") or pod_context.get("seccompProfile") or {}).get("type")
+        if seccomp not in ("RuntimeDefault", "Localhost"):
+            problems.append(f"{name}: seccompProfile is {seccomp}")
+        for port in container.get("ports", []):
+            if port.get("hostPort"):
+                problems.append(f"{name}: hostPort {port['hostPort']}")
+        if context.get("procMount", "Default") != "Default":
+            problems.append(f"{name}: procMount")
+        selinux = context.get("seLinuxOptions", {})
+        if selinux.get("type") not in (None, "", "container_t", "container_init_t", "container_kvm_t"):
+            problems.append(f"{name}: seLinuxOptions.type")
+    return problems
+
+
+def pod_templates(objects: list[dict]) -> list[tuple[str, dict]]:
+    templates = []
+    for obj in objects:
+        spec = obj.get("spec") or {}
+        if obj["kind"] == "CronJob":
+            templates.append((f"CronJob/{obj['metadata']['name']}", spec["jobTemplate"]["spec"]["template"]))
+        elif "template" in spec and "spec" in spec["template"]:
+            templates.append((f"{obj['kind']}/{obj['metadata']['name']}", spec["template"]))
+    return templates
+
+
+def test_the_checker_catches_what_restricted_forbids():
+    pod = {"spec": {"hostNetwork": True, "volumes": [{"name": "h", "hostPath": {"path": "/"}}],
+                    "containers": [{"name": "c", "securityContext": {"privileged": True},
+                                    "ports": [{"containerPort": 80, "hostPort": 80}]}]}}
+    problems = " ".join(restricted_violations(pod))
+    for expected in ("hostNetwork", "hostPath", "privileged", "allowPrivilegeEscalation", "drop ALL",
+                     "runAsNonRoot", "seccompProfile", "hostPort"):
+        assert expected in problems
+
+
+def test_every_pod_template_meets_the_restricted_standard(built: Path):
+    for index, variant in enumerate(sorted(VARIANTS)):
+        write_spec(built, f"v{index}", f"namespace: v{index}\n" + VARIANTS[variant].format(name=f"v{index}"))
+    assert run_regc("build", cwd=built).code == 0
+    checked = 0
+    for overlay in sorted((built / "overlays").iterdir()):
+        objects = kustomize(overlay)
+        namespace = one(objects, "Namespace")
+        enforced = namespace["metadata"]["labels"].get("pod-security.kubernetes.io/enforce")
+        for name, template in pod_templates(objects):
+            problems = restricted_violations(template)
+            if name == "DaemonSet/registry-node-proxy":
+                # Its hostPort is the point of the node proxy: no level but privileged admits it,
+                # so that namespace only warns and audits.
+                container = template["spec"]["containers"][0]
+                assert problems == [f"{container['name']}: hostPort {container['ports'][0]['hostPort']}"]
+                assert enforced is None
+                continue
+            assert problems == [], f"{overlay.name} {name}: {problems}"
+            checked += 1
+        if not any(name.startswith("DaemonSet/registry-node-proxy") for name, _ in pod_templates(objects)):
+            assert enforced == "restricted", overlay.name
+        assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/warn"] == "restricted"
+    assert checked >= len(VARIANTS) + 3
+
+
+# -- features on and off --------------------------------------------------------------------------
+
+def test_defaults_add_no_optional_object(repo: Path):
+    objects = build(repo, "plain", "")
+    kinds = {o["kind"] for o in objects}
+    assert not kinds & {"PodDisruptionBudget", "HorizontalPodAutoscaler", "ServiceMonitor", "PrometheusRule",
+                        "NetworkPolicy"}
+    assert one(objects, "ServiceAccount")["automountServiceAccountToken"] is False
+    pod = pod_of(objects)["spec"]
+    assert pod["serviceAccountName"] == "registry" and pod["automountServiceAccountToken"] is False
+    assert pod["terminationGracePeriodSeconds"] == 60
+    config = config_of(objects)
+    assert config["http"]["draintimeout"] == "55s" and "debug" not in config["http"]
+    assert config["storage"]["maintenance"]["uploadpurging"] == {"enabled": True, "age": "168h",
+                                                                "interval": "24h", "dryrun": False}
+    assert not {"proxy", "redis", "notifications"} & set(config)
+
+
+def test_availability_objects_and_the_deployment_they_shape(repo: Path):
+    objects = build(repo, "ha", SHARED + "availability:\n  podDisruptionBudget: {{enabled: true}}\n"
+                    "  autoscaling: {{enabled: true, minReplicas: 3, maxReplicas: 9, targetCpuUtilization: 60}}\n"
+                    "  rollingUpdate: {{maxUnavailable: 1, maxSurge: 2}}\n  terminationGracePeriodSeconds: 300\n")
+    budget = one(objects, "PodDisruptionBudget")
+    assert budget["apiVersion"] == "policy/v1" and budget["spec"]["maxUnavailable"] == 1
+    scaler = one(objects, "HorizontalPodAutoscaler")
+    assert scaler["apiVersion"] == "autoscaling/v2"
+    assert scaler["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "registry"}
+    assert (scaler["spec"]["minReplicas"], scaler["spec"]["maxReplicas"]) == (3, 9)
+    assert scaler["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 60
+    deployment = one(objects, "Deployment")
+    assert "replicas" not in deployment["spec"]  # the autoscaler owns it
+    assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 1, "maxSurge": 2}
+    assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 300
+    assert config_of(objects)["http"]["draintimeout"] == "295s"
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert budget["spec"]["selector"]["matchLabels"] == selector
+
+
+def test_scheduling_of_the_registry_pods(repo: Path):
+    objects = build(repo, "sched", "scheduling:\n  antiAffinity: required\n  topologySpread: true\n"
+                    "  priorityClassName: infra-critical\n  nodeSelector: {{disk: ssd}}\n"
+                    "  tolerations: [{{key: dedicated, value: registry, effect: NoSchedule}}]\n")
+    pod = pod_of(objects)["spec"]
+    term = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
+    assert term["topologyKey"] == "kubernetes.io/hostname"
+    assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
+    assert pod["priorityClassName"] == "infra-critical" and pod["nodeSelector"] == {"disk": "ssd"}
+    assert pod["tolerations"] == [{"key": "dedicated", "operator": "Equal", "value": "registry",
+                                   "effect": "NoSchedule"}]
+    off = pod_of(build(repo, "loose", "scheduling:\n  antiAffinity: none\n"))["spec"]
+    assert "affinity" not in off and "topologySpread" not in off
+
+
+def _known(obj: dict) -> None:
+    fields = CRD_FIELDS[obj["kind"]]
+    for path, allowed in fields.items():
+        nodes = [obj]
+        for part in path.split("."):
+            many = part.endswith("[]")
+            nodes = [n[part.removesuffix("[]")] for n in nodes]
+            if many:
+                nodes = [item for n in nodes for item in n]
+        for node in nodes:
+            assert set(node) <= allowed, f"{obj['kind']} {path}: unknown {set(node) - allowed}"
+
+
+def test_metrics_service_monitor_and_alerts(repo: Path):
+    objects = build(repo, "mon", "metrics:\n  enabled: true\n  port: 5101\n  serviceMonitor: true\n"
+                    "  prometheusRule: true\n  interval: 15s\n  labels: {{release: kube-prometheus-stack}}\n")
+    config = config_of(objects)
+    assert config["http"]["debug"] == {"addr": ":5101", "prometheus": {"enabled": True, "path": "/metrics"}}
+    container = pod_of(objects)["spec"]["containers"][0]
+    assert {"name": "metrics", "containerPort": 5101, "protocol": "TCP"} in container["ports"]
+    metrics = one(objects, "Service", "registry-metrics")
+    assert metrics["spec"]["ports"] == [{"name": "metrics", "port": 5101, "targetPort": "metrics", "protocol": "TCP"}]
+    registry = one(objects, "Service", "registry")
+    assert [p["name"] for p in registry["spec"]["ports"]] == ["http"]  # debug never on the clients' Service
+    monitor = one(objects, "ServiceMonitor")
+    rule = one(objects, "PrometheusRule")
+    for obj in (monitor, rule):
+        assert obj["apiVersion"] == "monitoring.coreos.com/v1"
+        assert obj["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+        _known(obj)
+    selected = monitor["spec"]["selector"]["matchLabels"]
+    assert selected.items() <= metrics["metadata"]["labels"].items()
+    assert not selected.items() <= registry["metadata"]["labels"].items()
+    assert monitor["spec"]["endpoints"] == [{"port": "metrics", "path": "/metrics", "interval": "15s"}]
+    alerts = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
+    assert set(alerts) == {"RegistryNoReadyReplicas", "RegistryHighErrorRate", "RegistryStorageUnhealthy"}
+    assert 'namespace="mon"' in alerts["RegistryHighErrorRate"]["expr"]
+    assert "> 0.05" in alerts["RegistryHighErrorRate"]["expr"]
+
+
+def test_network_policy(repo: Path):
+    objects = build(repo, "fenced", SHARED + "ingress:\n  host: r.example.com\nmetrics:\n  enabled: true\n"
+                    "networkPolicy:\n  enabled: true\n  clientNamespaces: [ci]\n  egressCidrs: [10.9.0.0/16]\n"
+                    "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
+                    "pullSecrets:\n  user: p\n  namespaces: [apps]\n")
+    policy = one(objects, "NetworkPolicy")
+    spec = policy["spec"]
+    assert spec["policyTypes"] == ["Ingress", "Egress"]
+    clients, scrape = spec["ingress"]
+    assert clients["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == \
+        ["apps", "ci", "fenced", "ingress-nginx"]
+    assert clients["ports"] == [{"protocol": "TCP", "port": 5000}]
+    assert scrape["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == ["monitoring"]
+    dns, destinations = spec["egress"]
+    assert {p["port"] for p in dns["ports"]} == {53}
+    assert destinations["to"] == [{"ipBlock": {"cidr": "10.0.0.1/32"}}, {"ipBlock": {"cidr": "10.9.0.0/16"}}]
+
+
+def test_pull_through_cache_config_has_no_credential(repo: Path):
+    objects = build(repo, "mirror", "registry:\n  image: registry:3.0.0\n"
+                    "proxy:\n  remoteurl: https://registry-1.docker.io\n  ttl: 72h\n")
+    assert config_of(objects)["proxy"] == {"remoteurl": "https://registry-1.docker.io", "ttl": "72h"}
+    assert not [o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == "registry-credentials"]
+
+
+def test_redis_cache_and_notifications_in_clear(repo: Path):
+    objects = build(repo, "cached", "registry:\n  blobDescriptorCache: redis\n  logFormatter: json\n"
+                    "redis:\n  addr: redis.cache.svc:6379\n  db: 2\n"
+                    "notifications:\n  - name: audit\n    url: https://hooks.example/events\n"
+                    "    headers: {{X-Source: regc}}\n    ignoredActions: [pull]\n")
+    config = config_of(objects)
+    assert config["storage"]["cache"] == {"blobdescriptor": "redis"}
+    assert config["redis"]["addr"] == "redis.cache.svc:6379" and config["redis"]["db"] == 2
+    assert "password" not in config["redis"]
+    assert config["log"]["formatter"] == "json"
+    [endpoint] = config["notifications"]["endpoints"]
+    assert endpoint["headers"] == {"X-Source": ["regc"]} and endpoint["ignore"] == {"actions": ["pull"]}
+
+
+@pytest.mark.parametrize("body, message", [
+    ("availability:\n  autoscaling: {{enabled: true}}\n",
+     "availability.autoscaling: more than one pod on a ReadWriteOnce volume"),
+    (SHARED + "availability:\n  autoscaling: {{enabled: true, minReplicas: 5, maxReplicas: 2}}\n",
+     "minReplicas: greater than maxReplicas"),
+    ("availability:\n  podDisruptionBudget: {{enabled: true}}\n",
+     "availability.podDisruptionBudget: with one replica it protects nothing"),
+    ("proxy:\n  remoteurl: https://registry-1.docker.io\n  ttl: 24h\n",
+     "proxy.ttl: registry 2.x has no such setting"),
+    ("proxy:\n  remoteurl: not a url\n", "proxy.remoteurl"),
+    ("registry:\n  blobDescriptorCache: redis\n", "registry.blobDescriptorCache: redis, but there is no `redis`"),
+    ("redis:\n  addr: r:6379\n", "redis: the registry uses Redis only for the blob descriptor cache"),
+    ("notifications:\n  - {{name: a, url: 'http://h/e'}}\n  - {{name: a, url: 'http://h/f'}}\n",
+     "the endpoint name 'a' is used twice"),
+    ("networkPolicy:\n  enabled: true\nproxy:\n  remoteurl: https://registry-1.docker.io\n",
+     "networkPolicy: the registry must reach the proxy's upstream"),
+    ("extras:\n  env: {{REGISTRY_HTTP_SECRET: x}}\n", "extras.env.REGISTRY_HTTP_SECRET: regc sets this variable"),
+    ("extras:\n  env: {{REGISTRY_LOG_LEVEL: debug}}\n",
+     "extras.env.REGISTRY_LOG_LEVEL: would override config.yml key `log.level`"),
+    ("extras:\n  config: {{http: {{addr: ':6000'}}}}\n", "extras.config: overrides config.yml key `http.addr`"),
+    ("extras:\n  config: {{storage: {{cache: x}}}}\n", "extras.config: overrides config.yml key `storage.cache`"),
+    ("extras:\n  configOverrides: [http.host]\n", "extras.configOverrides: `http.host` is not set"),
+    ("extras:\n  volumes: [{{name: tls, mountPath: /x, emptyDir: true}}]\n", "the name 'tls' is regc's"),
+    ("extras:\n  volumes: [{{name: x, mountPath: /certs/more, emptyDir: true}}]\n", "collides with /certs"),
+    ("extras:\n  volumes: [{{name: x, mountPath: /x}}]\n", "give exactly one of configMap, secret, emptyDir"),
+    ("extras:\n  podLabels: {{app.kubernetes.io/name: other}}\n", "extras.podLabels: app.kubernetes.io/name is regc's"),
+    ("extras:\n  podAnnotations: {{regc/config-sha256: x}}\n", "extras.podAnnotations: regc/config-sha256 is regc's"),
+])
+def test_contradictions_are_refused(repo: Path, body: str, message: str):
+    stderr = refused(repo, body)
+    assert message in stderr
+    assert "environments/bad.yaml:" in stderr
+
+
+def test_escape_hatches_that_are_allowed(repo: Path):
+    objects = build(repo, "hatch", "extras:\n  env: {{GOGC: '50', REGISTRY_HTTP_HOST: 'https://r.example'}}\n"
+                    "  config: {{http: {{addr: ':6000', relativeurls: true}}, compatibility: {{schema1: {{enabled: false}}}}}}\n"
+                    "  configOverrides: [http.addr]\n"
+                    "  podAnnotations: {{team.example/owner: platform}}\n  podLabels: {{team: platform}}\n"
+                    "  volumes: [{{name: extra-ca, mountPath: /etc/extra-ca, secret: extra-ca}}]\n")
+    config = config_of(objects)
+    assert config["http"]["addr"] == ":6000" and config["http"]["relativeurls"] is True
+    assert config["http"]["headers"] == {"X-Content-Type-Options": ["nosniff"]}  # merged, not replaced
+    assert config["compatibility"] == {"schema1": {"enabled": False}}
+    pod = pod_of(objects)
+    container = pod["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["GOGC"] == "50" and env["REGISTRY_HTTP_HOST"] == "https://r.example"
+    assert pod["metadata"]["annotations"]["team.example/owner"] == "platform"
+    assert "regc/config-sha256" in pod["metadata"]["annotations"]
+    assert pod["metadata"]["labels"]["team"] == "platform"
+    assert {"name": "extra-ca", "mountPath": "/etc/extra-ca", "readOnly": True} in container["volumeMounts"]
+    assert {"name": "extra-ca", "secret": {"secretName": "extra-ca", "defaultMode": 0o440}} in pod["spec"]["volumes"]
+
+
+def test_a_credential_the_spec_refers_to_must_be_in_the_secrets_file(repo: Path):
+    write_spec(repo, "mirror", "namespace: mirror\nproxy:\n  remoteurl: https://registry-1.docker.io\n"
+                               "  credentials: true\nredis:\n  addr: r:6379\n  password: true\n"
+                               "registry:\n  blobDescriptorCache: redis\n")
+    result = run_regc("build", "environments/mirror.yaml", cwd=repo)
+    assert result.code == 2
+    for key in ("proxy.username: missing", "proxy.password: missing", "redis.password: missing"):
+        assert key in result.stderr
+    assert not (repo / "overlays" / "mirror").exists()
