@@ -18,7 +18,7 @@ NOW = datetime.datetime.now(datetime.timezone.utc)
 def test_a_no_op_build_imports_no_typer_pydantic_or_ruamel(built: Path):
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "regc", "build", "--check"], cwd=built,
                           capture_output=True, text=True)
-    assert done.returncode == 0 and done.stdout == "up to date: 3 environment(s)\n"
+    assert done.returncode == 0 and done.stdout == "up to date: 4 environment(s)\n"
     imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
     assert "regc" in imported
     assert not imported & {"typer", "click", "pydantic", "ruamel", "cryptography", "passlib", "bcrypt"}

@@ -117,7 +117,7 @@ def test_argocd_application_and_ksops_layout(own_application: Path, tmp_path: Pa
 def test_bootstrap_objects_are_not_synced_by_the_overlay(own_application: Path):
     built = own_application
     assert (built / "overlays" / "prod" / "gitops" / "application.yaml").is_file()
-    for env in ("dev", "prod", "staging"):
+    for env in ("dev", "mirror", "prod", "staging"):
         rendered = kustomize(built / "overlays" / env)
         assert not [o for o in rendered if o["kind"] in
                     ("Application", "ApplicationSet", "Kustomization", "GitRepository")]
@@ -137,7 +137,8 @@ def test_application_set_generates_the_argocd_overlays(built: Path):
     # The destination namespace of each folder is the environment's namespace (a Sprig dict lookup).
     lookup = re.fullmatch(r"\{\{ index \(dict (.*)\) \.path\.basename \}\}", template["spec"]["destination"]["namespace"])
     words = re.findall(r'"([^"]*)"', lookup.group(1))
-    assert dict(zip(words[::2], words[1::2])) == {"dev": "registry-dev", "prod": "kube-registry"}
+    assert dict(zip(words[::2], words[1::2])) == {"dev": "registry-dev", "mirror": "registry-mirror",
+                                                  "prod": "kube-registry"}
     # Members have no Application of their own (two owners of one Application would fight).
     assert not (built / "overlays" / "dev" / "gitops").exists()
     assert not (built / "overlays" / "prod" / "gitops").exists()
@@ -146,7 +147,7 @@ def test_application_set_generates_the_argocd_overlays(built: Path):
 
 
 def test_application_set_goes_when_no_environment_is_in_it(built: Path):
-    for env in ("dev", "prod"):
+    for env in ("dev", "mirror", "prod"):
         spec = built / "environments" / f"{env}.yaml"
         spec.write_text(spec.read_text().replace("  applicationSet: true", "  applicationSet: false"))
     result = run_regc("build", cwd=built)
@@ -162,7 +163,7 @@ def test_application_set_members_must_agree(built: Path):
     result = run_regc("build", cwd=built)
     assert result.code == 2
     assert "environments/dev.yaml:" in result.stderr
-    assert "gitops.revision: 'develop' differs from 'main' of environment 'prod'" in result.stderr
+    assert "gitops.revision: 'develop' differs from 'main' of environment 'mirror'" in result.stderr
 
 
 @pytest.mark.parametrize("body, message", [
