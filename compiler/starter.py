@@ -42,6 +42,23 @@ storage:
 service:
   type: ClusterIP            # clients reach registry.{namespace}.svc:5000
   port: 5000
+
+# Uncomment what you need; the README explains each section.
+#
+# How the cluster syncs this overlay ("GitOps delivery"):
+# gitops:
+#   engine: flux               # flux | argocd | none
+#   repoURL: https://github.com/acme/registry-gitops.git
+#   revision: main
+#
+# Production ("Running it in production"); a PodDisruptionBudget or autoscaling needs two or
+# more replicas on shared storage (object storage, or accessMode: ReadWriteMany):
+# availability:
+#   terminationGracePeriodSeconds: 120   # uploads in flight get 115 s to finish
+# scheduling:
+#   antiAffinity: required     # never two registry pods on one node
+# metrics: {{enabled: true, serviceMonitor: true, prometheusRule: true}}
+# networkPolicy: {{enabled: true}}
 """
 
 

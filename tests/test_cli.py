@@ -66,6 +66,22 @@ def test_init_writes_a_starter_that_builds(tmp_path: Path):
     assert again.code == 1 and "already exists" in again.stderr
 
 
+def test_the_starters_commented_sections_build_when_uncommented(tmp_path: Path):
+    assert run_regc("keys", "init", cwd=tmp_path).code == 0
+    assert run_regc("init", "edge", cwd=tmp_path).code == 0
+    spec = tmp_path / "environments" / "edge.yaml"
+    lines = spec.read_text().splitlines()
+    start = lines.index("# How the cluster syncs this overlay (\"GitOps delivery\"):")
+    uncommented = [line[2:] if index > start and line.startswith("# ") and not line.startswith("# Production")
+                   and not line.startswith("# more replicas") else line for index, line in enumerate(lines)]
+    spec.write_text("\n".join(uncommented) + "\n")
+    assert "\ngitops:\n  engine: flux" in spec.read_text() and "\nnetworkPolicy:" in spec.read_text()
+    build = run_regc("build", cwd=tmp_path)
+    assert build.code == 0, build.stderr
+    assert (tmp_path / "overlays" / "edge" / "gitops" / "flux-kustomization.yaml").is_file()
+    assert (tmp_path / "overlays" / "edge" / "networkpolicy-registry.yaml").is_file()
+
+
 def test_init_refuses_a_bad_name(tmp_path: Path):
     result = run_regc("init", "Prod_1", cwd=tmp_path)
     assert result.code == 1
