@@ -51,6 +51,10 @@ def _write(root: Path, paths: list[Path], *, prune: bool) -> int:
             print(f"{change.unit.directory}: {', '.join(parts)}")
         else:
             print(f"{change.unit.directory}: up to date ({len(change.unit.files)} files)")
+    if any(env.spec.gitops.application_set for env in compiled.environments) and \
+            not any(change.unit.directory == "argocd" for change in changes):
+        print("note: argocd/applicationset.yaml depends on every environment: `regc build` with no SPEC "
+              "brings it up to date", file=sys.stderr)
     for env in compiled.environments:
         if env.spec.insecure and not env.spec.tls.enabled:
             print(f"warning: {env.name} serves without TLS (insecure: true): every client daemon needs "

@@ -136,7 +136,7 @@ def test_application_set_generates_the_argocd_overlays(built: Path):
     assert template["spec"]["syncPolicy"]["syncOptions"] == ["CreateNamespace=true"]
     # The destination namespace of each folder is the environment's namespace (a Sprig dict lookup).
     lookup = re.fullmatch(r"\{\{ index \(dict (.*)\) \.path\.basename \}\}", template["spec"]["destination"]["namespace"])
-    words = re.findall(r'"([^"]*)"', lookup.group(1))
+    words = re.findall(r"`([^`]*)`", lookup.group(1))
     assert dict(zip(words[::2], words[1::2])) == {"dev": "registry-dev", "mirror": "registry-mirror",
                                                   "prod": "kube-registry"}
     # Members have no Application of their own (two owners of one Application would fight).
@@ -227,3 +227,14 @@ def test_init_prints_the_flux_age_key_command(tmp_path: Path):
     result = run_regc("init", "edge", cwd=tmp_path)
     assert ("kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey="
             in result.stdout)
+
+
+def test_building_one_member_says_how_to_update_the_application_set(built: Path):
+    spec = built / "environments" / "prod.yaml"
+    spec.write_text(spec.read_text() + "# a comment\n")
+    one = run_regc("build", "environments/prod.yaml", cwd=built)
+    assert one.code == 0 and "argocd/applicationset.yaml depends on every environment" in one.stderr
+    assert run_regc("build", "--check", cwd=built).code == 1  # argocd/ is behind until a full build
+    full = run_regc("build", cwd=built)
+    assert full.code == 0 and "depends on every environment" not in full.stderr
+    assert run_regc("build", "--check", cwd=built).code == 0

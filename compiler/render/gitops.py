@@ -56,7 +56,8 @@ def application_set(members: list[Plan], others: list[str]) -> dict:
     an environment with an Application of its own gets, with its name and namespace filled in."""
     gitops = members[0].spec.gitops
     # The directory generator yields only the folder: map each folder to its namespace (Sprig `dict`).
-    pairs = " ".join(f'"{plan.name}" "{plan.namespace}"' for plan in sorted(members, key=lambda p: p.name))
+    # Go raw strings (backquotes): names and namespaces are DNS labels, so they need no escaping.
+    pairs = " ".join(f"`{plan.name}` `{plan.namespace}`" for plan in sorted(members, key=lambda p: p.name))
     template = _application("registry-{{.path.basename}}", None, gitops, "{{.path.path}}",
                             f"{{{{ index (dict {pairs}) .path.basename }}}}")
     directories = [{"path": "overlays/*"}] + [{"path": f"overlays/{name}", "exclude": True} for name in sorted(others)]
