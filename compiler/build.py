@@ -43,7 +43,8 @@ def display_path(path: Path, root: Path) -> str:
 
 def load_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
     """Load and validate every spec; report the problems of all of them together."""
-    from regc.plan.rules import check_application_set, check_rules, check_shared_storage
+    from regc.plan.gitops_rules import check_application_set
+    from regc.plan.rules import check_rules, check_shared_storage
 
     problems: list[Problem] = []
     loaded: list[LoadedEnvironment] = []

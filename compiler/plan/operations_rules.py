@@ -1,0 +1,151 @@
+"""Rules of the operations features: availability, caches, events, network and escape hatches."""
+
+from __future__ import annotations
+
+from regc.errors import Problem
+from regc.spec.parse import LoadedEnvironment
+
+RESERVED_VOLUMES = {"config", "htpasswd", "tls", "data", "tmp"}
+
+
+def check_operations_rules(env: LoadedEnvironment, renderable: bool = True) -> list[Problem]:
+    """Availability, caches, events, network and escape hatches: each contradiction refused.
+    `renderable`: no other rule failed, so config.yml can be rendered to check extras against it."""
+    from regc.render.deployment import shared_storage
+
+    spec = env.spec
+    problems: list[Problem] = []
+    scaling = spec.availability.autoscaling
+    if scaling.enabled and not shared_storage(spec):
+        problems.append(Problem(env.locate("availability", "autoscaling", "enabled"),
+                                "availability.autoscaling: more than one pod on a ReadWriteOnce volume",
+                                "use object storage or storage.accessMode: ReadWriteMany, or turn autoscaling off"))
+    if scaling.enabled and scaling.min_replicas > scaling.max_replicas:
+        problems.append(Problem(env.locate("availability", "autoscaling", "minReplicas"),
+                                "availability.autoscaling.minReplicas: greater than maxReplicas"))
+    replicas = scaling.min_replicas if scaling.enabled else spec.registry.replicas
+    if spec.availability.pod_disruption_budget.enabled and replicas < 2:
+        problems.append(Problem(env.locate("availability", "podDisruptionBudget", "enabled"),
+                                "availability.podDisruptionBudget: with one replica it protects nothing (a drain "
+                                "still takes the only pod)",
+                                "run two or more replicas on shared storage, or turn the budget off"))
+    if spec.proxy is not None and spec.proxy.ttl is not None and (env_major := _major(spec)) is not None \
+            and env_major < 3:
+        problems.append(Problem(env.locate("proxy", "ttl"),
+                                "proxy.ttl: registry 2.x has no such setting (it keeps cached content 7 days)",
+                                "use a registry:3 image, or remove proxy.ttl"))
+    if spec.registry.blob_descriptor_cache == "redis" and spec.redis is None:
+        problems.append(Problem(env.locate("registry", "blobDescriptorCache"),
+                                "registry.blobDescriptorCache: redis, but there is no `redis` section",
+                                "add redis.addr (and redis.password: true if it needs one)"))
+    if spec.redis is not None and spec.registry.blob_descriptor_cache != "redis":
+        problems.append(Problem(env.locate("redis"), "redis: the registry uses Redis only for the blob "
+                                "descriptor cache, which is not set to redis",
+                                "set registry.blobDescriptorCache: redis, or remove the redis section"))
+    names = [endpoint.name for endpoint in spec.notifications]
+    for index, endpoint in enumerate(spec.notifications):
+        if names.index(endpoint.name) != index:
+            problems.append(Problem(env.locate("notifications", index, "name"),
+                                    f"notifications: the endpoint name {endpoint.name!r} is used twice"))
+        for header in set(endpoint.secret_headers) & set(endpoint.headers):
+            problems.append(Problem(env.locate("notifications", index, "secretHeaders"),
+                                    f"notifications.{endpoint.name}: header {header!r} is both in clear and secret"))
+    problems.extend(_network_policy_problems(env))
+    problems.extend(_extras_problems(env, renderable))
+    return problems
+
+
+def _major(spec) -> int | None:
+    from regc.plan.names import image_major_version
+
+    return image_major_version(spec.registry.image)
+
+
+def _network_policy_problems(env: LoadedEnvironment) -> list[Problem]:
+    spec = env.spec
+    if not spec.network_policy.enabled or spec.network_policy.egress_cidrs:
+        return []
+    needs = [what for what, present in (
+        ("the proxy's upstream", spec.proxy is not None), ("Redis", spec.redis is not None),
+        ("the webhook endpoints", bool(spec.notifications)),
+        ("the object store", spec.storage.driver != "filesystem" and spec.radosgw is None)) if present]
+    if not needs:
+        return []
+    return [Problem(env.locate("networkPolicy", "enabled"),
+                    f"networkPolicy: the registry must reach {', '.join(needs)}, which the policy would block",
+                    "list their addresses in networkPolicy.egressCidrs")]
+
+
+def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
+    from regc.plan.names import AUTH_DIR, CERTS_DIR, DATA_DIR, INSTANCE_LABEL
+    from regc.plan.plan import plan_for
+    from regc.render.deployment import managed_variables
+    from regc.render.registry_config import managed_config, managed_keys
+
+    spec = env.spec
+    extras = spec.extras
+    problems: list[Problem] = []
+    plan = plan_for(env.name, spec)
+    config = managed_config(plan) if renderable and (extras.config or extras.env) else {}
+    managed = managed_keys(config)
+    allowed = set(extras.config_overrides)
+
+    def overridable(key: str) -> bool:
+        parts = key.split(".")
+        return any(".".join(parts[:n]) in allowed for n in range(1, len(parts) + 1))
+
+    taken = {name for name, _, _ in managed_variables(spec)}
+    for name in extras.env:
+        key = ".".join(name.lower().split("_")[1:]) if name.startswith("REGISTRY_") else None
+        if name in taken:
+            problems.append(Problem(env.locate("extras", "env", name),
+                                    f"extras.env.{name}: regc sets this variable (from an encrypted Secret)"))
+        elif key and key in managed and not overridable(key):
+            problems.append(Problem(env.locate("extras", "env", name),
+                                    f"extras.env.{name}: would override config.yml key `{key}`, which regc writes",
+                                    f"set it through the spec, or list `{key}` in extras.configOverrides"))
+    for key in _dotted(extras.config):
+        if key in managed and not overridable(key):
+            problems.append(Problem(env.locate("extras", "config", *key.split(".")),
+                                    f"extras.config: overrides config.yml key `{key}`, which regc writes",
+                                    f"set it through the spec, or list `{key}` in extras.configOverrides"))
+    for index, key in enumerate(extras.config_overrides):
+        if key not in _dotted(extras.config) and not any(k.startswith(key + ".") for k in _dotted(extras.config)) \
+                and not any(n.startswith("REGISTRY_") and ".".join(n.lower().split("_")[1:]) == key
+                            for n in extras.env):
+            problems.append(Problem(env.locate("extras", "configOverrides", index),
+                                    f"extras.configOverrides: `{key}` is not set by extras.config or extras.env"))
+    reserved_paths = [plan.config_dir, AUTH_DIR, CERTS_DIR, DATA_DIR, "/tmp"]
+    for index, volume in enumerate(extras.volumes):
+        where = env.locate("extras", "volumes", index)
+        if volume.name in RESERVED_VOLUMES:
+            problems.append(Problem(where, f"extras.volumes: the name {volume.name!r} is regc's",
+                                    "choose another name"))
+        path = volume.mount_path.rstrip("/") or "/"
+        for reserved in reserved_paths:
+            if path == reserved or path.startswith(reserved + "/") or reserved.startswith(path + "/"):
+                problems.append(Problem(where, f"extras.volumes.{volume.name}: mountPath {volume.mount_path} "
+                                        f"collides with {reserved}, which regc mounts"))
+        if not path.startswith("/"):
+            problems.append(Problem(where, f"extras.volumes.{volume.name}: mountPath must be absolute"))
+        if sum((volume.config_map is not None, volume.secret is not None, volume.empty_dir)) != 1:
+            problems.append(Problem(where, f"extras.volumes.{volume.name}: give exactly one of configMap, "
+                                    "secret, emptyDir"))
+    for key in extras.pod_labels:
+        if key.startswith("app.kubernetes.io/") or key == INSTANCE_LABEL:
+            problems.append(Problem(env.locate("extras", "podLabels", key),
+                                    f"extras.podLabels: {key} is regc's (the selectors use it)"))
+    for key in extras.pod_annotations:
+        if key.startswith("regc/"):
+            problems.append(Problem(env.locate("extras", "podAnnotations", key),
+                                    f"extras.podAnnotations: {key} is regc's (it rolls the pods)"))
+    return problems
+
+
+def _dotted(mapping: dict, prefix: str = "") -> list[str]:
+    """The leaf keys of a mapping, dotted."""
+    keys = []
+    for key, value in mapping.items():
+        path = f"{prefix}{key}"
+        keys.extend(_dotted(value, path + ".") if isinstance(value, dict) and value else [path])
+    return keys
