@@ -295,6 +295,7 @@ def test_redis_cache_and_notifications_in_clear(repo: Path):
 
 
 @pytest.mark.parametrize("body, message", [
+    ("availability:\n  rollingUpdate: {{maxSurge: 2}}\n", "availability.rollingUpdate: a ReadWriteOnce volume cannot be rolled"),
     ("availability:\n  autoscaling: {{enabled: true}}\n",
      "availability.autoscaling: more than one pod on a ReadWriteOnce volume"),
     (SHARED + "availability:\n  autoscaling: {{enabled: true, minReplicas: 5, maxReplicas: 2}}\n",

@@ -16,6 +16,11 @@ def check_operations_rules(env: LoadedEnvironment, renderable: bool = True) -> l
     spec = env.spec
     problems: list[Problem] = []
     scaling = spec.availability.autoscaling
+    if "rolling_update" in spec.availability.model_fields_set and not shared_storage(spec):
+        problems.append(Problem(env.locate("availability", "rollingUpdate"),
+                                "availability.rollingUpdate: a ReadWriteOnce volume cannot be rolled (the new "
+                                "pod waits for the volume the old one holds); regc uses the Recreate strategy",
+                                "remove rollingUpdate, or use object storage or storage.accessMode: ReadWriteMany"))
     if scaling.enabled and not shared_storage(spec):
         problems.append(Problem(env.locate("availability", "autoscaling", "enabled"),
                                 "availability.autoscaling: more than one pod on a ReadWriteOnce volume",
