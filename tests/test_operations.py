@@ -359,3 +359,36 @@ def test_a_credential_the_spec_refers_to_must_be_in_the_secrets_file(repo: Path)
     for key in ("proxy.username: missing", "proxy.password: missing", "redis.password: missing"):
         assert key in result.stderr
     assert not (repo / "overlays" / "mirror").exists()
+
+
+def test_the_credentials_secret_is_encrypted_and_churns_only_when_its_values_change(repo: Path):
+    from tests.conftest import tree_bytes
+    from tests.secrets_helpers import secret_data, set_secret_value
+
+    body = ("namespace: mirror\nproxy:\n  remoteurl: https://registry-1.docker.io\n"
+            "notifications:\n  - name: audit\n    url: https://hooks.example/events\n")
+    write_spec(repo, "mirror", body)
+    assert run_regc("build", "environments/mirror.yaml", cwd=repo).code == 0
+    set_secret_value(repo, "mirror", '["proxy"]', {"username": "bot", "password": "upstream-pass-1"})
+    set_secret_value(repo, "mirror", '["notifications"]', {"audit": {"Authorization": "Bearer t-1"}})
+    write_spec(repo, "mirror", body.replace("registry-1.docker.io\n", "registry-1.docker.io\n  credentials: true\n")
+               + "    secretHeaders: [Authorization]\n")
+    assert run_regc("build", "environments/mirror.yaml", cwd=repo).code == 0
+    path = repo / "overlays" / "mirror" / "secret-registry-credentials.yaml"
+    assert b"upstream-pass-1" not in path.read_bytes() and b"sops:" in path.read_bytes()
+    data = secret_data(path)
+    assert data["proxy-username"] == b"bot" and data["proxy-password"] == b"upstream-pass-1"
+    endpoints = YAML(typ="safe", pure=True).load(data["notification-endpoints"].decode())
+    assert endpoints[0]["headers"]["Authorization"] == ["Bearer t-1"]
+
+    before = tree_bytes(repo)
+    again = run_regc("build", "environments/mirror.yaml", cwd=repo)
+    assert again.code == 0 and tree_bytes(repo) == before  # nothing changed: not a byte
+
+    set_secret_value(repo, "mirror", '["notifications"]["audit"]["Authorization"]', "Bearer t-2")
+    assert run_regc("build", "environments/mirror.yaml", cwd=repo).code == 0
+    after = tree_bytes(repo)
+    changed = sorted(name for name in after if after[name] != before.get(name))
+    assert changed == ["overlays/mirror/.regc-manifest", "overlays/mirror/.regc-secrets.yaml",
+                       "overlays/mirror/patches/deployment-registry.yaml",
+                       "overlays/mirror/secret-registry-credentials.yaml"]
