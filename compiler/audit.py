@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from regc import yamlread
+from regc.plan.names import APPLICATION_SET_DIRECTORY
 
-TREE_FOLDERS = ("base", "overlays", "argocd")
+TREE_FOLDERS = ("base", "overlays", APPLICATION_SET_DIRECTORY)
 
 
 def audit_tree(root: Path) -> list[str]:
@@ -42,7 +43,7 @@ def _gitops_failures(root: Path) -> list[str]:
     overlays = root / "overlays"
     documents = [path for overlay in (sorted(overlays.iterdir()) if overlays.is_dir() else [])
                  for path in sorted((overlay / "gitops").glob("*.yaml"))]
-    documents += sorted((root / "argocd").glob("*.yaml"))
+    documents += sorted((root / APPLICATION_SET_DIRECTORY).glob("*.yaml"))
     for path in documents:
         relative = path.relative_to(root).as_posix()
         document = yamlread.load(path.read_text()) or {}

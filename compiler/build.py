@@ -149,7 +149,7 @@ def _application_set_units(root: Path, paths: list[Path], loaded: list[LoadedEnv
     from regc.fast import fresh_unit
     from regc.fingerprint import every_spec_inputs
     from regc.plan.plan import plan_for
-    from regc.render.gitops import APPLICATION_SET_DIRECTORY
+    from regc.plan.names import APPLICATION_SET_DIRECTORY
 
     inputs = every_spec_inputs(root, paths)
     fresh = fresh_unit(root, APPLICATION_SET_DIRECTORY, inputs, now) if reuse_fresh else None

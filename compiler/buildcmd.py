@@ -35,6 +35,7 @@ def run_build(specs: list[Path] | None, root: Path, *, check: bool = False, diff
 
 def _write(root: Path, paths: list[Path], *, prune: bool) -> int:
     from regc.build import compile_tree, plan_changes
+    from regc.plan.names import APPLICATION_SET_DIRECTORY
     from regc.write.commit import commit, recover
     from regc.write.lock import build_lock
 
@@ -52,7 +53,7 @@ def _write(root: Path, paths: list[Path], *, prune: bool) -> int:
         else:
             print(f"{change.unit.directory}: up to date ({len(change.unit.files)} files)")
     if any(env.spec.gitops.application_set for env in compiled.environments) and \
-            not any(change.unit.directory == "argocd" for change in changes):
+            not any(change.unit.directory == APPLICATION_SET_DIRECTORY for change in changes):
         print("note: argocd/applicationset.yaml depends on every environment: `regc build` with no SPEC "
               "brings it up to date", file=sys.stderr)
     for env in compiled.environments:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from regc.fingerprint import base_inputs, every_spec_inputs, outputs_digest, overlay_inputs
+from regc.plan.names import APPLICATION_SET_DIRECTORY
 
 MANIFEST = ".regc-manifest"
 SECRETS_SUFFIX = ".secrets.yaml"
@@ -18,6 +19,7 @@ SECRETS_SUFFIX = ".secrets.yaml"
 class FreshUnit:
     directory: str
     files: dict[str, bytes]
+    fields: dict[str, str]
 
 
 def read_manifest(directory: Path) -> tuple[dict[str, str], list[str]] | None:
@@ -57,7 +59,7 @@ def fresh_unit(root: Path, directory: str, inputs: str, now: datetime.datetime) 
     if fields.get("outputs") != outputs_digest(files):
         return None
     files[MANIFEST] = (folder / MANIFEST).read_bytes()
-    return FreshUnit(directory, files)
+    return FreshUnit(directory, files, fields)
 
 
 def spec_name(path: Path) -> str:
@@ -69,7 +71,8 @@ def all_fresh(root: Path, specs: list[Path] | None, now: datetime.datetime) -> l
     """Every unit of this build, if all are fresh (and, with no SPECS, no overlay is orphaned)."""
     if (root / ".regc-journal").exists():
         return None
-    if specs is None:
+    whole = specs is None
+    if whole:
         folder = root / "environments"
         if not folder.is_dir():
             return None
@@ -80,21 +83,20 @@ def all_fresh(root: Path, specs: list[Path] | None, now: datetime.datetime) -> l
         overlays = root / "overlays"
         if overlays.is_dir() and any((d / MANIFEST).is_file() and d.name not in expected for d in overlays.iterdir()):
             return None
-        if (root / "argocd" / MANIFEST).is_file():
-            extra = [fresh_unit(root, "argocd", every_spec_inputs(root, specs), now)]
-        elif any(b"applicationSet" in p.read_bytes() for p in specs):
-            return None  # an ApplicationSet to write: the full build decides
-        else:
-            extra = []
-    else:
-        extra = []
     units = [fresh_unit(root, "base", base_inputs(), now)]
     for spec in specs:
         if not spec.is_file():
             return None
         name = spec_name(spec)
         units.append(fresh_unit(root, f"overlays/{name}", overlay_inputs(root, spec, name), now))
-    units.extend(extra)
+    if any(u is None for u in units):
+        return None
+    if whole:
+        # argocd/ depends on every spec; it must exist exactly when an overlay is in the ApplicationSet.
+        if (root / APPLICATION_SET_DIRECTORY / MANIFEST).is_file():
+            units.append(fresh_unit(root, APPLICATION_SET_DIRECTORY, every_spec_inputs(root, specs), now))
+        elif any(u.fields.get("application_set") == "member" for u in units):
+            return None
     return None if any(u is None for u in units) else units
 
 

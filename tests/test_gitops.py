@@ -238,3 +238,11 @@ def test_building_one_member_says_how_to_update_the_application_set(built: Path)
     full = run_regc("build", cwd=built)
     assert full.code == 0 and "depends on every environment" not in full.stderr
     assert run_regc("build", "--check", cwd=built).code == 0
+
+
+def test_a_missing_application_set_is_noticed_by_the_no_op_path(built: Path):
+    shutil.rmtree(built / "argocd")
+    check = run_regc("build", "--check", cwd=built)
+    assert check.code == 1 and "argocd/applicationset.yaml" in check.stderr
+    assert run_regc("build", cwd=built).code == 0
+    assert (built / "argocd" / "applicationset.yaml").is_file()

@@ -8,11 +8,10 @@ from regc import yamltext
 from regc.emit.apis import check_emittable
 from regc.emit.patch import delete_patch, object_patch
 from regc.fingerprint import base_inputs
-from regc.plan.names import INSTANCE_LABEL
+from regc.plan.names import APPLICATION_SET_DIRECTORY, INSTANCE_LABEL
 from regc.plan.plan import Plan
 from regc.render.environment import workload_objects
-from regc.render.gitops import (APPLICATION_SET_DIRECTORY, KSOPS_GENERATOR, application_set, gitops_objects,
-                                ksops_generator)
+from regc.render.gitops import KSOPS_GENERATOR, application_set, gitops_objects, ksops_generator
 from regc.render.namespace import namespace
 
 GITOPS_HEADER = ("# Bootstrap object, applied once by hand (`kubectl apply -f {path}/`), never synced by\n"
@@ -39,14 +38,17 @@ class Unit:
             check_emittable(obj)
         self.add(name, header + yamltext.dump(obj))
 
-    def seal(self, inputs: str, renew_by: str | None = None) -> None:
+    def seal(self, inputs: str, renew_by: str | None = None, in_application_set: bool = False) -> None:
         """Add the manifest: the files regc wrote here (it never touches others), and the digests of
-        what they were made from and of what they hold, which let a no-op build stop early."""
+        what they were made from and of what they hold, which let a no-op build stop early; an
+        overlay also says whether argocd/ must hold an ApplicationSet for it."""
         from regc.fingerprint import outputs_digest
 
         fields = {"inputs": inputs, "outputs": outputs_digest(self.files)}
         if renew_by:
             fields["renew_by"] = renew_by
+        if in_application_set:
+            fields["application_set"] = "member"
         header = (f"# Files written by regc in {self.directory}/ ({self.source}). "
                   "Other files here are yours and left alone.\n")
         header += "".join(f"# {key}: {value}\n" for key, value in fields.items())
@@ -128,7 +130,7 @@ def overlay_unit(plan: Plan, base_plan: Plan, spec_path: str, secrets, inputs: s
     if patches:
         kustomization["patches"] = patches
     unit.add("kustomization.yaml", header + yamltext.dump(kustomization))
-    unit.seal(inputs, secrets.renew_by)
+    unit.seal(inputs, secrets.renew_by, in_application_set=plan.spec.gitops.application_set)
     return unit
 
 

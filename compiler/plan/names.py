@@ -10,6 +10,7 @@ DATA_CLAIM = "registry-data"
 CONTAINER = "registry"
 HTTP_PORT = 5000
 DATA_DIR = "/var/lib/registry"
+APPLICATION_SET_DIRECTORY = "argocd"  # the repository's folder of the Argo CD ApplicationSet
 
 # Shared by every environment: they stand in base/ and in selectors.
 BASE_LABELS = {

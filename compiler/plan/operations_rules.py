@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from regc.errors import Problem
+from regc.plan.names import image_major_version
+from regc.plan.plan import shared_storage
 from regc.spec.parse import LoadedEnvironment
 
 RESERVED_VOLUMES = {"config", "htpasswd", "tls", "data", "tmp"}
@@ -11,8 +13,6 @@ RESERVED_VOLUMES = {"config", "htpasswd", "tls", "data", "tmp"}
 def check_operations_rules(env: LoadedEnvironment, renderable: bool = True) -> list[Problem]:
     """Availability, caches, events, network and escape hatches: each contradiction refused.
     `renderable`: no other rule failed, so config.yml can be rendered to check extras against it."""
-    from regc.render.deployment import shared_storage
-
     spec = env.spec
     problems: list[Problem] = []
     scaling = spec.availability.autoscaling
@@ -34,8 +34,8 @@ def check_operations_rules(env: LoadedEnvironment, renderable: bool = True) -> l
                                 "availability.podDisruptionBudget: with one replica it protects nothing (a drain "
                                 "still takes the only pod)",
                                 "run two or more replicas on shared storage, or turn the budget off"))
-    if spec.proxy is not None and spec.proxy.ttl is not None and (env_major := _major(spec)) is not None \
-            and env_major < 3:
+    major = image_major_version(spec.registry.image)
+    if spec.proxy is not None and spec.proxy.ttl is not None and major is not None and major < 3:
         problems.append(Problem(env.locate("proxy", "ttl"),
                                 "proxy.ttl: registry 2.x has no such setting (it keeps cached content 7 days)",
                                 "use a registry:3 image, or remove proxy.ttl"))
@@ -58,12 +58,6 @@ def check_operations_rules(env: LoadedEnvironment, renderable: bool = True) -> l
     problems.extend(_network_policy_problems(env))
     problems.extend(_extras_problems(env, renderable))
     return problems
-
-
-def _major(spec) -> int | None:
-    from regc.plan.names import image_major_version
-
-    return image_major_version(spec.registry.image)
 
 
 def _network_policy_problems(env: LoadedEnvironment) -> list[Problem]:
@@ -101,7 +95,7 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
 
     taken = {name for name, _, _ in managed_variables(spec)}
     for name in extras.env:
-        key = ".".join(name.lower().split("_")[1:]) if name.startswith("REGISTRY_") else None
+        key = _config_key(name)
         if name in taken:
             problems.append(Problem(env.locate("extras", "env", name),
                                     f"extras.env.{name}: regc sets this variable (from an encrypted Secret)"))
@@ -109,15 +103,15 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
             problems.append(Problem(env.locate("extras", "env", name),
                                     f"extras.env.{name}: would override config.yml key `{key}`, which regc writes",
                                     f"set it through the spec, or list `{key}` in extras.configOverrides"))
-    for key in _dotted(extras.config):
+    extra_keys = _dotted(extras.config)
+    env_keys = {_config_key(name) for name in extras.env} - {None}
+    for key in extra_keys:
         if key in managed and not overridable(key):
             problems.append(Problem(env.locate("extras", "config", *key.split(".")),
                                     f"extras.config: overrides config.yml key `{key}`, which regc writes",
                                     f"set it through the spec, or list `{key}` in extras.configOverrides"))
     for index, key in enumerate(extras.config_overrides):
-        if key not in _dotted(extras.config) and not any(k.startswith(key + ".") for k in _dotted(extras.config)) \
-                and not any(n.startswith("REGISTRY_") and ".".join(n.lower().split("_")[1:]) == key
-                            for n in extras.env):
+        if key not in extra_keys and key not in env_keys and not any(k.startswith(key + ".") for k in extra_keys):
             problems.append(Problem(env.locate("extras", "configOverrides", index),
                                     f"extras.configOverrides: `{key}` is not set by extras.config or extras.env"))
     reserved_paths = [plan.config_dir, AUTH_DIR, CERTS_DIR, DATA_DIR, "/tmp"]
@@ -145,6 +139,11 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
             problems.append(Problem(env.locate("extras", "podAnnotations", key),
                                     f"extras.podAnnotations: {key} is regc's (it rolls the pods)"))
     return problems
+
+
+def _config_key(variable: str) -> str | None:
+    """The config.yml key a REGISTRY_* variable overrides (REGISTRY_HTTP_ADDR -> http.addr)."""
+    return ".".join(variable.lower().split("_")[1:]) if variable.startswith("REGISTRY_") else None
 
 
 def _dotted(mapping: dict, prefix: str = "") -> list[str]:

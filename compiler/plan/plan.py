@@ -21,6 +21,11 @@ class Plan:
         return self.spec.namespace
 
 
+def shared_storage(spec) -> bool:
+    """Storage that several pods can use at once: object storage or a ReadWriteMany volume."""
+    return spec.storage.driver != "filesystem" or spec.storage.access_mode == "ReadWriteMany"
+
+
 def plan_for(name: str, spec) -> Plan:
     """The plan of an already-checked spec (also used for the shared base)."""
     major = image_major_version(spec.registry.image)

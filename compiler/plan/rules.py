@@ -5,6 +5,7 @@ from __future__ import annotations
 from regc.errors import Problem
 from regc.plan.gitops_rules import check_gitops_rules
 from regc.plan.operations_rules import check_operations_rules
+from regc.plan.plan import shared_storage
 from regc.spec.parse import LoadedEnvironment
 
 
@@ -13,7 +14,7 @@ def check_rules(env: LoadedEnvironment) -> list[Problem]:
     spec = env.spec
     problems: list[Problem] = []
     storage = spec.storage
-    if spec.registry.replicas > 1 and storage.driver == "filesystem" and storage.access_mode != "ReadWriteMany":
+    if spec.registry.replicas > 1 and not shared_storage(spec):
         problems.append(Problem(
             env.locate("registry", "replicas"),
             f"registry.replicas: {spec.registry.replicas} replicas cannot share a "

@@ -8,7 +8,7 @@ from regc.plan.names import (AUTH_DIR, BASE_LABELS, CERTS_DIR, CONFIG_MAP, CONTA
                              DEPLOYMENT, ENV_SECRET, HTPASSWD_SECRET, HTTP_PORT, HTTP_SECRET, METRICS_PORT_NAME,
                              SELECTOR_LABELS, SERVICE_ACCOUNT, STORAGE_SECRET, TLS_SECRET)
 from regc.plan.credentials import env_credential_inputs
-from regc.plan.plan import Plan
+from regc.plan.plan import Plan, shared_storage
 from regc.render.configmap import config_text
 from regc.render.meta import k8s_object
 from regc.render.security import container_security_context, pod_security_context
@@ -49,11 +49,6 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
     if spec.availability.autoscaling.enabled:
         del body["replicas"]  # the HorizontalPodAutoscaler owns it; a synced value would fight it
     return k8s_object("apps/v1", "Deployment", DEPLOYMENT, spec=body)
-
-
-def shared_storage(spec) -> bool:
-    """Storage that several pods can use at once: object storage or a ReadWriteMany volume."""
-    return spec.storage.driver != "filesystem" or spec.storage.access_mode == "ReadWriteMany"
 
 
 def scheduling(spec) -> dict:

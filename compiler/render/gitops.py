@@ -47,9 +47,6 @@ def ksops_generator(plan: Plan, secret_files: list[str]) -> dict:
             "files": [f"./{name}" for name in secret_files]}
 
 
-APPLICATION_SET_DIRECTORY = "argocd"
-
-
 def application_set(members: list[Plan], others: list[str]) -> dict:
     """One Argo CD ApplicationSet for the `members`: a git directory generator over `overlays/*`
     that excludes the `others` (overlays synced some other way), and the Application template that
@@ -62,7 +59,7 @@ def application_set(members: list[Plan], others: list[str]) -> dict:
                             f"{{{{ index (dict {pairs}) .path.basename }}}}")
     directories = [{"path": "overlays/*"}] + [{"path": f"overlays/{name}", "exclude": True} for name in sorted(others)]
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
-            "metadata": {"name": "registry", "namespace": gitops.namespace or "argocd"},
+            "metadata": {"name": "registry", "namespace": engine_namespace(members[0])},
             "spec": {"goTemplate": True, "goTemplateOptions": ["missingkey=error"],
                      "generators": [{"git": {"repoURL": gitops.repo_url, "revision": gitops.revision,
                                              "directories": directories}}],

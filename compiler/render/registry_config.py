@@ -16,12 +16,12 @@ def registry_config(plan: Plan) -> dict:
 
 def managed_config(plan: Plan) -> dict:
     """config.yml as regc writes it, before extras.config."""
-    registry = plan.spec.registry
+    spec = plan.spec
+    registry = spec.registry
     storage: dict = {}
     if registry.blob_descriptor_cache != "none":
         storage["cache"] = {"blobdescriptor": registry.blob_descriptor_cache}
     storage.update(storage_driver(plan))
-    spec = plan.spec
     log = {"level": registry.log_level, "formatter": registry.log_formatter, "fields": {"service": "registry"}}
     drain = max(spec.availability.termination_grace_period_seconds - 5, 1)
     config: dict = {
@@ -30,11 +30,11 @@ def managed_config(plan: Plan) -> dict:
         "storage": storage,
         "http": {"addr": f":{HTTP_PORT}", "draintimeout": f"{drain}s"},
     }
-    if plan.spec.tls.enabled:
+    if spec.tls.enabled:
         config["http"]["tls"] = {"certificate": f"{CERTS_DIR}/tls.crt", "key": f"{CERTS_DIR}/tls.key"}
     if registry.headers:
         config["http"]["headers"] = {name: list(values) for name, values in sorted(registry.headers.items())}
-    htpasswd = plan.spec.auth.htpasswd
+    htpasswd = spec.auth.htpasswd
     if htpasswd is not None:
         config["auth"] = {"htpasswd": {"realm": htpasswd.realm, "path": f"{AUTH_DIR}/htpasswd"}}
     if spec.metrics.enabled:

@@ -10,7 +10,6 @@ from regc.errors import RegcError, SpecError, Location, Problem
 KNOWN_KEYS = {"users", "httpSecret", "digestKey", "ca", "tls", "swift", "s3", "proxy", "redis", "notifications"}
 CREDENTIAL_KEYS = {"swift": ("password",), "s3": ("accessKey", "secretKey"), "proxy": ("username", "password"),
                    "redis": ("password",)}
-STORAGE_DRIVERS = ("swift", "s3")
 PAIR_KEYS = ("cert", "key")
 
 
