@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from regc import yamlread
 from regc.plan.names import APPLICATION_SET_DIRECTORY
@@ -33,7 +34,54 @@ def audit_tree(root: Path) -> list[str]:
                     failures.append(f"in clear: {relative} holds a Secret that is not SOPS-encrypted")
     failures.extend(_recipient_failures(root))
     failures.extend(_gitops_failures(root))
+    failures.extend(_contract_failures(root))
     return failures
+
+
+def _contract_failures(root: Path) -> list[str]:
+    """What a cluster or its controllers would refuse, or what misbehaves once running, in a tree
+    that an older regc compiled: the same rules the spec's types enforce at build time."""
+    from regc.spec import fields
+
+    failures = []
+    for folder in ("overlays", APPLICATION_SET_DIRECTORY, "base"):
+        for path in sorted((root / folder).rglob("*.yaml")) if (root / folder).is_dir() else []:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if not any(kind in text for kind in ("GitRepository", "Kustomization", "ServiceMonitor", "Probe:")):
+                continue
+            relative = path.relative_to(root).as_posix()
+            for document in yamlread.load_all(text):
+                if isinstance(document, dict):
+                    failures += [f"contract: {relative}: {problem}" for problem in _contract(document, fields)]
+    return failures
+
+
+def _contract(document: dict, fields) -> list[str]:
+    kind, spec = document.get("kind"), document.get("spec") or {}
+    problems = []
+    flux = document.get("apiVersion", "").endswith(".toolkit.fluxcd.io/v1")
+    if flux and kind in ("GitRepository", "Kustomization"):
+        for key in ("interval", "timeout", "retryInterval"):
+            if key in spec and not fields.FLUX_DURATION.match(str(spec[key])):
+                problems.append(f"spec.{key} {spec[key]!r} is not a duration Flux accepts (ms, s, m, h)")
+    if flux and kind == "GitRepository":
+        if urlsplit(str(spec.get("url", ""))).scheme not in ("http", "https", "ssh"):
+            problems.append("spec.url must be an http://, https:// or ssh:// URL for Flux")
+        if len(spec.get("ref") or {}) != 1:
+            problems.append("spec.ref must name exactly one of branch, tag, semver, commit")
+    if flux and kind == "Kustomization" and str(spec.get("path", "")).startswith("././"):
+        problems.append(f"spec.path {spec['path']!r} repeats './'")
+    if kind == "ServiceMonitor":
+        for endpoint in spec.get("endpoints") or []:
+            if "interval" in endpoint and not fields.PROMETHEUS_DURATION.match(str(endpoint["interval"])):
+                problems.append(f"spec.endpoints[].interval {endpoint['interval']!r} is not a Prometheus duration")
+    if kind == "Deployment":
+        for container in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []:
+            for probe in ("livenessProbe", "startupProbe"):
+                if "httpGet" in (container.get(probe) or {}):
+                    problems.append(f"{probe} of {container.get('name')} asks HTTP: the registry answers 503 to "
+                                    "every path while its storage is down, so an outage would restart its pods")
+    return problems
 
 
 def _gitops_failures(root: Path) -> list[str]:
@@ -56,7 +104,9 @@ def _gitops_failures(root: Path) -> list[str]:
         elif kind == "Kustomization":
             targets, revision = [(spec.get("path") or "").removeprefix("./")], "(from its GitRepository)"
         elif kind == "GitRepository":
-            targets, revision = [], (spec.get("ref") or {}).get("branch") or (spec.get("ref") or {}).get("tag")
+            ref = spec.get("ref") or {}
+            targets, revision = [], next((ref[k] for k in ("commit", "tag", "semver", "branch", "name") if ref.get(k)),
+                                         None)
         else:
             continue
         if not revision:

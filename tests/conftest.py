@@ -104,3 +104,10 @@ def decrypt_object(obj: dict) -> dict:
                           input=buffer.getvalue().encode(), capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr.decode()
     return yaml.load(done.stdout)
+
+
+def load_yaml_file(path: Path) -> dict:
+    """One YAML document from a file, as plain data."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load(path.read_text())

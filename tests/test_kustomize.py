@@ -48,7 +48,7 @@ VARIANTS = {
                          "notifications:\n  - name: audit\n    url: https://hooks.example/events\n"
                          "    ignoredActions: [pull]\nuploadPurging:\n  age: 24h\n",
 }
-CUSTOM_RESOURCES = ("monitoring.coreos.com/",)  # checked against their CRDs' fields in test_operations
+CUSTOM_RESOURCES = ("monitoring.coreos.com/",)  # checked against their published CRDs in test_contract
 
 
 def _build_and_compare(root: Path, name: str) -> list[dict]:

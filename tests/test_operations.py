@@ -11,30 +11,11 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import kustomize, run_regc, write_spec
+from tests.crd_schema import problems
 from tests.test_kustomize import VARIANTS
 
 SHARED = "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n" \
          "radosgw:\n  hosts: [10.0.0.1]\n"
-
-# Fields of the Prometheus Operator CRDs (monitoring.coreos.com/v1) that regc may write.
-CRD_FIELDS = {
-    "ServiceMonitor": {
-        "spec": {"endpoints", "selector", "namespaceSelector", "jobLabel", "targetLabels", "podTargetLabels",
-                 "sampleLimit", "scrapeProtocols", "targetLimit", "labelLimit", "attachMetadata",
-                 "scrapeClass", "bodySizeLimit", "fallbackScrapeProtocol", "selectorMechanism"},
-        "spec.endpoints[]": {"port", "targetPort", "path", "scheme", "params", "interval", "scrapeTimeout",
-                             "tlsConfig", "bearerTokenFile", "bearerTokenSecret", "authorization",
-                             "honorLabels", "honorTimestamps", "trackTimestampsStaleness", "basicAuth",
-                             "oauth2", "metricRelabelings", "relabelings", "proxyUrl", "followRedirects",
-                             "enableHttp2", "filterRunning", "noProxy", "proxyFromEnvironment",
-                             "proxyConnectHeader"}},
-    "PrometheusRule": {
-        "spec": {"groups"},
-        "spec.groups[]": {"name", "interval", "rules", "partial_response_strategy", "limit", "query_offset",
-                          "labels"},
-        "spec.groups[].rules[]": {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}},
-}
-
 
 def build(repo: Path, name: str, body: str) -> list[dict]:
     write_spec(repo, name, f"namespace: {name}\n" + body.format(name=name))
@@ -216,16 +197,8 @@ def test_scheduling_of_the_registry_pods(repo: Path):
 
 
 def _known(obj: dict) -> None:
-    fields = CRD_FIELDS[obj["kind"]]
-    for path, allowed in fields.items():
-        nodes = [obj]
-        for part in path.split("."):
-            many = part.endswith("[]")
-            nodes = [n[part.removesuffix("[]")] for n in nodes]
-            if many:
-                nodes = [item for n in nodes for item in n]
-        for node in nodes:
-            assert set(node) <= allowed, f"{obj['kind']} {path}: unknown {set(node) - allowed}"
+    """The object passes its published CRD (tests/crds/), as the API server would check it."""
+    assert problems(obj) == [], f"{obj['kind']}: {problems(obj)}"
 
 
 def test_metrics_service_monitor_and_alerts(repo: Path):
@@ -314,7 +287,19 @@ def test_redis_cache_and_notifications_in_clear(repo: Path):
     ("extras:\n  env: {{REGISTRY_HTTP_SECRET: x}}\n", "extras.env.REGISTRY_HTTP_SECRET: regc sets this variable"),
     ("extras:\n  env: {{REGISTRY_LOG_LEVEL: debug}}\n",
      "extras.env.REGISTRY_LOG_LEVEL: would override config.yml key `log.level`"),
-    ("extras:\n  config: {{http: {{addr: ':6000'}}}}\n", "extras.config: overrides config.yml key `http.addr`"),
+    ("extras:\n  config: {{http: {{addr: ':6000'}}}}\n  configOverrides: [http.addr]\n",
+     "extras.config: sets config.yml key `http.addr`, from which regc derives other objects"),
+    # TLS served through the escape hatches would leave the probes on HTTP: refused, naming tls.*
+    ("tls:\n  enabled: false\nextras:\n  config: {{http: {{tls: {{certificate: /cm/tls.crt, key: /cm/tls.key}}}}}}\n"
+     "  configOverrides: [http.tls]\n  volumes: [{{name: cm, mountPath: /cm, secret: cert-manager-tls}}]\n",
+     "extras.config: sets config.yml key `http.tls.certificate`, from which regc derives other objects\n"
+     "  hint: use tls.enabled"),
+    ("tls:\n  enabled: false\nextras:\n  env: {{REGISTRY_HTTP_TLS_CERTIFICATE: /cm/tls.crt}}\n",
+     "extras.env.REGISTRY_HTTP_TLS_CERTIFICATE: would set config.yml key `http.tls.certificate`"),
+    ("extras:\n  config: {{auth: {{token: {{realm: x}}}}}}\n", "hint: use auth.htpasswd"),
+    ("extras:\n  config: {{http: {{prefix: /r/}}}}\n", "config.yml key `http.prefix`"),
+    ("metrics:\n  enabled: true\nextras:\n  env: {{REGISTRY_HTTP_DEBUG_ADDR: ':7000'}}\n",
+     "hint: use metrics.enabled and metrics.port"),
     ("extras:\n  config: {{storage: {{cache: x}}}}\n", "extras.config: overrides config.yml key `storage.cache`"),
     ("extras:\n  configOverrides: [http.host]\n", "extras.configOverrides: `http.host` is not set"),
     ("extras:\n  volumes: [{{name: tls, mountPath: /x, emptyDir: true}}]\n", "the name 'tls' is regc's"),
@@ -331,12 +316,13 @@ def test_contradictions_are_refused(repo: Path, body: str, message: str):
 
 def test_escape_hatches_that_are_allowed(repo: Path):
     objects = build(repo, "hatch", "extras:\n  env: {{GOGC: '50', REGISTRY_HTTP_HOST: 'https://r.example'}}\n"
-                    "  config: {{http: {{addr: ':6000', relativeurls: true}}, compatibility: {{schema1: {{enabled: false}}}}}}\n"
-                    "  configOverrides: [http.addr]\n"
+                    "  config: {{http: {{relativeurls: true}}, log: {{level: debug}}, "
+                    "compatibility: {{schema1: {{enabled: false}}}}}}\n"
+                    "  configOverrides: [log.level]\n"
                     "  podAnnotations: {{team.example/owner: platform}}\n  podLabels: {{team: platform}}\n"
                     "  volumes: [{{name: extra-ca, mountPath: /etc/extra-ca, secret: extra-ca}}]\n")
     config = config_of(objects)
-    assert config["http"]["addr"] == ":6000" and config["http"]["relativeurls"] is True
+    assert config["log"]["level"] == "debug" and config["http"]["relativeurls"] is True
     assert config["http"]["headers"] == {"X-Content-Type-Options": ["nosniff"]}  # merged, not replaced
     assert config["compatibility"] == {"schema1": {"enabled": False}}
     pod = pod_of(objects)

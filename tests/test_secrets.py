@@ -389,3 +389,45 @@ def test_secrets_edit_creates_a_missing_file_encrypted(repo: Path, tmp_path: Pat
     write_spec(repo, "fresh", "namespace: fresh\n")
     assert run_regc("secrets", "edit", "fresh", cwd=repo).code == 0
     assert decrypt_file(repo / "environments" / "fresh.secrets.yaml") == {"users": {}}
+
+
+def _not_ciphertext(root: Path) -> dict[str, bytes]:
+    """Every compiled file that is not SOPS ciphertext, with the manifests' digest of the ciphertext
+    (their `# outputs:` line) left out."""
+    files = {}
+    for name, content in tree_bytes(root).items():
+        if b"\nsops:" in content:
+            continue
+        if name.endswith(".regc-manifest"):
+            content = b"\n".join(line for line in content.split(b"\n") if not line.startswith(b"# outputs:"))
+        files[name] = content
+    return files
+
+
+def test_reencryption_rolls_no_pod_and_renames_no_job(built: Path, tmp_path: Path):
+    """The pods' secrets checksum and the smoke Job's name follow the values, not their encryption."""
+    before = _not_ciphertext(built)
+    other = tmp_path / "other.agekey"
+    subprocess.run(["age-keygen", "-o", str(other)], check=True, capture_output=True)
+    recipient = subprocess.run(["age-keygen", "-y", str(other)], check=True, capture_output=True,
+                               text=True).stdout.strip()
+    assert run_regc("keys", "add", recipient, cwd=built).code == 0
+    assert run_regc("build", cwd=built).code == 0
+    assert recipient in (built / PROD / "secret-registry-htpasswd.yaml").read_text()  # re-wrapped ...
+    after = _not_ciphertext(built)
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+                     and not name.rsplit("/", 1)[-1].startswith(".regc-"))  # they record the recipients
+    assert changed == [], changed  # ... and no object moved: no annotation, no Job name
+
+    # A tree rebuilt from nothing: every file that is not ciphertext is byte for byte the same.
+    import shutil
+    for folder in ("base", "overlays", "argocd"):
+        shutil.rmtree(built / folder)
+    assert run_regc("build", cwd=built).code == 0
+    assert _not_ciphertext(built) == after
+
+    # A changed value still rolls the pods.
+    set_secret_value(built, "prod", '["httpSecret"]', "a-new-http-secret-value-0123456789")
+    assert run_regc("build", cwd=built).code == 0
+    rolled = _not_ciphertext(built)
+    assert rolled[f"{PROD}/patches/deployment-registry.yaml"] != after[f"{PROD}/patches/deployment-registry.yaml"]

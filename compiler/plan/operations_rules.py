@@ -99,6 +99,10 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
         if name in taken:
             problems.append(Problem(env.locate("extras", "env", name),
                                     f"extras.env.{name}: regc sets this variable (from an encrypted Secret)"))
+        elif key and (instead := _derived(key)):
+            problems.append(Problem(env.locate("extras", "env", name),
+                                    f"extras.env.{name}: would set config.yml key `{key}`, from which regc derives "
+                                    "other objects", f"use {instead}"))
         elif key and key in managed and not overridable(key):
             problems.append(Problem(env.locate("extras", "env", name),
                                     f"extras.env.{name}: would override config.yml key `{key}`, which regc writes",
@@ -106,7 +110,11 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
     extra_keys = _dotted(extras.config)
     env_keys = {_config_key(name) for name in extras.env} - {None}
     for key in extra_keys:
-        if key in managed and not overridable(key):
+        if instead := _derived(key):
+            problems.append(Problem(env.locate("extras", "config", *key.split(".")),
+                                    f"extras.config: sets config.yml key `{key}`, from which regc derives other "
+                                    "objects", f"use {instead}"))
+        elif key in managed and not overridable(key):
             problems.append(Problem(env.locate("extras", "config", *key.split(".")),
                                     f"extras.config: overrides config.yml key `{key}`, which regc writes",
                                     f"set it through the spec, or list `{key}` in extras.configOverrides"))
@@ -139,6 +147,28 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
             problems.append(Problem(env.locate("extras", "podAnnotations", key),
                                     f"extras.podAnnotations: {key} is regc's (it rolls the pods)"))
     return problems
+
+
+# config.yml keys that other objects are derived from (probes, Service and NetworkPolicy ports, the
+# smoke test's URL, the metrics Service): an override would leave them contradicting the registry,
+# so not even extras.configOverrides admits one. Each names the spec field to use instead.
+DERIVED_KEYS = {
+    "http.tls": "tls.enabled, with tls.certificate: provided for a certificate of your own (the probes' scheme "
+                "and the smoke test's URL follow it)",
+    "http.addr": "service.port for clients (the registry listens on 5000: the probes, the Service and the "
+                 "NetworkPolicy use that port)",
+    "http.prefix": "no prefix (the probes, the Ingress and the smoke test reach the registry at /)",
+    "http.debug": "metrics.enabled and metrics.port (the metrics Service and NetworkPolicy follow them)",
+    "auth": "auth.htpasswd (the probes' path and the smoke test's login follow it)",
+}
+
+
+def _derived(key: str) -> str | None:
+    """The managed field to use instead, when `key` (dotted) overrides a key other objects derive from."""
+    for prefix, instead in DERIVED_KEYS.items():
+        if key == prefix or key.startswith(prefix + ".") or prefix.startswith(key + "."):
+            return instead
+    return None
 
 
 def _config_key(variable: str) -> str | None:

@@ -19,7 +19,7 @@ SECRET_FILE_MODE = 0o440
 
 
 def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
-    """The Deployment; `secrets_checksum` digests the committed ciphertext of the mounted Secrets."""
+    """The Deployment; `secrets_checksum` digests the values of the Secrets the pod reads."""
     spec = plan.spec
     checksum = hashlib.sha256(config_text(plan).encode()).hexdigest()
     annotations = {CONFIG_CHECKSUM: checksum}
@@ -74,12 +74,27 @@ def scheduling(spec) -> dict:
     return result
 
 
-def _container(plan: Plan) -> dict:
-    registry = plan.spec.registry
+def probes(plan: Plan) -> dict:
+    """The kubelet's three probes, judged by how the registry answers them.
+
+    The registry wraps every path of its listener, `/` included, in its health handler: while the
+    storage-driver check fails it answers 503 to everything (distribution `registry/registry.go`).
+    So only readiness asks HTTP (a pod whose storage is down leaves the Service, which is right);
+    liveness and startup ask only that the listener accepts connections, so a radosgw outage never
+    restarts healthy pods (CrashLoopBackOff would outlive the outage), and storage that is slow to
+    answer at start cannot kill a starting pod.
+    """
     # With htpasswd on, /v2/ answers 401 to the kubelet; / answers 200 without credentials.
     path = "/" if plan.spec.auth.htpasswd is not None else "/v2/"
-    scheme = "HTTPS" if plan.spec.tls.enabled else "HTTP"
-    probe = {"httpGet": {"path": path, "port": "http", "scheme": scheme}}
+    ready = {"httpGet": {"path": path, "port": "http", "scheme": "HTTPS" if plan.spec.tls.enabled else "HTTP"}}
+    listening = {"tcpSocket": {"port": "http"}}
+    return {"startupProbe": {**listening, "periodSeconds": 2, "failureThreshold": 30},
+            "readinessProbe": {**ready, "periodSeconds": 10, "failureThreshold": 3},
+            "livenessProbe": {**listening, "periodSeconds": 20, "failureThreshold": 3}}
+
+
+def _container(plan: Plan) -> dict:
+    registry = plan.spec.registry
     return {
         "name": CONTAINER,
         "image": registry.image,
@@ -88,9 +103,7 @@ def _container(plan: Plan) -> dict:
         "env": _environment(plan),
         "resources": _resources(registry.resources),
         "securityContext": container_security_context(),
-        "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 30},
-        "readinessProbe": {**probe, "periodSeconds": 10, "failureThreshold": 3},
-        "livenessProbe": {**probe, "periodSeconds": 20, "failureThreshold": 3},
+        **probes(plan),
         "volumeMounts": _mounts(plan),
     }
 

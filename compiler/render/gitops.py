@@ -3,9 +3,19 @@ ApplicationSet, and the KSOPS generator through which Argo CD decrypts the overl
 
 from __future__ import annotations
 
+import re
+
 from regc.plan.plan import Plan
 
 KSOPS_GENERATOR = "secret-generator.yaml"
+
+
+def flux_ref(gitops) -> dict:
+    """The GitRepository's `ref`: one field, chosen by `revisionKind` (or: a full SHA is a commit)."""
+    kind = gitops.revision_kind
+    if kind is None:
+        kind = "commit" if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", gitops.revision) else "branch"
+    return {kind: gitops.revision}
 
 
 def overlay_path(plan: Plan) -> str:
@@ -25,7 +35,7 @@ def gitops_objects(plan: Plan) -> dict[str, dict]:
     if gitops.engine == "flux":
         source = {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
                   "metadata": {"name": name, "namespace": namespace},
-                  "spec": {"interval": gitops.interval, "url": gitops.repo_url, "ref": {"branch": gitops.revision}}}
+                  "spec": {"interval": gitops.interval, "url": gitops.repo_url, "ref": flux_ref(gitops)}}
         sync = {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
                 "metadata": {"name": name, "namespace": namespace},
                 "spec": {"interval": gitops.interval, "path": f"./{overlay_path(plan)}", "prune": gitops.prune,

@@ -27,8 +27,13 @@ def keyed_digest(key: str, public: dict, plaintexts: list[str | None]) -> str:
 
 
 def file_digest(contents: list[bytes]) -> str:
-    """Digest of committed files (ciphertext): the pod annotation that rolls pods on a change."""
+    """Digest of committed files (ciphertext), for states recorded before keyed digests."""
     digest = hashlib.sha256()
     for content in contents:
         digest.update(hashlib.sha256(content).digest())
     return digest.hexdigest()
+
+
+def values_digest(keyed: list[str]) -> str:
+    """Digest of keyed digests: the pod annotation that rolls pods when a value they read changes."""
+    return hashlib.sha256(_canonical(keyed)).hexdigest()

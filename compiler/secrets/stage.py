@@ -18,7 +18,7 @@ from regc.plan.names import (BASE_LABELS, ENV_SECRET, HTPASSWD_SECRET, HTTP_SECR
 from regc.plan.plan import Plan
 from regc.render import secrets as secret_objects
 from regc.secrets import htpasswd
-from regc.secrets.digests import ciphertext_digest, file_digest, keyed_digest
+from regc.secrets.digests import ciphertext_digest, file_digest, keyed_digest, values_digest
 from regc.secrets.inputs import CREDENTIAL_KEYS, Plaintext, parse_plaintext, read_ciphertext
 from regc.secrets.store import replace_file
 from regc.secrets.state import STATE_FILE, read_state, state_text
@@ -37,7 +37,7 @@ class Product:
     file: str
     public: dict
     inputs: tuple[tuple[str, ...], ...]
-    mounted: bool = False  # mounted by the registry pod: its ciphertext rolls the pods
+    mounted: bool = False  # read by the registry pod: a change of its values rolls the pods
     encrypted: bool = True
 
 
@@ -413,8 +413,16 @@ class SecretStage:
                 result.files[item.file] = files[item.file]
             if item.encrypted:
                 result.resources.append(item.file)
-        mounted = [files[i.file] for i in items if i.mounted and i.file in files]
-        result.checksum = file_digest(mounted) if mounted else None
+        # The pods roll when a value they read changes, not when its encryption does (a recipient
+        # added, a tree rebuilt from scratch): the keyed digests change exactly with the values.
+        mounted = [i.file for i in items if i.mounted and i.file in files]
+        keyed = [states.get(name, {}).get("keyed") for name in mounted]
+        if not mounted:
+            result.checksum = None
+        elif all(keyed):
+            result.checksum = values_digest(keyed)
+        else:  # a state recorded by an older regc: the committed ciphertext is all there is
+            result.checksum = file_digest([files[name] for name in mounted])
         result.foreign_namespaces = any("namespace" in i.public and i.public["namespace"] != self.plan.namespace
                                         for i in items)
         kept = {i.file: states[i.file] for i in items if i.file in states}

@@ -14,6 +14,12 @@ DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]
 LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$")
+# The patterns of the published CRDs (tests/crds/ validates against them): Flux's interval and
+# timeout fields, and prometheus-operator's Duration (whole units in a fixed order).
+FLUX_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
+PROMETHEUS_DURATION = re.compile(r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?"
+                                 r"(([0-9]+)ms)?)$")
+SCP_GIT_URL = re.compile(r"^(?:(?P<user>[^@/:\s]+)@)?(?P<host>[^@/:\s]+):(?P<path>[^\s]+)$")
 IMAGE = re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$")
 
 
@@ -58,6 +64,44 @@ def check_duration(value: str) -> str:
     if not DURATION.match(value):
         raise ValueError(f"{value!r} is not a duration such as 10s, 1m30s or 2h")
     return value
+
+
+def check_flux_duration(value: str) -> str:
+    if not FLUX_DURATION.match(value):
+        raise ValueError(f"{value!r} is not a duration Flux accepts: numbers with ms, s, m or h, such as 30s, "
+                         "10m or 1h30m (no ns or us)")
+    return value
+
+
+def check_prometheus_duration(value: str) -> str:
+    if not value or not PROMETHEUS_DURATION.match(value):
+        raise ValueError(f"{value!r} is not a Prometheus duration: whole numbers of y, w, d, h, m, s and ms, "
+                         "in that order, such as 30s, 1m30s or 2h (not 1.5m)")
+    return value
+
+
+def check_git_url(value: str) -> str:
+    """A Git repository URL Flux and Argo CD both read: http(s):// or ssh://; an scp-style address
+    (`git@github.com:org/repo.git`) is rewritten as the ssh:// URL it means."""
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https", "ssh"):
+        if not parts.hostname or any(c.isspace() for c in value):
+            raise ValueError(f"{value!r} is not a Git URL: it names no host")
+        return value
+    if "://" not in value and (scp := SCP_GIT_URL.match(value)):
+        user = f"{scp['user']}@" if scp["user"] else ""
+        return f"ssh://{user}{scp['host']}/{scp['path'].lstrip('/')}"
+    raise ValueError(f"{value!r} is not a Git URL Flux accepts: use https://, http:// or ssh:// (or the scp "
+                     "form git@host:org/repo.git, which regc writes as ssh://git@host/org/repo.git)")
+
+
+def check_repository_path(value: str) -> str:
+    """A folder of the Git repository, relative to its root: `./x` and `x/` are written `x`."""
+    parts = [part for part in value.split("/") if part not in ("", ".")]
+    if value.startswith("/") or ".." in parts or not parts:
+        raise ValueError(f"{value!r} is not a folder inside the repository: give a relative path such as "
+                         "overlays/prod, without '..'")
+    return "/".join(parts)
 
 
 def check_image(value: str) -> str:
@@ -125,6 +169,10 @@ LabelKey = Annotated[str, AfterValidator(check_label_key)]
 LabelValue = Annotated[str, AfterValidator(check_label_value)]
 Quantity = Annotated[str, AfterValidator(check_quantity)]
 Duration = Annotated[str, AfterValidator(check_duration)]
+FluxDuration = Annotated[str, AfterValidator(check_flux_duration)]
+PrometheusDuration = Annotated[str, AfterValidator(check_prometheus_duration)]
+GitUrl = Annotated[str, AfterValidator(check_git_url)]
+RepositoryPath = Annotated[str, AfterValidator(check_repository_path)]
 Image = Annotated[str, AfterValidator(check_image)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 UserName = Annotated[str, AfterValidator(check_username)]

@@ -7,8 +7,9 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.alias_generators import to_camel
 
-from regc.spec.fields import (BucketName, DnsLabel, DnsName, Duration, HostName, Image, IpAddress, LabelKey,
-                              LabelValue, Port, Quantity, SwiftUser, Url, UserName)
+from regc.spec.fields import (BucketName, DnsLabel, DnsName, Duration, FluxDuration, GitUrl, HostName, Image,
+                              IpAddress, LabelKey, LabelValue, Port, PrometheusDuration, Quantity, RepositoryPath,
+                              SwiftUser, Url, UserName)
 
 API_VERSION = "regc/v1"
 DEFAULT_IMAGE = "registry:2.8.3"
@@ -318,20 +319,24 @@ class GitOps(SpecModel):
     engine: Literal["none", "argocd", "flux"] = "none"
     """`argocd` (an Application, Secrets decrypted by KSOPS), `flux` (a GitRepository and a
     Kustomization with SOPS decryption), or `none`."""
-    repo_url: str | None = Field(None, alias="repoURL")
-    """The Git repository holding this tree (required with an engine)."""
-    revision: str = "main"
-    """Branch (Flux: branch; Argo CD: targetRevision) to sync."""
-    path: str | None = None
-    """Path of the overlay in the repository; default `overlays/<env>`."""
+    repo_url: GitUrl | None = Field(None, alias="repoURL")
+    """The Git repository holding this tree (required with an engine): `https://`, `http://` or
+    `ssh://`; the scp form `git@host:org/repo.git` is written as `ssh://git@host/org/repo.git`."""
+    revision: str = Field("main", min_length=1)
+    """What to sync: a branch by default; see `revisionKind`. Argo CD: `targetRevision`."""
+    revision_kind: Literal["branch", "tag", "semver", "commit"] | None = None
+    """Flux: which `ref` field `revision` fills. Unset: `commit` for a full 40 or 64 hex digit SHA,
+    else `branch`. A tag or a semver range must say so (Flux would look for a branch of that name)."""
+    path: RepositoryPath | None = None
+    """Path of the overlay in the repository, relative to its root; default `overlays/<env>`."""
     namespace: DnsLabel | None = None
     """Namespace of the engine's objects; default `argocd` or `flux-system`."""
     destination_server: Url = "https://kubernetes.default.svc"
     """Argo CD: the cluster to deploy to (the one Argo CD runs in by default)."""
     project: DnsLabel = "default"
     """Argo CD: the AppProject."""
-    interval: Duration = "10m"
-    """Flux: how often to reconcile."""
+    interval: FluxDuration = "10m"
+    """Flux: how often to reconcile (ms, s, m, h: Flux's pattern)."""
     prune: bool = True
     """Delete objects that leave the overlay."""
     self_heal: bool = True
@@ -431,8 +436,9 @@ class Metrics(SpecModel):
     """Port of the debug listener."""
     service_monitor: bool = False
     """Emit a ServiceMonitor (`monitoring.coreos.com/v1`, Prometheus Operator) for the metrics."""
-    interval: Duration = "30s"
-    """How often Prometheus scrapes."""
+    interval: PrometheusDuration = "30s"
+    """How often Prometheus scrapes (whole units in order, such as `30s` or `1m30s`: the Prometheus
+    Operator's pattern)."""
     prometheus_rule: bool = False
     """Emit a PrometheusRule with the alerts that matter for a registry: no ready replica, a share of
     5xx responses, the storage driver health check failing."""

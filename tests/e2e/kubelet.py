@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import base64
 import socket
+import ssl
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,32 @@ class Pod:
     env: dict[str, str]
     port: int
     metrics_port: int | None = None
+    probes: dict | None = None
+
+    def probe(self, which: str) -> bool:
+        """The kubelet's verdict on one probe of the container (`startup`, `readiness`, `liveness`):
+        httpGet succeeds on a status from 200 to 399 (certificates unchecked, as the kubelet does),
+        tcpSocket when the port accepts a connection."""
+        spec = self.probes[f"{which}Probe"]
+        ports = {"http": self.port, "metrics": self.metrics_port}
+        if "tcpSocket" in spec:
+            port = spec["tcpSocket"]["port"]
+            try:
+                with socket.create_connection(("127.0.0.1", ports.get(port, port)), timeout=1):
+                    return True
+            except OSError:
+                return False
+        get = spec["httpGet"]
+        port = ports.get(get["port"], get["port"])
+        url = f"{get.get('scheme', 'HTTP').lower()}://127.0.0.1:{port}{get.get('path', '/')}"
+        context = ssl._create_unverified_context() if url.startswith("https") else None
+        try:
+            with urllib.request.urlopen(url, timeout=1, context=context) as response:
+                return 200 <= response.status < 400
+        except urllib.error.HTTPError as error:
+            return 200 <= error.code < 400
+        except OSError:
+            return False
 
 
 def free_port() -> int:
@@ -82,7 +111,8 @@ def materialize(objects: list[dict], root: Path, hosts: dict[str, str]) -> Pod:
     final = root / "config.yml"
     with open(final, "w") as handle:
         yaml.dump(config, handle)
-    return Pod(root, final, env, port, metrics_port)
+    probes = {key: value for key, value in container.items() if key.endswith("Probe")}
+    return Pod(root, final, env, port, metrics_port, probes)
 
 
 def _reroot(node, root: Path, mount_paths: list[str]):

@@ -141,3 +141,65 @@ def test_notifications_reach_a_webhook_with_their_secret_header(repo: Path, tmp_
         assert any(event["action"] == "push" for event in envelope["events"])
     finally:
         server.shutdown()
+
+
+OUTAGE = """namespace: outage
+tls:
+  extraNames: [127.0.0.1]
+registry:
+  healthCheck:
+    storageDriver: {interval: 1s, threshold: 1}
+storage:
+  driver: s3
+  regionendpoint: http://rgw.outage.example:7480
+  bucket: registry-outage
+  credentials: generate
+"""
+
+
+def test_a_storage_outage_fails_readiness_but_never_liveness(repo: Path, tmp_path: Path, processes, ceph):
+    """The kubelet's probes, as regc writes them, judged against the real registry while radosgw is cut
+    off: the pod leaves the Service (readiness) but is never restarted (liveness), and comes back."""
+    import subprocess
+    import time
+
+    from tests.e2e.ceph import RGW_PORT
+    from tests.e2e.forwarder import Forwarder
+    from tests.e2e.test_registry import provision
+    from tests.secrets_helpers import decrypt_file
+
+    write_spec(repo, "outage", OUTAGE)
+    build(repo)
+    provision(repo, "outage", ceph)
+    keys = decrypt_file(repo / "environments" / "outage.secrets.yaml")["s3"]
+    made = subprocess.run(["s3cmd", "--host=127.0.0.1:7480", "--host-bucket=", "--no-ssl", "--signature-v2",
+                           f"--access_key={keys['accessKey']}", f"--secret_key={keys['secretKey']}",
+                           "mb", "s3://registry-outage"], capture_output=True, text=True, timeout=60,
+                          env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert made.returncode == 0 or "BucketAlreadyOwnedByYou" in made.stderr, made.stderr[-800:]
+    front = Forwarder(("127.0.0.1", RGW_PORT))
+    try:
+        registry = run_registry(repo, "outage", tmp_path, processes, name="outage",
+                                hosts={"rgw.outage.example:7480": f"127.0.0.1:{front.port}"})
+        pod = registry.pod
+
+        def settle(ready: bool, deadline: float = 30) -> None:
+            end = time.monotonic() + deadline
+            while pod.probe("readiness") != ready:
+                assert time.monotonic() < end, f"readiness did not become {ready} within {deadline:.0f} s"
+                time.sleep(0.5)
+
+        settle(ready=True)
+        assert pod.probe("startup") and pod.probe("liveness")
+        front.cut()
+        settle(ready=False)
+        for _ in range(3):  # liveness keeps passing for as long as the outage lasts
+            assert pod.probe("liveness"), "liveness failed during a storage outage: the pod would restart"
+            assert not pod.probe("readiness")
+            time.sleep(1)
+        front.restore()
+        settle(ready=True)
+        assert pod.probe("liveness")
+        assert processes.running["outage"].poll() is None
+    finally:
+        front.stop()
