@@ -120,13 +120,16 @@ def _gitops_failures(root: Path) -> list[str]:
 
 
 def _generated_paths(root: Path, spec: dict) -> tuple[list[str], str | None]:
-    """The overlays an ApplicationSet's git directory generator yields, and its revision."""
+    """The overlays an ApplicationSet's git generator yields (the folders of the files its files
+    generator matches, or the folders its directory generator matches), and its revision."""
     git = next((g["git"] for g in spec.get("generators") or [] if "git" in g), {})
+    paths = {p.parent.relative_to(root).as_posix() for f in git.get("files") or [] for p in root.glob(f["path"])
+             if p.is_file()}
     directories = git.get("directories") or []
     excluded = {d["path"] for d in directories if d.get("exclude")}
-    paths = sorted({p.relative_to(root).as_posix() for d in directories if not d.get("exclude")
-                    for p in root.glob(d["path"]) if p.is_dir()} - excluded)
-    return paths or [None], git.get("revision")
+    paths |= {p.relative_to(root).as_posix() for d in directories if not d.get("exclude")
+              for p in root.glob(d["path"]) if p.is_dir()} - excluded
+    return sorted(paths) or [None], git.get("revision")
 
 
 def _encrypted_resources(root: Path, overlay: Path) -> list[str]:

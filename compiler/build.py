@@ -159,8 +159,7 @@ def _application_set_units(root: Path, paths: list[Path], loaded: list[LoadedEnv
     everyone = [by_path.get(p.resolve()) or read_environment(p, display_path(p, root)) for p in paths]
     members = [plan_for(env.name, env.spec) for env in everyone if env.spec.gitops.application_set]
     if members:
-        others = [env.name for env in everyone if not env.spec.gitops.application_set]
-        return [application_set_unit(members, others, inputs)]
+        return [application_set_unit(members, inputs)]
     if (root / APPLICATION_SET_DIRECTORY / MANIFEST).is_file():
         return [Unit(APPLICATION_SET_DIRECTORY, "no environment sets gitops.applicationSet")]
     return []

@@ -1,4 +1,4 @@
-"""The `regc` command line: build, check, init, schema."""
+"""The `regc` command line: build, check, diff, render, init, schema, keys, secrets, users."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from regc import __version__
-from regc.errors import RegcError
+from regc.errors import InputError, RegcError
 
 app = typer.Typer(
     name="regc",
@@ -166,6 +166,28 @@ def diff(
         sys.stdout.write(rendered.as_text(changes))
 
 
+@app.command()
+def render(
+    env: Annotated[str, typer.Argument(help="Environment name (overlays/ENV).")],
+    root: RootOption = Path("."),
+) -> None:
+    """Print an overlay's manifests with its Secrets decrypted, for clusters without a GitOps engine:
+
+        regc render prod | kubectl apply --server-side -f -
+
+    Builds overlays/ENV with the real kubectl kustomize and decrypts each SOPS-encrypted object
+    with sops in memory: it needs your age key, writes nothing to disk, and prints the plaintext
+    only to standard output (pipe it, do not save it). The overlay must be up to date with its
+    spec (`regc build` first). Exit 3 when kubectl or sops is missing or no key can decrypt.
+    """
+    from regc.manifests import cluster_manifests
+    from regc.spec.fields import check_dns_label
+
+    _checked(check_dns_label, env)
+    _spec_path(root, env)
+    sys.stdout.write(cluster_manifests(root, env))
+
+
 @app.command("rgw-commands")
 def rgw_commands_command(
     env: Annotated[str, typer.Argument(help="Environment name.")],
@@ -310,7 +332,7 @@ def _checked(check, value: str) -> None:
     try:
         check(value)
     except ValueError as exc:
-        raise RegcError(str(exc)) from None
+        raise InputError(str(exc)) from None
 
 
 def _password(from_stdin: bool, generate: bool) -> str:

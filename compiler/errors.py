@@ -51,7 +51,7 @@ class RegcError(Exception):
         """Print the error for a person (no traceback) and return the exit status."""
         import sys
 
-        print(str(self) if self.exit_code == 2 else f"error: {self}", file=sys.stderr)
+        print(str(self) if isinstance(self, SpecError) else f"error: {self}", file=sys.stderr)
         return self.exit_code
 
 
@@ -66,6 +66,12 @@ class SpecError(RegcError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class InputError(RegcError):
+    """An invalid argument (a name that is not a DNS label, a path outside the repository): exit 2."""
+
+    exit_code = 2
 
 
 class ToolError(RegcError):

@@ -152,7 +152,7 @@ def test_accepted_values_give_objects_the_crds_accept(tmp_path_factory, field, v
         plan = plan_for(env.name, env.spec)
         objects = list(gitops_objects(plan).values()) + [service_monitor(plan)]
         if engine == "argocd":
-            objects.append(application_set([plan], []))
+            objects.append(application_set([plan]))
         for obj in objects:
             assert problems(obj) == [], (value, obj["kind"], problems(obj))
             if obj["kind"] == "Kustomization":

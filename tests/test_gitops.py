@@ -3,6 +3,7 @@ each engine can decrypt, bootstrap objects outside what they sync, and `regc che
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -83,26 +84,66 @@ def test_bootstrap_objects_are_not_synced_by_the_overlay(own_application: Path):
                     ("Application", "ApplicationSet", "Kustomization", "GitRepository")]
 
 
+def generated_applications(root: Path, appset: dict) -> dict[str, dict]:
+    """The Applications Argo CD's git files generator makes: each file matching a `files` glob gives
+    the parameters `path.path`, `path.basename` and the file's own keys, substituted into the
+    template (the `{{.a.b}}` expressions regc writes; missingkey=error)."""
+    (generator,) = appset["spec"]["generators"]
+    applications = {}
+    for pattern in generator["git"]["files"]:
+        for found in sorted(root.glob(pattern["path"])):
+            folder = found.parent.relative_to(root).as_posix()
+            params = {"path": {"path": folder, "basename": found.parent.name}, **load(found)}
+
+            def value(match: re.Match) -> str:
+                node = params
+                for part in match.group(1).split("."):
+                    node = node[part]  # a KeyError is Argo CD's missingkey=error
+                return str(node)
+
+            text = json.dumps(appset["spec"]["template"])
+            rendered = json.loads(re.sub(r"\{\{\s*\.([A-Za-z0-9_.]+)\s*\}\}", value, text))
+            applications[rendered["metadata"]["name"]] = rendered
+    return applications
+
+
 def test_application_set_generates_the_argocd_overlays(built: Path):
+    # A folder of the user's own under overlays/ (the README says such files are never touched).
+    foreign = built / "overlays" / "scratch"
+    foreign.mkdir()
+    (foreign / "kustomization.yaml").write_text("resources: []\n")
     appset = load(built / "argocd" / "applicationset.yaml")
     _known_fields(appset)
     (generator,) = appset["spec"]["generators"]
-    assert generator["git"]["directories"] == [{"path": "overlays/*"},
-                                               {"path": "overlays/staging", "exclude": True}]  # Flux's
-    template = appset["spec"]["template"]
-    assert template["metadata"]["name"] == "registry-{{.path.basename}}"
-    assert template["spec"]["source"]["path"] == "{{.path.path}}"
-    assert template["spec"]["syncPolicy"]["syncOptions"] == ["CreateNamespace=true"]
-    # The destination namespace of each folder is the environment's namespace (a Sprig dict lookup).
-    lookup = re.fullmatch(r"\{\{ index \(dict (.*)\) \.path\.basename \}\}", template["spec"]["destination"]["namespace"])
-    words = re.findall(r"`([^`]*)`", lookup.group(1))
-    assert dict(zip(words[::2], words[1::2])) == {"dev": "registry-dev", "mirror": "registry-mirror",
-                                                  "prod": "kube-registry"}
+    assert generator["git"]["files"] == [{"path": "overlays/*/applicationset-member.yaml"}]
+    applications = generated_applications(built, appset)
+    assert sorted(applications) == ["registry-dev", "registry-mirror", "registry-prod"]  # not scratch, not staging
+    destinations = {name: (app["spec"]["source"]["path"], app["spec"]["destination"]["namespace"],
+                           app["spec"]["destination"]["server"]) for name, app in applications.items()}
+    assert destinations == {
+        "registry-dev": ("overlays/dev", "registry-dev", "https://kubernetes.default.svc"),
+        "registry-mirror": ("overlays/mirror", "registry-mirror", "https://kubernetes.default.svc"),
+        "registry-prod": ("overlays/prod", "kube-registry", "https://kubernetes.default.svc")}
+    for app in applications.values():
+        assert app["spec"]["syncPolicy"]["syncOptions"] == ["CreateNamespace=true"]
     # Members have no Application of their own (two owners of one Application would fight).
     assert not (built / "overlays" / "dev" / "gitops").exists()
     assert not (built / "overlays" / "prod" / "gitops").exists()
     for env in ("dev", "prod"):
         assert load(built / "overlays" / env / "kustomization.yaml")["generators"] == ["secret-generator.yaml"]
+    assert run_regc("check", cwd=built).code == 0
+    assert (foreign / "kustomization.yaml").read_text() == "resources: []\n"
+
+
+def test_application_set_members_may_deploy_to_different_clusters(built: Path):
+    spec = built / "environments" / "mirror.yaml"
+    spec.write_text(spec.read_text().replace("  applicationSet: true",
+                                             "  applicationSet: true\n  destinationServer: https://edge-1.example:6443"))
+    result = run_regc("build", cwd=built)
+    assert result.code == 0, result.stderr
+    applications = generated_applications(built, load(built / "argocd" / "applicationset.yaml"))
+    assert applications["registry-mirror"]["spec"]["destination"]["server"] == "https://edge-1.example:6443"
+    assert applications["registry-prod"]["spec"]["destination"]["server"] == "https://kubernetes.default.svc"
 
 
 def test_application_set_goes_when_no_environment_is_in_it(built: Path):

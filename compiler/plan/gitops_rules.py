@@ -24,7 +24,9 @@ def check_gitops_rules(env: LoadedEnvironment) -> list[Problem]:
     return problems
 
 
-APPLICATION_SET_SHARED = ("repo_url", "revision", "project", "destination_server", "namespace", "prune", "self_heal")
+# The generator and the template: one per ApplicationSet. The destination (namespace, cluster) is
+# each member's own, read from the member file in its overlay.
+APPLICATION_SET_SHARED = ("repo_url", "revision", "project", "namespace", "prune", "self_heal")
 
 
 def check_application_set(environments: list[LoadedEnvironment]) -> list[Problem]:

@@ -57,30 +57,38 @@ def ksops_generator(plan: Plan, secret_files: list[str]) -> dict:
             "files": [f"./{name}" for name in secret_files]}
 
 
-def application_set(members: list[Plan], others: list[str]) -> dict:
-    """One Argo CD ApplicationSet for the `members`: a git directory generator over `overlays/*`
-    that excludes the `others` (overlays synced some other way), and the Application template that
-    an environment with an Application of its own gets, with its name and namespace filled in."""
+# In each member overlay: what the ApplicationSet's git files generator reads. Only folders regc
+# compiled for the ApplicationSet hold it, so a folder a user adds under overlays/ is never adopted.
+MEMBER_FILE = "applicationset-member.yaml"
+MEMBER_GLOB = f"overlays/*/{MEMBER_FILE}"
+
+
+def application_set_member(plan: Plan) -> dict:
+    """The member file's parameters: the destination of this environment's Application."""
+    return {"namespace": plan.namespace, "server": plan.spec.gitops.destination_server}
+
+
+def application_set(members: list[Plan]) -> dict:
+    """One Argo CD ApplicationSet for the `members`: a git files generator over the member files
+    regc writes in their overlays, and the Application template that an environment with an
+    Application of its own gets; each file's folder is the source path, its values the destination."""
     gitops = members[0].spec.gitops
-    # The directory generator yields only the folder: map each folder to its namespace (Sprig `dict`).
-    # Go raw strings (backquotes): names and namespaces are DNS labels, so they need no escaping.
-    pairs = " ".join(f"`{plan.name}` `{plan.namespace}`" for plan in sorted(members, key=lambda p: p.name))
-    template = _application("registry-{{.path.basename}}", None, gitops, "{{.path.path}}",
-                            f"{{{{ index (dict {pairs}) .path.basename }}}}")
-    directories = [{"path": "overlays/*"}] + [{"path": f"overlays/{name}", "exclude": True} for name in sorted(others)]
+    template = _application("registry-{{.path.basename}}", None, gitops, "{{.path.path}}", "{{.namespace}}",
+                            server="{{.server}}")
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
             "metadata": {"name": "registry", "namespace": engine_namespace(members[0])},
             "spec": {"goTemplate": True, "goTemplateOptions": ["missingkey=error"],
                      "generators": [{"git": {"repoURL": gitops.repo_url, "revision": gitops.revision,
-                                             "directories": directories}}],
+                                             "files": [{"path": MEMBER_GLOB}]}}],
                      "template": template}}
 
 
-def _application(name: str, namespace: str | None, gitops, path: str, destination_namespace: str) -> dict:
+def _application(name: str, namespace: str | None, gitops, path: str, destination_namespace: str,
+                 server: str | None = None) -> dict:
     metadata = {"name": name, "namespace": namespace, "finalizers": ["resources-finalizer.argocd.argoproj.io"]}
     return {"metadata": {key: value for key, value in metadata.items() if value is not None},
             "spec": {"project": gitops.project,
                      "source": {"repoURL": gitops.repo_url, "targetRevision": gitops.revision, "path": path},
-                     "destination": {"server": gitops.destination_server, "namespace": destination_namespace},
+                     "destination": {"server": server or gitops.destination_server, "namespace": destination_namespace},
                      "syncPolicy": {"automated": {"prune": gitops.prune, "selfHeal": gitops.self_heal},
                                     "syncOptions": ["CreateNamespace=true"]}}}

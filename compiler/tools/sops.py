@@ -45,6 +45,13 @@ def decrypt(path: Path, *, root: Path) -> bytes:
                 subject=_relative(path, root))
 
 
+def decrypt_stream(ciphertext: bytes, *, root: Path, subject: str) -> bytes:
+    """The plaintext of an encrypted YAML document given on stdin, kept in memory only."""
+    CALLS["decrypt"] += 1
+    return _run(["decrypt", "--input-type", "yaml", "--output-type", "yaml"], root=root, stdin=ciphertext,
+                subject=subject)
+
+
 def set_value(path: Path, index: str, json_value: bytes, *, root: Path) -> None:
     """Set one value of an encrypted file in place (a staged copy), the value read from stdin."""
     CALLS["set"] += 1
