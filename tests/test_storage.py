@@ -141,8 +141,12 @@ def test_smoke_test_job_logs_in_without_argv_secrets_and_reruns_on_change(repo: 
     job = next(o for o in built if o["kind"] == "Job")
     container = job["spec"]["template"]["spec"]["containers"][0]
     script = container["command"][-1]
-    assert "--config -" in script and "https://registry.smoke.svc:5000/v2/" in script and "--cacert" in script
-    assert {e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"]} == {"registry-smoke-credentials"}
+    settings = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    assert settings == {"REGISTRY_URL": "https://registry.smoke.svc:5000", "REPOSITORY": "regc-smoke/check",
+                        "PUSH": "true", "DELETE": "false", "CA_FILE": "/ca/ca.crt"}
+    assert "--config -" in script and "REGISTRY_PASSWORD" in script  # the password reaches curl on stdin
+    assert {e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"] if "valueFrom" in e} == \
+        {"registry-smoke-credentials"}
     credentials = secret_data(repo / "overlays/smoke/secret-registry-smoke-credentials.yaml")
     assert credentials["username"] == b"puller"
     spec = repo / "environments" / "smoke.yaml"

@@ -1,5 +1,6 @@
-"""A Job that logs in as the pull user and checks /v2/, named after what it checks so that every
-change of the registry runs it anew."""
+"""A Job that pushes a tiny image to the registry as the pull user, pulls it back, compares digests
+and deletes it where deletion is on: the guide's push-and-pull test, named after what it checks so
+that every change of the registry runs it anew."""
 
 from __future__ import annotations
 
@@ -11,10 +12,55 @@ from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 from regc.render.security import container_security_context, pod_security_context
 
-# The credentials go to curl through a config on stdin: never in argv, where `ps` would show them.
-SCRIPT = ('printf \'user = "%s:%s"\\n\' "$REGISTRY_USER" "$REGISTRY_PASSWORD" | '
-          'curl --config - --fail --silent --show-error --retry 10 --retry-all-errors --retry-delay 6 '
-          '--max-time 30 {cacert}-o /dev/null -w "GET /v2/ answered %{{http_code}}\\n" {url}')
+SMOKE_REPOSITORY = "regc-smoke/check"
+CA_FILE = "/ca/ca.crt"
+
+# POSIX sh with curl and sha256sum (the curl image's busybox has both). The credentials reach curl
+# through a config on stdin, never argv, where `ps` would show them. Every request fails the Job
+# on an HTTP error (--fail); the digests of what comes back must be those of what went in.
+SCRIPT = r"""set -eu
+login() { printf 'user = "%s:%s"\n' "$REGISTRY_USER" "$REGISTRY_PASSWORD" |
+  curl --config - --silent --show-error --max-time 30 ${CA_FILE:+--cacert "$CA_FILE"} "$@"; }
+api() { login --fail "$@"; }
+sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+# Wait while the registry is not up (no answer, or 5xx); any other answer is final.
+while :; do
+  code=$(login -o /dev/null -w '%{http_code}' "$REGISTRY_URL/v2/" || true)
+  case "$code" in 000|5??) ;; *) break ;; esac
+  tries=$((${tries:-0} + 1)); [ "$tries" -lt 20 ] || { echo "GET /v2/ answered $code 20 times"; exit 1; }; sleep 6
+done
+[ "$code" = 200 ] || { echo "GET /v2/ answered $code as $REGISTRY_USER" >&2; exit 1; }
+echo "GET /v2/: logged in as $REGISTRY_USER"
+[ "$PUSH" = true ] || { echo "this registry refuses pushes (a pull-through cache, or read-only): done"; exit 0; }
+repo="$REGISTRY_URL/v2/$REPOSITORY"
+push_blob() {
+  location=$(api -X POST -D - -o /dev/null "$repo/blobs/uploads/" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+  case "$location" in http*) ;; *) location="$REGISTRY_URL$location" ;; esac
+  case "$location" in *\?*) sep='&' ;; *) sep='?' ;; esac
+  api -X PUT -H 'Content-Type: application/octet-stream' --data-binary "$1" -o /dev/null \
+    "$location${sep}digest=sha256:$(sha "$1")"
+}
+layer="regc smoke test of $REGISTRY_URL"
+config='{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+push_blob "$layer"
+push_blob "$config"
+manifest=$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'\
+'"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},'\
+'"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%d}]}' \
+  "$(sha "$config")" "${#config}" "$(sha "$layer")" "${#layer}")
+api -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary "$manifest" \
+  -o /dev/null "$repo/manifests/smoke"
+echo "pushed $REPOSITORY:smoke sha256:$(sha "$manifest")"
+pulled=$(api -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$repo/manifests/smoke")
+[ "$(sha "$pulled")" = "$(sha "$manifest")" ] || { echo "the manifest pulled back differs"; exit 1; }
+blob=$(api -L "$repo/blobs/sha256:$(sha "$layer")")
+[ "$(sha "$blob")" = "$(sha "$layer")" ] || { echo "the layer pulled back differs"; exit 1; }
+echo "pulled it back: digests match"
+if [ "$DELETE" = true ]; then
+  api -X DELETE -o /dev/null "$repo/manifests/sha256:$(sha "$manifest")"
+  echo "deleted it"
+fi
+"""
 
 
 def smoke_test_job(plan: Plan, revision: str) -> dict | None:
@@ -23,21 +69,27 @@ def smoke_test_job(plan: Plan, revision: str) -> dict | None:
     if not spec.smoke_test.enabled:
         return None
     scheme = "https" if spec.tls.enabled else "http"
-    url = f"{scheme}://{SERVICE}.{spec.namespace}.svc:{spec.service.port}/v2/"
-    script = SCRIPT.format(cacert="--cacert /ca/ca.crt " if spec.tls.enabled else "", url=url)
+    # A pull-through cache and a read-only registry refuse pushes: they are checked by a login only.
+    pushes = spec.proxy is None and not spec.storage.read_only
+    settings = {"REGISTRY_URL": f"{scheme}://{SERVICE}.{spec.namespace}.svc:{spec.service.port}",
+                "REPOSITORY": SMOKE_REPOSITORY, "PUSH": str(pushes).lower(),
+                "DELETE": str(spec.storage.delete).lower()}
+    if spec.tls.enabled:
+        settings["CA_FILE"] = CA_FILE
     container = {
         "name": "smoke-test",
         "image": spec.smoke_test.image,
         "imagePullPolicy": "IfNotPresent",
-        "command": ["sh", "-c", script],
-        "env": [{"name": name, "valueFrom": {"secretKeyRef": {"name": SMOKE_SECRET, "key": key}}}
-                for name, key in (("REGISTRY_USER", "username"), ("REGISTRY_PASSWORD", "password"))],
+        "command": ["sh", "-c", SCRIPT],
+        "env": [{"name": name, "value": value} for name, value in settings.items()]
+        + [{"name": name, "valueFrom": {"secretKeyRef": {"name": SMOKE_SECRET, "key": key}}}
+           for name, key in (("REGISTRY_USER", "username"), ("REGISTRY_PASSWORD", "password"))],
         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
         "securityContext": container_security_context(),
     }
     volumes = []
     if spec.tls.enabled:
-        container["volumeMounts"] = [{"name": "ca", "mountPath": "/ca", "readOnly": True}]
+        container["volumeMounts"] = [{"name": "ca", "mountPath": CA_FILE.rsplit("/", 1)[0], "readOnly": True}]
         volumes.append({"name": "ca", "secret": {"secretName": TLS_SECRET, "items": [{"key": "ca.crt",
                                                                                        "path": "ca.crt"}]}})
     pod_spec = {"restartPolicy": "Never", "automountServiceAccountToken": False,

@@ -234,8 +234,8 @@ class NodeProxy(SpecModel):
 
 
 class SmokeTest(SpecModel):
-    """A Job that logs in with the pull user and checks `/v2/` after every change, so a broken
-    sync is visible."""
+    """A Job that, after every change, logs in as the pull user, pushes a tiny image, pulls it back
+    and compares digests (and deletes it where `storage.delete` is on), so a broken sync is visible."""
 
     enabled: bool = False
     """Run it (needs `pullSecrets.user`)."""
@@ -596,7 +596,7 @@ class Environment(SpecModel):
     node_proxy: NodeProxy = NodeProxy()
     """A per-node proxy at localhost."""
     smoke_test: SmokeTest = SmokeTest()
-    """A post-sync check that the registry answers an authenticated client."""
+    """A post-sync push-and-pull check as the pull user."""
     service: Service = Service()
     """The Service in front of the registry."""
     auth: Auth = Auth()

@@ -16,7 +16,7 @@ from regc.tools.sops import sops_binary
 from tests.conftest import kustomize, run_regc, write_spec
 from tests.e2e.conftest import phase
 from tests.e2e.oci import write_image
-from tests.e2e.registry import Registry, pull, push, start_registry
+from tests.e2e.registry import Registry, pull, push, run_smoke_job, start_registry
 from tests.secrets_helpers import decrypt_file
 
 pytestmark = pytest.mark.e2e
@@ -97,6 +97,9 @@ def test_prod_on_swift_through_radosgw(built: Path, tmp_path: Path, processes, c
     for user in ("alice", "ci-pull"):
         round_trip(registry, tmp_path, f"e2e/swift-{user}", user, users[user])
     assert registry.status("/v2/") == 401
+    smoke = run_smoke_job(kustomize(built / "overlays" / "prod"), registry)  # the guide's push and pull
+    assert smoke.returncode == 0, smoke.stdout + smoke.stderr
+    assert "pulled it back: digests match" in smoke.stdout
 
 
 def test_staging_on_s3_through_radosgw(built: Path, tmp_path: Path, processes, ceph):
@@ -161,3 +164,25 @@ def _swift_put_container(user: str, key: str, container: str) -> None:
     put = urllib.request.Request(f"{storage}/{container}", method="PUT", headers={"X-Auth-Token": token})
     with urllib.request.urlopen(put, timeout=10) as response:
         assert response.status in (201, 202, 204)
+
+
+SMOKE = ("namespace: smoke\ntls:\n  extraNames: [127.0.0.1]\nstorage:\n  delete: true\n"
+         "auth:\n  htpasswd:\n    users: [puller]\n    bcryptCost: 5\n    generateMissingPasswords: true\n"
+         "pullSecrets:\n  user: puller\n  namespaces: [apps]\nsmokeTest:\n  enabled: true\n")
+
+
+def test_the_smoke_job_pushes_pulls_and_deletes_on_the_real_registry(repo: Path, tmp_path: Path, processes):
+    write_spec(repo, "smoke", SMOKE)
+    assert run_regc("build", cwd=repo).code == 0
+    registry = run_registry(repo, "smoke", tmp_path, processes)
+    objects = kustomize(repo / "overlays" / "smoke")
+    done = run_smoke_job(objects, registry)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "pushed regc-smoke/check:smoke" in done.stdout and "digests match" in done.stdout
+    assert "deleted it" in done.stdout
+    password = users_of(repo, "smoke")["puller"]
+    assert "regc-smoke/check" in registry.catalog("puller", password)
+    assert registry.status("/v2/regc-smoke/check/manifests/smoke", "puller", password) == 404  # deleted
+    assert password not in done.stdout + done.stderr
+    refused = run_smoke_job(objects, registry, password="not-the-password")
+    assert refused.returncode != 0 and "401" in refused.stderr
