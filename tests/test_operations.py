@@ -244,6 +244,22 @@ def test_network_policy(repo: Path):
     dns, destinations = spec["egress"]
     assert {p["port"] for p in dns["ports"]} == {53}
     assert destinations["to"] == [{"ipBlock": {"cidr": "10.0.0.1/32"}}, {"ipBlock": {"cidr": "10.9.0.0/16"}}]
+    assert not [o for o in objects if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] != "registry"]
+
+
+def test_the_smoke_test_is_fenced_too(repo: Path):
+    objects = build(repo, "fenced", "networkPolicy:\n  enabled: true\nsmokeTest:\n  enabled: true\n"
+                    "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
+                    "pullSecrets:\n  user: p\n  namespaces: [apps]\n")
+    policy = one(objects, "NetworkPolicy", "registry-smoke-test")["spec"]
+    job = one(objects, "Job")["spec"]["template"]
+    assert policy["podSelector"]["matchLabels"].items() <= job["metadata"]["labels"].items()
+    registry = pod_of(objects)["metadata"]["labels"]
+    assert policy["ingress"] == [] and policy["policyTypes"] == ["Ingress", "Egress"]
+    dns, out = policy["egress"]
+    assert {p["port"] for p in dns["ports"]} == {53}
+    assert out["ports"] == [{"protocol": "TCP", "port": 5000}]
+    assert out["to"][0]["podSelector"]["matchLabels"].items() <= registry.items()
 
 
 def test_pull_through_cache_config_has_no_credential(repo: Path):

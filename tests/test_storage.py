@@ -143,10 +143,11 @@ def test_smoke_test_job_logs_in_without_argv_secrets_and_reruns_on_change(repo: 
     script = container["command"][-1]
     settings = {e["name"]: e["value"] for e in container["env"] if "value" in e}
     assert settings == {"REGISTRY_URL": "https://registry.smoke.svc:5000", "REPOSITORY": "regc-smoke/check",
-                        "PUSH": "true", "DELETE": "false", "CA_FILE": "/ca/ca.crt"}
-    assert "--config -" in script and "REGISTRY_PASSWORD" in script  # the password reaches curl on stdin
-    assert {e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"] if "valueFrom" in e} == \
-        {"registry-smoke-credentials"}
+                        "PUSH": "true", "DELETE": "false", "CA_FILE": "/ca/ca.crt", "CREDENTIALS": "/credentials"}
+    assert "--config -" in script and '"$CREDENTIALS/password"' in script  # on stdin, never in argv
+    assert all("valueFrom" not in e for e in container["env"])  # no secret in the environment
+    volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["credentials"]["secret"]["secretName"] == "registry-smoke-credentials"
     credentials = secret_data(repo / "overlays/smoke/secret-registry-smoke-credentials.yaml")
     assert credentials["username"] == b"puller"
     spec = repo / "environments" / "smoke.yaml"

@@ -73,6 +73,8 @@ SERVICE_ACCOUNT = "registry"
 METRICS_SERVICE = "registry-metrics"
 METRICS_PORT_NAME = "metrics"
 SMOKE_SECRET = "registry-smoke-credentials"
+SMOKE_TEST_LABELS = {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": "smoke-test"}
+SMOKE_TEST_POLICY = "registry-smoke-test"
 NODE_PROXY = "registry-node-proxy"
 
 

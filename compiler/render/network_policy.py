@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 
-from regc.plan.names import DEPLOYMENT, HTTP_PORT, METRICS_PORT_NAME, SELECTOR_LABELS
+from regc.plan.names import (DEPLOYMENT, HTTP_PORT, METRICS_PORT_NAME, SELECTOR_LABELS, SMOKE_TEST_LABELS,
+                             SMOKE_TEST_POLICY)
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
 NAMESPACE_NAME = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace
+DNS = {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
 
 
 def network_policy(plan: Plan) -> dict | None:
@@ -25,7 +27,7 @@ def network_policy(plan: Plan) -> dict | None:
     if spec.metrics.enabled and policy.monitoring_namespace:
         ingress.append({"from": [_namespaces([policy.monitoring_namespace])],
                         "ports": [{"protocol": "TCP", "port": METRICS_PORT_NAME}]})
-    egress = [{"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]
+    egress = [DNS]
     destinations = [_block(host) for host in (spec.radosgw.hosts if spec.radosgw else [])]
     destinations += [{"ipBlock": {"cidr": cidr}} for cidr in policy.egress_cidrs]
     if destinations:
@@ -33,6 +35,18 @@ def network_policy(plan: Plan) -> dict | None:
     return k8s_object("networking.k8s.io/v1", "NetworkPolicy", DEPLOYMENT, spec={
         "podSelector": {"matchLabels": dict(SELECTOR_LABELS)}, "policyTypes": ["Ingress", "Egress"],
         "ingress": ingress, "egress": egress})
+
+
+def smoke_test_policy(plan: Plan) -> dict | None:
+    """The smoke test's pods, under a NetworkPolicy too: nothing in, out only to DNS and the registry."""
+    spec = plan.spec
+    if not (spec.network_policy.enabled and spec.smoke_test.enabled):
+        return None
+    registry = {"to": [{"podSelector": {"matchLabels": dict(SELECTOR_LABELS)}}],
+                "ports": [{"protocol": "TCP", "port": HTTP_PORT}]}
+    return k8s_object("networking.k8s.io/v1", "NetworkPolicy", SMOKE_TEST_POLICY, spec={
+        "podSelector": {"matchLabels": dict(SMOKE_TEST_LABELS)}, "policyTypes": ["Ingress", "Egress"],
+        "ingress": [], "egress": [DNS, registry]})
 
 
 def _namespaces(names: list[str]) -> dict:

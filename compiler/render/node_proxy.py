@@ -60,6 +60,8 @@ def node_proxy_objects(plan: Plan) -> list[dict]:
                 "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
                 "securityContext": container_security_context(),
                 "readinessProbe": {"tcpSocket": {"port": "registry"}, "periodSeconds": 10},
+                # HAProxy is alive while it accepts connections, whatever the registry behind it does.
+                "livenessProbe": {"tcpSocket": {"port": "registry"}, "periodSeconds": 20, "failureThreshold": 3},
                 "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}],
             }],
             "tolerations": [{"operator": "Exists"}],  # every node pulls, tainted ones too

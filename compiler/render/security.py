@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-RUN_AS = 1000  # no image here needs root; any non-zero id that owns its volumes works
+# No image here needs root or its own user: the registry, HAProxy and curl run as any id that owns
+# their volumes (fsGroup). A high id (>= 10000) cannot collide with a user of the node.
+RUN_AS = 10001
 
 
 def pod_security_context() -> dict:

@@ -7,19 +7,22 @@ from __future__ import annotations
 import hashlib
 import json
 
-from regc.plan.names import SERVICE, SMOKE_SECRET, TLS_SECRET
+from regc.plan.names import SERVICE, SMOKE_SECRET, SMOKE_TEST_LABELS, TLS_SECRET
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 from regc.render.security import container_security_context, pod_security_context
 
 SMOKE_REPOSITORY = "regc-smoke/check"
 CA_FILE = "/ca/ca.crt"
+CREDENTIALS_DIR = "/credentials"
 
-# POSIX sh with curl and sha256sum (the curl image's busybox has both). The credentials reach curl
+# POSIX sh with curl and sha256sum (the curl image's busybox has both). The credentials are files of
+# a mounted Secret (never environment variables), read by the shell's builtins and handed to curl
 # through a config on stdin, never argv, where `ps` would show them. Every request fails the Job
 # on an HTTP error (--fail); the digests of what comes back must be those of what went in.
 SCRIPT = r"""set -eu
-login() { printf 'user = "%s:%s"\n' "$REGISTRY_USER" "$REGISTRY_PASSWORD" |
+user=$(cat "$CREDENTIALS/username")
+login() { printf 'user = "%s:%s"\n' "$user" "$(cat "$CREDENTIALS/password")" |
   curl --config - --silent --show-error --max-time 30 ${CA_FILE:+--cacert "$CA_FILE"} "$@"; }
 api() { login --fail "$@"; }
 sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
@@ -29,8 +32,8 @@ while :; do
   case "$code" in 000|5??) ;; *) break ;; esac
   tries=$((${tries:-0} + 1)); [ "$tries" -lt 20 ] || { echo "GET /v2/ answered $code 20 times"; exit 1; }; sleep 6
 done
-[ "$code" = 200 ] || { echo "GET /v2/ answered $code as $REGISTRY_USER" >&2; exit 1; }
-echo "GET /v2/: logged in as $REGISTRY_USER"
+[ "$code" = 200 ] || { echo "GET /v2/ answered $code as $user" >&2; exit 1; }
+echo "GET /v2/: logged in as $user"
 [ "$PUSH" = true ] || { echo "this registry refuses pushes (a pull-through cache, or read-only): done"; exit 0; }
 repo="$REGISTRY_URL/v2/$REPOSITORY"
 push_blob() {
@@ -72,7 +75,7 @@ def smoke_test_job(plan: Plan, revision: str) -> dict | None:
     # A pull-through cache and a read-only registry refuse pushes: they are checked by a login only.
     pushes = spec.proxy is None and not spec.storage.read_only
     settings = {"REGISTRY_URL": f"{scheme}://{SERVICE}.{spec.namespace}.svc:{spec.service.port}",
-                "REPOSITORY": SMOKE_REPOSITORY, "PUSH": str(pushes).lower(),
+                "REPOSITORY": SMOKE_REPOSITORY, "PUSH": str(pushes).lower(), "CREDENTIALS": CREDENTIALS_DIR,
                 "DELETE": str(spec.storage.delete).lower()}
     if spec.tls.enabled:
         settings["CA_FILE"] = CA_FILE
@@ -81,23 +84,20 @@ def smoke_test_job(plan: Plan, revision: str) -> dict | None:
         "image": spec.smoke_test.image,
         "imagePullPolicy": "IfNotPresent",
         "command": ["sh", "-c", SCRIPT],
-        "env": [{"name": name, "value": value} for name, value in settings.items()]
-        + [{"name": name, "valueFrom": {"secretKeyRef": {"name": SMOKE_SECRET, "key": key}}}
-           for name, key in (("REGISTRY_USER", "username"), ("REGISTRY_PASSWORD", "password"))],
-        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
+        "env": [{"name": name, "value": value} for name, value in settings.items()],
+        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}},
         "securityContext": container_security_context(),
+        "volumeMounts": [{"name": "credentials", "mountPath": CREDENTIALS_DIR, "readOnly": True}],
     }
-    volumes = []
+    volumes = [{"name": "credentials", "secret": {"secretName": SMOKE_SECRET, "defaultMode": 0o440}}]
     if spec.tls.enabled:
-        container["volumeMounts"] = [{"name": "ca", "mountPath": CA_FILE.rsplit("/", 1)[0], "readOnly": True}]
+        container["volumeMounts"].append({"name": "ca", "mountPath": CA_FILE.rsplit("/", 1)[0], "readOnly": True})
         volumes.append({"name": "ca", "secret": {"secretName": TLS_SECRET, "items": [{"key": "ca.crt",
                                                                                        "path": "ca.crt"}]}})
     pod_spec = {"restartPolicy": "Never", "automountServiceAccountToken": False,
-                "securityContext": pod_security_context(), "containers": [container]}
-    if volumes:
-        pod_spec["volumes"] = volumes
+                "securityContext": pod_security_context(), "containers": [container], "volumes": volumes}
     digest = hashlib.sha256(json.dumps([pod_spec, revision], sort_keys=True).encode()).hexdigest()[:10]
-    labels = {"app.kubernetes.io/name": "registry", "app.kubernetes.io/component": "smoke-test"}
+    labels = dict(SMOKE_TEST_LABELS)
     job = k8s_object("batch/v1", "Job", f"registry-smoke-{digest}", spec={
         "backoffLimit": 3,
         "activeDeadlineSeconds": 600,

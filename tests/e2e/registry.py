@@ -99,27 +99,31 @@ def pull(registry: Registry, repository: str, tag: str, user: str | None, passwo
                   f"docker://{registry.host}/{repository}:{tag}", f"oci:{target}:{tag}")
 
 
-def run_smoke_job(objects: list[dict], registry: Registry, password: str | None = None) -> subprocess.CompletedProcess:
-    """Run the smoke-test Job's own script, with its own environment (Secrets decrypted), against the
-    running registry: only the Service's address and the CA's path are this machine's."""
+def run_smoke_job(objects: list[dict], registry: Registry, work: Path,
+                  password: str | None = None) -> subprocess.CompletedProcess:
+    """Run the smoke-test Job's own script, with its own environment and its mounted credentials
+    (decrypted), against the running registry: only the Service's address and the mount paths are
+    this machine's."""
     from tests.conftest import decrypt_object
 
     decrypted = [decrypt_object(o) for o in objects]
     job = next(o for o in decrypted if o["kind"] == "Job")
-    container = job["spec"]["template"]["spec"]["containers"][0]
-    secrets = {o["metadata"]["name"]: o for o in decrypted if o["kind"] == "Secret"}
-    env = {"PATH": "/usr/bin:/bin"}
-    for variable in container["env"]:
-        if "value" in variable:
-            env[variable["name"]] = variable["value"]
-        else:
-            ref = variable["valueFrom"]["secretKeyRef"]
-            env[variable["name"]] = base64.b64decode(secrets[ref["name"]]["data"][ref["key"]]).decode()
+    pod = job["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    env = {"PATH": "/usr/bin:/bin", **{v["name"]: v["value"] for v in container["env"]}}
+    volume = next(v for v in pod["volumes"] if v["name"] == "credentials")
+    secret = next(o for o in decrypted if o["kind"] == "Secret"
+                  and o["metadata"]["name"] == volume["secret"]["secretName"])
+    credentials = work / "smoke-credentials"
+    credentials.mkdir(parents=True, exist_ok=True)
+    for key, value in secret["data"].items():
+        (credentials / key).write_bytes(base64.b64decode(value))
+    if password is not None:
+        (credentials / "password").write_text(password)
+    env["CREDENTIALS"] = str(credentials)
     env["REGISTRY_URL"] = registry.url
     if "CA_FILE" in env:
         env["CA_FILE"] = str(registry.ca)
-    if password is not None:
-        env["REGISTRY_PASSWORD"] = password
     assert container["command"][:2] == ["sh", "-c"]
     return subprocess.run(["sh", "-c", container["command"][2]], env=env, capture_output=True, text=True,
                           timeout=300)

@@ -97,7 +97,7 @@ def test_prod_on_swift_through_radosgw(built: Path, tmp_path: Path, processes, c
     for user in ("alice", "ci-pull"):
         round_trip(registry, tmp_path, f"e2e/swift-{user}", user, users[user])
     assert registry.status("/v2/") == 401
-    smoke = run_smoke_job(kustomize(built / "overlays" / "prod"), registry)  # the guide's push and pull
+    smoke = run_smoke_job(kustomize(built / "overlays" / "prod"), registry, tmp_path)  # the guide's push and pull
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
     assert "pulled it back: digests match" in smoke.stdout
 
@@ -176,7 +176,7 @@ def test_the_smoke_job_pushes_pulls_and_deletes_on_the_real_registry(repo: Path,
     assert run_regc("build", cwd=repo).code == 0
     registry = run_registry(repo, "smoke", tmp_path, processes)
     objects = kustomize(repo / "overlays" / "smoke")
-    done = run_smoke_job(objects, registry)
+    done = run_smoke_job(objects, registry, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "pushed regc-smoke/check:smoke" in done.stdout and "digests match" in done.stdout
     assert "deleted it" in done.stdout
@@ -184,5 +184,5 @@ def test_the_smoke_job_pushes_pulls_and_deletes_on_the_real_registry(repo: Path,
     assert "regc-smoke/check" in registry.catalog("puller", password)
     assert registry.status("/v2/regc-smoke/check/manifests/smoke", "puller", password) == 404  # deleted
     assert password not in done.stdout + done.stderr
-    refused = run_smoke_job(objects, registry, password="not-the-password")
+    refused = run_smoke_job(objects, registry, tmp_path / "wrong", password="not-the-password")
     assert refused.returncode != 0 and "401" in refused.stderr
