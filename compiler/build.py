@@ -66,11 +66,14 @@ def load_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
             continue
         seen[env.name] = display
         loaded.append(env)
-    needs_others = any(env.spec.storage.driver != "filesystem" or env.spec.gitops.application_set for env in loaded)
-    if not problems and needs_others:
+    if not problems and loaded:
         everyone = _other_environments(paths, root) + loaded
         problems.extend(check_shared_storage(everyone))
         problems.extend(check_application_set(everyone))
+        if not problems and len(everyone) > 1:
+            from regc.inventory import collisions
+
+            problems.extend(collisions(everyone, {env.name for env in loaded}))
     if problems:
         raise SpecError(problems)
     return loaded

@@ -28,9 +28,9 @@ VARIANTS = {
     "swift-ha-front": "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n"
                       "radosgw:\n  hosts: [10.0.0.1, 'fd00::2']\n  legacyEndpoints: true\n",
     "s3-ingress-proxy": "storage:\n  driver: s3\n  bucket: b-{name}\n  regionendpoint: http://rgw:7480\n"
-                        "  credentials: generate\ningress:\n  host: r.example.com\nnodeProxy:\n  enabled: true\n",
+                        "  credentials: generate\ningress:\n  host: r.example.com\nnodeProxy:\n  enabled: true\n  hostPort: 5002\n",
     "smoke-test": "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
-                  "pullSecrets:\n  user: p\n  namespaces: [apps, ci]\nsmokeTest:\n  enabled: true\n",
+                  "pullSecrets:\n  user: p\n  namespaces: [{name}-apps, {name}-ci]\nsmokeTest:\n  enabled: true\n",
     "operations": "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n"
                   "radosgw:\n  hosts: [10.0.0.1]\navailability:\n  podDisruptionBudget: {{enabled: true}}\n"
                   "  autoscaling: {{enabled: true, minReplicas: 2, maxReplicas: 5}}\n"

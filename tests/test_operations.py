@@ -232,13 +232,13 @@ def test_network_policy(repo: Path):
     objects = build(repo, "fenced", SHARED + "ingress:\n  host: r.example.com\nmetrics:\n  enabled: true\n"
                     "networkPolicy:\n  enabled: true\n  clientNamespaces: [ci]\n  egressCidrs: [10.9.0.0/16]\n"
                     "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
-                    "pullSecrets:\n  user: p\n  namespaces: [apps]\n")
+                    "pullSecrets:\n  user: p\n  namespaces: [team-a]\n")
     policy = one(objects, "NetworkPolicy")
     spec = policy["spec"]
     assert spec["policyTypes"] == ["Ingress", "Egress"]
     clients, scrape = spec["ingress"]
     assert clients["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == \
-        ["apps", "ci", "fenced", "ingress-nginx"]
+        ["ci", "fenced", "ingress-nginx", "team-a"]
     assert clients["ports"] == [{"protocol": "TCP", "port": 5000}]
     assert scrape["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == ["monitoring"]
     dns, destinations = spec["egress"]
@@ -250,7 +250,7 @@ def test_network_policy(repo: Path):
 def test_the_smoke_test_is_fenced_too(repo: Path):
     objects = build(repo, "fenced", "networkPolicy:\n  enabled: true\nsmokeTest:\n  enabled: true\n"
                     "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
-                    "pullSecrets:\n  user: p\n  namespaces: [apps]\n")
+                    "pullSecrets:\n  user: p\n  namespaces: [team-a]\n")
     policy = one(objects, "NetworkPolicy", "registry-smoke-test")["spec"]
     job = one(objects, "Job")["spec"]["template"]
     assert policy["podSelector"]["matchLabels"].items() <= job["metadata"]["labels"].items()

@@ -119,10 +119,10 @@ def test_ingress_has_what_large_pushes_need_and_the_certificate_covers_its_host(
 
 
 def test_node_proxy_listens_on_every_node_and_the_certificate_covers_localhost(repo: Path):
-    built = build(repo, "np", "nodeProxy:\n  enabled: true\n")
+    built = build(repo, "np", "nodeProxy:\n  enabled: true\n  hostPort: 5002\n")
     daemonset = next(o for o in built if o["kind"] == "DaemonSet")
     port = daemonset["spec"]["template"]["spec"]["containers"][0]["ports"][0]
-    assert port["hostPort"] == 5000 and port["containerPort"] == 5000
+    assert port["hostPort"] == 5002 and port["containerPort"] == 5000
     config = next(o for o in built if o["kind"] == "ConfigMap" and "haproxy.cfg" in o.get("data", {}))
     assert "server registry registry.np.svc.cluster.local:5000" in config["data"]["haproxy.cfg"]
     from cryptography import x509
@@ -133,7 +133,7 @@ def test_node_proxy_listens_on_every_node_and_the_certificate_covers_localhost(r
 
 
 SMOKE = ("auth:\n  htpasswd:\n    users: [puller]\n    generateMissingPasswords: true\n"
-         "pullSecrets:\n  user: puller\n  namespaces: [apps]\nsmokeTest:\n  enabled: true\n")
+         "pullSecrets:\n  user: puller\n  namespaces: [smoke-apps]\nsmokeTest:\n  enabled: true\n")
 
 
 def test_smoke_test_job_logs_in_without_argv_secrets_and_reruns_on_change(repo: Path):

@@ -2,25 +2,113 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 APP = "registry"
-DEPLOYMENT = "registry"
-SERVICE = "registry"  # the guide's clients reach registry.<namespace>.svc
-CONFIG_MAP = "registry-config"
-DATA_CLAIM = "registry-data"
+DEFAULT_INSTANCE = "registry"  # the guide's clients reach registry.<namespace>.svc
 CONTAINER = "registry"
 HTTP_PORT = 5000
 DATA_DIR = "/var/lib/registry"
 APPLICATION_SET_DIRECTORY = "argocd"  # the repository's folder of the Argo CD ApplicationSet
-
-# Shared by every environment: they stand in base/ and in selectors.
-BASE_LABELS = {
-    "app.kubernetes.io/name": APP,
-    "app.kubernetes.io/component": "registry",
-    "app.kubernetes.io/part-of": "container-registry",
-    "app.kubernetes.io/managed-by": "regc",
-}
-SELECTOR_LABELS = {key: BASE_LABELS[key] for key in ("app.kubernetes.io/name", "app.kubernetes.io/component")}
 INSTANCE_LABEL = "app.kubernetes.io/instance"
+METRICS_PORT_NAME = "metrics"
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names and labels of one registry's objects, all derived from its instance name (the spec's
+    `instance`). The default, `registry`, gives the names every earlier tree has, so none moves; another
+    instance can share a namespace with it: names, and the `component` label its selectors use, differ."""
+
+    instance: str = DEFAULT_INSTANCE
+
+    def _named(self, suffix: str) -> str:
+        return f"{self.instance}-{suffix}"
+
+    def _role(self, role: str) -> str:
+        return role if self.instance == DEFAULT_INSTANCE else f"{self.instance}-{role}"
+
+    @property
+    def deployment(self) -> str:
+        return self.instance
+
+    @property
+    def service(self) -> str:
+        return self.instance
+
+    @property
+    def service_account(self) -> str:
+        return self.instance
+
+    @property
+    def config_map(self) -> str:
+        return self._named("config")
+
+    @property
+    def data_claim(self) -> str:
+        return self._named("data")
+
+    @property
+    def http_secret(self) -> str:
+        return self._named("http-secret")
+
+    @property
+    def htpasswd_secret(self) -> str:
+        return self._named("htpasswd")
+
+    @property
+    def tls_secret(self) -> str:
+        return self._named("tls")
+
+    @property
+    def storage_secret(self) -> str:
+        return self._named("storage")
+
+    @property
+    def env_secret(self) -> str:
+        return self._named("credentials")  # upstream (proxy), Redis and webhook credentials
+
+    @property
+    def smoke_secret(self) -> str:
+        return self._named("smoke-credentials")
+
+    @property
+    def smoke_job_prefix(self) -> str:
+        return self._named("smoke")
+
+    @property
+    def smoke_test_policy(self) -> str:
+        return self._named("smoke-test")
+
+    @property
+    def metrics_service(self) -> str:
+        return self._named("metrics")
+
+    @property
+    def node_proxy(self) -> str:
+        return self._named("node-proxy")
+
+    @property
+    def base_labels(self) -> dict[str, str]:
+        """On every object of the instance; in base/ and in selectors."""
+        return {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": self.instance,
+                "app.kubernetes.io/part-of": "container-registry", "app.kubernetes.io/managed-by": "regc"}
+
+    @property
+    def selector_labels(self) -> dict[str, str]:
+        return {key: self.base_labels[key] for key in ("app.kubernetes.io/name", "app.kubernetes.io/component")}
+
+    @property
+    def metrics_labels(self) -> dict[str, str]:
+        return {**self.base_labels, "app.kubernetes.io/component": self._named("metrics")}
+
+    @property
+    def node_proxy_labels(self) -> dict[str, str]:
+        return {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": self._role("node-proxy")}
+
+    @property
+    def smoke_test_labels(self) -> dict[str, str]:
+        return {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": self._role("smoke-test")}
 
 
 def image_major_version(image: str) -> int | None:
@@ -38,21 +126,23 @@ def config_directory(major: int | None) -> str:
     """Where the image reads config.yml: distribution v3 moved it to /etc/distribution."""
     return "/etc/distribution" if major is not None and major >= 3 else "/etc/docker/registry"
 
-HTTP_SECRET = "registry-http-secret"
-HTPASSWD_SECRET = "registry-htpasswd"
-TLS_SECRET = "registry-tls"
 AUTH_DIR = "/auth"
 CERTS_DIR = "/certs"
 
 
-def service_names(namespace: str, cluster_domain: str) -> list[str]:
+def service_host(spec) -> str:
+    """The registry Service's name inside the cluster: `<service>.<namespace>.svc`."""
+    return f"{Names(spec.instance).service}.{spec.namespace}.svc"
+
+
+def service_names(spec) -> list[str]:
     """The DNS names of the registry Service, which its certificate must always carry."""
-    return [f"{SERVICE}.{namespace}.svc", f"{SERVICE}.{namespace}.svc.{cluster_domain}"]
+    return [service_host(spec), f"{service_host(spec)}.{spec.cluster_domain}"]
 
 
 def certificate_names(spec) -> list[str]:
     """Every name the server certificate must cover, in a stable order."""
-    names = service_names(spec.namespace, spec.cluster_domain)
+    names = service_names(spec)
     wanted = list(spec.tls.extra_names)
     if spec.ingress is not None:
         wanted.append(spec.ingress.host)
@@ -67,15 +157,6 @@ def certificate_names(spec) -> list[str]:
 def secret_file(name: str, namespace: str | None = None) -> str:
     return f"secret-{namespace}-{name}.yaml" if namespace else f"secret-{name}.yaml"
 
-STORAGE_SECRET = "registry-storage"
-ENV_SECRET = "registry-credentials"  # upstream (proxy), Redis and webhook credentials
-SERVICE_ACCOUNT = "registry"
-METRICS_SERVICE = "registry-metrics"
-METRICS_PORT_NAME = "metrics"
-SMOKE_SECRET = "registry-smoke-credentials"
-SMOKE_TEST_LABELS = {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": "smoke-test"}
-SMOKE_TEST_POLICY = "registry-smoke-test"
-NODE_PROXY = "registry-node-proxy"
 
 
 def radosgw_url(spec) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from regc.plan.names import DEPLOYMENT, SELECTOR_LABELS
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
@@ -11,16 +10,18 @@ def disruption_budget(plan: Plan) -> dict | None:
     budget = plan.spec.availability.pod_disruption_budget
     if not budget.enabled:
         return None
-    return k8s_object("policy/v1", "PodDisruptionBudget", DEPLOYMENT, spec={
-        "maxUnavailable": budget.max_unavailable, "selector": {"matchLabels": dict(SELECTOR_LABELS)}})
+    names = plan.names
+    return k8s_object("policy/v1", "PodDisruptionBudget", names.deployment, labels=names.base_labels, spec={
+        "maxUnavailable": budget.max_unavailable, "selector": {"matchLabels": dict(names.selector_labels)}})
 
 
 def autoscaler(plan: Plan) -> dict | None:
     scaling = plan.spec.availability.autoscaling
     if not scaling.enabled:
         return None
-    return k8s_object("autoscaling/v2", "HorizontalPodAutoscaler", DEPLOYMENT, spec={
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": DEPLOYMENT},
+    names = plan.names
+    return k8s_object("autoscaling/v2", "HorizontalPodAutoscaler", names.deployment, labels=names.base_labels, spec={
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": names.deployment},
         "minReplicas": scaling.min_replicas, "maxReplicas": scaling.max_replicas,
         "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
             "type": "Utilization", "averageUtilization": scaling.target_cpu_utilization}}}]})

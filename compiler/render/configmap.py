@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from regc import yamltext
-from regc.plan.names import CONFIG_MAP
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 from regc.render.registry_config import registry_config
@@ -15,4 +14,5 @@ def config_text(plan: Plan) -> str:
 
 
 def configmap(plan: Plan) -> dict:
-    return k8s_object("v1", "ConfigMap", CONFIG_MAP, data={"config.yml": config_text(plan)})
+    return k8s_object("v1", "ConfigMap", plan.names.config_map, labels=plan.names.base_labels,
+                      data={"config.yml": config_text(plan)})

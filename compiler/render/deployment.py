@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from regc.plan.names import (AUTH_DIR, BASE_LABELS, CERTS_DIR, CONFIG_MAP, CONTAINER, DATA_CLAIM, DATA_DIR,
-                             DEPLOYMENT, ENV_SECRET, HTPASSWD_SECRET, HTTP_PORT, HTTP_SECRET, METRICS_PORT_NAME,
-                             SELECTOR_LABELS, SERVICE_ACCOUNT, STORAGE_SECRET, TLS_SECRET)
+from regc.plan.names import AUTH_DIR, CERTS_DIR, CONTAINER, DATA_DIR, HTTP_PORT, METRICS_PORT_NAME, Names
 from regc.plan.credentials import env_credential_inputs
 from regc.plan.plan import Plan, shared_storage
 from regc.render.configmap import config_text
@@ -20,7 +18,7 @@ SECRET_FILE_MODE = 0o440
 
 def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
     """The Deployment; `secrets_checksum` digests the values of the Secrets the pod reads."""
-    spec = plan.spec
+    spec, names = plan.spec, plan.names
     checksum = hashlib.sha256(config_text(plan).encode()).hexdigest()
     annotations = {CONFIG_CHECKSUM: checksum}
     if secrets_checksum:
@@ -33,7 +31,7 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
                                                            "maxSurge": rolling.max_surge}} \
         if shared_storage(spec) else {"type": "Recreate"}
     pod_spec = {
-        "serviceAccountName": SERVICE_ACCOUNT,
+        "serviceAccountName": names.service_account,
         "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": spec.availability.termination_grace_period_seconds,
         "securityContext": pod_security_context(),
@@ -41,21 +39,22 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
         "containers": [_container(plan)],
         "volumes": _volumes(plan),
     }
-    pod = {"metadata": {"labels": {**BASE_LABELS, **dict(sorted(extras.pod_labels.items()))},
+    pod = {"metadata": {"labels": {**names.base_labels, **dict(sorted(extras.pod_labels.items()))},
                         "annotations": annotations},
            "spec": pod_spec}
     body = {"replicas": spec.registry.replicas, "revisionHistoryLimit": 5, "strategy": strategy,
-            "selector": {"matchLabels": dict(SELECTOR_LABELS)}, "template": pod}
+            "selector": {"matchLabels": dict(names.selector_labels)}, "template": pod}
     if spec.availability.autoscaling.enabled:
         del body["replicas"]  # the HorizontalPodAutoscaler owns it; a synced value would fight it
-    return k8s_object("apps/v1", "Deployment", DEPLOYMENT, spec=body)
+    return k8s_object("apps/v1", "Deployment", names.deployment, labels=names.base_labels, spec=body)
 
 
 def scheduling(spec) -> dict:
     """Affinity, spread, priority, node selection and tolerations of the registry pods."""
     settings = spec.scheduling
     result: dict = {}
-    term = {"labelSelector": {"matchLabels": dict(SELECTOR_LABELS)}, "topologyKey": "kubernetes.io/hostname"}
+    selector = Names(spec.instance).selector_labels
+    term = {"labelSelector": {"matchLabels": dict(selector)}, "topologyKey": "kubernetes.io/hostname"}
     if settings.anti_affinity == "required":
         result["affinity"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}
     elif settings.anti_affinity == "preferred":
@@ -64,7 +63,7 @@ def scheduling(spec) -> dict:
     if settings.topology_spread:
         result["topologySpreadConstraints"] = [{
             "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
-            "labelSelector": {"matchLabels": dict(SELECTOR_LABELS)}}]
+            "labelSelector": {"matchLabels": dict(selector)}}]
     if settings.priority_class_name:
         result["priorityClassName"] = settings.priority_class_name
     if settings.node_selector:
@@ -128,9 +127,10 @@ def _ports(plan: Plan) -> list[dict]:
 
 def managed_variables(spec) -> list[tuple[str, str, str]]:
     """(variable, Secret, key) of every credential regc passes to the registry."""
-    variables = [("REGISTRY_HTTP_SECRET", HTTP_SECRET, "http-secret")]
-    variables += [(name, STORAGE_SECRET, key) for name, key in STORAGE_VARIABLES.get(spec.storage.driver, [])]
-    variables += [(CREDENTIAL_VARIABLES[key], ENV_SECRET, key) for key in env_credential_inputs(spec)]
+    names = Names(spec.instance)
+    variables = [("REGISTRY_HTTP_SECRET", names.http_secret, "http-secret")]
+    variables += [(name, names.storage_secret, key) for name, key in STORAGE_VARIABLES.get(spec.storage.driver, [])]
+    variables += [(CREDENTIAL_VARIABLES[key], names.env_secret, key) for key in env_credential_inputs(spec)]
     return variables
 
 
@@ -166,14 +166,15 @@ def _mounts(plan: Plan) -> list[dict]:
 
 
 def _volumes(plan: Plan) -> list[dict]:
-    volumes = [{"name": "config", "configMap": {"name": CONFIG_MAP}}]
+    names = plan.names
+    volumes = [{"name": "config", "configMap": {"name": names.config_map}}]
     if plan.spec.auth.htpasswd is not None:
-        volumes.append({"name": "htpasswd", "secret": {"secretName": HTPASSWD_SECRET,
+        volumes.append({"name": "htpasswd", "secret": {"secretName": names.htpasswd_secret,
                                                        "defaultMode": SECRET_FILE_MODE}})
     if plan.spec.tls.enabled:
-        volumes.append({"name": "tls", "secret": {"secretName": TLS_SECRET, "defaultMode": SECRET_FILE_MODE}})
+        volumes.append({"name": "tls", "secret": {"secretName": names.tls_secret, "defaultMode": SECRET_FILE_MODE}})
     if plan.spec.storage.driver == "filesystem":
-        volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": DATA_CLAIM}})
+        volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": plan.names.data_claim}})
     volumes.append({"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}})
     for extra in plan.spec.extras.volumes:
         if extra.config_map:

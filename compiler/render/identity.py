@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from regc.plan.names import SERVICE_ACCOUNT
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
 
 def service_account(plan: Plan) -> dict:
-    return k8s_object("v1", "ServiceAccount", SERVICE_ACCOUNT, automountServiceAccountToken=False)
+    return k8s_object("v1", "ServiceAccount", plan.names.service_account, labels=plan.names.base_labels,
+                      automountServiceAccountToken=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from regc.plan.names import SERVICE, TLS_SECRET
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
@@ -29,12 +28,13 @@ def ingress(plan: Plan) -> dict | None:
             annotations["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTPS"
     annotations.update(settings.annotations)
     body: dict = {"ingressClassName": settings.class_name}
-    secret = settings.tls_secret_name or (TLS_SECRET if spec.tls.enabled else None)
+    names = plan.names
+    secret = settings.tls_secret_name or (names.tls_secret if spec.tls.enabled else None)
     if secret:
         body["tls"] = [{"hosts": [settings.host], "secretName": secret}]
     body["rules"] = [{"host": settings.host, "http": {"paths": [{
         "path": "/", "pathType": "Prefix",
-        "backend": {"service": {"name": SERVICE, "port": {"name": "http"}}}}]}}]
-    obj = k8s_object("networking.k8s.io/v1", "Ingress", SERVICE, spec=body)
+        "backend": {"service": {"name": names.service, "port": {"name": "http"}}}}]}}]
+    obj = k8s_object("networking.k8s.io/v1", "Ingress", names.service, labels=names.base_labels, spec=body)
     obj["metadata"]["annotations"] = dict(sorted(annotations.items()))
     return obj

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from regc.plan.names import BASE_LABELS
 
 
-def k8s_object(api_version: str, kind: str, name: str, *, labels: bool = True, **body) -> dict:
-    """A Kubernetes object with its keys in the conventional order."""
+def k8s_object(api_version: str, kind: str, name: str, *, labels: dict | None = None, **body) -> dict:
+    """A Kubernetes object with its keys in the conventional order, labelled with `labels`."""
     metadata: dict = {"name": name}
-    if labels:
-        metadata["labels"] = dict(BASE_LABELS)
+    if labels is not None:
+        metadata["labels"] = dict(labels)
     return {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}

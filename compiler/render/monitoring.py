@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from regc.plan.names import BASE_LABELS, DEPLOYMENT, METRICS_PORT_NAME, METRICS_SERVICE, SELECTOR_LABELS
+from regc.plan.names import DEFAULT_INSTANCE, METRICS_PORT_NAME
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
 MONITORING = "monitoring.coreos.com/v1"
-METRICS_LABELS = {**BASE_LABELS, "app.kubernetes.io/component": "registry-metrics"}
 
 # Metric names the registry exports (checked against the real registry's /metrics by the e2e suite).
 REQUESTS_METRIC = "registry_http_requests_total"
@@ -17,21 +16,21 @@ def metrics_service(plan: Plan) -> dict | None:
     metrics = plan.spec.metrics
     if not metrics.enabled:
         return None
-    obj = k8s_object("v1", "Service", METRICS_SERVICE, spec={
-        "type": "ClusterIP", "selector": dict(SELECTOR_LABELS),
+    names = plan.names
+    return k8s_object("v1", "Service", names.metrics_service, labels=names.metrics_labels, spec={
+        "type": "ClusterIP", "selector": dict(names.selector_labels),
         "ports": [{"name": METRICS_PORT_NAME, "port": metrics.port, "targetPort": METRICS_PORT_NAME,
                    "protocol": "TCP"}]})
-    obj["metadata"]["labels"] = dict(METRICS_LABELS)
-    return obj
 
 
 def service_monitor(plan: Plan) -> dict | None:
     metrics = plan.spec.metrics
     if not (metrics.enabled and metrics.service_monitor):
         return None
-    obj = k8s_object(MONITORING, "ServiceMonitor", DEPLOYMENT, spec={
-        "selector": {"matchLabels": {"app.kubernetes.io/component": METRICS_LABELS["app.kubernetes.io/component"],
-                                     "app.kubernetes.io/name": METRICS_LABELS["app.kubernetes.io/name"]}},
+    names = plan.names
+    selected = {key: names.metrics_labels[key] for key in ("app.kubernetes.io/component", "app.kubernetes.io/name")}
+    obj = k8s_object(MONITORING, "ServiceMonitor", names.deployment, labels=names.base_labels, spec={
+        "selector": {"matchLabels": selected},
         "endpoints": [{"port": METRICS_PORT_NAME, "path": "/metrics", "interval": metrics.interval}]})
     obj["metadata"]["labels"].update(sorted(metrics.labels.items()))
     return obj
@@ -42,9 +41,13 @@ def prometheus_rule(plan: Plan) -> dict | None:
     if not (metrics.enabled and metrics.prometheus_rule):
         return None
     namespace = plan.namespace  # PromQL is text: Kustomize's namespace does not reach into it
-    deployment = f'namespace="{namespace}", deployment="{DEPLOYMENT}"'
-    requests = f'{REQUESTS_METRIC}{{namespace="{namespace}"}}'
-    errors = f'{REQUESTS_METRIC}{{namespace="{namespace}", code=~"5.."}}'
+    names = plan.names
+    deployment = f'namespace="{namespace}", deployment="{names.deployment}"'
+    # A second registry of the namespace is told apart by the Service its metrics are scraped through.
+    scope = f'namespace="{namespace}"' + ("" if names.instance == DEFAULT_INSTANCE
+                                          else f', service="{names.metrics_service}"')
+    requests = f'{REQUESTS_METRIC}{{{scope}}}'
+    errors = f'{REQUESTS_METRIC}{{{scope}, code=~"5.."}}'
     rules = [
         _alert("RegistryNoReadyReplicas", f"kube_deployment_status_replicas_available{{{deployment}}} == 0", "5m",
                "critical", f"No registry pod of {namespace} is ready: pushes and pulls fail."),
@@ -56,7 +59,8 @@ def prometheus_rule(plan: Plan) -> dict | None:
                "warning", f"Registry pods of {namespace} stay unready: the storage driver health check "
                "(health.storagedriver) fails the readiness probe while the storage cannot be reached."),
     ]
-    obj = k8s_object(MONITORING, "PrometheusRule", DEPLOYMENT, spec={"groups": [{"name": "registry", "rules": rules}]})
+    obj = k8s_object(MONITORING, "PrometheusRule", plan.names.deployment, labels=plan.names.base_labels,
+                     spec={"groups": [{"name": plan.names.instance, "rules": rules}]})
     obj["metadata"]["labels"].update(sorted(metrics.labels.items()))
     return obj
 

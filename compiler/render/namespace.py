@@ -11,7 +11,7 @@ PSS = "pod-security.kubernetes.io"
 def namespace(plan: Plan) -> dict:
     """Every pod regc emits meets `restricted`, so the namespace enforces it; except with the node
     proxy, whose hostPort no Pod Security level but `privileged` admits: then it only warns and audits."""
-    obj = k8s_object("v1", "Namespace", plan.namespace)
+    obj = k8s_object("v1", "Namespace", plan.namespace, labels=plan.names.base_labels)
     labels = {f"{PSS}/audit": "restricted", f"{PSS}/warn": "restricted"}
     if not plan.spec.node_proxy.enabled:
         labels[f"{PSS}/enforce"] = "restricted"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from regc.plan.names import (DEPLOYMENT, HTTP_PORT, METRICS_PORT_NAME, SELECTOR_LABELS, SMOKE_TEST_LABELS,
-                             SMOKE_TEST_POLICY)
+from regc.plan.names import HTTP_PORT, METRICS_PORT_NAME
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
@@ -32,8 +31,9 @@ def network_policy(plan: Plan) -> dict | None:
     destinations += [{"ipBlock": {"cidr": cidr}} for cidr in policy.egress_cidrs]
     if destinations:
         egress.append({"to": destinations})
-    return k8s_object("networking.k8s.io/v1", "NetworkPolicy", DEPLOYMENT, spec={
-        "podSelector": {"matchLabels": dict(SELECTOR_LABELS)}, "policyTypes": ["Ingress", "Egress"],
+    names = plan.names
+    return k8s_object("networking.k8s.io/v1", "NetworkPolicy", names.deployment, labels=names.base_labels, spec={
+        "podSelector": {"matchLabels": dict(names.selector_labels)}, "policyTypes": ["Ingress", "Egress"],
         "ingress": ingress, "egress": egress})
 
 
@@ -42,11 +42,13 @@ def smoke_test_policy(plan: Plan) -> dict | None:
     spec = plan.spec
     if not (spec.network_policy.enabled and spec.smoke_test.enabled):
         return None
-    registry = {"to": [{"podSelector": {"matchLabels": dict(SELECTOR_LABELS)}}],
+    names = plan.names
+    registry = {"to": [{"podSelector": {"matchLabels": dict(names.selector_labels)}}],
                 "ports": [{"protocol": "TCP", "port": HTTP_PORT}]}
-    return k8s_object("networking.k8s.io/v1", "NetworkPolicy", SMOKE_TEST_POLICY, spec={
-        "podSelector": {"matchLabels": dict(SMOKE_TEST_LABELS)}, "policyTypes": ["Ingress", "Egress"],
-        "ingress": [], "egress": [DNS, registry]})
+    body = {"podSelector": {"matchLabels": dict(names.smoke_test_labels)}, "policyTypes": ["Ingress", "Egress"],
+            "ingress": [], "egress": [DNS, registry]}
+    return k8s_object("networking.k8s.io/v1", "NetworkPolicy", names.smoke_test_policy, labels=names.base_labels,
+                      spec=body)
 
 
 def _namespaces(names: list[str]) -> dict:

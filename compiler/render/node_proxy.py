@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from regc.plan.names import HTTP_PORT, NODE_PROXY, SERVICE
+from regc.plan.names import HTTP_PORT, service_host
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 from regc.render.security import container_security_context, pod_security_context
@@ -14,7 +14,7 @@ CONFIG_DIR = "/usr/local/etc/haproxy"
 
 def haproxy_config(plan: Plan) -> str:
     spec = plan.spec
-    upstream = f"{SERVICE}.{spec.namespace}.svc.{spec.cluster_domain}:{spec.service.port}"
+    upstream = f"{service_host(spec)}.{spec.cluster_domain}:{spec.service.port}"
     return "\n".join([
         "global",
         "  log stdout format raw local0 info",
@@ -40,9 +40,10 @@ def node_proxy_objects(plan: Plan) -> list[dict]:
     if not settings.enabled:
         return []
     config = haproxy_config(plan)
-    labels = {"app.kubernetes.io/name": "registry", "app.kubernetes.io/component": "node-proxy"}
-    configmap = k8s_object("v1", "ConfigMap", NODE_PROXY, data={"haproxy.cfg": config})
-    configmap["metadata"]["labels"]["app.kubernetes.io/component"] = "node-proxy"
+    names = plan.names
+    labels = names.node_proxy_labels
+    object_labels = {**names.base_labels, **labels}
+    configmap = k8s_object("v1", "ConfigMap", names.node_proxy, labels=object_labels, data={"haproxy.cfg": config})
     pod = {
         "metadata": {"labels": dict(labels),
                      "annotations": {"regc/config-sha256": hashlib.sha256(config.encode()).hexdigest()}},
@@ -65,13 +66,12 @@ def node_proxy_objects(plan: Plan) -> list[dict]:
                 "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}],
             }],
             "tolerations": [{"operator": "Exists"}],  # every node pulls, tainted ones too
-            "volumes": [{"name": "config", "configMap": {"name": NODE_PROXY}}],
+            "volumes": [{"name": "config", "configMap": {"name": names.node_proxy}}],
         },
     }
-    daemonset = k8s_object("apps/v1", "DaemonSet", NODE_PROXY, spec={
+    daemonset = k8s_object("apps/v1", "DaemonSet", names.node_proxy, labels=object_labels, spec={
         "selector": {"matchLabels": dict(labels)},
         "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
         "template": pod,
     })
-    daemonset["metadata"]["labels"]["app.kubernetes.io/component"] = "node-proxy"
     return [configmap, daemonset]

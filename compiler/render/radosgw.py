@@ -15,7 +15,8 @@ def radosgw_objects(plan: Plan) -> list[dict]:
     if front is None:
         return []
     port = {"name": "http", "port": front.port, "protocol": "TCP"}
-    service = k8s_object("v1", "Service", front.service_name, spec={
+    labels = plan.names.base_labels
+    service = k8s_object("v1", "Service", front.service_name, labels=labels, spec={
         "type": "ClusterIP",
         "sessionAffinity": "ClientIP",  # a client's requests stay on one radosgw, as in the guide
         "ports": [{**port, "targetPort": front.port}],
@@ -28,13 +29,13 @@ def radosgw_objects(plan: Plan) -> list[dict]:
         if not hosts:
             continue
         endpoint_slice = k8s_object("discovery.k8s.io/v1", "EndpointSlice", f"{front.service_name}-{family.lower()}",
-                                    addressType=family,
+                                    labels=labels, addressType=family,
                                     endpoints=[{"addresses": [h], "conditions": {"ready": True}} for h in hosts],
                                     ports=[port])
         endpoint_slice["metadata"]["labels"].update({"kubernetes.io/service-name": front.service_name,
                                                      MANAGED_BY: "regc"})
         objects.append(endpoint_slice)
     if front.legacy_endpoints:
-        objects.append(k8s_object("v1", "Endpoints", front.service_name, subsets=[
+        objects.append(k8s_object("v1", "Endpoints", front.service_name, labels=labels, subsets=[
             {"addresses": [{"ip": h} for h in front.hosts], "ports": [port]}]))
     return objects

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from regc.plan.names import ENV_SECRET, HTPASSWD_SECRET, HTTP_SECRET, SMOKE_SECRET, STORAGE_SECRET, TLS_SECRET
+from regc.plan.names import Names
 from regc.render.meta import k8s_object
 
 
@@ -15,26 +15,27 @@ def encode(value: str | bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def _secret(name: str, kind: str, data: dict[str, str | bytes], namespace: str | None = None) -> dict:
+def _secret(names: Names, name: str, kind: str, data: dict[str, str | bytes], namespace: str | None = None) -> dict:
     # Keys sorted as kustomize prints them: Flux decrypts after its kustomize build, and the SOPS
     # MAC covers the order of the encrypted values (mac_only_encrypted keeps added labels harmless).
-    obj = k8s_object("v1", "Secret", name, type=kind, data={k: encode(data[k]) for k in sorted(data)})
+    obj = k8s_object("v1", "Secret", name, labels=names.base_labels, type=kind,
+                     data={k: encode(data[k]) for k in sorted(data)})
     if namespace:
         obj["metadata"]["namespace"] = namespace
     return obj
 
 
-def http_secret(value: str) -> dict:
-    return _secret(HTTP_SECRET, "Opaque", {"http-secret": value})
+def http_secret(names: Names, value: str) -> dict:
+    return _secret(names, names.http_secret, "Opaque", {"http-secret": value})
 
 
-def htpasswd_secret(lines: list[str]) -> dict:
-    return _secret(HTPASSWD_SECRET, "Opaque", {"htpasswd": "".join(line + "\n" for line in lines)})
+def htpasswd_secret(names: Names, lines: list[str]) -> dict:
+    return _secret(names, names.htpasswd_secret, "Opaque", {"htpasswd": "".join(line + "\n" for line in lines)})
 
 
-def tls_secret(cert_chain_pem: str, key_pem: str, ca_pem: str) -> dict:
-    return _secret(TLS_SECRET, "kubernetes.io/tls", {"tls.crt": cert_chain_pem, "tls.key": key_pem,
-                                                     "ca.crt": ca_pem})
+def tls_secret(names: Names, cert_chain_pem: str, key_pem: str, ca_pem: str) -> dict:
+    return _secret(names, names.tls_secret, "kubernetes.io/tls",
+                   {"tls.crt": cert_chain_pem, "tls.key": key_pem, "ca.crt": ca_pem})
 
 
 def docker_config(server: str, user: str, password: str) -> str:
@@ -44,20 +45,20 @@ def docker_config(server: str, user: str, password: str) -> str:
                       separators=(",", ":"))
 
 
-def pull_secret(name: str, namespace: str, server: str, user: str, password: str) -> dict:
-    return _secret(name, "kubernetes.io/dockerconfigjson",
+def pull_secret(names: Names, name: str, namespace: str, server: str, user: str, password: str) -> dict:
+    return _secret(names, name, "kubernetes.io/dockerconfigjson",
                    {".dockerconfigjson": docker_config(server, user, password)}, namespace)
 
 
-def storage_secret(values: dict[str, str]) -> dict:
+def storage_secret(names: Names, values: dict[str, str]) -> dict:
     """Object-store credentials, keyed as the Deployment's secretKeyRefs read them."""
-    return _secret(STORAGE_SECRET, "Opaque", values)
+    return _secret(names, names.storage_secret, "Opaque", values)
 
 
-def smoke_credentials(user: str, password: str) -> dict:
-    return _secret(SMOKE_SECRET, "kubernetes.io/basic-auth", {"username": user, "password": password})
+def smoke_credentials(names: Names, user: str, password: str) -> dict:
+    return _secret(names, names.smoke_secret, "kubernetes.io/basic-auth", {"username": user, "password": password})
 
 
-def env_credentials(values: dict[str, str]) -> dict:
+def env_credentials(names: Names, values: dict[str, str]) -> dict:
     """Credentials the registry reads from REGISTRY_* variables: upstream, Redis, webhook headers."""
-    return _secret(ENV_SECRET, "Opaque", values)
+    return _secret(names, names.env_secret, "Opaque", values)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from regc.plan.names import SELECTOR_LABELS, SERVICE
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
@@ -12,8 +11,9 @@ def service(plan: Plan) -> dict:
     port: dict = {"name": "http", "port": settings.port, "targetPort": "http", "protocol": "TCP"}
     if settings.node_port is not None:
         port["nodePort"] = settings.node_port
-    obj = k8s_object("v1", "Service", SERVICE, spec={
-        "type": settings.type, "selector": dict(SELECTOR_LABELS), "ports": [port]})
+    names = plan.names
+    obj = k8s_object("v1", "Service", names.service, labels=names.base_labels, spec={
+        "type": settings.type, "selector": dict(names.selector_labels), "ports": [port]})
     if settings.annotations:
         obj["metadata"]["annotations"] = dict(sorted(settings.annotations.items()))
     return obj

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from regc.plan.names import SERVICE, SMOKE_SECRET, SMOKE_TEST_LABELS, TLS_SECRET
+from regc.plan.names import service_host
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 from regc.render.security import container_security_context, pod_security_context
@@ -74,7 +74,8 @@ def smoke_test_job(plan: Plan, revision: str) -> dict | None:
     scheme = "https" if spec.tls.enabled else "http"
     # A pull-through cache and a read-only registry refuse pushes: they are checked by a login only.
     pushes = spec.proxy is None and not spec.storage.read_only
-    settings = {"REGISTRY_URL": f"{scheme}://{SERVICE}.{spec.namespace}.svc:{spec.service.port}",
+    names = plan.names
+    settings = {"REGISTRY_URL": f"{scheme}://{service_host(spec)}:{spec.service.port}",
                 "REPOSITORY": SMOKE_REPOSITORY, "PUSH": str(pushes).lower(), "CREDENTIALS": CREDENTIALS_DIR,
                 "DELETE": str(spec.storage.delete).lower()}
     if spec.tls.enabled:
@@ -89,19 +90,16 @@ def smoke_test_job(plan: Plan, revision: str) -> dict | None:
         "securityContext": container_security_context(),
         "volumeMounts": [{"name": "credentials", "mountPath": CREDENTIALS_DIR, "readOnly": True}],
     }
-    volumes = [{"name": "credentials", "secret": {"secretName": SMOKE_SECRET, "defaultMode": 0o440}}]
+    volumes = [{"name": "credentials", "secret": {"secretName": names.smoke_secret, "defaultMode": 0o440}}]
     if spec.tls.enabled:
         container["volumeMounts"].append({"name": "ca", "mountPath": CA_FILE.rsplit("/", 1)[0], "readOnly": True})
-        volumes.append({"name": "ca", "secret": {"secretName": TLS_SECRET, "items": [{"key": "ca.crt",
+        volumes.append({"name": "ca", "secret": {"secretName": names.tls_secret, "items": [{"key": "ca.crt",
                                                                                        "path": "ca.crt"}]}})
     pod_spec = {"restartPolicy": "Never", "automountServiceAccountToken": False,
                 "securityContext": pod_security_context(), "containers": [container], "volumes": volumes}
     digest = hashlib.sha256(json.dumps([pod_spec, revision], sort_keys=True).encode()).hexdigest()[:10]
-    labels = dict(SMOKE_TEST_LABELS)
-    job = k8s_object("batch/v1", "Job", f"registry-smoke-{digest}", spec={
-        "backoffLimit": 3,
-        "activeDeadlineSeconds": 600,
-        "template": {"metadata": {"labels": labels}, "spec": pod_spec},
-    })
-    job["metadata"]["labels"]["app.kubernetes.io/component"] = "smoke-test"
-    return job
+    labels = dict(names.smoke_test_labels)
+    body = {"backoffLimit": 3, "activeDeadlineSeconds": 600,
+            "template": {"metadata": {"labels": labels}, "spec": pod_spec}}
+    return k8s_object("batch/v1", "Job", f"{names.smoke_job_prefix}-{digest}", labels={**names.base_labels, **labels},
+                      spec=body)

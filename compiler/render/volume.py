@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from regc.plan.names import DATA_CLAIM
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
@@ -15,4 +14,5 @@ def data_claim(plan: Plan) -> dict | None:
     if storage.storage_class_name:
         spec["storageClassName"] = storage.storage_class_name
     spec["resources"] = {"requests": {"storage": storage.size}}
-    return k8s_object("v1", "PersistentVolumeClaim", DATA_CLAIM, spec=spec)
+    return k8s_object("v1", "PersistentVolumeClaim", plan.names.data_claim, labels=plan.names.base_labels,
+                      spec=spec)

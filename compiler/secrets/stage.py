@@ -13,8 +13,7 @@ from pathlib import Path
 from regc import yamltext
 from regc.errors import Location, Problem, SpecError
 from regc.plan.credentials import env_credential_inputs
-from regc.plan.names import (BASE_LABELS, ENV_SECRET, HTPASSWD_SECRET, HTTP_SECRET, SMOKE_SECRET, STORAGE_SECRET,
-                             TLS_SECRET, certificate_names, secret_file)
+from regc.plan.names import certificate_names, secret_file, service_host
 from regc.plan.plan import Plan
 from regc.render import secrets as secret_objects
 from regc.secrets import htpasswd
@@ -58,40 +57,41 @@ def secrets_path(root: Path, plan: Plan) -> Path:
 
 
 def products(plan: Plan, leaves: dict) -> list[Product]:
-    return [Product(p.file, {**p.public, "format": SECRET_FORMAT, "labels": BASE_LABELS}, p.inputs, p.mounted,
+    labels = plan.names.base_labels
+    return [Product(p.file, {**p.public, "format": SECRET_FORMAT, "labels": labels}, p.inputs, p.mounted,
                     p.encrypted) for p in _products(plan, leaves)]
 
 
 def _products(plan: Plan, leaves: dict) -> list[Product]:
-    spec = plan.spec
-    items = [Product(secret_file(HTTP_SECRET), {"secret": HTTP_SECRET}, (("httpSecret",),), mounted=True)]
+    spec, names = plan.spec, plan.names
+    items = [Product(secret_file(names.http_secret), {"secret": names.http_secret}, (("httpSecret",),), mounted=True)]
     auth = spec.auth.htpasswd
     if auth is not None:
-        items.append(Product(secret_file(HTPASSWD_SECRET),
-                             {"secret": HTPASSWD_SECRET, "users": list(auth.users), "cost": auth.bcrypt_cost},
+        items.append(Product(secret_file(names.htpasswd_secret),
+                             {"secret": names.htpasswd_secret, "users": list(auth.users), "cost": auth.bcrypt_cost},
                              tuple(("users", user) for user in auth.users), mounted=True))
     if spec.tls.enabled:
         with_ca = spec.tls.certificate == "generate" or ("ca", "cert") in leaves
         inputs = (("tls", "cert"), ("tls", "key")) + ((("ca", "cert"),) if with_ca else ())
-        items.append(Product(secret_file(TLS_SECRET),
-                             {"secret": TLS_SECRET, "names": certificate_names(spec),
+        items.append(Product(secret_file(names.tls_secret),
+                             {"secret": names.tls_secret, "names": certificate_names(spec),
                               "algorithm": spec.tls.key_algorithm, "source": spec.tls.certificate},
                              inputs, mounted=True))
         if with_ca:
             items.append(Product(CA_FILE, {"file": CA_FILE}, (("ca", "cert"),), encrypted=False))
     if spec.storage.driver in CREDENTIAL_KEYS:
         driver = spec.storage.driver
-        items.append(Product(secret_file(STORAGE_SECRET), {"secret": STORAGE_SECRET, "driver": driver},
+        items.append(Product(secret_file(names.storage_secret), {"secret": names.storage_secret, "driver": driver},
                              tuple((driver, key) for key in CREDENTIAL_KEYS[driver]), mounted=True))
     credentials = env_credential_inputs(spec)
     if credentials:
-        public = {"secret": ENV_SECRET, "keys": sorted(credentials),
+        public = {"secret": names.env_secret, "keys": sorted(credentials),
                   "endpoints": [e.model_dump(mode="json") for e in spec.notifications if e.secret_headers]}
-        items.append(Product(secret_file(ENV_SECRET), public,
+        items.append(Product(secret_file(names.env_secret), public,
                              tuple(path for paths in credentials.values() for path in paths), mounted=True))
     pull = spec.pull_secrets
     if pull is not None and spec.smoke_test.enabled:
-        items.append(Product(secret_file(SMOKE_SECRET), {"secret": SMOKE_SECRET, "user": pull.user},
+        items.append(Product(secret_file(names.smoke_secret), {"secret": names.smoke_secret, "user": pull.user},
                              (("users", pull.user),)))
     if pull is not None:
         server = pull_server(plan)
@@ -104,7 +104,7 @@ def _products(plan: Plan, leaves: dict) -> list[Product]:
 
 def pull_server(plan: Plan) -> str:
     spec = plan.spec
-    return spec.pull_secrets.server or f"registry.{spec.namespace}.svc:{spec.service.port}"
+    return spec.pull_secrets.server or f"{service_host(spec)}:{spec.service.port}"
 
 
 class SecretStage:
@@ -143,7 +143,7 @@ class SecretStage:
         return reused
 
     def _renewal_due(self, item: Product) -> bool:
-        if item.file != secret_file(TLS_SECRET) or self.plan.spec.tls.certificate != "generate":
+        if item.file != secret_file(self.plan.names.tls_secret) or self.plan.spec.tls.certificate != "generate":
             return False
         ends = (self.state.get("certificate") or {}).get("notAfter")
         if not ends:
@@ -311,7 +311,7 @@ class SecretStage:
                  "keyed": keyed_digest(plaintext.digest_key, item.public, values)}
         old = self._old_bytes(item.file)
         recorded = self.state["secrets"].get(item.file, {})
-        if item.file == secret_file(HTPASSWD_SECRET):
+        if item.file == secret_file(self.plan.names.htpasswd_secret):
             state["users"] = {u: keyed_digest(plaintext.digest_key, {"cost": item.public["cost"]}, [u, p])
                               for u, p in ((u, plaintext.users[u]) for u in item.public["users"])}
         if old is not None and recorded.get("keyed") == state["keyed"]:
@@ -331,22 +331,25 @@ class SecretStage:
     def _render(self, item: Product, plaintext: Plaintext, old_users: dict, new_users: dict,
                 old: bytes | None) -> dict:
         public = item.public
-        if item.file == secret_file(HTTP_SECRET):
-            return secret_objects.http_secret(plaintext.http_secret)
-        if item.file == secret_file(HTPASSWD_SECRET):
-            return secret_objects.htpasswd_secret(self._htpasswd_lines(public, plaintext, old_users, new_users, old))
-        if item.file == secret_file(TLS_SECRET):
+        if item.file == secret_file(self.plan.names.http_secret):
+            return secret_objects.http_secret(self.plan.names, plaintext.http_secret)
+        if item.file == secret_file(self.plan.names.htpasswd_secret):
+            lines = self._htpasswd_lines(public, plaintext, old_users, new_users, old)
+            return secret_objects.htpasswd_secret(self.plan.names, lines)
+        if item.file == secret_file(self.plan.names.tls_secret):
             ca = plaintext.ca["cert"] if plaintext.ca else ""
-            return secret_objects.tls_secret(plaintext.tls["cert"], plaintext.tls["key"], ca)
-        if item.file == secret_file(STORAGE_SECRET):
+            return secret_objects.tls_secret(self.plan.names, plaintext.tls["cert"], plaintext.tls["key"], ca)
+        if item.file == secret_file(self.plan.names.storage_secret):
             driver = public["driver"]
             names = {"password": "swift-password", "accessKey": "s3-access-key", "secretKey": "s3-secret-key"}
-            return secret_objects.storage_secret({names[k]: v for k, v in getattr(plaintext, driver).items()})
-        if item.file == secret_file(SMOKE_SECRET):
-            return secret_objects.smoke_credentials(public["user"], plaintext.users[public["user"]])
-        if item.file == secret_file(ENV_SECRET):
-            return secret_objects.env_credentials(self._env_values(plaintext))
-        return secret_objects.pull_secret(public["secret"], public["namespace"], public["server"], public["user"],
+            values = {names[k]: v for k, v in getattr(plaintext, driver).items()}
+            return secret_objects.storage_secret(self.plan.names, values)
+        if item.file == secret_file(self.plan.names.smoke_secret):
+            return secret_objects.smoke_credentials(self.plan.names, public["user"], plaintext.users[public["user"]])
+        if item.file == secret_file(self.plan.names.env_secret):
+            return secret_objects.env_credentials(self.plan.names, self._env_values(plaintext))
+        return secret_objects.pull_secret(self.plan.names, public["secret"], public["namespace"], public["server"],
+                                          public["user"],
                                           plaintext.users[public["user"]])
 
     def _env_values(self, plaintext: Plaintext) -> dict[str, str]:
@@ -380,7 +383,7 @@ class SecretStage:
 
         from regc.tools import sops
 
-        path = self.root / self.directory / secret_file(HTPASSWD_SECRET)
+        path = self.root / self.directory / secret_file(self.plan.names.htpasswd_secret)
         document = yamlread.load(sops.decrypt(path, root=self.root))
         return htpasswd.parse_lines(base64.b64decode(document["data"]["htpasswd"]).decode())
 

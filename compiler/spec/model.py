@@ -582,7 +582,15 @@ class Environment(SpecModel):
     kind: Literal["Environment"]
     """Always `Environment`."""
     namespace: DnsLabel = "registry"
-    """Namespace the registry runs in; the overlay creates it."""
+    """Namespace the registry runs in; the overlay creates it (see `createNamespace`)."""
+    instance: DnsLabel = Field("registry", max_length=40)
+    """Name of this registry in its namespace, from which every object name derives (`registry`,
+    `registry-config`, `registry-tls`, ...; clients reach `<instance>.<namespace>.svc`). Give a second
+    registry of the same namespace its own, such as `mirror`; the default keeps the names of every
+    earlier tree."""
+    create_namespace: bool = True
+    """Emit the Namespace (with its Pod Security labels). Two environments in one namespace: exactly
+    one of them creates it."""
     labels: dict[LabelKey, LabelValue] = {}
     """Extra labels on every object of this environment."""
     registry: Registry = Registry()

@@ -168,7 +168,7 @@ def _swift_put_container(user: str, key: str, container: str) -> None:
 
 SMOKE = ("namespace: smoke\ntls:\n  extraNames: [127.0.0.1]\nstorage:\n  delete: true\n"
          "auth:\n  htpasswd:\n    users: [puller]\n    bcryptCost: 5\n    generateMissingPasswords: true\n"
-         "pullSecrets:\n  user: puller\n  namespaces: [apps]\nsmokeTest:\n  enabled: true\n")
+         "pullSecrets:\n  user: puller\n  namespaces: [smoke-apps]\nsmokeTest:\n  enabled: true\n")
 
 
 def test_the_smoke_job_pushes_pulls_and_deletes_on_the_real_registry(repo: Path, tmp_path: Path, processes):

@@ -1,0 +1,111 @@
+"""Two registries in one namespace on purpose (an `instance` each), and no object emitted by two
+environments by accident: regc refuses the collision, naming both specs and the objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+
+from tests.conftest import decrypt_object, kustomize, run_regc, write_spec
+from tests.crd_schema import is_custom, problems
+from tests.test_kustomize import _build_and_compare
+
+MIRROR = ("namespace: shared\ninstance: mirror\ncreateNamespace: false\nregistry:\n  image: registry:3.0.0\n"
+          "proxy:\n  remoteurl: https://registry-1.docker.io\n"
+          "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n"
+          "networkPolicy:\n  enabled: true\n  egressCidrs: [0.0.0.0/0]\n"
+          "auth:\n  htpasswd:\n    users: [puller]\n    generateMissingPasswords: true\n"
+          "pullSecrets:\n  user: puller\n  namespaces: [team-a]\n  name: mirror-pull\nsmokeTest:\n  enabled: true\n"
+          "nodeProxy:\n  enabled: true\n  hostPort: 5001\n")
+PRIVATE = ("namespace: shared\nmetrics:\n  enabled: true\n  serviceMonitor: true\nnetworkPolicy:\n  enabled: true\n"
+           "auth:\n  htpasswd:\n    users: [puller]\n    generateMissingPasswords: true\n"
+           "pullSecrets:\n  user: puller\n  namespaces: [team-a]\nsmokeTest:\n  enabled: true\n")
+
+
+def identity(obj: dict) -> tuple[str, str, str]:
+    return obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def test_two_registries_share_a_namespace_without_touching_each_other(repo: Path):
+    write_spec(repo, "private", PRIVATE)
+    write_spec(repo, "cache", MIRROR)
+    result = run_regc("build", cwd=repo)
+    assert result.code == 0, result.stderr
+    private, cache = (_build_and_compare(repo, name) for name in ("private", "cache"))
+    assert not {identity(o) for o in private} & {identity(o) for o in cache}
+    assert {o["metadata"]["name"] for o in cache if o["kind"] == "Deployment"} == {"mirror"}
+    assert "ConfigMap/shared/mirror-config" in {f"{k}/{n}/{m}" for k, n, m in map(identity, cache)}
+    assert not [o for o in cache if o["kind"] == "Namespace"]
+    # Every selector of one registry selects only its own pods.
+    pods = {name: [o["spec"]["template"]["metadata"]["labels"] for o in objects if o["kind"] in ("Deployment", "Job",
+                                                                                              "DaemonSet")]
+            for name, objects in (("private", private), ("cache", cache))}
+    for name, objects, other in (("private", private, "cache"), ("cache", cache, "private")):
+        for obj in objects:
+            selector = (obj.get("spec") or {}).get("selector")
+            if obj["kind"] == "Service" and selector:
+                matched = selector
+            elif obj["kind"] in ("Deployment", "PodDisruptionBudget", "DaemonSet") and selector:
+                matched = selector["matchLabels"]
+            elif obj["kind"] == "NetworkPolicy":
+                matched = obj["spec"]["podSelector"]["matchLabels"]
+            else:
+                continue
+            assert any(selects(matched, labels) for labels in pods[name]), (name, identity(obj))
+            assert not any(selects(matched, labels) for labels in pods[other]), (name, identity(obj))
+        for obj in objects:
+            obj = decrypt_object(obj)
+            if is_custom(obj):
+                assert problems(obj) == []
+            else:
+                kubernetes_validate.validate(obj, "1.37", strict=True)
+    # The mirror's clients reach it by its own Service name, which its certificate carries.
+    job = next(o for o in cache if o["kind"] == "Job")
+    env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["REGISTRY_URL"] == "https://mirror.shared.svc:5000"
+
+
+@pytest.mark.parametrize("second, message, hint", [
+    ("namespace: shared\n", "ServiceAccount/shared/registry, ConfigMap/shared/registry-config",
+     "give one of them its own `instance`"),
+    ("namespace: shared\ninstance: mirror\n", "Namespace/shared: also emitted by environment 'private'",
+     "set createNamespace: false"),
+    ("namespace: other\nnodeProxy:\n  enabled: true\n",  # the example staging has a node proxy on 5000
+     "hostPort/5000: also emitted by environment 'staging' (environments/staging.yaml)", "nodeProxy.hostPort"),
+    ("namespace: other\nauth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
+     "pullSecrets:\n  user: p\n  namespaces: [team-a]\n", "Secret/team-a/registry-pull: also emitted by environment",
+     "pullSecrets.name"),
+])
+def test_object_collisions_across_environments_are_refused(repo: Path, second: str, message: str, hint: str):
+    write_spec(repo, "private", PRIVATE)
+    assert run_regc("build", "environments/private.yaml", cwd=repo).code == 0
+    write_spec(repo, "second", second)
+    result = run_regc("build", "environments/second.yaml", cwd=repo)
+    assert result.code == 2, result.stderr
+    assert message in result.stderr and hint in result.stderr
+    assert "environments/second.yaml:" in result.stderr and "(environments/" in result.stderr
+    assert not (repo / "overlays" / "second").exists()
+
+
+def test_the_default_instance_moves_nothing(built: Path):
+    """Names derive from `instance`; its default gives every earlier name (the committed tree)."""
+    spec = built / "environments" / "dev.yaml"
+    before = (built / "overlays" / "dev" / "kustomization.yaml").read_bytes()
+    spec.write_text(spec.read_text().replace("namespace: registry-dev", "namespace: registry-dev\ninstance: registry"))
+    assert run_regc("build", cwd=built).code == 0
+    assert (built / "overlays" / "dev" / "kustomization.yaml").read_bytes() == before
+    assert any(o["metadata"]["name"] == "registry-config" for o in kustomize(built / "overlays" / "dev"))
+
+
+def test_environments_of_different_clusters_may_share_names(repo: Path):
+    git = "gitops:\n  engine: argocd\n  repoURL: https://git.example/r.git\n"
+    write_spec(repo, "east", "namespace: shared\n" + git + "  destinationServer: https://east.example:6443\n")
+    write_spec(repo, "west", "namespace: shared\n" + git + "  destinationServer: https://west.example:6443\n")
+    result = run_regc("build", "environments/east.yaml", "environments/west.yaml", cwd=repo)
+    assert result.code == 0, result.stderr
