@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from regc.errors import Problem, RegcError, SpecError
@@ -19,6 +19,8 @@ class Compiled:
 
     units: list  # list[regc.emit.tree.Unit]
     environments: list[LoadedEnvironment]
+    secrets_files: dict[Path, bytes] = field(default_factory=dict)  # secrets files with generated values
+    generated: dict[str, list[str]] = field(default_factory=dict)  # environment -> what was generated
 
 
 def discover_specs(root: Path) -> list[Path]:
@@ -29,9 +31,29 @@ def discover_specs(root: Path) -> list[Path]:
                         "run regc from the repository root (or pass --root), "
                         "or create an environment with `regc init NAME`")
     specs = sorted(p for p in folder.glob("*.yaml") if not p.name.endswith(SECRETS_SUFFIX))
+    folders = [p for p in specs if not p.is_file()]
+    if folders:
+        from regc.errors import Location, Problem, SpecError
+
+        raise SpecError([Problem(Location(display_path(p, root)), "not a file: every environments/*.yaml is "
+                                 "read as a spec", "rename or move it") for p in folders])
     if not specs:
         raise RegcError(f"no environment specs in {folder}", "create one with `regc init NAME`")
     return specs
+
+
+def checked_specs(root: Path, given: list[Path]) -> list[Path]:
+    """The SPEC arguments, each a file directly in environments/ (after resolving symlinks): a name is
+    never a path to elsewhere, where regc would read a spec it does not own and write what it names."""
+    from regc.errors import InputError
+
+    folder = (root / ENVIRONMENTS).resolve()
+    for spec in given:
+        resolved = spec.resolve() if spec.is_absolute() else (Path.cwd() / spec).resolve()
+        if resolved.parent != folder or not resolved.name.endswith(".yaml") or resolved.name.endswith(SECRETS_SUFFIX):
+            raise InputError(f"{spec}: not a spec of this repository: give environments/NAME.yaml",
+                             f"specs live in {ENVIRONMENTS}/ of the repository root (see --root)")
+    return list(given)
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -98,11 +120,12 @@ def _other_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment
 
 
 def compile_tree(paths: list[Path], root: Path, *, now: datetime.datetime | None = None,
-                 may_decrypt: bool = False, reuse_fresh: bool = True) -> Compiled:
+                 may_decrypt: bool = False, reuse_fresh: bool = True, regenerate: bool = False) -> Compiled:
     """Every unit of the tree for these specs: base/ and one overlay each.
 
     `may_decrypt` lets the secrets stage decrypt and encrypt (a build); without it (--check, --diff)
-    Secrets whose inputs changed are reported as unresolved instead. `reuse_fresh` takes a unit whose
+    Secrets whose inputs changed are reported as unresolved instead. `regenerate` lets it generate
+    every value of a secrets file that is missing beside compiled Secrets. `reuse_fresh` takes a unit whose
     manifest digests hold as it stands on disk (golden tests turn it off to render everything).
     """
     from regc.emit.tree import Unit, base_unit, overlay_directory, overlay_unit
@@ -121,6 +144,8 @@ def compile_tree(paths: list[Path], root: Path, *, now: datetime.datetime | None
     environments = load_environments([p for p in paths if fresh[p] is None], root)
     base_plan = plan_for("base", Environment(apiVersion=API_VERSION, kind="Environment"))
     units = [base_unit(base_plan)]
+    secrets_files: dict[Path, bytes] = {}
+    generated: dict[str, list[str]] = {}
     compiled = iter(environments)
     for path in paths:
         if fresh[path] is not None:
@@ -128,13 +153,17 @@ def compile_tree(paths: list[Path], root: Path, *, now: datetime.datetime | None
             continue
         env = next(compiled)
         plan = plan_for(env.name, env.spec)
-        secrets = SecretStage(root, plan, overlay_directory(env.name), now, may_decrypt).run()
-        # Digest the inputs as they are now: the secrets stage may have just stored generated values.
-        settled = overlay_inputs(root, path, spec_name(path))
+        secrets = SecretStage(root, plan, overlay_directory(env.name), now, may_decrypt, regenerate).run()
+        # Digest the inputs as they will be: the secrets stage may have generated values to store.
+        settled = overlay_inputs(root, path, spec_name(path), secrets.source_update)
         units.append(overlay_unit(plan, base_plan, display_path(env.path, root), secrets, settled))
+        if secrets.source_update is not None:
+            secrets_files[root / "environments" / f"{env.name}.secrets.yaml"] = secrets.source_update
+        if secrets.generated:
+            generated[env.name] = secrets.generated
     if _every_environment(paths, root):
         units.extend(_application_set_units(root, paths, environments, now, reuse_fresh))
-    return Compiled(units, environments)
+    return Compiled(units, environments, secrets_files, generated)
 
 
 def _every_environment(paths: list[Path], root: Path) -> bool:

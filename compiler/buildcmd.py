@@ -7,14 +7,15 @@ import sys
 from pathlib import Path
 
 
-def run_build(specs: list[Path] | None, root: Path, *, check: bool = False, diff: bool = False) -> int:
+def run_build(specs: list[Path] | None, root: Path, *, check: bool = False, diff: bool = False,
+              regenerate: bool = False) -> int:
     """Build the SPECS (every environment when None); return the exit status."""
-    from regc.build import compile_tree, discover_specs, plan_changes, unified_diff
+    from regc.build import checked_specs, compile_tree, discover_specs, plan_changes, unified_diff
 
-    paths = list(specs) if specs else discover_specs(root)
+    paths = checked_specs(root, specs) if specs else discover_specs(root)
     prune = not specs
     if not (check or diff):
-        return _write(root, paths, prune=prune)
+        return _write(root, paths, prune=prune, regenerate=regenerate)
     compiled = compile_tree(paths, root)
     changes = plan_changes(root, compiled, prune=prune)
     if diff:
@@ -33,7 +34,7 @@ def run_build(specs: list[Path] | None, root: Path, *, check: bool = False, diff
     return 0
 
 
-def _write(root: Path, paths: list[Path], *, prune: bool) -> int:
+def _write(root: Path, paths: list[Path], *, prune: bool, regenerate: bool) -> int:
     from regc.build import compile_tree, plan_changes
     from regc.plan.names import APPLICATION_SET_DIRECTORY
     from regc.write.commit import commit, recover
@@ -42,9 +43,11 @@ def _write(root: Path, paths: list[Path], *, prune: bool) -> int:
     with build_lock(root):  # the secrets stage may write secrets files: hold the lock from the start
         if recover(root):
             print("regc: finished an interrupted build", file=sys.stderr)
-        compiled = compile_tree(paths, root, may_decrypt=True)
+        compiled = compile_tree(paths, root, may_decrypt=True, regenerate=regenerate)
         changes = plan_changes(root, compiled, prune=prune)
-        commit(root, changes)
+        commit(root, changes, compiled.secrets_files)
+    for name, generated in compiled.generated.items():
+        print(f"generated in environments/{name}.secrets.yaml: {', '.join(generated)}", file=sys.stderr)
     for change in changes:
         if change.changed:
             parts = [f"{len(names)} {label}" for label, names in
@@ -65,7 +68,7 @@ def _write(root: Path, paths: list[Path], *, prune: bool) -> int:
 
 def parse_simple(argv: list[str]) -> tuple[list[Path], Path, bool, bool] | None:
     """`build [--check] [--diff] [-C ROOT] [SPEC ...]` as (specs, root, check, diff); None for
-    anything else (--help, an unknown option), which the full command line handles."""
+    anything else (--help, --regenerate-secrets, an unknown option), which the full command line handles."""
     if not argv or argv[0] != "build":
         return None
     specs: list[Path] = []

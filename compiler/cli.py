@@ -45,6 +45,10 @@ def build(
                                         "missing or extra file if the tree is not up to date.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print a unified diff of what "
                                        "would change.")] = False,
+    regenerate_secrets: Annotated[bool, typer.Option(
+        "--regenerate-secrets", help="Generate every value of a secrets file that is missing while the "
+        "overlay holds Secrets made from it (a new CA, new passwords, new storage credentials). Without "
+        "it, such a build stops: the file was most likely lost, not meant to go.")] = False,
     root: RootOption = Path("."),
 ) -> None:
     """Compile environment specs into base/ and overlays/<env>/.
@@ -63,7 +67,8 @@ def build(
     """
     from regc.buildcmd import run_build
 
-    status = run_build(list(specs) if specs else None, root, check=check, diff=diff)
+    status = run_build(list(specs) if specs else None, root, check=check, diff=diff,
+                       regenerate=regenerate_secrets)
     if status:
         raise typer.Exit(status)
 
@@ -240,35 +245,68 @@ def keys_add(recipient: Annotated[str, typer.Argument(help="An age recipient (ag
     """Add a teammate's (or a cluster's) age recipient to .sops.yaml.
 
     The secrets files are re-wrapped for it now (`sops updatekeys`, needs your key); the
-    compiled Secrets at the next `regc build`.
+    compiled Secrets at the next `regc build`. Every file is prepared first: without a key, or
+    without sops, nothing changes.
     """
-    from regc.sopsconfig import read_recipients, write_config
-    from regc.tools import sops
+    from regc.sopsconfig import SOPS_CONFIG, config_text, read_recipients
     from regc.tools.age import RECIPIENT
 
     if not RECIPIENT.match(recipient):
-        raise RegcError(f"{recipient!r} is not an age recipient", "it looks like age1 followed by 58 characters")
-    write_config(root, [*read_recipients(root), recipient])
-    for path in sorted((root / "environments").glob("*.secrets.yaml")):
-        sops.update_keys(path, root=root)
-        print(f"re-wrapped {path.relative_to(root)}")
+        raise InputError(f"{recipient!r} is not an age recipient", "it looks like age1 followed by 58 characters")
+    with _changing(root):
+        files = _rewrapped(root, config_text(root, [*read_recipients(root), recipient]))
+        _write_together(files)
+    for path in files:
+        if path.name != SOPS_CONFIG:
+            print(f"re-wrapped {path.relative_to(root)}")
     print("now run `regc build` to re-wrap the compiled Secrets")
+
+
+def _rewrapped(root: Path, config: str) -> dict[Path, bytes]:
+    """Every secrets file re-wrapped for the recipients of `config` (a new .sops.yaml), and that config."""
+    from regc.secrets.store import staged_copy
+    from regc.sopsconfig import SOPS_CONFIG
+    from regc.tools import sops
+
+    import tempfile
+
+    files: dict[Path, bytes] = {}
+    handle, name = tempfile.mkstemp(prefix=".regc-tmp-", suffix=f"-{SOPS_CONFIG}", dir=root)
+    staged_config = Path(name)
+    try:
+        with open(handle, "w", closefd=True) as scratch:
+            scratch.write(config)
+        for path in sorted((root / "environments").glob("*.secrets.yaml")):
+            with staged_copy(path) as staged:
+                sops.update_keys(staged, root=root, config=staged_config)
+                files[path] = staged.read_bytes()
+    finally:
+        staged_config.unlink(missing_ok=True)
+    files[root / SOPS_CONFIG] = config.encode()
+    return files
 
 
 @secrets_app.command("edit")
 def secrets_edit(env: Annotated[str, typer.Argument(help="Environment name.")],
                  root: RootOption = Path(".")) -> None:
     """Open environments/ENV.secrets.yaml in your editor through sops (created if missing)."""
+    from regc.errors import ToolError
     from regc.secrets.store import ensure_secrets_file
     from regc.tools import sops
 
-    path = ensure_secrets_file(root, env)
-    status = sops.edit(path, root=root)
+    _spec_path(root, env)
+    with _changing(root):
+        path = ensure_secrets_file(root, env)
+        status = sops.edit(path, root=root)
     if status == sops.EDIT_UNCHANGED:
         print(f"{path.relative_to(root)}: no change")
         return
+    if status == 128:
+        raise ToolError(f"{path.relative_to(root)}: cannot decrypt: no age key here can open it",
+                        "set SOPS_AGE_KEY_FILE to an identity whose recipient is in .sops.yaml (default "
+                        "~/.config/sops/age/keys.txt), or ask a key holder to add yours")
     if status:
-        raise typer.Exit(status)
+        raise ToolError(f"sops edit {path.relative_to(root)} failed (exit {status}); the file is as it was")
     print(f"{path.relative_to(root)} saved (encrypted); run `regc build`")
 
 
@@ -281,17 +319,24 @@ def user_add(env: Annotated[str, typer.Argument(help="Environment name.")],
              name: Annotated[str, typer.Argument(help="User name (no ':' or white space).")],
              password_stdin: PasswordStdin = False, generate: Generate = False,
              root: RootOption = Path(".")) -> None:
-    """Add an htpasswd user: listed in the spec, password stored encrypted. Then `regc build`."""
-    from regc.secrets.store import set_password
-    from regc.spec.edit import add_user
+    """Add an htpasswd user: listed in the spec, password stored encrypted. Then `regc build`.
+
+    Both files change together or neither does (under the build lock).
+    """
+    from regc.secrets.store import secrets_file, with_password
+    from regc.spec.edit import with_user
     from regc.spec.fields import check_username
 
     spec = _spec_path(root, env)
     _checked(check_username, name)
-    password = _password(password_stdin, generate)
-    set_password(root, env, name, password)
-    added = add_user(spec, name)
-    print(f"{'added' if added else 'updated the password of'} {name} in {env}; run `regc build {spec.relative_to(root)}`")
+    with _changing(root):
+        spec_text = with_user(spec, name)  # a broken spec stops here, before anything is stored
+        password = _password(password_stdin, generate)
+        _write_together({secrets_file(root, env): with_password(root, env, name, password),
+                         **({spec: spec_text.encode()} if spec_text is not None else {})})
+    _announce(password, generate)
+    print(f"{'added' if spec_text is not None else 'updated the password of'} {name} in {env}; "
+          f"run `regc build {spec.relative_to(root)}`")
 
 
 @user_app.command("passwd")
@@ -300,10 +345,13 @@ def user_passwd(env: Annotated[str, typer.Argument(help="Environment name.")],
                 password_stdin: PasswordStdin = False, generate: Generate = False,
                 root: RootOption = Path(".")) -> None:
     """Set a user's password (the secrets file only). Then `regc build`."""
-    from regc.secrets.store import set_password
+    from regc.secrets.store import secrets_file, with_password
 
     _spec_path(root, env)
-    set_password(root, env, name, _password(password_stdin, generate))
+    password = _password(password_stdin, generate)
+    with _changing(root):
+        _write_together({secrets_file(root, env): with_password(root, env, name, password)})
+    _announce(password, generate)
     print(f"password of {name} in {env} changed; run `regc build`")
 
 
@@ -311,17 +359,42 @@ def user_passwd(env: Annotated[str, typer.Argument(help="Environment name.")],
 def user_remove(env: Annotated[str, typer.Argument(help="Environment name.")],
                 name: Annotated[str, typer.Argument(help="User name.")],
                 root: RootOption = Path(".")) -> None:
-    """Remove an htpasswd user from the spec and its password from the secrets file. Then `regc build`."""
-    from regc.secrets.store import remove_password
-    from regc.spec.edit import remove_user
+    """Remove an htpasswd user from the spec and its password from the secrets file. Then `regc build`.
+
+    Both files change together or neither does (under the build lock).
+    """
+    from regc.secrets.store import secrets_file, without_password
+    from regc.spec.edit import without_user
 
     spec = _spec_path(root, env)
-    remove_user(spec, name)
-    remove_password(root, env, name)
+    with _changing(root):
+        spec_text = without_user(spec, name)
+        secrets = without_password(root, env, name)
+        _write_together({spec: spec_text.encode(),
+                         **({secrets_file(root, env): secrets} if secrets is not None else {})})
     print(f"removed {name} from {env}; run `regc build {spec.relative_to(root)}`")
 
 
+def _changing(root: Path):
+    """The build lock: a command that changes inputs never interleaves with a build or another command."""
+    from regc.write.lock import build_lock
+
+    return build_lock(root)
+
+
+def _write_together(files: dict[Path, bytes]) -> None:
+    """Write files whose new contents are all prepared: nothing is written before every one is ready."""
+    from regc.write.files import write_atomic
+
+    for path, content in files.items():
+        write_atomic(path, content)
+
+
 def _spec_path(root: Path, env: str) -> Path:
+    """environments/ENV.yaml; ENV is a name (a DNS label), never a path to elsewhere."""
+    from regc.spec.fields import check_dns_label
+
+    _checked(check_dns_label, env)
     path = root / "environments" / f"{env}.yaml"
     if not path.is_file():
         raise RegcError(f"no environment {env!r} ({path} does not exist)", f"create it with `regc init {env}`")
@@ -335,6 +408,12 @@ def _checked(check, value: str) -> None:
         raise InputError(str(exc)) from None
 
 
+def _announce(password: str, generated: bool) -> None:
+    """A generated password, printed once, and only when it is stored."""
+    if generated:
+        print(f"generated password (shown once): {password}")
+
+
 def _password(from_stdin: bool, generate: bool) -> str:
     """The new password: from stdin, generated (printed once), or asked twice at a prompt."""
     import getpass
@@ -345,9 +424,7 @@ def _password(from_stdin: bool, generate: bool) -> str:
     if from_stdin and generate:
         raise RegcError("--password-stdin and --generate exclude each other")
     if generate:
-        password = random.token_urlsafe(24)
-        print(f"generated password (shown once): {password}")
-        return password
+        return random.token_urlsafe(24)  # printed once it is stored: see _announce
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -19,6 +19,10 @@ def main() -> None:
     from regc.errors import RegcError
 
     try:
+        if specs:
+            from regc.build import checked_specs
+
+            checked_specs(root, specs)
         if not diff:
             from regc.fast import try_fast_build
 

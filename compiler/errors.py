@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def shown(value, limit: int = 60) -> str:
+    """A value as an error message shows it: its repr, cut so a huge value cannot flood the terminal."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 @dataclass(frozen=True)
 class Location:
     """A place in a file; line and column count from 1."""

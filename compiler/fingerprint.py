@@ -31,11 +31,14 @@ def base_inputs() -> str:
     return "sha256:" + hashlib.sha256(b"base\0" + code_fingerprint().encode()).hexdigest()
 
 
-def overlay_inputs(root: Path, spec: Path, name: str) -> str:
-    """The spec, its secrets file (ciphertext), .sops.yaml and regc's code."""
+def overlay_inputs(root: Path, spec: Path, name: str, secrets: bytes | None = None) -> str:
+    """The spec, its secrets file (ciphertext; `secrets`: its new bytes, not written yet), .sops.yaml
+    and regc's code."""
     digest = hashlib.sha256(b"overlay\0" + code_fingerprint().encode())
-    for path in (spec, root / "environments" / f"{name}.secrets.yaml", root / SOPS_CONFIG):
-        digest.update(_file_digest(path))
+    secrets_path = root / "environments" / f"{name}.secrets.yaml"
+    for path in (spec, secrets_path, root / SOPS_CONFIG):
+        digest.update(hashlib.sha256(secrets).digest() if path is secrets_path and secrets is not None
+                      else _file_digest(path))
     return "sha256:" + digest.hexdigest()
 
 

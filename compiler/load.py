@@ -48,18 +48,33 @@ def load_yaml(path: Path, display: str | None = None) -> Document:
     """Read `path` as one YAML mapping; any fault becomes a located SpecError."""
     display = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SpecError([Problem(Location(display), "no such file")]) from None
+    except IsADirectoryError:
+        raise SpecError([Problem(Location(display), "a folder, not a file",
+                                 "rename or move the folder: names ending in .yaml here are specs")]) from None
+    except OSError as exc:
+        raise SpecError([Problem(Location(display), f"cannot be read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError([Problem(Location(display), f"not UTF-8 text ({exc.reason})")]) from None
+        line, column = _offset_position(raw[:exc.start].decode("utf-8", "replace"))
+        raise SpecError([Problem(Location(display, line, column), f"not UTF-8 text ({exc.reason})",
+                                 "save the file as UTF-8")]) from None
     return parse_yaml(text, display)
+
+
+def _offset_position(before: str) -> tuple[int, int]:
+    """1-based line and column of the character after `before`."""
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 def parse_yaml(text: str, display: str) -> Document:
     """Parse YAML text (one document, a mapping at the top) into a Document."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
@@ -67,6 +82,12 @@ def parse_yaml(text: str, display: str) -> Document:
         documents = list(yaml.load_all(text))
     except MarkedYAMLError as exc:
         raise SpecError([_yaml_problem(exc, display)]) from None
+    except ReaderError as exc:  # a character YAML does not allow, such as NUL: located by its offset
+        line, column = _offset_position(text[:exc.position])
+        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        raise SpecError([Problem(Location(display, line, column),
+                                 f"not valid YAML: the character U+{code:04X} is not allowed",
+                                 "remove it (a binary file, or a stray control character)")]) from None
     except YAMLError as exc:
         raise SpecError([Problem(Location(display, 1, 1), f"not valid YAML: {exc}")]) from None
     except RecursionError:

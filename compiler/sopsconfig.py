@@ -32,8 +32,13 @@ def require_recipients(root: Path) -> list[str]:
 
 def write_config(root: Path, recipients: list[str]) -> None:
     """Write .sops.yaml with regc's two rules for `recipients`, keeping other rules the user added."""
-    import os
+    from regc.write.files import write_atomic
 
+    write_atomic(root / SOPS_CONFIG, config_text(root, recipients).encode())
+
+
+def config_text(root: Path, recipients: list[str]) -> str:
+    """.sops.yaml with regc's two rules for `recipients`, and the other rules the user added."""
     from regc import yamltext
 
     joined = ",".join(sorted(set(recipients)))
@@ -43,10 +48,7 @@ def write_config(root: Path, recipients: list[str]) -> None:
         {"path_regex": INPUT_RULE, "age": joined},
     ]
     others = [r for r in _rules(root) if r.get("path_regex") not in (TREE_RULE, INPUT_RULE)]
-    text = HEADER + yamltext.dump({"creation_rules": ours + others})
-    temporary = root / (SOPS_CONFIG + ".tmp")
-    temporary.write_text(text)
-    os.replace(temporary, root / SOPS_CONFIG)
+    return HEADER + yamltext.dump({"creation_rules": ours + others})
 
 
 def _rules(root: Path) -> list[dict]:
@@ -55,7 +57,8 @@ def _rules(root: Path) -> list[dict]:
         return []
     from regc import yamlread
 
-    data = yamlread.load(path.read_text()) or {}
+    data = yamlread.load_file(path, SOPS_CONFIG, "fix the YAML, or restore it from git; `regc keys init` "
+                              "writes regc's rules") or {}
     rules = data.get("creation_rules", []) if isinstance(data, dict) else []
     return [r for r in rules if isinstance(r, dict)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from regc.errors import RegcError
+from regc.errors import InputError, RegcError
 from regc.spec.fields import check_dns_label
 from regc.spec.model import DEFAULT_IMAGE
 
@@ -73,7 +73,7 @@ def write_starter(root: Path, name: str, namespace: str | None) -> Path:
         if namespace:
             check_dns_label(namespace)
     except ValueError as exc:
-        raise RegcError(str(exc), "choose a lower-case name such as prod, staging or dev") from None
+        raise InputError(str(exc), "choose a lower-case name such as prod, staging or dev") from None
     folder = root / "environments"
     path = folder / f"{name}.yaml"
     if path.exists():

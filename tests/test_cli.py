@@ -84,7 +84,7 @@ def test_the_starters_commented_sections_build_when_uncommented(tmp_path: Path):
 
 def test_init_refuses_a_bad_name(tmp_path: Path):
     result = run_regc("init", "Prod_1", cwd=tmp_path)
-    assert result.code == 1
+    assert result.code == 2  # invalid input
     assert "'Prod_1' is not a DNS label" in result.stderr
     assert not (tmp_path / "environments").exists()
 

@@ -42,13 +42,16 @@ class Plaintext:
         return node if isinstance(node, str) else None
 
 
-def read_ciphertext(path: Path) -> dict[tuple[str, ...], str]:
-    """Every encrypted leaf of a SOPS file (`ENC[...]` strings) by its key path; no key needed."""
-    if not path.is_file():
+def read_ciphertext(path: Path, content: bytes | None = None) -> dict[tuple[str, ...], str]:
+    """Every encrypted leaf of a SOPS file (`ENC[...]` strings) by its key path; no key needed.
+    `content`: the file's new bytes, not written yet."""
+    if content is None and not path.is_file():
         return {}
     from regc import yamlread
 
-    data = yamlread.load(path.read_bytes()) or {}
+    hint = "restore it from git (`git checkout -- FILE`), or edit it only through `regc secrets edit`"
+    data = (yamlread.load(content) if content is not None
+            else yamlread.load_file(path, f"environments/{path.name}", hint)) or {}
     if not isinstance(data, dict) or "sops" not in data:
         raise RegcError(f"{path}: not a SOPS-encrypted file",
                         "a secrets file must never be committed in clear: encrypt it with "

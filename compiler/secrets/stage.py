@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from regc import yamltext
-from regc.errors import Location, Problem, SpecError
+from regc.errors import InputError, Location, Problem, SpecError
 from regc.plan.credentials import env_credential_inputs
 from regc.plan.names import certificate_names, secret_file, service_host
 from regc.plan.plan import Plan
@@ -19,7 +19,6 @@ from regc.render import secrets as secret_objects
 from regc.secrets import htpasswd
 from regc.secrets.digests import ciphertext_digest, file_digest, keyed_digest, values_digest
 from regc.secrets.inputs import CREDENTIAL_KEYS, Plaintext, parse_plaintext, read_ciphertext
-from regc.secrets.store import replace_file
 from regc.secrets.state import STATE_FILE, read_state, state_text
 from regc.write.commit import SCRATCH_PREFIX
 
@@ -50,6 +49,12 @@ class SecretFiles:
     checksum: str | None = None
     foreign_namespaces: bool = False
     renew_by: str | None = None  # when the certificate enters its renewal window
+    source_update: bytes | None = None  # the secrets file with generated values, written when the tree is
+    generated: list[str] = field(default_factory=list)  # what was generated, for the build's report
+
+
+GENERATED = {"httpSecret": "the HTTP secret", "ca": "a CA", "tls": "a server certificate",
+             "swift": "Swift credentials", "s3": "S3 credentials"}
 
 
 def secrets_path(root: Path, plan: Plan) -> Path:
@@ -110,10 +115,12 @@ def pull_server(plan: Plan) -> str:
 class SecretStage:
     """Produces one environment's secret files; `may_decrypt` is False for --check and --diff."""
 
-    def __init__(self, root: Path, plan: Plan, directory: str, now: datetime.datetime, may_decrypt: bool):
+    def __init__(self, root: Path, plan: Plan, directory: str, now: datetime.datetime, may_decrypt: bool,
+                 regenerate: bool = False):
         from regc.sopsconfig import read_recipients
 
         self.root, self.plan, self.directory, self.now = root, plan, directory, now
+        self.regenerate = regenerate
         self.may_decrypt = may_decrypt
         self.source = secrets_path(root, plan)
         self.display = self.source.relative_to(root).as_posix()
@@ -173,12 +180,13 @@ class SecretStage:
         from regc.tools import sops
 
         self.recipients = require_recipients(self.root)
+        if not self.source.is_file():
+            self._refuse_to_regenerate()
         plaintext = (parse_plaintext(sops.decrypt(self.source, root=self.root), self.display)
                      if self.source.is_file() else Plaintext())
         updates = self._generate(plaintext)
-        if updates:
-            self._store(updates)
-        leaves = read_ciphertext(self.source)
+        stored = self._store(updates) if updates else None
+        leaves = read_ciphertext(self.source, stored)
         items = products(self.plan, leaves)
         states: dict[str, dict] = {}
         files: dict[str, bytes] = {}
@@ -190,7 +198,25 @@ class SecretStage:
 
             info = inspect(plaintext.tls["cert"])
             certificate = {"notAfter": info.not_after.isoformat(), "names": list(info.names)}
-        return self._result(items, files, states, certificate)
+        result = self._result(items, files, states, certificate)
+        result.source_update = stored
+        result.generated = [GENERATED.get(key, key) if not key.startswith("users.")
+                            else f"a password for {key.split('.', 1)[1]}" for key in updates if key != "digestKey"]
+        return result
+
+    def _refuse_to_regenerate(self) -> None:
+        """A missing secrets file beside compiled Secrets is a lost file, not a new environment: a
+        build would rotate every value (a new CA breaks every client's trust, new passwords lock every
+        user out, new storage credentials cut the registry off its images). Only on request."""
+        committed = sorted(self.state["secrets"]) or sorted(
+            p.name for p in (self.root / self.directory).glob("secret-*.yaml"))
+        if not committed or self.regenerate:
+            return
+        raise InputError(f"{self.display} is missing, but {self.directory}/ holds Secrets made from it "
+                         f"({', '.join(committed)}): a build would generate every value anew (a new CA, new "
+                         "passwords, new storage credentials)",
+                         f"restore it (`git checkout -- {self.display}`), or run `regc build --regenerate-secrets` "
+                         "to rotate everything on purpose")
 
     def _generate(self, plaintext: Plaintext) -> dict[str, object]:
         """Fill in what may be generated; return the secrets-file updates. Check the rest."""
@@ -276,8 +302,11 @@ class SecretStage:
             plaintext.tls = updates["tls"] = {"cert": cert, "key": key}
         return updates
 
-    def _store(self, updates: dict[str, object]) -> None:
-        """Write generated values into the secrets file: through sops, via stdin, atomically."""
+    def _store(self, updates: dict[str, object]) -> bytes:
+        """The secrets file with the generated values set (through sops, via stdin), in memory: the
+        build writes it with the tree, all or nothing."""
+        import tempfile
+
         from regc.tools import sops
 
         if not self.source.is_file():
@@ -290,16 +319,16 @@ class SecretStage:
             ordered = {k: document[k] for k in ("users", "httpSecret", "digestKey", "swift", "s3", "proxy", "redis",
                                                   "notifications", "ca", "tls")
                        if k in document}
-            ciphertext = sops.encrypt(yamltext.dump(ordered).encode(), self.display, root=self.root)
-            replace_file(self.source, ciphertext)
-            return
-        staged = self.source.with_name(f".{self.source.name}.regc-tmp")
-        staged.write_bytes(self.source.read_bytes())
+            return sops.encrypt(yamltext.dump(ordered).encode(), self.display, root=self.root)
+        handle, name = tempfile.mkstemp(prefix=f".{self.source.name}.", suffix=".regc-tmp", dir=self.source.parent)
+        staged = Path(name)
         try:
+            with os.fdopen(handle, "wb") as copy:
+                copy.write(self.source.read_bytes())
             for key, value in updates.items():
                 index = "".join(f'["{part}"]' for part in key.split(".", 1))
                 sops.set_value(staged, index, json.dumps(value).encode(), root=self.root)
-            os.replace(staged, self.source)
+            return staged.read_bytes()
         finally:
             staged.unlink(missing_ok=True)
 

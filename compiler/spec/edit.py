@@ -1,8 +1,7 @@
-"""Edit a spec file in place, keeping its comments and layout (ruamel round-trip)."""
+"""Edits of a spec file that keep its comments and layout (ruamel round-trip), returned as text."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from regc.errors import RegcError
@@ -15,21 +14,22 @@ def _load(path: Path):
     yaml.preserve_quotes = True
     yaml.width = 1 << 30
     yaml.indent(mapping=2, sequence=4, offset=2)
+    from regc.load import load_yaml
+
+    load_yaml(path, f"environments/{path.name}")  # a broken spec is a located error before any change
     return yaml, yaml.load(path.read_text(encoding="utf-8"))
 
 
-def _save(yaml, document, path: Path) -> None:
+def _text(yaml, document) -> str:
     import io
 
     buffer = io.StringIO()
     yaml.dump(document, buffer)
-    temporary = path.with_name(f".{path.name}.regc-tmp")
-    temporary.write_text(buffer.getvalue(), encoding="utf-8")
-    os.replace(temporary, path)
+    return buffer.getvalue()
 
 
-def add_user(path: Path, user: str) -> bool:
-    """Add `user` to auth.htpasswd.users; False if it was there already."""
+def with_user(path: Path, user: str) -> str | None:
+    """The spec with `user` added to auth.htpasswd.users; None if it is there already."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     yaml, document = _load(path)
@@ -38,16 +38,16 @@ def add_user(path: Path, user: str) -> bool:
         auth["htpasswd"] = CommentedMap()
     users = auth["htpasswd"].setdefault("users", CommentedSeq())
     if user in users:
-        return False
+        return None
     users.append(user)
-    _save(yaml, document, path)
-    return True
+    return _text(yaml, document)
 
 
-def remove_user(path: Path, user: str) -> None:
+def without_user(path: Path, user: str) -> str:
+    """The spec without `user` in auth.htpasswd.users."""
     yaml, document = _load(path)
     users = ((document.get("auth") or {}).get("htpasswd") or {}).get("users") or []
     if user not in users:
         raise RegcError(f"{path}: {user!r} is not in auth.htpasswd.users")
     users.remove(user)
-    _save(yaml, document, path)
+    return _text(yaml, document)

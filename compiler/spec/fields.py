@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
+from regc.errors import shown
+
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
@@ -25,14 +27,14 @@ IMAGE = re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0
 
 def check_dns_label(value: str) -> str:
     if len(value) > 63 or not DNS_LABEL.match(value):
-        raise ValueError(f"{value!r} is not a DNS label: at most 63 characters of a-z, 0-9 and '-', "
+        raise ValueError(f"{shown(value)} is not a DNS label: at most 63 characters of a-z, 0-9 and '-', "
                          "starting and ending with a letter or digit")
     return value
 
 
 def check_dns_subdomain(value: str) -> str:
     if len(value) > 253 or not DNS_SUBDOMAIN.match(value):
-        raise ValueError(f"{value!r} is not a DNS name: lower-case labels of a-z, 0-9 and '-' "
+        raise ValueError(f"{shown(value)} is not a DNS name: lower-case labels of a-z, 0-9 and '-' "
                          "joined by '.'")
     return value
 
@@ -42,40 +44,40 @@ def check_label_key(value: str) -> str:
     if prefix:
         check_dns_subdomain(prefix)
     if len(name) > 63 or not LABEL_NAME.match(name):
-        raise ValueError(f"{value!r} is not a label key: an optional DNS prefix and '/', then at most "
+        raise ValueError(f"{shown(value)} is not a label key: an optional DNS prefix and '/', then at most "
                          "63 characters of letters, digits, '-', '_' and '.'")
     return value
 
 
 def check_label_value(value: str) -> str:
     if value and (len(value) > 63 or not LABEL_NAME.match(value)):
-        raise ValueError(f"{value!r} is not a label value: at most 63 characters of letters, digits, "
+        raise ValueError(f"{shown(value)} is not a label value: at most 63 characters of letters, digits, "
                          "'-', '_' and '.', starting and ending with a letter or digit")
     return value
 
 
 def check_quantity(value: str) -> str:
     if not QUANTITY.match(value):
-        raise ValueError(f"{value!r} is not a Kubernetes quantity such as 500m, 2, 256Mi or 10Gi")
+        raise ValueError(f"{shown(value)} is not a Kubernetes quantity such as 500m, 2, 256Mi or 10Gi")
     return value
 
 
 def check_duration(value: str) -> str:
     if not DURATION.match(value):
-        raise ValueError(f"{value!r} is not a duration such as 10s, 1m30s or 2h")
+        raise ValueError(f"{shown(value)} is not a duration such as 10s, 1m30s or 2h")
     return value
 
 
 def check_flux_duration(value: str) -> str:
     if not FLUX_DURATION.match(value):
-        raise ValueError(f"{value!r} is not a duration Flux accepts: numbers with ms, s, m or h, such as 30s, "
+        raise ValueError(f"{shown(value)} is not a duration Flux accepts: numbers with ms, s, m or h, such as 30s, "
                          "10m or 1h30m (no ns or us)")
     return value
 
 
 def check_prometheus_duration(value: str) -> str:
     if not value or not PROMETHEUS_DURATION.match(value):
-        raise ValueError(f"{value!r} is not a Prometheus duration: whole numbers of y, w, d, h, m, s and ms, "
+        raise ValueError(f"{shown(value)} is not a Prometheus duration: whole numbers of y, w, d, h, m, s and ms, "
                          "in that order, such as 30s, 1m30s or 2h (not 1.5m)")
     return value
 
@@ -86,12 +88,12 @@ def check_git_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme in ("http", "https", "ssh"):
         if not parts.hostname or any(c.isspace() for c in value):
-            raise ValueError(f"{value!r} is not a Git URL: it names no host")
+            raise ValueError(f"{shown(value)} is not a Git URL: it names no host")
         return value
     if "://" not in value and (scp := SCP_GIT_URL.match(value)):
         user = f"{scp['user']}@" if scp["user"] else ""
         return f"ssh://{user}{scp['host']}/{scp['path'].lstrip('/')}"
-    raise ValueError(f"{value!r} is not a Git URL Flux accepts: use https://, http:// or ssh:// (or the scp "
+    raise ValueError(f"{shown(value)} is not a Git URL Flux accepts: use https://, http:// or ssh:// (or the scp "
                      "form git@host:org/repo.git, which regc writes as ssh://git@host/org/repo.git)")
 
 
@@ -99,26 +101,26 @@ def check_repository_path(value: str) -> str:
     """A folder of the Git repository, relative to its root: `./x` and `x/` are written `x`."""
     parts = [part for part in value.split("/") if part not in ("", ".")]
     if value.startswith("/") or ".." in parts or not parts:
-        raise ValueError(f"{value!r} is not a folder inside the repository: give a relative path such as "
+        raise ValueError(f"{shown(value)} is not a folder inside the repository: give a relative path such as "
                          "overlays/prod, without '..'")
     return "/".join(parts)
 
 
 def check_image(value: str) -> str:
     if not IMAGE.match(value):
-        raise ValueError(f"{value!r} is not an image reference such as registry:2.8.3")
+        raise ValueError(f"{shown(value)} is not an image reference such as registry:2.8.3")
     name, _, digest = value.partition("@")
     last = name.rsplit("/", 1)[-1]
     tag = last.split(":", 1)[1] if ":" in last else ""
     if not digest and tag in ("", "latest"):
-        raise ValueError(f"{value!r} is not pinned: name a version tag such as registry:2.8.3 "
+        raise ValueError(f"{shown(value)} is not pinned: name a version tag such as registry:2.8.3 "
                          "(or a @sha256: digest), so a rebuild cannot change what runs")
     return value
 
 
 def check_username(value: str) -> str:
     if not value or any(c == ":" or c.isspace() for c in value):
-        raise ValueError(f"{value!r} cannot be an htpasswd user name: it must be non-empty, without ':' "
+        raise ValueError(f"{shown(value)} cannot be an htpasswd user name: it must be non-empty, without ':' "
                          "or white space (':' separates the name from the hash)")
     if len(value) > 128:
         raise ValueError("an htpasswd user name has at most 128 characters")
@@ -139,7 +141,7 @@ def check_host_name(value: str) -> str:
 def check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
+        raise ValueError(f"{shown(value)} is not an http:// or https:// URL with a host")
     return value
 
 
@@ -147,18 +149,18 @@ def check_ip(value: str) -> str:
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+        raise ValueError(f"{shown(value)} is not an IPv4 or IPv6 address") from None
 
 
 def check_swift_user(value: str) -> str:
     if value.count(":") != 1 or any(c.isspace() for c in value) or value.startswith(":") or value.endswith(":"):
-        raise ValueError(f"{value!r} is not a radosgw Swift user: write it as uid:subuser, such as kube:registry")
+        raise ValueError(f"{shown(value)} is not a radosgw Swift user: write it as uid:subuser, such as kube:registry")
     return value
 
 
 def check_bucket(value: str) -> str:
     if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", value):
-        raise ValueError(f"{value!r} is not a bucket or container name: 3 to 63 characters of a-z, 0-9, "
+        raise ValueError(f"{shown(value)} is not a bucket or container name: 3 to 63 characters of a-z, 0-9, "
                          "'.' and '-'")
     return value
 
@@ -175,6 +177,7 @@ GitUrl = Annotated[str, AfterValidator(check_git_url)]
 RepositoryPath = Annotated[str, AfterValidator(check_repository_path)]
 Image = Annotated[str, AfterValidator(check_image)]
 Port = Annotated[int, Field(ge=1, le=65535)]
+INT32_MAX = 2**31 - 1  # Kubernetes' replica counts and budgets are int32
 UserName = Annotated[str, AfterValidator(check_username)]
 HostName = Annotated[str, AfterValidator(check_host_name)]
 Url = Annotated[str, AfterValidator(check_url)]

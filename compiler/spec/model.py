@@ -7,9 +7,9 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.alias_generators import to_camel
 
-from regc.spec.fields import (BucketName, DnsLabel, DnsName, Duration, FluxDuration, GitUrl, HostName, Image,
-                              IpAddress, LabelKey, LabelValue, Port, PrometheusDuration, Quantity, RepositoryPath,
-                              SwiftUser, Url, UserName)
+from regc.spec.fields import (INT32_MAX, BucketName, DnsLabel, DnsName, Duration, FluxDuration, GitUrl, HostName,
+                              Image, IpAddress, LabelKey, LabelValue, Port, PrometheusDuration, Quantity,
+                              RepositoryPath, SwiftUser, Url, UserName)
 
 API_VERSION = "regc/v1"
 DEFAULT_IMAGE = "registry:2.8.3"
@@ -22,7 +22,8 @@ class SpecModel(BaseModel):
         extra="forbid",
         alias_generator=to_camel,
         populate_by_name=True,
-        coerce_numbers_to_str=True,
+        # Values mean what they say: `true` is no number, `1.10` (a float to YAML) no branch name.
+        strict=True,
         frozen=True,
         # Field docstrings become descriptions in `regc schema` (regc.spec.schema reads them):
         # pydantic's use_attribute_docstrings would parse this module's source on every import.
@@ -54,7 +55,7 @@ class StorageDriverHealthCheck(SpecModel):
     """Check the storage driver periodically; the registry reports unhealthy when it fails."""
     interval: Duration = "10s"
     """How often to check."""
-    threshold: int = Field(3, ge=1)
+    threshold: int = Field(3, ge=1, le=INT32_MAX)
     """How many failures in a row make the registry unhealthy."""
 
 
@@ -70,7 +71,7 @@ class Registry(SpecModel):
 
     image: Image = DEFAULT_IMAGE
     """The registry image, pinned to a version tag or a digest (`latest` is refused)."""
-    replicas: int = Field(1, ge=1)
+    replicas: int = Field(1, ge=1, le=INT32_MAX)
     """Number of registry pods. More than one needs storage all of them can share."""
     resources: Resources = Resources()
     """CPU and memory for the registry container."""
@@ -291,7 +292,7 @@ class Tls(SpecModel):
     """Key type of generated keys; `rsa-2048` as in the guide's cfssl CSR."""
     validity_days: int = Field(365, ge=2, le=3650)
     """Lifetime of a generated server certificate."""
-    renew_before_days: int = Field(30, ge=1)
+    renew_before_days: int = Field(30, ge=1, le=3650)
     """Renew the server certificate this many days before it ends; `regc check` fails within it."""
     extra_names: list[HostName] = []
     """Names beyond `registry.<namespace>.svc` and `registry.<namespace>.svc.<clusterDomain>`:
@@ -355,9 +356,9 @@ class GitOps(SpecModel):
 class RollingUpdate(SpecModel):
     """How a rollout replaces pods (only on shared storage: a ReadWriteOnce volume uses Recreate)."""
 
-    max_unavailable: int = Field(0, ge=0)
+    max_unavailable: int = Field(0, ge=0, le=INT32_MAX)
     """Pods that may be down during a rollout beyond the desired count."""
-    max_surge: int = Field(1, ge=0)
+    max_surge: int = Field(1, ge=0, le=INT32_MAX)
     """Pods created above the desired count during a rollout."""
 
 
@@ -366,7 +367,7 @@ class DisruptionBudget(SpecModel):
 
     enabled: bool = False
     """Emit the PodDisruptionBudget. Needs more than one replica (one would block every drain)."""
-    max_unavailable: int = Field(1, ge=1)
+    max_unavailable: int = Field(1, ge=1, le=INT32_MAX)
     """Pods a voluntary disruption may take down at once."""
 
 
@@ -375,9 +376,9 @@ class Autoscaling(SpecModel):
 
     enabled: bool = False
     """Emit the HorizontalPodAutoscaler. Needs shared storage (object storage or ReadWriteMany)."""
-    min_replicas: int = Field(2, ge=1)
+    min_replicas: int = Field(2, ge=1, le=INT32_MAX)
     """Fewest pods."""
-    max_replicas: int = Field(6, ge=1)
+    max_replicas: int = Field(6, ge=1, le=INT32_MAX)
     """Most pods."""
     target_cpu_utilization: int = Field(75, ge=1, le=100)
     """Average CPU use, in percent of the request, that the autoscaler aims at."""
@@ -392,7 +393,7 @@ class Availability(SpecModel):
     """A PodDisruptionBudget."""
     autoscaling: Autoscaling = Autoscaling()
     """A HorizontalPodAutoscaler."""
-    termination_grace_period_seconds: int = Field(60, ge=1)
+    termination_grace_period_seconds: int = Field(60, ge=1, le=INT32_MAX)
     """How long a stopping pod may finish its requests; the registry's `http.draintimeout` is 5 s
     less, so uploads in flight complete before the kubelet kills the container."""
 
@@ -488,7 +489,7 @@ class Redis(SpecModel):
     """`host:port` of Redis."""
     password: bool = False
     """Authenticate with `redis.password` of the secrets file (REGISTRY_REDIS_PASSWORD)."""
-    db: int = Field(0, ge=0)
+    db: int = Field(0, ge=0, le=INT32_MAX)
     """The database number."""
     dial_timeout: Duration = "1s"
     """Timeout to connect."""
@@ -513,7 +514,7 @@ class NotificationEndpoint(SpecModel):
     (REGISTRY_NOTIFICATIONS_ENDPOINTS) instead of config.yml."""
     timeout: Duration = "1s"
     """HTTP timeout of a request."""
-    threshold: int = Field(5, ge=1)
+    threshold: int = Field(5, ge=1, le=INT32_MAX)
     """Failures before the registry backs off."""
     backoff: Duration = "10s"
     """How long it backs off."""

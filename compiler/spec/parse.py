@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from regc.errors import Location, Problem, SpecError
+from regc.errors import Location, Problem, SpecError, shown
 from regc.load import Document, Positions, load_yaml
 from regc.spec.fields import check_dns_label
 
@@ -104,10 +104,18 @@ def _problem(error: dict, document: Document, root_model: type) -> Problem:
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     message = message.replace("Input should be", "must be").replace("input should be", "must be")
+    value = error.get("input")
+    hint = ""
     if kind.startswith(("int_", "string_", "bool_", "float_", "dict_", "list_", "model_")) and \
-            "input" in error and not isinstance(error["input"], (dict, list)):
-        message += f", not {error['input']!r}"
-    return Problem(positions.locate(loc), f"{dotted}: {message}" if dotted else message)
+            "input" in error and not isinstance(value, (dict, list)):
+        message += f", not {shown(value)}"
+    if kind == "string_type" and isinstance(value, (bool, int, float)):
+        hint = (f"YAML reads this as {'a boolean' if isinstance(value, bool) else 'a number'} "
+                f"({shown(value)}): quote it to mean the text, such as '1.10'")
+    elif kind in ("int_type", "float_type") and isinstance(value, bool):
+        hint = "true and false are booleans in YAML: give a number"
+    return Problem(positions.locate(loc), f"{dotted}: {message}" if dotted else message, hint)
+
 
 
 def _dotted(loc: tuple) -> str:

@@ -26,6 +26,8 @@ def default_base(root: Path) -> str:
     for candidate in ("origin/HEAD", "origin/main", "origin/master", "main", "master"):
         try:
             _git(root, "rev-parse", "--verify", "--quiet", candidate)
+        except ToolError:
+            raise  # git missing: say so, not "no default branch"
         except RegcError:
             continue
         return _git(root, "merge-base", "HEAD", candidate)

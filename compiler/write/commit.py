@@ -15,16 +15,20 @@ JOURNAL = ".regc-journal"
 SCRATCH_PREFIX = ".regc-tmp-"  # scratch copies the secrets stage makes beside committed files
 
 
-def commit(root: Path, changes: list[UnitChanges]) -> None:
-    """Make every changed unit on disk what it should be, or leave the tree as it was."""
+def commit(root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes] | None = None) -> None:
+    """Make every changed unit on disk what it should be, or leave the tree as it was. `inputs` are
+    secrets files with generated values: written once every unit is staged (so a build that stops
+    before, on a file of yours in its way say, changes nothing), before the swap."""
     changed = [c for c in changes if c.changed]
     if not changed:
+        _write_inputs(inputs or {})
         return
     staging = root / STAGING
-    shutil.rmtree(staging, ignore_errors=True)
+    _clear_staging(root)
     staging.mkdir()
     try:
         swaps = [_stage(root, staging, index, change) for index, change in enumerate(changed)]
+        _write_inputs(inputs or {})
         _write_journal(root, swaps)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -50,17 +54,63 @@ def recover(root: Path) -> bool:
     """Finish a swap that a killed build had committed to (its journal exists); True if it did."""
     journal = root / JOURNAL
     if not journal.is_file():
-        shutil.rmtree(root / STAGING, ignore_errors=True)
+        _clear_staging(root)
         return False
-    for staged, target, backup in json.loads(journal.read_text()):
+    for staged, target, backup in _read_journal(root):
         if (root / staged).exists():
             if (root / target).exists() and not (root / backup).exists():
                 os.rename(root / target, root / backup)
             (root / target).parent.mkdir(parents=True, exist_ok=True)
             os.rename(root / staged, root / target)
     journal.unlink()
-    shutil.rmtree(root / STAGING, ignore_errors=True)
+    _clear_staging(root)
     return True
+
+
+def _clear_staging(root: Path) -> None:
+    """Remove regc's scratch folder; a symlink in its place is removed as a link, never followed."""
+    staging = root / STAGING
+    if staging.is_symlink() or staging.is_file():
+        staging.unlink()
+    else:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _read_journal(root: Path) -> list[tuple[str, str, str]]:
+    """The swaps a journal lists, each checked to be regc's own: a staged folder and its backup under
+    .regc-staging/, and a target that is base/, argocd/ or overlays/<name>, all inside the repository
+    once symlinks are resolved. A journal is a file a pull request could add: nothing else is moved."""
+    from regc.plan.names import APPLICATION_SET_DIRECTORY
+    from regc.spec.fields import DNS_LABEL
+
+    text = (root / JOURNAL).read_text(encoding="utf-8", errors="replace")
+    refuse = RegcError(f"{JOURNAL} lists paths that are not regc's own folders; nothing was moved",
+                       f"if no build was interrupted, delete {JOURNAL} (and {STAGING}/) and run `regc build`")
+    try:
+        swaps = json.loads(text)
+    except ValueError:
+        raise refuse from None
+    if not isinstance(swaps, list):
+        raise refuse
+    home = root.resolve()
+    checked = []
+    for swap in swaps:
+        if not (isinstance(swap, list) and len(swap) == 3 and all(isinstance(part, str) for part in swap)):
+            raise refuse
+        staged, target, backup = swap
+        parts = target.split("/")
+        owned_target = target in ("base", APPLICATION_SET_DIRECTORY) or (
+            len(parts) == 2 and parts[0] == "overlays" and DNS_LABEL.match(parts[1]) is not None)
+        in_staging = all(len(p.split("/")) == 2 and p.split("/")[0] == STAGING and p.split("/")[1].removesuffix(".old")
+                         .isdigit() for p in (staged, backup)) and backup == staged + ".old"
+        if not (owned_target and in_staging) or (root / STAGING).is_symlink():
+            raise refuse
+        for part in (staged, target, backup):
+            resolved = (root / part).resolve()
+            if resolved != home and home not in resolved.parents:
+                raise refuse
+        checked.append((staged, target, backup))
+    return checked
 
 
 def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[str, str, str]:
@@ -89,6 +139,13 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
     _prune_empty_folders(staged)
     return (staged.relative_to(root).as_posix(), unit.directory,
             (staging / f"{index}.old").relative_to(root).as_posix())
+
+
+def _write_inputs(inputs: dict[Path, bytes]) -> None:
+    from regc.write.files import write_atomic
+
+    for path, content in inputs.items():
+        write_atomic(path, content)
 
 
 def _prune_empty_folders(top: Path) -> None:

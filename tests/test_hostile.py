@@ -1,0 +1,216 @@
+"""Broken and hostile input: every command fails with a message and an exit code a person can act on,
+never a traceback, never half a change, never a secret regenerated unasked, and never a path outside
+the repository's own folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_regc, tree_bytes, without_key, write_spec
+from tests.secrets_helpers import decrypt_file
+
+
+def inputs_and_tree(root: Path) -> dict[str, bytes]:
+    files = tree_bytes(root)
+    for path in sorted((root / "environments").iterdir()):
+        files[f"environments/{path.name}"] = path.read_bytes() if path.is_file() else b"<folder>"
+    files[".sops.yaml"] = (root / ".sops.yaml").read_bytes()
+    return files
+
+
+def recipient(tmp_path: Path) -> str:
+    key = tmp_path / "other.agekey"
+    subprocess.run(["age-keygen", "-o", str(key)], check=True, capture_output=True)
+    return subprocess.run(["age-keygen", "-y", str(key)], check=True, capture_output=True, text=True).stdout.strip()
+
+
+COMMANDS = {
+    "build": ["build"],
+    "build-one": ["build", "environments/prod.yaml"],
+    "check": ["check"],
+    "render": ["render", "prod"],
+    "rgw-commands": ["rgw-commands", "prod", "--reveal"],
+    "user-add": ["user", "add", "prod", "zed", "--generate"],
+    "user-passwd": ["user", "passwd", "prod", "alice", "--generate"],
+    "user-remove": ["user", "remove", "prod", "ci-pull"],
+    "keys-add": ["keys", "add", "RECIPIENT"],
+    "secrets-edit": ["secrets", "edit", "prod"],
+}
+FAULTS = ["missing-key", "missing-sops", "broken-spec", "broken-secrets", "broken-sops-config"]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_every_command_fails_cleanly_and_changes_nothing(built: Path, tmp_path: Path, monkeypatch, fault: str):
+    password = decrypt_file(built / "environments" / "prod.secrets.yaml")["users"]["alice"]
+    other = recipient(tmp_path)
+    if fault == "missing-key":
+        without_key(monkeypatch)
+    elif fault == "missing-sops":
+        monkeypatch.setenv("REGC_SOPS", str(tmp_path / "no-such-sops"))
+    elif fault == "broken-spec":
+        spec = built / "environments" / "prod.yaml"
+        spec.write_text(spec.read_text() + "registry: [\n")
+    elif fault == "broken-secrets":
+        (built / "environments" / "prod.secrets.yaml").write_text("users: {{{\n")
+    else:
+        (built / ".sops.yaml").write_text("creation_rules: [\n")
+    monkeypatch.setenv("EDITOR", "true")
+    for name, args in COMMANDS.items():
+        before = inputs_and_tree(built)
+        result = run_regc(*[other if a == "RECIPIENT" else a for a in args], cwd=built)
+        output = result.stdout + result.stderr
+        assert "Traceback" not in output, (name, output[-2000:])
+        assert result.code in (0, 1, 2, 3), (name, result.code, output[-500:])
+        if name != "rgw-commands":
+            assert password not in output, name
+        if result.code:
+            assert output.strip(), name  # it says why
+            assert inputs_and_tree(built) == before, f"{name} failed ({result.code}) but changed files"
+        if fault == "missing-sops" and result.code and name not in ("check", "build", "build-one"):
+            assert result.code == 3 and "sops" in result.stderr, (name, output)
+        if fault == "broken-spec" and name in ("build", "build-one", "user-add", "user-remove", "render"):
+            assert result.code == 2 and re.search(r"environments/prod\.yaml:\d+:\d+: ", result.stderr), (name, output)
+        if fault in ("broken-secrets", "broken-sops-config") and name in ("build", "check"):
+            assert result.code == 2 and re.search(r"(prod\.secrets|\.sops)\.yaml:\d+:\d+: not valid YAML",
+                                                  result.stderr), (name, output)
+
+
+def test_a_missing_secrets_file_is_not_silently_regenerated(built: Path):
+    secrets = built / "environments" / "prod.secrets.yaml"
+    kept = secrets.read_bytes()
+    secrets.unlink()
+    before = tree_bytes(built)
+    refused = run_regc("build", cwd=built)
+    assert refused.code == 2
+    assert "environments/prod.secrets.yaml is missing, but overlays/prod/ holds Secrets made from it" in refused.stderr
+    assert "--regenerate-secrets" in refused.stderr
+    assert tree_bytes(built) == before and not secrets.exists()
+    rotated = run_regc("build", "--regenerate-secrets", cwd=built)
+    assert rotated.code == 0, rotated.stderr
+    assert "generated in environments/prod.secrets.yaml: the HTTP secret, a password for alice" in rotated.stderr
+    assert "a CA, a server certificate" in rotated.stderr
+    assert secrets.read_bytes() != kept
+
+
+def test_a_refused_build_writes_no_secrets_file(repo: Path):
+    write_spec(repo, "fresh", "namespace: fresh\nauth:\n  htpasswd:\n    users: [a]\n"
+                              "    generateMissingPasswords: true\n")
+    (repo / "overlays" / "fresh").mkdir(parents=True)
+    (repo / "overlays" / "fresh" / "kustomization.yaml").write_text("# mine\n")
+    result = run_regc("build", "environments/fresh.yaml", cwd=repo)
+    assert result.code == 1 and "was not written by regc" in result.stderr
+    assert not (repo / "environments" / "fresh.secrets.yaml").exists()
+
+
+@pytest.mark.parametrize("journal", [
+    [["../outside-src", "../outside-dst", ".regc-staging/0.old"]],
+    [[".regc-staging/0", "../outside", ".regc-staging/0.old"]],
+    [[".regc-staging/0", "environments", ".regc-staging/0.old"]],
+    "not json at all",
+    {"a": 1},
+])
+def test_the_journal_moves_nothing_outside_regc_folders(built: Path, tmp_path: Path, journal):
+    outside = built.parent / "outside-src"
+    outside.mkdir(exist_ok=True)
+    (outside / "precious").write_text("keep me\n")
+    (built / ".regc-journal").write_text(journal if isinstance(journal, str) else json.dumps(journal))
+    (built / "environments" / "dev.yaml").write_text((built / "environments" / "dev.yaml").read_text() + "\n# x\n")
+    result = run_regc("build", cwd=built)
+    assert result.code == 1 and ".regc-journal lists paths that are not regc's own folders" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (outside / "precious").read_text() == "keep me\n"
+    assert not (built.parent / "outside-dst").exists()
+    assert (built / "environments" / "dev.yaml").is_file()
+
+
+def test_a_symlinked_staging_folder_is_never_followed(built: Path, tmp_path: Path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "precious").write_text("keep me\n")
+    os.symlink(target, built / ".regc-staging")
+    spec = built / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text().replace("logLevel: debug", "logLevel: info"))
+    result = run_regc("build", cwd=built)
+    assert result.code == 0, result.stderr
+    assert (target / "precious").read_text() == "keep me\n" and sorted(p.name for p in target.iterdir()) == ["precious"]
+
+
+@pytest.mark.parametrize("args", [
+    ["build", "../evil.yaml"], ["build", "environments/../../evil.yaml"], ["secrets", "edit", "../base/evil"],
+    ["user", "add", "../../escape", "alice", "--generate"], ["init", "../x"], ["render", "../prod"],
+    ["rgw-commands", "../prod"],
+])
+def test_names_are_never_paths(built: Path, args: list[str]):
+    (built.parent / "evil.yaml").write_text("apiVersion: regc/v1\nkind: Environment\nnamespace: evil\n")
+    before = inputs_and_tree(built)
+    result = run_regc(*args, cwd=built)
+    assert result.code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert inputs_and_tree(built) == before
+    assert not (built / "overlays" / "evil").exists() and not (built / "base" / "evil.secrets.yaml").exists()
+
+
+def test_half_done_commands_do_not_exist(built: Path, monkeypatch):
+    spec = built / "environments" / "prod.yaml"
+    before = inputs_and_tree(built)
+    without_key(monkeypatch)
+    assert run_regc("user", "remove", "prod", "ci-pull", cwd=built).code == 3
+    assert run_regc("user", "add", "prod", "zed", "--generate", cwd=built).code == 3
+    assert inputs_and_tree(built) == before
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(Path(__file__).parent / "fixtures" / "age" / "test-only.agekey"))
+    spec.write_text(spec.read_text() + "registry: [\n")
+    broken = inputs_and_tree(built)
+    result = run_regc("user", "add", "prod", "zed", "--generate", cwd=built)
+    assert result.code == 2 and "shown once" not in result.stdout
+    assert inputs_and_tree(built) == broken  # no password stored for a user the spec cannot list
+
+
+@pytest.mark.parametrize("body, message", [
+    ("registry:\n  replicas: true\n", "registry.replicas: must be a valid integer, not True"),
+    ("registry:\n  replicas: 99999999999\n", "registry.replicas: must be less than or equal to 2147483647"),
+    ("gitops:\n  revision: 1.10\n", "quote it to mean the text"),
+    ("extras:\n  env: {GOMAXPROCS: 2}\n", "extras.env.GOMAXPROCS: must be a valid string, not 2"),
+    ("namespace: " + "x" * 100_000 + "\n", "(100002 characters) is not a DNS label"),
+])
+def test_values_mean_what_they_say(repo: Path, body: str, message: str):
+    write_spec(repo, "odd", body if body.startswith("namespace") else "namespace: odd\n" + body)
+    result = run_regc("build", "environments/odd.yaml", cwd=repo)
+    assert result.code == 2 and message in result.stderr, result.stderr[:600]
+    assert len(result.stderr) < 2000  # a huge value is cut, its location kept
+    assert re.search(r"environments/odd\.yaml:\d+:\d+: ", result.stderr)
+
+
+@pytest.mark.parametrize("content, location, message", [
+    (b"apiVersion: regc/v1\nkind: Environment\nnamespace: ab\x00cd\n", "3:14", "U+0000 is not allowed"),
+    (b"apiVersion: regc/v1\nkind: Environment\nnamespace: caf\xe9\n", "3:15", "not UTF-8 text"),
+])
+def test_bytes_that_are_not_text_are_located(repo: Path, content: bytes, location: str, message: str):
+    (repo / "environments" / "odd.yaml").write_bytes(content)
+    result = run_regc("build", "environments/odd.yaml", cwd=repo)
+    assert result.code == 2 and f"environments/odd.yaml:{location}: " in result.stderr and message in result.stderr
+
+
+def test_a_folder_named_like_a_spec(built: Path):
+    (built / "environments" / "x.yaml").mkdir()
+    result = run_regc("build", cwd=built)
+    assert result.code == 2 and "environments/x.yaml: not a file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_diff_without_git_says_git_is_missing(built: Path, tmp_path: Path):
+    import shutil
+    import sys
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("kubectl",):
+        os.symlink(shutil.which(tool), bin_dir / tool)
+    done = subprocess.run([sys.executable, "-m", "regc", "diff"], cwd=built, capture_output=True, text=True,
+                          env={**os.environ, "PATH": str(bin_dir)}, timeout=60)
+    assert done.returncode == 3 and "git is not installed" in done.stderr

@@ -1,0 +1,100 @@
+"""A property of the whole build: the example specs mutated at random (types, values, deletions, unknown
+keys, YAML oddities) give exit 0 with a valid tree, or exit 2 with located messages; never a traceback,
+and a failed build leaves the tree as it was."""
+
+from __future__ import annotations
+
+import io
+import re
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from regc.buildcmd import run_build
+from regc.errors import RegcError
+from tests.conftest import EXAMPLES, decrypt_object, kustomize, tree_bytes
+from tests.crd_schema import is_custom, problems
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 2**40), st.floats(allow_nan=False, width=32),
+                    st.text(max_size=12), st.sampled_from(["", "yes", "1.10", "12:30", "~", "-1", "registry:2",
+                                                           "0x1F", ".inf", "a" * 300]))
+VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(st.text(max_size=6), SCALARS, max_size=2))
+ODDITIES = st.sampled_from(["", "\t", "&a [1]", "*nowhere", "{", "key: [", "\x07", "---\nb: 1",
+                            "!!python/object:os.system x", "<<: *x", "? complex\n: key"])
+
+
+def paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from paths(value, prefix + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from paths(value, prefix + (index,))
+
+
+def mutate(document: dict, choice: int, action: str, value) -> dict:
+    """Replace, delete or add at one of the document's paths (chosen by `choice`)."""
+    every = [p for p in paths(document) if p]
+    path = every[choice % len(every)]
+    parent = document
+    for part in path[:-1]:
+        parent = parent[part]
+    last = path[-1]
+    if action == "delete":
+        del parent[last]
+    elif action == "add" and isinstance(parent, dict):
+        parent[f"unknown{choice % 7}"] = value
+    else:
+        parent[last] = value
+    return document
+
+
+@pytest.mark.parametrize("example", ["dev", "prod"])
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_specs_build_or_fail_cleanly(built: Path, example: str, data):
+    spec = built / "environments" / f"{example}.yaml"
+    original = (EXAMPLES / f"{example}.yaml").read_text()
+    yaml = YAML(typ="safe", pure=True)
+    if data.draw(st.booleans(), label="textual"):
+        lines = original.splitlines()
+        at = data.draw(st.integers(0, len(lines)), label="line")
+        text = "\n".join(lines[:at] + [data.draw(ODDITIES, label="oddity")] + lines[at:]) + "\n"
+    else:
+        document = mutate(yaml.load(original), data.draw(st.integers(0, 10_000), label="choice"),
+                          data.draw(st.sampled_from(["replace", "delete", "add"]), label="action"),
+                          data.draw(VALUES, label="value"))
+        buffer = io.StringIO()
+        yaml.dump(document, buffer)
+        text = buffer.getvalue()
+    before = tree_bytes(built)
+    spec.write_text(text)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                status = run_build([spec], built)
+            except RegcError as exc:
+                status = exc.report()
+    finally:
+        spec.write_text(original)
+    message = err.getvalue()
+    assert status in (0, 2), (status, message[-1500:])
+    if status == 2:
+        assert re.search(rf"environments/{example}\.yaml(:\d+:\d+)?: ", message), message[-1500:]
+        assert tree_bytes(built) == before
+        return
+    for obj in kustomize(built / "overlays" / example):
+        obj = decrypt_object(obj)
+        if is_custom(obj):
+            assert problems(obj) == [], problems(obj)
+        else:
+            kubernetes_validate.validate(obj, "1.37", strict=True)
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        assert run_build([spec], built) == 0  # back to the example
