@@ -214,3 +214,31 @@ def test_diff_without_git_says_git_is_missing(built: Path, tmp_path: Path):
     done = subprocess.run([sys.executable, "-m", "regc", "diff"], cwd=built, capture_output=True, text=True,
                           env={**os.environ, "PATH": str(bin_dir)}, timeout=60)
     assert done.returncode == 3 and "git is not installed" in done.stderr
+
+
+def test_secrets_edit_without_a_key_is_a_missing_key_not_sops_status(built: Path, monkeypatch):
+    monkeypatch.setenv("EDITOR", "true")
+    without_key(monkeypatch)
+    result = run_regc("secrets", "edit", "prod", cwd=built)
+    assert result.code == 3 and "cannot decrypt: no age key here can open it" in result.stderr
+
+
+def test_a_build_and_user_commands_at_once_do_not_interleave(built: Path):
+    """Both take the build lock and write through unique scratch names: every run succeeds, and the
+    secrets file ends up holding every user that was added."""
+    import sys
+
+    def regc(*args: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "regc", *args], cwd=built, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    running = [regc("user", "add", "prod", f"u{i}", "--generate") for i in range(3)]
+    running += [regc("build"), regc("user", "passwd", "prod", "alice", "--generate")]
+    for process in running:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        assert "Traceback" not in err
+    users = decrypt_file(built / "environments" / "prod.secrets.yaml")["users"]
+    assert {"u0", "u1", "u2", "alice"} <= set(users)
+    assert not list((built / "environments").glob(".*regc-tmp*"))
+    assert run_regc("build", cwd=built).code == 0
