@@ -1,0 +1,109 @@
+"""A real control plane on loopback for the tests: Debian's etcd and kube-apiserver built from its
+published module at a pinned release (tests/tools/build puts it in the cache), a static admin token,
+and a kubeconfig for the real kubectl. No controller runs: objects are accepted or refused, as the
+API server (schemas, CRDs with their CEL rules, admission such as Pod Security) decides."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import ssl
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.e2e.kubelet import free_port
+from tests.e2e.processes import Processes
+
+TOOLS = Path(os.environ.get("REGC_TOOLS_CACHE", "/var/cache/regc/tools"))
+GO_MOD = Path(__file__).resolve().parent.parent / "tools" / "apiserver" / "go.mod"
+
+
+def kubernetes_version() -> str:
+    """The pinned release: the one owner is the go.mod that builds it."""
+    for line in GO_MOD.read_text().splitlines():
+        parts = line.split()
+        if parts[:2] == ["require", "k8s.io/kubernetes"]:
+            return parts[2]
+    raise AssertionError(f"{GO_MOD} pins no k8s.io/kubernetes")
+TOKEN = "regc-test-admin-token"  # a throwaway cluster on loopback, gone with the test session
+
+
+def kube_apiserver() -> Path:
+    path = TOOLS / f"kube-apiserver-{kubernetes_version()}"
+    assert path.is_file(), f"{path} is missing: .ci/run builds it (bash tests/tools/build)"
+    return path
+
+
+@dataclass
+class ControlPlane:
+    url: str
+    kubeconfig: Path
+
+    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run(["kubectl", "--kubeconfig", str(self.kubeconfig), *args], input=stdin,
+                              capture_output=True, text=True, timeout=120)
+        if check:
+            assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr[-2000:]}"
+        return done
+
+
+def start_control_plane(work: Path, processes: Processes) -> ControlPlane:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    etcd = shutil.which("etcd")
+    assert etcd, "etcd is missing: .ci/run installs Debian's etcd-server"
+    work.mkdir(parents=True, exist_ok=True)
+    client, peer, secure = free_port(), free_port(), free_port()
+    processes.start("etcd", [etcd, "--data-dir", str(work / "etcd"), "--name", "regc-test",
+                             "--listen-client-urls", f"http://127.0.0.1:{client}",
+                             "--advertise-client-urls", f"http://127.0.0.1:{client}",
+                             "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+                             "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+                             "--initial-cluster", f"regc-test=http://127.0.0.1:{peer}"],
+                    log=work / "etcd.log", env={"PATH": "/usr/bin:/bin"})
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (work / "sa.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                    serialization.NoEncryption()))
+    (work / "sa.pub").write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                                serialization.PublicFormat.SubjectPublicKeyInfo))
+    (work / "tokens.csv").write_text(f'{TOKEN},admin,admin,"system:masters"\n')
+    processes.start("kube-apiserver", [
+        str(kube_apiserver()), f"--etcd-servers=http://127.0.0.1:{client}", "--bind-address=127.0.0.1",
+        f"--secure-port={secure}", f"--cert-dir={work / 'certs'}", f"--token-auth-file={work / 'tokens.csv'}",
+        "--authorization-mode=RBAC", "--service-cluster-ip-range=10.96.0.0/16",
+        "--service-account-issuer=https://kubernetes.default.svc",
+        f"--service-account-key-file={work / 'sa.pub'}", f"--service-account-signing-key-file={work / 'sa.key'}",
+        "--disable-admission-plugins=ServiceAccount", "--enable-priority-and-fairness=false",
+        "--allow-privileged=true",  # so that Pod Security admission, not a global switch, is what refuses
+    ], log=work / "kube-apiserver.log")
+    url = f"https://127.0.0.1:{secure}"
+    processes.wait_until("kube-apiserver", lambda: _ready(url), 90, logs=[work / "etcd.log"])
+    kubeconfig = work / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n"
+        f"    server: {url}\n    insecure-skip-tls-verify: true\nusers:\n- name: admin\n  user:\n"
+        f"    token: {TOKEN}\ncontexts:\n- name: test\n  context: {{cluster: test, user: admin}}\n"
+        "current-context: test\n")
+    return ControlPlane(url, kubeconfig)
+
+
+def _ready(url: str) -> bool:
+    request = urllib.request.Request(url + "/readyz", headers={"Authorization": f"Bearer {TOKEN}"})
+    try:
+        with urllib.request.urlopen(request, timeout=2, context=ssl._create_unverified_context()) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def wait_established(plane: ControlPlane, names: list[str], deadline: float = 60) -> None:
+    end = time.monotonic() + deadline
+    for name in names:
+        while plane.kubectl("get", "crd", name, "-o", "jsonpath={.status.conditions[?(@.type=='Established')]"
+                            ".status}", check=False).stdout != "True":
+            assert time.monotonic() < end, f"CRD {name} was not established"
+            time.sleep(0.3)
