@@ -9,11 +9,13 @@ PSS = "pod-security.kubernetes.io"
 
 
 def namespace(plan: Plan) -> dict:
-    """Every pod regc emits meets `restricted`, so the namespace enforces it; except with the node
-    proxy, whose hostPort no Pod Security level but `privileged` admits: then it only warns and audits."""
+    """Every pod regc emits meets `restricted`, so the namespace enforces it (and warns); except with
+    the node proxy, whose hostPort no Pod Security level but `privileged` admits: then it only audits,
+    since a warning would come back on every apply of the DaemonSet and teach people to ignore them."""
     obj = k8s_object("v1", "Namespace", plan.namespace, labels=plan.names.base_labels)
-    labels = {f"{PSS}/audit": "restricted", f"{PSS}/warn": "restricted"}
+    labels = {f"{PSS}/audit": "restricted"}
     if not plan.spec.node_proxy.enabled:
         labels[f"{PSS}/enforce"] = "restricted"
+        labels[f"{PSS}/warn"] = "restricted"
     obj["metadata"]["labels"].update(sorted(labels.items()))
     return obj

@@ -51,7 +51,7 @@ class ControlPlane:
 
 
 def start_control_plane(work: Path, processes: Processes) -> ControlPlane:
-    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives import serialization  # noqa: I001
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     etcd = shutil.which("etcd")
@@ -74,10 +74,11 @@ def start_control_plane(work: Path, processes: Processes) -> ControlPlane:
     processes.start("kube-apiserver", [
         str(kube_apiserver()), f"--etcd-servers=http://127.0.0.1:{client}", "--bind-address=127.0.0.1",
         f"--secure-port={secure}", f"--cert-dir={work / 'certs'}", f"--token-auth-file={work / 'tokens.csv'}",
-        "--authorization-mode=RBAC", "--service-cluster-ip-range=10.96.0.0/16",
+        "--authorization-mode=AlwaysAllow", "--service-cluster-ip-range=10.96.0.0/16",
+        "--endpoint-reconciler-type=none",
         "--service-account-issuer=https://kubernetes.default.svc",
         f"--service-account-key-file={work / 'sa.pub'}", f"--service-account-signing-key-file={work / 'sa.key'}",
-        "--disable-admission-plugins=ServiceAccount", "--enable-priority-and-fairness=false",
+        "--enable-priority-and-fairness=false",
         "--allow-privileged=true",  # so that Pod Security admission, not a global switch, is what refuses
     ], log=work / "kube-apiserver.log")
     url = f"https://127.0.0.1:{secure}"
@@ -98,6 +99,13 @@ def _ready(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def ensure_namespaces(plane: ControlPlane, names: set[str]) -> None:
+    """Namespaces the objects need, each with the `default` ServiceAccount a controller-manager would make."""
+    for name in sorted(names):
+        plane.kubectl("create", "namespace", name, check=False)
+        plane.kubectl("create", "serviceaccount", "default", "-n", name, check=False)
 
 
 def wait_established(plane: ControlPlane, names: list[str], deadline: float = 60) -> None:
