@@ -28,12 +28,20 @@ def kubernetes_version() -> str:
         if parts[:2] == ["require", "k8s.io/kubernetes"]:
             return parts[2]
     raise AssertionError(f"{GO_MOD} pins no k8s.io/kubernetes")
-TOKEN = "regc-test-admin-token"  # a throwaway cluster on loopback, gone with the test session
+TOKEN = "regc-test-admin-token"
+APPLY = ("apply", "--server-side", "--force-conflicts", "--field-manager=regc-test", "-f", "-")  # a throwaway cluster on loopback, gone with the test session
+
+
+def tool(name: str) -> Path:
+    """A program tests/tools/build made: $REGC_TOOLS_CACHE/<name>, the version this checkout pins."""
+    path = TOOLS / name
+    assert path.is_file(), f"{path} is missing: .ci/run builds it (bash tests/tools/build)"
+    return path
 
 
 def kube_apiserver() -> Path:
-    path = TOOLS / f"kube-apiserver-{kubernetes_version()}"
-    assert path.is_file(), f"{path} is missing: .ci/run builds it (bash tests/tools/build)"
+    path = tool("kube-apiserver")
+    assert path.resolve().name == f"kube-apiserver-{kubernetes_version()}", "run bash tests/tools/build"
     return path
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cluster.apiserver import start_control_plane
+from ruamel.yaml import YAML
+
+from tests.cluster.apiserver import ensure_namespaces, start_control_plane, wait_established
+from tests.crd_schema import CRDS
 from tests.e2e.processes import Processes
 
 
@@ -15,3 +18,13 @@ def control_plane(tmp_path_factory):
         yield start_control_plane(tmp_path_factory.mktemp("control-plane"), tracked)
     finally:
         tracked.stop_all()
+
+
+@pytest.fixture(scope="session")
+def cluster(control_plane):
+    """The control plane with the vendored CRDs established and the engines' namespaces made."""
+    control_plane.kubectl("apply", "--server-side", "-f", str(CRDS))
+    names = [YAML(typ="safe", pure=True).load(p.read_text())["metadata"]["name"] for p in sorted(CRDS.glob("*.yaml"))]
+    wait_established(control_plane, names)
+    ensure_namespaces(control_plane, {"argocd", "flux-system"})
+    return control_plane

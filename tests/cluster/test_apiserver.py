@@ -13,24 +13,14 @@ import pytest
 from ruamel.yaml import YAML
 
 from regc import yamltext
-from tests.cluster.apiserver import ensure_namespaces, wait_established
+from tests.cluster.apiserver import APPLY, ensure_namespaces
 from tests.conftest import EXAMPLE_SPECS, load_yaml_file, run_regc, write_spec
-from tests.crd_schema import CRDS, problems
+from tests.crd_schema import problems
 
 pytestmark = pytest.mark.e2e
-APPLY = ("apply", "--server-side", "--force-conflicts", "--field-manager=regc-test", "-f", "-")
 # The one warning regc lets through: the v1 Endpoints object that `radosgw.legacyEndpoints` asks for.
 LEGACY_ENDPOINTS = "v1 Endpoints is deprecated"
 WORKLOADS = ("Deployment", "DaemonSet", "Job")
-
-
-@pytest.fixture(scope="module")
-def cluster(control_plane):
-    control_plane.kubectl("apply", "--server-side", "-f", str(CRDS))
-    names = [YAML(typ="safe", pure=True).load(p.read_text())["metadata"]["name"] for p in sorted(CRDS.glob("*.yaml"))]
-    wait_established(control_plane, names)
-    ensure_namespaces(control_plane, {"argocd", "flux-system"})
-    return control_plane
 
 
 def apply_overlay(cluster, root: Path, env: str, allowed: tuple[str, ...] = ()) -> list[dict]:
