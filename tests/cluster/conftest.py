@@ -8,6 +8,7 @@ from ruamel.yaml import YAML
 
 from tests.cluster.apiserver import ensure_namespaces, start_control_plane, wait_established
 from tests.crd_schema import CRDS
+from tests.e2e.conftest import processes  # noqa: F401 - daemons of a test, stopped after it
 from tests.e2e.processes import Processes
 
 

@@ -1,5 +1,6 @@
-"""The real registry (Debian's docker-registry, distribution 2.8) run from a materialised pod, and
-the real skopeo pushing and pulling through it."""
+"""The real registry run from a materialised pod, the binary its image names (Debian's
+docker-registry, distribution 2.8, for `registry:2.x`; distribution v3 built by tests/tools/build
+for `registry:3.x`), and the real skopeo pushing and pulling through it."""
 
 from __future__ import annotations
 
@@ -54,8 +55,7 @@ class Registry:
 
 def start_registry(objects: list[dict], root: Path, processes: Processes, *, ca: Path | None,
                    hosts: dict[str, str] | None = None, name: str = "registry", deadline: float = 30) -> Registry:
-    binary = shutil.which("docker-registry")
-    assert binary, "docker-registry is missing: .ci/run installs Debian's docker-registry"
+    binary = registry_binary(objects)
     pod = materialize(objects, root, hosts or {})
     # A clean environment, as the pod sees: the S3 driver of 2.8 panics when AWS_CA_BUNDLE is set.
     env = {"PATH": "/usr/bin:/bin", **pod.env}
@@ -63,6 +63,21 @@ def start_registry(objects: list[dict], root: Path, processes: Processes, *, ca:
     registry = Registry(pod, ca, name)
     processes.wait_until(name, lambda: _answers(registry), deadline)
     return registry
+
+
+def registry_binary(objects: list[dict]) -> str:
+    """The registry program of the major version the Deployment's image runs."""
+    from regc.plan.names import image_major_version
+
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    if (image_major_version(image) or 2) >= 3:
+        from tests.cluster.apiserver import tool
+
+        return str(tool("registry"))
+    binary = shutil.which("docker-registry")
+    assert binary, "docker-registry is missing: .ci/run installs Debian's docker-registry"
+    return binary
 
 
 def _answers(registry: Registry) -> bool:
