@@ -35,7 +35,7 @@ APPLY = ("apply", "--server-side", "--force-conflicts", "--field-manager=regc-te
 def tool(name: str) -> Path:
     """A program tests/tools/build made: $REGC_TOOLS_CACHE/<name>, the version this checkout pins."""
     path = TOOLS / name
-    assert path.is_file(), f"{path} is missing: .ci/run builds it (bash tests/tools/build)"
+    assert path.exists(), f"{path} is missing: .ci/run builds it (bash tests/tools/build)"
     return path
 
 
