@@ -111,3 +111,10 @@ def load_yaml_file(path: Path) -> dict:
     from ruamel.yaml import YAML
 
     return YAML(typ="safe", pure=True).load(path.read_text())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The control plane, if a test started one (tests/cluster/apiserver.py), ends with the session."""
+    from tests.cluster.apiserver import stop_shared_cluster
+
+    stop_shared_cluster()

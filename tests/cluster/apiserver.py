@@ -5,6 +5,7 @@ API server (schemas, CRDs with their CEL rules, admission such as Pod Security) 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import ssl
@@ -14,6 +15,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from ruamel.yaml import YAML
+
+from tests.conftest import run_regc
 from tests.e2e.kubelet import free_port
 from tests.e2e.processes import Processes
 
@@ -29,7 +33,10 @@ def kubernetes_version() -> str:
             return parts[2]
     raise AssertionError(f"{GO_MOD} pins no k8s.io/kubernetes")
 TOKEN = "regc-test-admin-token"
-APPLY = ("apply", "--server-side", "--force-conflicts", "--field-manager=regc-test", "-f", "-")  # a throwaway cluster on loopback, gone with the test session
+APPLY = ("apply", "--server-side", "--force-conflicts", "--field-manager=regc-test", "-f", "-")
+# The one warning regc lets through: the v1 Endpoints object that `radosgw.legacyEndpoints` asks for.
+LEGACY_ENDPOINTS = "v1 Endpoints is deprecated"
+WORKLOADS = ("Deployment", "DaemonSet", "Job")  # a throwaway cluster on loopback, gone with the test session
 
 
 def tool(name: str) -> Path:
@@ -123,3 +130,63 @@ def wait_established(plane: ControlPlane, names: list[str], deadline: float = 60
                             ".status}", check=False).stdout != "True":
             assert time.monotonic() < end, f"CRD {name} was not established"
             time.sleep(0.3)
+
+
+def apply_overlay(cluster, root: Path, env: str, allowed: tuple[str, ...] = ()) -> list[dict]:
+    """`regc render ENV | kubectl apply --server-side` (namespaces the objects need made first), and
+    each pod template dry-run as a Pod, so that Pod Security admission judges it: no controller runs.
+    Any warning of the server fails it (as --warnings-as-errors would) unless `allowed` names it."""
+    rendered = run_regc("render", env, cwd=root)
+    assert rendered.code == 0, rendered.stderr
+    objects = [o for o in YAML(typ="safe", pure=True).load_all(rendered.stdout) if o]
+    ensure_namespaces(cluster, {o["metadata"]["namespace"] for o in objects if "namespace" in o["metadata"]}
+                      | {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"})
+    applied = cluster.kubectl(*APPLY, stdin=rendered.stdout)
+    assert "serverside-applied" in applied.stdout
+    warnings = [line for line in applied.stderr.splitlines() if line.startswith("Warning:")]
+    assert all(any(text in line for text in allowed) for line in warnings), warnings
+    for obj in objects:
+        if obj["kind"] in WORKLOADS:
+            cluster.kubectl("create", "--dry-run=server", "-f", "-", stdin=json.dumps(as_pod(obj)))
+    return objects
+
+
+def as_pod(workload: dict) -> dict:
+    template = workload["spec"]["template"]
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": f"{workload['metadata']['name']}-template", "namespace":
+                         workload["metadata"]["namespace"], "labels": template["metadata"].get("labels", {})},
+            "spec": template["spec"]}
+
+
+def objects_in(plane: ControlPlane, namespace: str) -> list[dict]:
+    """What the kubelet reads: the workloads and what they mount, from the API server."""
+    listed = plane.kubectl("get", "deployments,configmaps,secrets", "-n", namespace, "-o", "json")
+    return json.loads(listed.stdout)["items"]
+
+
+_SHARED: dict = {}
+
+
+def shared_cluster() -> ControlPlane:
+    """The session's control plane, started on first use, with the vendored CRDs established and the
+    engines' namespaces made; stopped when the test session ends (tests/conftest.py)."""
+    if "plane" not in _SHARED:
+        import tempfile
+
+        from tests.crd_schema import CRDS
+
+        processes = _SHARED["processes"] = Processes()
+        plane = start_control_plane(Path(tempfile.mkdtemp(prefix="regc-control-plane-")), processes)
+        plane.kubectl("apply", "--server-side", "-f", str(CRDS))
+        wait_established(plane, [YAML(typ="safe", pure=True).load(p.read_text())["metadata"]["name"]
+                                 for p in sorted(CRDS.glob("*.yaml"))])
+        ensure_namespaces(plane, {"argocd", "flux-system"})
+        _SHARED["plane"] = plane
+    return _SHARED["plane"]
+
+
+def stop_shared_cluster() -> None:
+    if "processes" in _SHARED:
+        _SHARED.pop("processes").stop_all()
+        _SHARED.clear()

@@ -85,7 +85,8 @@ def wait_ready(plane: ControlPlane, kind: str, name: str, revision: str, deadlin
             if ready and ready[0]["status"] == "True" and revision in applied:
                 return obj
         time.sleep(1)
-    raise AssertionError(f"{kind}/{name} not Ready at {revision}: {json.dumps((obj.get('status') or {}), indent=1)[-3000:]}")
+    status = json.dumps(obj.get("status") or {}, indent=1)
+    raise AssertionError(f"{kind}/{name} not Ready at {revision}: {status[-3000:]}")
 
 
 __all__ = ["APPLY", "RolloutStandIn", "start_flux", "wait_ready"]

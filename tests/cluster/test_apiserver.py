@@ -13,41 +13,12 @@ import pytest
 from ruamel.yaml import YAML
 
 from regc import yamltext
-from tests.cluster.apiserver import APPLY, ensure_namespaces
+from tests.cluster.apiserver import LEGACY_ENDPOINTS, apply_overlay, as_pod
 from tests.conftest import EXAMPLE_SPECS, load_yaml_file, run_regc, write_spec
 from tests.crd_schema import problems
 
 pytestmark = pytest.mark.e2e
-# The one warning regc lets through: the v1 Endpoints object that `radosgw.legacyEndpoints` asks for.
-LEGACY_ENDPOINTS = "v1 Endpoints is deprecated"
-WORKLOADS = ("Deployment", "DaemonSet", "Job")
 
-
-def apply_overlay(cluster, root: Path, env: str, allowed: tuple[str, ...] = ()) -> list[dict]:
-    """`regc render ENV | kubectl apply --server-side` (namespaces the objects need made first), and
-    each pod template dry-run as a Pod, so that Pod Security admission judges it: no controller runs.
-    Any warning of the server fails it (as --warnings-as-errors would) unless `allowed` names it."""
-    rendered = run_regc("render", env, cwd=root)
-    assert rendered.code == 0, rendered.stderr
-    objects = [o for o in YAML(typ="safe", pure=True).load_all(rendered.stdout) if o]
-    ensure_namespaces(cluster, {o["metadata"]["namespace"] for o in objects if "namespace" in o["metadata"]}
-                      | {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"})
-    applied = cluster.kubectl(*APPLY, stdin=rendered.stdout)
-    assert "serverside-applied" in applied.stdout
-    warnings = [line for line in applied.stderr.splitlines() if line.startswith("Warning:")]
-    assert all(any(text in line for text in allowed) for line in warnings), warnings
-    for obj in objects:
-        if obj["kind"] in WORKLOADS:
-            cluster.kubectl("create", "--dry-run=server", "-f", "-", stdin=json.dumps(as_pod(obj)))
-    return objects
-
-
-def as_pod(workload: dict) -> dict:
-    template = workload["spec"]["template"]
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": f"{workload['metadata']['name']}-template", "namespace":
-                         workload["metadata"]["namespace"], "labels": template["metadata"].get("labels", {})},
-            "spec": template["spec"]}
 
 
 def test_every_example_and_bootstrap_object_is_accepted(built: Path, cluster):

@@ -10,19 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.test_apiserver import apply_overlay
+from tests.cluster.apiserver import apply_overlay, objects_in
 from tests.conftest import run_regc, write_spec
 from tests.e2e.registry import pull, start_registry
 from tests.e2e.test_operations import upstream  # noqa: F401 - the fixture: a private upstream, token auth
 from tests.secrets_helpers import set_secret_value
 
 pytestmark = pytest.mark.e2e
-
-
-def objects_in(cluster, namespace: str) -> list[dict]:
-    """What the kubelet reads: the workload and what it mounts, from the API server."""
-    listed = cluster.kubectl("get", "deployments,configmaps,secrets", "-n", namespace, "-o", "json")
-    return json.loads(listed.stdout)["items"]
 
 
 def test_a_v3_cache_runs_from_what_the_api_server_holds(repo: Path, tmp_path: Path, processes, cluster,

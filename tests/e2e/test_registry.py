@@ -28,7 +28,15 @@ def users_of(root: Path, env: str) -> dict[str, str]:
 
 def run_registry(root: Path, env: str, work: Path, processes, hosts: dict | None = None,
                  name: str = "registry") -> Registry:
-    objects = kustomize(root / "overlays" / env)
+    """The overlay applied to the session's API server (`regc render | kubectl apply --server-side`),
+    and the registry run from what the kubelet would read back from it."""
+    from tests.cluster.apiserver import apply_overlay, objects_in, shared_cluster
+
+    cluster = shared_cluster()
+    with phase("apply"):
+        applied = apply_overlay(cluster, root, env)
+    namespace = next(o for o in applied if o["kind"] == "Deployment")["metadata"]["namespace"]
+    objects = objects_in(cluster, namespace)
     ca = root / "overlays" / env / "ca.crt"
     with phase("registry up"):
         return start_registry(objects, work / name, processes, ca=ca if ca.exists() else None, hosts=hosts,
