@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import secrets as random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,8 +304,7 @@ class SecretStage:
     def _store(self, updates: dict[str, object]) -> bytes:
         """The secrets file with the generated values set (through sops, via stdin), in memory: the
         build writes it with the tree, all or nothing."""
-        import tempfile
-
+        from regc.secrets.store import staged_copy
         from regc.tools import sops
 
         if not self.source.is_file():
@@ -320,17 +318,11 @@ class SecretStage:
                                                   "notifications", "ca", "tls")
                        if k in document}
             return sops.encrypt(yamltext.dump(ordered).encode(), self.display, root=self.root)
-        handle, name = tempfile.mkstemp(prefix=f".{self.source.name}.", suffix=".regc-tmp", dir=self.source.parent)
-        staged = Path(name)
-        try:
-            with os.fdopen(handle, "wb") as copy:
-                copy.write(self.source.read_bytes())
+        with staged_copy(self.source) as staged:
             for key, value in updates.items():
                 index = "".join(f'["{part}"]' for part in key.split(".", 1))
                 sops.set_value(staged, index, json.dumps(value).encode(), root=self.root)
             return staged.read_bytes()
-        finally:
-            staged.unlink(missing_ok=True)
 
     def _produce(self, item: Product, plaintext: Plaintext, leaves: dict) -> tuple[bytes, dict]:
         from regc.tools import sops
