@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from regc.errors import Problem, RegcError, SpecError
-from regc.spec.parse import SECRETS_SUFFIX, LoadedEnvironment, read_environment
+from regc.layout import ENVIRONMENTS, SECRETS_SUFFIX, secrets_path
+from regc.spec.parse import LoadedEnvironment, read_environment
 
-ENVIRONMENTS = "environments"
 
 
 @dataclass
@@ -40,20 +40,6 @@ def discover_specs(root: Path) -> list[Path]:
     if not specs:
         raise RegcError(f"no environment specs in {folder}", "create one with `regc init NAME`")
     return specs
-
-
-def checked_specs(root: Path, given: list[Path]) -> list[Path]:
-    """The SPEC arguments, each a file directly in environments/ (after resolving symlinks): a name is
-    never a path to elsewhere, where regc would read a spec it does not own and write what it names."""
-    from regc.errors import InputError
-
-    folder = (root / ENVIRONMENTS).resolve()
-    for spec in given:
-        resolved = spec.resolve() if spec.is_absolute() else (Path.cwd() / spec).resolve()
-        if resolved.parent != folder or not resolved.name.endswith(".yaml") or resolved.name.endswith(SECRETS_SUFFIX):
-            raise InputError(f"{spec}: not a spec of this repository: give environments/NAME.yaml",
-                             f"specs live in {ENVIRONMENTS}/ of the repository root (see --root)")
-    return list(given)
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -158,7 +144,7 @@ def compile_tree(paths: list[Path], root: Path, *, now: datetime.datetime | None
         settled = overlay_inputs(root, path, spec_name(path), secrets.source_update)
         units.append(overlay_unit(plan, base_plan, display_path(env.path, root), secrets, settled))
         if secrets.source_update is not None:
-            secrets_files[root / "environments" / f"{env.name}.secrets.yaml"] = secrets.source_update
+            secrets_files[secrets_path(root, env.name)] = secrets.source_update
         if secrets.generated:
             generated[env.name] = secrets.generated
     if _every_environment(paths, root):

@@ -10,7 +10,8 @@ from pathlib import Path
 def run_build(specs: list[Path] | None, root: Path, *, check: bool = False, diff: bool = False,
               regenerate: bool = False) -> int:
     """Build the SPECS (every environment when None); return the exit status."""
-    from regc.build import checked_specs, compile_tree, discover_specs, plan_changes, unified_diff
+    from regc.build import compile_tree, discover_specs, plan_changes, unified_diff
+    from regc.layout import checked_specs
 
     paths = checked_specs(root, specs) if specs else discover_specs(root)
     prune = not specs

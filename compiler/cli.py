@@ -186,9 +186,7 @@ def render(
     spec (`regc build` first). Exit 3 when kubectl or sops is missing or no key can decrypt.
     """
     from regc.manifests import cluster_manifests
-    from regc.spec.fields import check_dns_label
 
-    _checked(check_dns_label, env)
     _spec_path(root, env)
     sys.stdout.write(cluster_manifests(root, env))
 

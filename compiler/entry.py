@@ -20,7 +20,7 @@ def main() -> None:
 
     try:
         if specs:
-            from regc.build import checked_specs
+            from regc.layout import checked_specs
 
             checked_specs(root, specs)
         if not diff:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from regc.fingerprint import base_inputs, every_spec_inputs, outputs_digest, overlay_inputs
+from regc.layout import SECRETS_SUFFIX
 from regc.plan.names import APPLICATION_SET_DIRECTORY
 
 MANIFEST = ".regc-manifest"
-SECRETS_SUFFIX = ".secrets.yaml"
 
 
 @dataclass(frozen=True)

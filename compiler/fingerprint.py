@@ -35,9 +35,11 @@ def overlay_inputs(root: Path, spec: Path, name: str, secrets: bytes | None = No
     """The spec, its secrets file (ciphertext; `secrets`: its new bytes, not written yet), .sops.yaml
     and regc's code."""
     digest = hashlib.sha256(b"overlay\0" + code_fingerprint().encode())
-    secrets_path = root / "environments" / f"{name}.secrets.yaml"
-    for path in (spec, secrets_path, root / SOPS_CONFIG):
-        digest.update(hashlib.sha256(secrets).digest() if path is secrets_path and secrets is not None
+    from regc.layout import secrets_path
+
+    secrets_file = secrets_path(root, name)
+    for path in (spec, secrets_file, root / SOPS_CONFIG):
+        digest.update(hashlib.sha256(secrets).digest() if path is secrets_file and secrets is not None
                       else _file_digest(path))
     return "sha256:" + digest.hexdigest()
 

@@ -44,9 +44,11 @@ def identities(env: LoadedEnvironment) -> dict[tuple[str, str, str], str]:
 
 
 def cluster(env: LoadedEnvironment) -> str:
-    """The cluster the environment is deployed to, as far as the spec says (Argo CD's destination)."""
+    """The cluster the environment is deployed to, as far as the spec says: Argo CD's destination, else
+    the cluster the engine runs in (Argo CD's default destination)."""
     gitops = env.spec.gitops
-    return gitops.destination_server if gitops.engine == "argocd" else "https://kubernetes.default.svc"
+    in_cluster = type(gitops).model_fields["destination_server"].default
+    return gitops.destination_server if gitops.engine == "argocd" else in_cluster
 
 
 def collisions(environments: list[LoadedEnvironment], building: set[str]) -> list[Problem]:

@@ -57,7 +57,9 @@ GENERATED = {"httpSecret": "the HTTP secret", "ca": "a CA", "tls": "a server cer
 
 
 def secrets_path(root: Path, plan: Plan) -> Path:
-    return root / "environments" / f"{plan.name}.secrets.yaml"
+    from regc import layout
+
+    return layout.secrets_path(root, plan.name)
 
 
 def products(plan: Plan, leaves: dict) -> list[Product]:

@@ -12,7 +12,9 @@ from regc import yamltext
 
 
 def secrets_file(root: Path, env: str) -> Path:
-    return root / "environments" / f"{env}.secrets.yaml"
+    from regc.layout import secrets_path
+
+    return secrets_path(root, env)
 
 
 def ensure_secrets_file(root: Path, env: str) -> Path:

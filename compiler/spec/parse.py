@@ -11,7 +11,6 @@ from regc.errors import Location, Problem, SpecError, shown
 from regc.load import Document, Positions, load_yaml
 from regc.spec.fields import check_dns_label
 
-SECRETS_SUFFIX = ".secrets.yaml"
 
 
 @dataclass(frozen=True)
