@@ -54,7 +54,8 @@ def make_repo(root: Path, environments: int, users: int, cost: int) -> list[str]
     for name in names:
         user_list = ", ".join(f"user{u:04d}" for u in range(users))
         (root / "environments" / f"{name}.yaml").write_text(
-            SPEC.format(name=name, tag="2.8.3", users=user_list, cost=cost))
+            SPEC.format(name=name, tag="2.8.3", users=user_list, cost=cost)
+        )
     return names
 
 
@@ -82,11 +83,18 @@ def main() -> None:
         [name] = make_repo(one, 1, 1, 10)
         run(regc("build"), one, env)
         overlay = str(one / "overlays" / name)
-        kustomize = timed("kubectl kustomize, 1 overlay", lambda: run(["kubectl", "kustomize", overlay], one),
-                          runs, rows)
+        kustomize = timed(
+            "kubectl kustomize, 1 overlay", lambda: run(["kubectl", "kustomize", overlay], one), runs, rows
+        )
         base = statistics.median(kustomize)
-        timed("no-op regc build, 1 environment", lambda: run(regc("build"), one, env), runs, rows, "kustomize",
-              "<= 1.5 x kustomize")
+        timed(
+            "no-op regc build, 1 environment",
+            lambda: run(regc("build"), one, env),
+            runs,
+            rows,
+            "kustomize",
+            "<= 1.5 x kustomize",
+        )
         spec = one / "environments" / f"{name}.yaml"
         tags = iter(["2.8.2", "2.8.3"] * runs)
 
@@ -94,20 +102,39 @@ def main() -> None:
             spec.write_text(re.sub(r"registry:2\.8\.\d", f"registry:{next(tags)}", spec.read_text()))
             return run(regc("build", f"environments/{name}.yaml"), one, env)
 
-        timed("re-render 1 environment (image tag), secrets unchanged", bump, runs, rows, "kustomize",
-              "<= 300 ms and <= 2 x kustomize")
-        timed("regc build --check, 1 environment, no key", lambda: run(regc("build", "--check"), one, no_key),
-              runs, rows, "kustomize", "as no-op")
+        timed(
+            "re-render 1 environment (image tag), secrets unchanged",
+            bump,
+            runs,
+            rows,
+            "kustomize",
+            "<= 300 ms and <= 2 x kustomize",
+        )
+        timed(
+            "regc build --check, 1 environment, no key",
+            lambda: run(regc("build", "--check"), one, no_key),
+            runs,
+            rows,
+            "kustomize",
+            "as no-op",
+        )
 
         # Many environments in one process.
         wide = Path(scratch) / "wide"
         names = make_repo(wide, many, 1, 10)
         print(f"(setting up {many} environments: CA, certificates and Secrets for each)", flush=True)
         run(regc("build"), wide, env)
-        timed(f"no-op regc build, {many} environments", lambda: run(regc("build"), wide, env), runs, rows,
-              None, "< 0.5 s")
-        timed(f"regc build --check, {many} environments, no key",
-              lambda: run(regc("build", "--check"), wide, no_key), runs, rows, None, "as no-op")
+        timed(
+            f"no-op regc build, {many} environments", lambda: run(regc("build"), wide, env), runs, rows, None, "< 0.5 s"
+        )
+        timed(
+            f"regc build --check, {many} environments, no key",
+            lambda: run(regc("build", "--check"), wide, no_key),
+            runs,
+            rows,
+            None,
+            "as no-op",
+        )
 
         def invalidate_all() -> float:
             for unit in [wide / "base", *(wide / "overlays" / n for n in names)]:
@@ -116,13 +143,22 @@ def main() -> None:
             return run(regc("build"), wide, env)
 
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        timed(f"{many} environments re-rendered (as after a base change), secrets unchanged", invalidate_all,
-              runs, rows, f"kapitan {many}" if str(many) in KAPITAN_REFERENCE else None,
-              "< 2 s and >= 2 x faster than Kapitan")
+        timed(
+            f"{many} environments re-rendered (as after a base change), secrets unchanged",
+            invalidate_all,
+            runs,
+            rows,
+            f"kapitan {many}" if str(many) in KAPITAN_REFERENCE else None,
+            "< 2 s and >= 2 x faster than Kapitan",
+        )
         peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
         overlays = [str(wide / "overlays" / n) for n in names[:10]]
-        timed("kubectl kustomize, 10 overlays (for scale)",
-              lambda: sum(run(["kubectl", "kustomize", o], wide) for o in overlays), max(1, runs // 2), rows)
+        timed(
+            "kubectl kustomize, 10 overlays (for scale)",
+            lambda: sum(run(["kubectl", "kustomize", o], wide) for o in overlays),
+            max(1, runs // 2),
+            rows,
+        )
 
         # Users: 1000 new users, then one more.
         crowd = Path(scratch) / "crowd"
@@ -132,17 +168,39 @@ def main() -> None:
         wall = run(regc("build"), crowd, env)
         end_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (end_cpu.ru_utime - start_cpu.ru_utime) + (end_cpu.ru_stime - start_cpu.ru_stime)
-        rows.append((f"{users} new users (bcrypt cost 8), first build", wall, wall, wall, None,
-                     f"bcrypt on all cores: cpu/wall = {cpu / wall:.2f}"))
-        add = subprocess.run(regc("user", "add", crowd_name, "newcomer", "--generate"), cwd=crowd, env=env,
-                             capture_output=True, text=True)
+        rows.append(
+            (
+                f"{users} new users (bcrypt cost 8), first build",
+                wall,
+                wall,
+                wall,
+                None,
+                f"bcrypt on all cores: cpu/wall = {cpu / wall:.2f}",
+            )
+        )
+        add = subprocess.run(
+            regc("user", "add", crowd_name, "newcomer", "--generate"),
+            cwd=crowd,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert add.returncode == 0, add.stderr
-        counted = subprocess.run([sys.executable, "-c", COUNT_HASHES, str(crowd)], env=env, capture_output=True,
-                                 text=True)
+        counted = subprocess.run(
+            [sys.executable, "-c", COUNT_HASHES, str(crowd)], env=env, capture_output=True, text=True
+        )
         assert counted.returncode == 0, counted.stderr
         hashes, seconds = counted.stdout.split()
-        rows.append((f"add 1 user to {users} users", float(seconds), float(seconds), float(seconds), None,
-                     f"bcrypt calls: {hashes} (goal: 1)"))
+        rows.append(
+            (
+                f"add 1 user to {users} users",
+                float(seconds),
+                float(seconds),
+                float(seconds),
+                None,
+                f"bcrypt calls: {hashes} (goal: 1)",
+            )
+        )
 
     print_table(rows, base, peak)
 

@@ -39,8 +39,9 @@ class Result:
 
 def run_regc(*args: str, cwd: Path, stdin: str | None = None) -> Result:
     """Run the real command line, as a user would, in `cwd`."""
-    done = subprocess.run([sys.executable, "-m", "regc", *args], cwd=cwd, capture_output=True,
-                          text=True, input=stdin, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "regc", *args], cwd=cwd, capture_output=True, text=True, input=stdin, timeout=120
+    )
     return Result(done.returncode, done.stdout, done.stderr)
 
 
@@ -100,8 +101,12 @@ def decrypt_object(obj: dict) -> dict:
     yaml = YAML(typ="safe", pure=True)
     buffer = io.StringIO()
     yaml.dump(obj, buffer)
-    done = subprocess.run([sops_binary(), "decrypt", "--input-type", "yaml", "--output-type", "yaml"],
-                          input=buffer.getvalue().encode(), capture_output=True, timeout=60)
+    done = subprocess.run(
+        [sops_binary(), "decrypt", "--input-type", "yaml", "--output-type", "yaml"],
+        input=buffer.getvalue().encode(),
+        capture_output=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr.decode()
     return yaml.load(done.stdout)
 

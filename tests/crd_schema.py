@@ -47,8 +47,11 @@ def _strict(node: dict, root: bool = False) -> dict:
     if "properties" in node:
         node["properties"] = {k: _strict(v) for k, v in node["properties"].items()}
         if root and "metadata" in node["properties"]:
-            node["properties"]["metadata"] = {"type": "object", "additionalProperties": False,
-                                              "properties": {k: {} for k in OBJECT_META}}
+            node["properties"]["metadata"] = {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {k: {} for k in OBJECT_META},
+            }
         if not node.get("x-kubernetes-preserve-unknown-fields") and "additionalProperties" not in node:
             node["additionalProperties"] = False
     if isinstance(node.get("additionalProperties"), dict):
@@ -64,8 +67,8 @@ def _strict(node: dict, root: bool = False) -> dict:
 @functools.cache
 def _validator(api_version: str, kind: str) -> jsonschema.Draft7Validator:
     checker = jsonschema.FormatChecker([])
-    checker.checks("int32")(lambda v: not isinstance(v, int) or -2**31 <= v < 2**31)
-    checker.checks("int64")(lambda v: not isinstance(v, int) or -2**63 <= v < 2**63)
+    checker.checks("int32")(lambda v: not isinstance(v, int) or -(2**31) <= v < 2**31)
+    checker.checks("int64")(lambda v: not isinstance(v, int) or -(2**63) <= v < 2**63)
     schema = _strict(copy.deepcopy(schemas()[(api_version, kind)]), root=True)
     return jsonschema.Draft7Validator(schema, format_checker=checker)
 
@@ -73,8 +76,10 @@ def _validator(api_version: str, kind: str) -> jsonschema.Draft7Validator:
 def problems(obj: dict) -> list[str]:
     """Why the API server would refuse `obj` (an object of a vendored CRD); empty when it accepts it."""
     key = (obj["apiVersion"], obj["kind"])
-    found = [f"{'.'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
-             for error in _validator(*key).iter_errors(obj)]
+    found = [
+        f"{'.'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
+        for error in _validator(*key).iter_errors(obj)
+    ]
     name = obj.get("metadata", {}).get("name", "")
     if not (DNS_SUBDOMAIN.match(name) and len(name) <= 253):
         found.append(f"metadata.name: {name!r} is not a DNS subdomain")

@@ -19,8 +19,11 @@ def expected_objects(plan: Plan, secrets: SecretFiles) -> list[dict]:
     """The objects `kubectl kustomize overlays/<env>` must print: regc's own render of the environment,
     and its encrypted Secrets as committed (kustomize passes their sops metadata through)."""
     encrypted = [YAML(typ="safe", pure=True).load(secrets.files[name]) for name in secrets.resources]
-    objects = [*([namespace(plan)] if plan.spec.create_namespace else []),
-               *copy.deepcopy(workload_objects(plan, secrets.checksum)), *encrypted]
+    objects = [
+        *([namespace(plan)] if plan.spec.create_namespace else []),
+        *copy.deepcopy(workload_objects(plan, secrets.checksum)),
+        *encrypted,
+    ]
     for obj in objects:
         if obj["kind"] not in CLUSTER_SCOPED:
             obj["metadata"].setdefault("namespace", plan.namespace)

@@ -13,8 +13,11 @@ from regc.tools.sops import sops_binary
 
 
 def decrypt_file(path: Path) -> dict:
-    done = subprocess.run([sops_binary(), "decrypt", "--input-type", "yaml", "--output-type", "yaml", str(path)],
-                          capture_output=True, timeout=60)
+    done = subprocess.run(
+        [sops_binary(), "decrypt", "--input-type", "yaml", "--output-type", "yaml", str(path)],
+        capture_output=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr.decode()
     return YAML(typ="safe", pure=True).load(done.stdout)
 
@@ -36,6 +39,10 @@ def docker_config(path: Path) -> dict:
 def set_secret_value(root: Path, env: str, index: str, value) -> None:
     """Change one value of a secrets file the way a person would, with `sops set` (value on stdin)."""
     path = root / "environments" / f"{env}.secrets.yaml"
-    done = subprocess.run([sops_binary(), "set", "--value-stdin", str(path), index],
-                          input=json.dumps(value).encode(), capture_output=True, timeout=60)
+    done = subprocess.run(
+        [sops_binary(), "set", "--value-stdin", str(path), index],
+        input=json.dumps(value).encode(),
+        capture_output=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr.decode()

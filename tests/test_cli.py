@@ -71,9 +71,16 @@ def test_the_starters_commented_sections_build_when_uncommented(tmp_path: Path):
     assert run_regc("init", "edge", cwd=tmp_path).code == 0
     spec = tmp_path / "environments" / "edge.yaml"
     lines = spec.read_text().splitlines()
-    start = lines.index("# How the cluster syncs this overlay (\"GitOps delivery\"):")
-    uncommented = [line[2:] if index > start and line.startswith("# ") and not line.startswith("# Production")
-                   and not line.startswith("# more replicas") else line for index, line in enumerate(lines)]
+    start = lines.index('# How the cluster syncs this overlay ("GitOps delivery"):')
+    uncommented = [
+        line[2:]
+        if index > start
+        and line.startswith("# ")
+        and not line.startswith("# Production")
+        and not line.startswith("# more replicas")
+        else line
+        for index, line in enumerate(lines)
+    ]
     spec.write_text("\n".join(uncommented) + "\n")
     assert "\ngitops:\n  engine: flux" in spec.read_text() and "\nnetworkPolicy:" in spec.read_text()
     build = run_regc("build", cwd=tmp_path)
@@ -93,7 +100,8 @@ def test_check_command_on_the_examples(built: Path):
     result = run_regc("check", cwd=built)
     assert result.code == 0, result.stderr
     (built / "overlays" / "prod" / "leak.yaml").write_text(
-        "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {password: hunter2}\n")
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {password: hunter2}\n"
+    )
     result = run_regc("check", cwd=built)
     assert result.code == 1
     assert "in clear: overlays/prod/leak.yaml holds a Secret that is not SOPS-encrypted" in result.stderr

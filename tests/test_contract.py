@@ -16,7 +16,7 @@ from regc.build import load_environments
 from regc.errors import SpecError
 from regc.plan.plan import plan_for
 from regc.render.gitops import application_set, gitops_objects
-from regc.render.monitoring import prometheus_rule, service_monitor
+from regc.render.monitoring import service_monitor
 from regc.spec import fields
 from tests.conftest import kustomize, load_yaml_file, run_regc, write_spec
 from tests.crd_schema import is_custom, problems, schemas
@@ -24,14 +24,14 @@ from tests.test_kustomize import VARIANTS
 
 GITOPS_VARIANTS = {
     "flux-tag": "gitops:\n  engine: flux\n  repoURL: git@github.com:org/repo.git\n  revision: v1.2.3\n"
-                "  revisionKind: tag\n  path: ./clusters/x/\n  interval: 1h30m\n",
+    "  revisionKind: tag\n  path: ./clusters/x/\n  interval: 1h30m\n",
     "flux-commit": "gitops:\n  engine: flux\n  repoURL: ssh://git@git.example:2222/r.git\n"
-                   "  revision: 0123456789abcdef0123456789abcdef01234567\n  interval: 500ms\n",
+    "  revision: 0123456789abcdef0123456789abcdef01234567\n  interval: 500ms\n",
     "flux-semver": "gitops:\n  engine: flux\n  repoURL: http://git.example/r\n  revision: '>=1.0.0 <2.0.0'\n"
-                   "  revisionKind: semver\n",
+    "  revisionKind: semver\n",
     "argocd": "gitops:\n  engine: argocd\n  repoURL: git@gitlab.example:team/r.git\n  revision: HEAD\n",
     "argocd-set": "gitops:\n  engine: argocd\n  applicationSet: true\n"
-                  "  repoURL: https://github.com/example/registry-gitops.git\n",
+    "  repoURL: https://github.com/example/registry-gitops.git\n",
     "monitoring": "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n  interval: 1m30s\n",
 }
 
@@ -46,11 +46,14 @@ def custom_objects(root: Path) -> list[dict]:
 
 
 def test_the_vendored_crds_are_the_served_versions_of_what_regc_emits():
-    assert set(schemas()) >= {("source.toolkit.fluxcd.io/v1", "GitRepository"),
-                              ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
-                              ("argoproj.io/v1alpha1", "Application"), ("argoproj.io/v1alpha1", "ApplicationSet"),
-                              ("monitoring.coreos.com/v1", "ServiceMonitor"),
-                              ("monitoring.coreos.com/v1", "PrometheusRule")}
+    assert set(schemas()) >= {
+        ("source.toolkit.fluxcd.io/v1", "GitRepository"),
+        ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
+        ("argoproj.io/v1alpha1", "Application"),
+        ("argoproj.io/v1alpha1", "ApplicationSet"),
+        ("monitoring.coreos.com/v1", "ServiceMonitor"),
+        ("monitoring.coreos.com/v1", "PrometheusRule"),
+    }
     sources = (Path(__file__).parent / "crds" / "SOURCES").read_text()
     for path in (Path(__file__).parent / "crds").glob("*.yaml"):
         assert re.search(rf"^{re.escape(path.name)}\s+github\.com/\S+\s+[0-9a-f]{{40}}\s", sources, re.M), path.name
@@ -64,8 +67,14 @@ def test_examples_and_variants_pass_the_published_crds(repo: Path):
     assert result.code == 0, result.stderr
     objects = custom_objects(repo)
     kinds = {obj["kind"] for obj in objects}
-    assert kinds == {"GitRepository", "Kustomization", "Application", "ApplicationSet", "ServiceMonitor",
-                     "PrometheusRule"}
+    assert kinds == {
+        "GitRepository",
+        "Kustomization",
+        "Application",
+        "ApplicationSet",
+        "ServiceMonitor",
+        "PrometheusRule",
+    }
     for obj in objects:
         assert problems(obj) == [], f"{obj['kind']}/{obj['metadata']['name']}"
 
@@ -90,41 +99,68 @@ def test_the_validator_refuses_what_the_api_server_refuses(built: Path):
 # -- property: any value a spec accepts gives an object the CRD accepts ---------------------------
 
 UNITS = ["ns", "us", "ms", "s", "m", "h", "d", "w", "y", ""]
-number = st.one_of(st.integers(0, 10_000).map(str), st.tuples(st.integers(0, 99), st.integers(0, 99))
-                   .map(lambda t: f"{t[0]}.{t[1]}"))
-durations = st.one_of(st.lists(st.tuples(number, st.sampled_from(UNITS)), min_size=1, max_size=4)
-                      .map(lambda parts: "".join(n + u for n, u in parts)),
-                      st.text(alphabet="0123456789.smhdwyun -+", max_size=8))
+number = st.one_of(
+    st.integers(0, 10_000).map(str), st.tuples(st.integers(0, 99), st.integers(0, 99)).map(lambda t: f"{t[0]}.{t[1]}")
+)
+durations = st.one_of(
+    st.lists(st.tuples(number, st.sampled_from(UNITS)), min_size=1, max_size=4).map(
+        lambda parts: "".join(n + u for n, u in parts)
+    ),
+    st.text(alphabet="0123456789.smhdwyun -+", max_size=8),
+)
 hosts = st.sampled_from(["github.com", "git.example", "10.0.0.1", "[fd00::1]", "git.example:2222", ""])
 git_urls = st.one_of(
-    st.tuples(st.sampled_from(["https://", "http://", "ssh://", "ssh://git@", "git://", "file://", "ftp://", ""]),
-              hosts, st.sampled_from(["/org/repo.git", "/r", "", ":org/r.git", "/a b"])).map("".join),
-    st.tuples(st.sampled_from(["git@", "deploy@", ""]), st.sampled_from(["github.com", "git.example", ""]),
-              st.sampled_from([":org/repo.git", ":/srv/r.git", ":~/r", ":", "/x"])).map("".join))
-paths = st.one_of(st.sampled_from(["./overlays/x", "overlays/x/", "x", "./x/./y", "../x", "/abs", ".", "", "a//b"]),
-                  st.text(alphabet="ab./", max_size=8))
-revisions = st.tuples(st.one_of(st.sampled_from(["main", "v1.2.3", "0123456789abcdef0123456789abcdef01234567",
-                                                 ">=1.0.0", "release/2.x", ""]), st.text(max_size=5)),
-                      st.sampled_from([None, "branch", "tag", "semver", "commit"]))
+    st.tuples(
+        st.sampled_from(["https://", "http://", "ssh://", "ssh://git@", "git://", "file://", "ftp://", ""]),
+        hosts,
+        st.sampled_from(["/org/repo.git", "/r", "", ":org/r.git", "/a b"]),
+    ).map("".join),
+    st.tuples(
+        st.sampled_from(["git@", "deploy@", ""]),
+        st.sampled_from(["github.com", "git.example", ""]),
+        st.sampled_from([":org/repo.git", ":/srv/r.git", ":~/r", ":", "/x"]),
+    ).map("".join),
+)
+paths = st.one_of(
+    st.sampled_from(["./overlays/x", "overlays/x/", "x", "./x/./y", "../x", "/abs", ".", "", "a//b"]),
+    st.text(alphabet="ab./", max_size=8),
+)
+revisions = st.tuples(
+    st.one_of(
+        st.sampled_from(["main", "v1.2.3", "0123456789abcdef0123456789abcdef01234567", ">=1.0.0", "release/2.x", ""]),
+        st.text(max_size=5),
+    ),
+    st.sampled_from([None, "branch", "tag", "semver", "commit"]),
+)
 
 
-VALID = {"interval": "10m", "url": "https://git.example/r.git", "path": "overlays/prop", "revision": ("main", None),
-         "scrape": "30s"}
+VALID = {
+    "interval": "10m",
+    "url": "https://git.example/r.git",
+    "path": "overlays/prop",
+    "revision": ("main", None),
+    "scrape": "30s",
+}
 
 
 def _spec_text(interval, url, path, revision, scrape, engine) -> str:
     def quoted(value: str) -> str:
         return "'" + value.replace("'", "''") + "'"
-    text = (f"apiVersion: regc/v1\nkind: Environment\nnamespace: prop\ngitops:\n  engine: {engine}\n"
-            f"  repoURL: {quoted(url)}\n  interval: {quoted(interval)}\n  path: {quoted(path)}\n"
-            f"  revision: {quoted(revision[0])}\n")
+
+    text = (
+        f"apiVersion: regc/v1\nkind: Environment\nnamespace: prop\ngitops:\n  engine: {engine}\n"
+        f"  repoURL: {quoted(url)}\n  interval: {quoted(interval)}\n  path: {quoted(path)}\n"
+        f"  revision: {quoted(revision[0])}\n"
+    )
     if revision[1]:
         text += f"  revisionKind: {revision[1]}\n"
     return text + f"metrics:\n  enabled: true\n  serviceMonitor: true\n  interval: {quoted(scrape)}\n"
 
 
-@pytest.mark.parametrize("field, values", [("interval", durations), ("url", git_urls), ("path", paths),
-                                           ("revision", revisions), ("scrape", durations)])
+@pytest.mark.parametrize(
+    "field, values",
+    [("interval", durations), ("url", git_urls), ("path", paths), ("revision", revisions), ("scrape", durations)],
+)
 @pytest.mark.parametrize("engine", ["flux", "argocd"])
 def test_accepted_values_give_objects_the_crds_accept(tmp_path_factory, field, values, engine):
     """One field at a time takes odd values, the others stay valid: a value the spec accepts must give
@@ -151,7 +187,7 @@ def test_accepted_values_give_objects_the_crds_accept(tmp_path_factory, field, v
             return
         outcomes["accepted"] += 1
         plan = plan_for(env.name, env.spec)
-        objects = list(gitops_objects(plan).values()) + [service_monitor(plan)]
+        objects = [*list(gitops_objects(plan).values()), service_monitor(plan)]
         if engine == "argocd":
             objects.append(application_set([plan]))
         for obj in objects:
@@ -164,8 +200,11 @@ def test_accepted_values_give_objects_the_crds_accept(tmp_path_factory, field, v
 
 
 def test_scp_style_git_urls_become_ssh_urls(repo: Path):
-    write_spec(repo, "scp", "namespace: scp\ngitops:\n  engine: flux\n  repoURL: git@github.com:org/repo.git\n"
-                            "  path: ./overlays/scp/\n")
+    write_spec(
+        repo,
+        "scp",
+        "namespace: scp\ngitops:\n  engine: flux\n  repoURL: git@github.com:org/repo.git\n  path: ./overlays/scp/\n",
+    )
     assert run_regc("build", cwd=repo).code == 0
     source = load_yaml_file(repo / "overlays" / "scp" / "gitops" / "gitrepository.yaml")
     sync = load_yaml_file(repo / "overlays" / "scp" / "gitops" / "flux-kustomization.yaml")
@@ -173,12 +212,15 @@ def test_scp_style_git_urls_become_ssh_urls(repo: Path):
     assert sync["spec"]["path"] == "./overlays/scp"
 
 
-@pytest.mark.parametrize("revision, kind, ref", [
-    ("main", None, {"branch": "main"}),
-    ("0123456789abcdef0123456789abcdef01234567", None, {"commit": "0123456789abcdef0123456789abcdef01234567"}),
-    ("v1.2.3", "tag", {"tag": "v1.2.3"}),
-    ("'>=1.0.0'", "semver", {"semver": ">=1.0.0"}),
-])
+@pytest.mark.parametrize(
+    "revision, kind, ref",
+    [
+        ("main", None, {"branch": "main"}),
+        ("0123456789abcdef0123456789abcdef01234567", None, {"commit": "0123456789abcdef0123456789abcdef01234567"}),
+        ("v1.2.3", "tag", {"tag": "v1.2.3"}),
+        ("'>=1.0.0'", "semver", {"semver": ">=1.0.0"}),
+    ],
+)
 def test_flux_ref_follows_revision_kind(repo: Path, revision: str, kind: str | None, ref: dict):
     body = f"namespace: ref\ngitops:\n  engine: flux\n  repoURL: https://git.example/r.git\n  revision: {revision}\n"
     write_spec(repo, "ref", body + (f"  revisionKind: {kind}\n" if kind else ""))
@@ -186,14 +228,19 @@ def test_flux_ref_follows_revision_kind(repo: Path, revision: str, kind: str | N
     assert load_yaml_file(repo / "overlays" / "ref" / "gitops" / "gitrepository.yaml")["spec"]["ref"] == ref
 
 
-@pytest.mark.parametrize("body, message", [
-    ("metrics:\n  enabled: true\n  interval: 1.5m\n", "'1.5m' is not a Prometheus duration"),
-    ("metrics:\n  enabled: true\n  interval: 30s1m\n", "'30s1m' is not a Prometheus duration"),
-    ("gitops:\n  engine: flux\n  repoURL: https://g.example/r\n  interval: 500us\n",
-     "'500us' is not a duration Flux accepts"),
-    ("gitops:\n  engine: flux\n  repoURL: ftp://g.example/r\n", "is not a Git URL Flux accepts"),
-    ("gitops:\n  engine: flux\n  repoURL: https://g.example/r\n  path: ../elsewhere\n", "not a folder inside"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("metrics:\n  enabled: true\n  interval: 1.5m\n", "'1.5m' is not a Prometheus duration"),
+        ("metrics:\n  enabled: true\n  interval: 30s1m\n", "'30s1m' is not a Prometheus duration"),
+        (
+            "gitops:\n  engine: flux\n  repoURL: https://g.example/r\n  interval: 500us\n",
+            "'500us' is not a duration Flux accepts",
+        ),
+        ("gitops:\n  engine: flux\n  repoURL: ftp://g.example/r\n", "is not a Git URL Flux accepts"),
+        ("gitops:\n  engine: flux\n  repoURL: https://g.example/r\n  path: ../elsewhere\n", "not a folder inside"),
+    ],
+)
 def test_values_the_controllers_refuse_are_refused_with_a_location(repo: Path, body: str, message: str):
     write_spec(repo, "bad", "namespace: bad\n" + body)
     result = run_regc("build", "environments/bad.yaml", cwd=repo)
@@ -207,11 +254,16 @@ def test_check_reports_a_committed_tree_the_cluster_would_refuse(built: Path):
     deployment = built / "base" / "deployment-registry.yaml"
     text = deployment.read_text()
     liveness = text.index("livenessProbe:")
-    deployment.write_text(text[:liveness] + text[liveness:].replace("tcpSocket:\n", "httpGet:\n  path: /\n", 1)
-                          .replace("httpGet:\n  path: /\n", "httpGet:\n", 1))
+    deployment.write_text(
+        text[:liveness]
+        + text[liveness:]
+        .replace("tcpSocket:\n", "httpGet:\n  path: /\n", 1)
+        .replace("httpGet:\n  path: /\n", "httpGet:\n", 1)
+    )
     source = built / "overlays" / "staging" / "gitops" / "gitrepository.yaml"
-    source.write_text(source.read_text().replace("interval: 10m", "interval: 500us")
-                      .replace("url: https://", "url: git://"))
+    source.write_text(
+        source.read_text().replace("interval: 10m", "interval: 500us").replace("url: https://", "url: git://")
+    )
     monitor = built / "overlays" / "prod" / "servicemonitor-registry.yaml"
     monitor.write_text(re.sub(r"interval: \S+", "interval: 1.5m", monitor.read_text()))
     result = run_regc("check", cwd=built)

@@ -12,12 +12,16 @@ import pytest
 from regc.fast import all_fresh
 from tests.conftest import run_regc
 
-NOW = datetime.datetime.now(datetime.timezone.utc)
+NOW = datetime.datetime.now(datetime.UTC)
 
 
 def test_a_no_op_build_imports_no_typer_pydantic_or_ruamel(built: Path):
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "regc", "build", "--check"], cwd=built,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "regc", "build", "--check"],
+        cwd=built,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and done.stdout == "up to date: 4 environment(s)\n"
     imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
     assert "regc" in imported
@@ -32,8 +36,9 @@ def test_fast_and_full_paths_print_the_same(built: Path):
         assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout), args
 
 
-@pytest.mark.parametrize("change", ["spec", "secrets", "sops-config", "generated-file", "missing-file",
-                                    "orphan", "journal"])
+@pytest.mark.parametrize(
+    "change", ["spec", "secrets", "sops-config", "generated-file", "missing-file", "orphan", "journal"]
+)
 def test_any_change_leaves_the_fast_path(built: Path, change: str):
     assert all_fresh(built, None, NOW) is not None
     if change == "spec":

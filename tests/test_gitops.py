@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 from tests.conftest import kustomize, run_regc, write_spec
 from tests.crd_schema import problems
 
+
 def load(path: Path) -> dict:
     return YAML(typ="safe", pure=True).load(path.read_text())
 
@@ -54,8 +55,10 @@ def test_argocd_application_and_ksops_layout(own_application: Path, tmp_path: Pa
     application = load(overlay / "gitops" / "application.yaml")
     _known_fields(application)
     assert application["spec"]["source"]["path"] == "overlays/prod"
-    assert application["spec"]["syncPolicy"] == {"automated": {"prune": True, "selfHeal": True},
-                                                 "syncOptions": ["CreateNamespace=true"]}
+    assert application["spec"]["syncPolicy"] == {
+        "automated": {"prune": True, "selfHeal": True},
+        "syncOptions": ["CreateNamespace=true"],
+    }
     kustomization = load(overlay / "kustomization.yaml")
     encrypted = sorted(p.name for p in overlay.glob("*.yaml") if "\nsops:" in p.read_text())
     assert not set(kustomization["resources"]) & set(encrypted)
@@ -80,8 +83,9 @@ def test_bootstrap_objects_are_not_synced_by_the_overlay(own_application: Path):
     assert (built / "overlays" / "prod" / "gitops" / "application.yaml").is_file()
     for env in ("dev", "mirror", "prod", "staging"):
         rendered = kustomize(built / "overlays" / env)
-        assert not [o for o in rendered if o["kind"] in
-                    ("Application", "ApplicationSet", "Kustomization", "GitRepository")]
+        assert not [
+            o for o in rendered if o["kind"] in ("Application", "ApplicationSet", "Kustomization", "GitRepository")
+        ]
 
 
 def generated_applications(root: Path, appset: dict) -> dict[str, dict]:
@@ -95,7 +99,7 @@ def generated_applications(root: Path, appset: dict) -> dict[str, dict]:
             folder = found.parent.relative_to(root).as_posix()
             params = {"path": {"path": folder, "basename": found.parent.name}, **load(found)}
 
-            def value(match: re.Match) -> str:
+            def value(match: re.Match, params: dict = params) -> str:
                 node = params
                 for part in match.group(1).split("."):
                     node = node[part]  # a KeyError is Argo CD's missingkey=error
@@ -118,12 +122,19 @@ def test_application_set_generates_the_argocd_overlays(built: Path):
     assert generator["git"]["files"] == [{"path": "overlays/*/applicationset-member.yaml"}]
     applications = generated_applications(built, appset)
     assert sorted(applications) == ["registry-dev", "registry-mirror", "registry-prod"]  # not scratch, not staging
-    destinations = {name: (app["spec"]["source"]["path"], app["spec"]["destination"]["namespace"],
-                           app["spec"]["destination"]["server"]) for name, app in applications.items()}
+    destinations = {
+        name: (
+            app["spec"]["source"]["path"],
+            app["spec"]["destination"]["namespace"],
+            app["spec"]["destination"]["server"],
+        )
+        for name, app in applications.items()
+    }
     assert destinations == {
         "registry-dev": ("overlays/dev", "registry-dev", "https://kubernetes.default.svc"),
         "registry-mirror": ("overlays/mirror", "registry-mirror", "https://kubernetes.default.svc"),
-        "registry-prod": ("overlays/prod", "kube-registry", "https://kubernetes.default.svc")}
+        "registry-prod": ("overlays/prod", "kube-registry", "https://kubernetes.default.svc"),
+    }
     for app in applications.values():
         assert app["spec"]["syncPolicy"]["syncOptions"] == ["CreateNamespace=true"]
     # Members have no Application of their own (two owners of one Application would fight).
@@ -137,8 +148,11 @@ def test_application_set_generates_the_argocd_overlays(built: Path):
 
 def test_application_set_members_may_deploy_to_different_clusters(built: Path):
     spec = built / "environments" / "mirror.yaml"
-    spec.write_text(spec.read_text().replace("  applicationSet: true",
-                                             "  applicationSet: true\n  destinationServer: https://edge-1.example:6443"))
+    spec.write_text(
+        spec.read_text().replace(
+            "  applicationSet: true", "  applicationSet: true\n  destinationServer: https://edge-1.example:6443"
+        )
+    )
     result = run_regc("build", cwd=built)
     assert result.code == 0, result.stderr
     applications = generated_applications(built, load(built / "argocd" / "applicationset.yaml"))
@@ -166,12 +180,19 @@ def test_application_set_members_must_agree(built: Path):
     assert "gitops.revision: 'develop' differs from 'main' of environment 'mirror'" in result.stderr
 
 
-@pytest.mark.parametrize("body, message", [
-    ("  engine: flux\n  repoURL: https://example.com/x.git\n  applicationSet: true\n",
-     "gitops.applicationSet: an ApplicationSet is Argo CD's"),
-    ("  engine: argocd\n  repoURL: https://example.com/x.git\n  applicationSet: true\n  path: deploy/x\n",
-     "gitops.path: the ApplicationSet generates one Application per overlays/<env> folder"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            "  engine: flux\n  repoURL: https://example.com/x.git\n  applicationSet: true\n",
+            "gitops.applicationSet: an ApplicationSet is Argo CD's",
+        ),
+        (
+            "  engine: argocd\n  repoURL: https://example.com/x.git\n  applicationSet: true\n  path: deploy/x\n",
+            "gitops.path: the ApplicationSet generates one Application per overlays/<env> folder",
+        ),
+    ],
+)
 def test_application_set_rules(repo: Path, body: str, message: str):
     write_spec(repo, "bad", "namespace: bad\ngitops:\n" + body)
     result = run_regc("build", "environments/bad.yaml", cwd=repo)
@@ -192,23 +213,30 @@ def test_an_engine_needs_a_repository(repo: Path):
     assert result.code == 2 and "gitops.repoURL: flux needs the Git repository" in result.stderr
 
 
-@pytest.mark.parametrize("damage, message", [
-    ("argo-resource", "lists the encrypted secret-registry-htpasswd.yaml under resources"),
-    ("missing-path", "points at overlays/nowhere, which holds no kustomization.yaml"),
-    ("no-revision", "names no revision"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("argo-resource", "lists the encrypted secret-registry-htpasswd.yaml under resources"),
+        ("missing-path", "points at overlays/nowhere, which holds no kustomization.yaml"),
+        ("no-revision", "names no revision"),
+    ],
+)
 def test_check_audits_gitops(own_application: Path, damage: str, message: str):
     built = own_application
     overlay = built / "overlays" / "prod"
     if damage == "argo-resource":
         path = overlay / "kustomization.yaml"
-        path.write_text(path.read_text().replace("  - namespace.yaml\n", "  - namespace.yaml\n"
-                                                 "  - secret-registry-htpasswd.yaml\n"))
+        path.write_text(
+            path.read_text().replace("  - namespace.yaml\n", "  - namespace.yaml\n  - secret-registry-htpasswd.yaml\n")
+        )
     else:
         path = overlay / "gitops" / "application.yaml"
         text = path.read_text()
-        text = text.replace("path: overlays/prod", "path: overlays/nowhere") if damage == "missing-path" \
-            else text.replace("targetRevision: main", "targetRevision: \"\"")
+        text = (
+            text.replace("path: overlays/prod", "path: overlays/nowhere")
+            if damage == "missing-path"
+            else text.replace("targetRevision: main", 'targetRevision: ""')
+        )
         path.write_text(text)
     result = run_regc("check", cwd=built)
     assert result.code == 1 and message in result.stderr
@@ -216,8 +244,9 @@ def test_check_audits_gitops(own_application: Path, damage: str, message: str):
 
 def test_check_audits_the_application_set(built: Path):
     path = built / "overlays" / "dev" / "kustomization.yaml"
-    path.write_text(path.read_text().replace("  - namespace.yaml\n", "  - namespace.yaml\n"
-                                             "  - secret-registry-tls.yaml\n"))
+    path.write_text(
+        path.read_text().replace("  - namespace.yaml\n", "  - namespace.yaml\n  - secret-registry-tls.yaml\n")
+    )
     result = run_regc("check", cwd=built)
     assert result.code == 1
     assert "overlays/dev/kustomization.yaml lists the encrypted secret-registry-tls.yaml" in result.stderr
@@ -225,8 +254,7 @@ def test_check_audits_the_application_set(built: Path):
 
 def test_init_prints_the_flux_age_key_command(tmp_path: Path):
     result = run_regc("init", "edge", cwd=tmp_path)
-    assert ("kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey="
-            in result.stdout)
+    assert "kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey=" in result.stdout
 
 
 def test_building_one_member_says_how_to_update_the_application_set(built: Path):

@@ -34,9 +34,23 @@ def test_checkov_findings_are_exactly_the_listed_ones(built: Path, tmp_path: Pat
     for spec in EXAMPLE_SPECS:
         objects = kustomize(built / "overlays" / spec.stem)  # Secrets stay encrypted: nothing in clear
         (rendered / f"{spec.stem}.yaml").write_text("---\n".join(yamltext.dump(o) for o in objects))
-    done = subprocess.run([checkov, "--directory", str(rendered), "--framework", "kubernetes", "--quiet",
-                           "--compact", "--output", "json", "--skip-download"], capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [
+            checkov,
+            "--directory",
+            str(rendered),
+            "--framework",
+            "kubernetes",
+            "--quiet",
+            "--compact",
+            "--output",
+            "json",
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode in (0, 1), done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert report["summary"]["passed"] > 400 and report["summary"]["parsing_errors"] == 0, report["summary"]

@@ -77,8 +77,9 @@ def test_every_command_fails_cleanly_and_changes_nothing(built: Path, tmp_path: 
         if fault == "broken-spec" and name in ("build", "build-one", "user-add", "user-remove", "render"):
             assert result.code == 2 and re.search(r"environments/prod\.yaml:\d+:\d+: ", result.stderr), (name, output)
         if fault in ("broken-secrets", "broken-sops-config") and name in ("build", "check"):
-            assert result.code == 2 and re.search(r"(prod\.secrets|\.sops)\.yaml:\d+:\d+: not valid YAML",
-                                                  result.stderr), (name, output)
+            assert result.code == 2 and re.search(
+                r"(prod\.secrets|\.sops)\.yaml:\d+:\d+: not valid YAML", result.stderr
+            ), (name, output)
 
 
 def test_a_missing_secrets_file_is_not_silently_regenerated(built: Path):
@@ -99,8 +100,9 @@ def test_a_missing_secrets_file_is_not_silently_regenerated(built: Path):
 
 
 def test_a_refused_build_writes_no_secrets_file(repo: Path):
-    write_spec(repo, "fresh", "namespace: fresh\nauth:\n  htpasswd:\n    users: [a]\n"
-                              "    generateMissingPasswords: true\n")
+    write_spec(
+        repo, "fresh", "namespace: fresh\nauth:\n  htpasswd:\n    users: [a]\n    generateMissingPasswords: true\n"
+    )
     (repo / "overlays" / "fresh").mkdir(parents=True)
     (repo / "overlays" / "fresh" / "kustomization.yaml").write_text("# mine\n")
     result = run_regc("build", "environments/fresh.yaml", cwd=repo)
@@ -108,13 +110,16 @@ def test_a_refused_build_writes_no_secrets_file(repo: Path):
     assert not (repo / "environments" / "fresh.secrets.yaml").exists()
 
 
-@pytest.mark.parametrize("journal", [
-    [["../outside-src", "../outside-dst", ".regc-staging/0.old"]],
-    [[".regc-staging/0", "../outside", ".regc-staging/0.old"]],
-    [[".regc-staging/0", "environments", ".regc-staging/0.old"]],
-    "not json at all",
-    {"a": 1},
-])
+@pytest.mark.parametrize(
+    "journal",
+    [
+        [["../outside-src", "../outside-dst", ".regc-staging/0.old"]],
+        [[".regc-staging/0", "../outside", ".regc-staging/0.old"]],
+        [[".regc-staging/0", "environments", ".regc-staging/0.old"]],
+        "not json at all",
+        {"a": 1},
+    ],
+)
 def test_the_journal_moves_nothing_outside_regc_folders(built: Path, tmp_path: Path, journal):
     outside = built.parent / "outside-src"
     outside.mkdir(exist_ok=True)
@@ -141,11 +146,18 @@ def test_a_symlinked_staging_folder_is_never_followed(built: Path, tmp_path: Pat
     assert (target / "precious").read_text() == "keep me\n" and sorted(p.name for p in target.iterdir()) == ["precious"]
 
 
-@pytest.mark.parametrize("args", [
-    ["build", "../evil.yaml"], ["build", "environments/../../evil.yaml"], ["secrets", "edit", "../base/evil"],
-    ["user", "add", "../../escape", "alice", "--generate"], ["init", "../x"], ["render", "../prod"],
-    ["rgw-commands", "../prod"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build", "../evil.yaml"],
+        ["build", "environments/../../evil.yaml"],
+        ["secrets", "edit", "../base/evil"],
+        ["user", "add", "../../escape", "alice", "--generate"],
+        ["init", "../x"],
+        ["render", "../prod"],
+        ["rgw-commands", "../prod"],
+    ],
+)
 def test_names_are_never_paths(built: Path, args: list[str]):
     (built.parent / "evil.yaml").write_text("apiVersion: regc/v1\nkind: Environment\nnamespace: evil\n")
     before = inputs_and_tree(built)
@@ -171,13 +183,16 @@ def test_half_done_commands_do_not_exist(built: Path, monkeypatch):
     assert inputs_and_tree(built) == broken  # no password stored for a user the spec cannot list
 
 
-@pytest.mark.parametrize("body, message", [
-    ("registry:\n  replicas: true\n", "registry.replicas: must be a valid integer, not True"),
-    ("registry:\n  replicas: 99999999999\n", "registry.replicas: must be less than or equal to 2147483647"),
-    ("gitops:\n  revision: 1.10\n", "quote it to mean the text"),
-    ("extras:\n  env: {GOMAXPROCS: 2}\n", "extras.env.GOMAXPROCS: must be a valid string, not 2"),
-    ("namespace: " + "x" * 100_000 + "\n", "(100002 characters) is not a DNS label"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("registry:\n  replicas: true\n", "registry.replicas: must be a valid integer, not True"),
+        ("registry:\n  replicas: 99999999999\n", "registry.replicas: must be less than or equal to 2147483647"),
+        ("gitops:\n  revision: 1.10\n", "quote it to mean the text"),
+        ("extras:\n  env: {GOMAXPROCS: 2}\n", "extras.env.GOMAXPROCS: must be a valid string, not 2"),
+        ("namespace: " + "x" * 100_000 + "\n", "(100002 characters) is not a DNS label"),
+    ],
+)
 def test_values_mean_what_they_say(repo: Path, body: str, message: str):
     write_spec(repo, "odd", body if body.startswith("namespace") else "namespace: odd\n" + body)
     result = run_regc("build", "environments/odd.yaml", cwd=repo)
@@ -186,10 +201,13 @@ def test_values_mean_what_they_say(repo: Path, body: str, message: str):
     assert re.search(r"environments/odd\.yaml:\d+:\d+: ", result.stderr)
 
 
-@pytest.mark.parametrize("content, location, message", [
-    (b"apiVersion: regc/v1\nkind: Environment\nnamespace: ab\x00cd\n", "3:14", "U+0000 is not allowed"),
-    (b"apiVersion: regc/v1\nkind: Environment\nnamespace: caf\xe9\n", "3:15", "not UTF-8 text"),
-])
+@pytest.mark.parametrize(
+    "content, location, message",
+    [
+        (b"apiVersion: regc/v1\nkind: Environment\nnamespace: ab\x00cd\n", "3:14", "U+0000 is not allowed"),
+        (b"apiVersion: regc/v1\nkind: Environment\nnamespace: caf\xe9\n", "3:15", "not UTF-8 text"),
+    ],
+)
 def test_bytes_that_are_not_text_are_located(repo: Path, content: bytes, location: str, message: str):
     (repo / "environments" / "odd.yaml").write_bytes(content)
     result = run_regc("build", "environments/odd.yaml", cwd=repo)
@@ -211,8 +229,14 @@ def test_diff_without_git_says_git_is_missing(built: Path, tmp_path: Path):
     bin_dir.mkdir()
     for tool in ("kubectl",):
         os.symlink(shutil.which(tool), bin_dir / tool)
-    done = subprocess.run([sys.executable, "-m", "regc", "diff"], cwd=built, capture_output=True, text=True,
-                          env={**os.environ, "PATH": str(bin_dir)}, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "regc", "diff"],
+        cwd=built,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": str(bin_dir)},
+        timeout=60,
+    )
     assert done.returncode == 3 and "git is not installed" in done.stderr
 
 
@@ -229,13 +253,14 @@ def test_a_build_and_user_commands_at_once_do_not_interleave(built: Path):
     import sys
 
     def regc(*args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "regc", *args], cwd=built, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "regc", *args], cwd=built, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
 
     running = [regc("user", "add", "prod", f"u{i}", "--generate") for i in range(3)]
     running += [regc("build"), regc("user", "passwd", "prod", "alice", "--generate")]
     for process in running:
-        out, err = process.communicate(timeout=300)
+        _out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
         assert "Traceback" not in err
     users = decrypt_file(built / "environments" / "prod.secrets.yaml")["users"]

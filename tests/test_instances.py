@@ -12,16 +12,20 @@ from tests.conftest import decrypt_object, kustomize, run_regc, write_spec
 from tests.crd_schema import is_custom, problems
 from tests.test_kustomize import _build_and_compare
 
-MIRROR = ("namespace: shared\ninstance: mirror\ncreateNamespace: false\nregistry:\n  image: registry:3.0.0\n"
-          "proxy:\n  remoteurl: https://registry-1.docker.io\n"
-          "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n"
-          "networkPolicy:\n  enabled: true\n  egressCidrs: [0.0.0.0/0]\n"
-          "auth:\n  htpasswd:\n    users: [puller]\n    generateMissingPasswords: true\n"
-          "pullSecrets:\n  user: puller\n  namespaces: [team-a]\n  name: mirror-pull\nsmokeTest:\n  enabled: true\n"
-          "nodeProxy:\n  enabled: true\n  hostPort: 5001\n")
-PRIVATE = ("namespace: shared\nmetrics:\n  enabled: true\n  serviceMonitor: true\nnetworkPolicy:\n  enabled: true\n"
-           "auth:\n  htpasswd:\n    users: [puller]\n    generateMissingPasswords: true\n"
-           "pullSecrets:\n  user: puller\n  namespaces: [team-a]\nsmokeTest:\n  enabled: true\n")
+MIRROR = (
+    "namespace: shared\ninstance: mirror\ncreateNamespace: false\nregistry:\n  image: registry:3.0.0\n"
+    "proxy:\n  remoteurl: https://registry-1.docker.io\n"
+    "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n"
+    "networkPolicy:\n  enabled: true\n  egressCidrs: [0.0.0.0/0]\n"
+    "auth:\n  htpasswd:\n    users: [puller]\n    generateMissingPasswords: true\n"
+    "pullSecrets:\n  user: puller\n  namespaces: [team-a]\n  name: mirror-pull\nsmokeTest:\n  enabled: true\n"
+    "nodeProxy:\n  enabled: true\n  hostPort: 5001\n"
+)
+PRIVATE = (
+    "namespace: shared\nmetrics:\n  enabled: true\n  serviceMonitor: true\nnetworkPolicy:\n  enabled: true\n"
+    "auth:\n  htpasswd:\n    users: [puller]\n    generateMissingPasswords: true\n"
+    "pullSecrets:\n  user: puller\n  namespaces: [team-a]\nsmokeTest:\n  enabled: true\n"
+)
 
 
 def identity(obj: dict) -> tuple[str, str, str]:
@@ -43,9 +47,14 @@ def test_two_registries_share_a_namespace_without_touching_each_other(repo: Path
     assert "ConfigMap/shared/mirror-config" in {f"{k}/{n}/{m}" for k, n, m in map(identity, cache)}
     assert not [o for o in cache if o["kind"] == "Namespace"]
     # Every selector of one registry selects only its own pods.
-    pods = {name: [o["spec"]["template"]["metadata"]["labels"] for o in objects if o["kind"] in ("Deployment", "Job",
-                                                                                              "DaemonSet")]
-            for name, objects in (("private", private), ("cache", cache))}
+    pods = {
+        name: [
+            o["spec"]["template"]["metadata"]["labels"]
+            for o in objects
+            if o["kind"] in ("Deployment", "Job", "DaemonSet")
+        ]
+        for name, objects in (("private", private), ("cache", cache))
+    }
     for name, objects, other in (("private", private, "cache"), ("cache", cache, "private")):
         for obj in objects:
             selector = (obj.get("spec") or {}).get("selector")
@@ -71,17 +80,32 @@ def test_two_registries_share_a_namespace_without_touching_each_other(repo: Path
     assert env["REGISTRY_URL"] == "https://mirror.shared.svc:5000"
 
 
-@pytest.mark.parametrize("second, message, hint", [
-    ("namespace: shared\n", "ServiceAccount/shared/registry, ConfigMap/shared/registry-config",
-     "give one of them its own `instance`"),
-    ("namespace: shared\ninstance: mirror\n", "Namespace/shared: also emitted by environment 'private'",
-     "set createNamespace: false"),
-    ("namespace: other\nnodeProxy:\n  enabled: true\n",  # the example staging has a node proxy on 5000
-     "hostPort/5000: also emitted by environment 'staging' (environments/staging.yaml)", "nodeProxy.hostPort"),
-    ("namespace: other\nauth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
-     "pullSecrets:\n  user: p\n  namespaces: [team-a]\n", "Secret/team-a/registry-pull: also emitted by environment",
-     "pullSecrets.name"),
-])
+@pytest.mark.parametrize(
+    "second, message, hint",
+    [
+        (
+            "namespace: shared\n",
+            "ServiceAccount/shared/registry, ConfigMap/shared/registry-config",
+            "give one of them its own `instance`",
+        ),
+        (
+            "namespace: shared\ninstance: mirror\n",
+            "Namespace/shared: also emitted by environment 'private'",
+            "set createNamespace: false",
+        ),
+        (
+            "namespace: other\nnodeProxy:\n  enabled: true\n",  # the example staging has a node proxy on 5000
+            "hostPort/5000: also emitted by environment 'staging' (environments/staging.yaml)",
+            "nodeProxy.hostPort",
+        ),
+        (
+            "namespace: other\nauth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
+            "pullSecrets:\n  user: p\n  namespaces: [team-a]\n",
+            "Secret/team-a/registry-pull: also emitted by environment",
+            "pullSecrets.name",
+        ),
+    ],
+)
 def test_object_collisions_across_environments_are_refused(repo: Path, second: str, message: str, hint: str):
     write_spec(repo, "private", PRIVATE)
     assert run_regc("build", "environments/private.yaml", cwd=repo).code == 0

@@ -3,12 +3,11 @@ and every object passes the Kubernetes API schemas (strict: unknown fields fail)
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import kubernetes_validate
 import pytest
-
-import datetime
 
 from regc.build import load_environments
 from regc.plan.plan import plan_for
@@ -24,29 +23,29 @@ VARIANTS = {
     "node-port": "service:\n  type: NodePort\n  nodePort: 30500\n  annotations: {{a.example/b: c}}\n",
     "registry-3": "registry:\n  image: registry:3.0.0\n  blobDescriptorCache: none\n  headers: {{}}\n",
     "no-health-no-limits": "registry:\n  healthCheck:\n    storageDriver: {{enabled: false}}\n"
-                           "  resources:\n    requests: {{cpu: '1', memory: 1Gi}}\n    limits: {{}}\n",
+    "  resources:\n    requests: {{cpu: '1', memory: 1Gi}}\n    limits: {{}}\n",
     "swift-ha-front": "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n"
-                      "radosgw:\n  hosts: [10.0.0.1, 'fd00::2']\n  legacyEndpoints: true\n",
+    "radosgw:\n  hosts: [10.0.0.1, 'fd00::2']\n  legacyEndpoints: true\n",
     "s3-ingress-proxy": "storage:\n  driver: s3\n  bucket: b-{name}\n  regionendpoint: http://rgw:7480\n"
-                        "  credentials: generate\ningress:\n  host: r.example.com\nnodeProxy:\n  enabled: true\n  hostPort: 5002\n",
+    "  credentials: generate\ningress:\n  host: r.example.com\nnodeProxy:\n  enabled: true\n  hostPort: 5002\n",
     "smoke-test": "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
-                  "pullSecrets:\n  user: p\n  namespaces: [{name}-apps, {name}-ci]\nsmokeTest:\n  enabled: true\n",
+    "pullSecrets:\n  user: p\n  namespaces: [{name}-apps, {name}-ci]\nsmokeTest:\n  enabled: true\n",
     "operations": "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n"
-                  "radosgw:\n  hosts: [10.0.0.1]\navailability:\n  podDisruptionBudget: {{enabled: true}}\n"
-                  "  autoscaling: {{enabled: true, minReplicas: 2, maxReplicas: 5}}\n"
-                  "scheduling:\n  antiAffinity: required\n  topologySpread: true\n  priorityClassName: infra\n"
-                  "  nodeSelector: {{node-role/infra: 'true'}}\n"
-                  "  tolerations: [{{key: infra, operator: Exists, effect: NoSchedule}}]\n"
-                  "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n"
-                  "  labels: {{release: prom}}\nnetworkPolicy:\n  enabled: true\n"
-                  "extras:\n  env: {{GOMAXPROCS: '2'}}\n  podAnnotations: {{team.example/owner: platform}}\n"
-                  "  podLabels: {{team: platform}}\n"
-                  "  volumes: [{{name: hooks-ca, mountPath: /etc/hooks, configMap: hooks-ca}}]\n",
+    "radosgw:\n  hosts: [10.0.0.1]\navailability:\n  podDisruptionBudget: {{enabled: true}}\n"
+    "  autoscaling: {{enabled: true, minReplicas: 2, maxReplicas: 5}}\n"
+    "scheduling:\n  antiAffinity: required\n  topologySpread: true\n  priorityClassName: infra\n"
+    "  nodeSelector: {{node-role/infra: 'true'}}\n"
+    "  tolerations: [{{key: infra, operator: Exists, effect: NoSchedule}}]\n"
+    "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n"
+    "  labels: {{release: prom}}\nnetworkPolicy:\n  enabled: true\n"
+    "extras:\n  env: {{GOMAXPROCS: '2'}}\n  podAnnotations: {{team.example/owner: platform}}\n"
+    "  podLabels: {{team: platform}}\n"
+    "  volumes: [{{name: hooks-ca, mountPath: /etc/hooks, configMap: hooks-ca}}]\n",
     "cache-redis-hooks": "registry:\n  image: registry:3.0.0\n  blobDescriptorCache: redis\n  logFormatter: json\n"
-                         "proxy:\n  remoteurl: https://registry-1.docker.io\n  ttl: 72h\n"
-                         "redis:\n  addr: redis.cache.svc:6379\n"
-                         "notifications:\n  - name: audit\n    url: https://hooks.example/events\n"
-                         "    ignoredActions: [pull]\nuploadPurging:\n  age: 24h\n",
+    "proxy:\n  remoteurl: https://registry-1.docker.io\n  ttl: 72h\n"
+    "redis:\n  addr: redis.cache.svc:6379\n"
+    "notifications:\n  - name: audit\n    url: https://hooks.example/events\n"
+    "    ignoredActions: [pull]\nuploadPurging:\n  age: 24h\n",
 }
 CUSTOM_RESOURCES = ("monitoring.coreos.com/",)  # checked against their published CRDs in test_contract
 
@@ -54,7 +53,7 @@ CUSTOM_RESOURCES = ("monitoring.coreos.com/",)  # checked against their publishe
 def _build_and_compare(root: Path, name: str) -> list[dict]:
     [env] = load_environments([root / "environments" / f"{name}.yaml"], root)
     plan = plan_for(env.name, env.spec)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     secrets = SecretStage(root, plan, f"overlays/{name}", now, may_decrypt=False).run()
     assert not secrets.unresolved
     built = kustomize(root / "overlays" / name)
@@ -92,8 +91,11 @@ def test_every_object_passes_the_kubernetes_schemas(repo: Path, version: str):
 def test_schema_validation_would_catch_a_bad_object():
     """The validator really is strict: an unknown field and a wrong type fail."""
     with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"},
-                                      "spec": {"portz": []}}, "1.37", strict=True)
+        kubernetes_validate.validate(
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"portz": []}},
+            "1.37",
+            strict=True,
+        )
 
 
 def test_registry_3_reads_config_from_etc_distribution(repo: Path):

@@ -20,22 +20,40 @@ from regc.errors import RegcError
 from tests.conftest import EXAMPLES, decrypt_object, kustomize, tree_bytes
 from tests.crd_schema import is_custom, problems
 
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 2**40), st.floats(allow_nan=False, width=32),
-                    st.text(max_size=12), st.sampled_from(["", "yes", "1.10", "12:30", "~", "-1", "registry:2",
-                                                           "0x1F", ".inf", "a" * 300]))
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 2**40),
+    st.floats(allow_nan=False, width=32),
+    st.text(max_size=12),
+    st.sampled_from(["", "yes", "1.10", "12:30", "~", "-1", "registry:2", "0x1F", ".inf", "a" * 300]),
+)
 VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(st.text(max_size=6), SCALARS, max_size=2))
-ODDITIES = st.sampled_from(["", "\t", "&a [1]", "*nowhere", "{", "key: [", "\x07", "---\nb: 1",
-                            "!!python/object:os.system x", "<<: *x", "? complex\n: key"])
+ODDITIES = st.sampled_from(
+    [
+        "",
+        "\t",
+        "&a [1]",
+        "*nowhere",
+        "{",
+        "key: [",
+        "\x07",
+        "---\nb: 1",
+        "!!python/object:os.system x",
+        "<<: *x",
+        "? complex\n: key",
+    ]
+)
 
 
 def paths(node, prefix=()):
     yield prefix
     if isinstance(node, dict):
         for key, value in node.items():
-            yield from paths(value, prefix + (key,))
+            yield from paths(value, (*prefix, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from paths(value, prefix + (index,))
+            yield from paths(value, (*prefix, index))
 
 
 def mutate(document: dict, choice: int, action: str, value) -> dict:
@@ -65,11 +83,14 @@ def test_mutated_specs_build_or_fail_cleanly(built: Path, example: str, data):
     if data.draw(st.booleans(), label="textual"):
         lines = original.splitlines()
         at = data.draw(st.integers(0, len(lines)), label="line")
-        text = "\n".join(lines[:at] + [data.draw(ODDITIES, label="oddity")] + lines[at:]) + "\n"
+        text = "\n".join([*lines[:at], data.draw(ODDITIES, label="oddity"), *lines[at:]]) + "\n"
     else:
-        document = mutate(yaml.load(original), data.draw(st.integers(0, 10_000), label="choice"),
-                          data.draw(st.sampled_from(["replace", "delete", "add"]), label="action"),
-                          data.draw(VALUES, label="value"))
+        document = mutate(
+            yaml.load(original),
+            data.draw(st.integers(0, 10_000), label="choice"),
+            data.draw(st.sampled_from(["replace", "delete", "add"]), label="action"),
+            data.draw(VALUES, label="value"),
+        )
         buffer = io.StringIO()
         yaml.dump(document, buffer)
         text = buffer.getvalue()

@@ -16,8 +16,15 @@ KNOWN_PASSWORD = "correct horse battery staple 42"
 
 
 def _run(args: list[str], cwd: Path, env: dict, stdin: str | None = None) -> str:
-    done = subprocess.run([sys.executable, "-m", "regc", *args], cwd=cwd, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [sys.executable, "-m", "regc", *args],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout + done.stderr
 

@@ -14,8 +14,11 @@ from tests.conftest import kustomize, run_regc, write_spec
 from tests.crd_schema import problems
 from tests.test_kustomize import VARIANTS
 
-SHARED = "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n" \
-         "radosgw:\n  hosts: [10.0.0.1]\n"
+SHARED = (
+    "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n"
+    "radosgw:\n  hosts: [10.0.0.1]\n"
+)
+
 
 def build(repo: Path, name: str, body: str) -> list[dict]:
     write_spec(repo, name, f"namespace: {name}\n" + body.format(name=name))
@@ -47,8 +50,16 @@ def pod_of(objects: list[dict]) -> dict:
 
 # -- the restricted Pod Security Standard ---------------------------------------------------------
 
-ALLOWED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
-                   "projected", "secret"}
+ALLOWED_VOLUMES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+}
 
 
 def restricted_violations(pod: dict) -> list[str]:
@@ -108,12 +119,26 @@ def pod_templates(objects: list[dict]) -> list[tuple[str, dict]]:
 
 
 def test_the_checker_catches_what_restricted_forbids():
-    pod = {"spec": {"hostNetwork": True, "volumes": [{"name": "h", "hostPath": {"path": "/"}}],
-                    "containers": [{"name": "c", "securityContext": {"privileged": True},
-                                    "ports": [{"containerPort": 80, "hostPort": 80}]}]}}
+    pod = {
+        "spec": {
+            "hostNetwork": True,
+            "volumes": [{"name": "h", "hostPath": {"path": "/"}}],
+            "containers": [
+                {"name": "c", "securityContext": {"privileged": True}, "ports": [{"containerPort": 80, "hostPort": 80}]}
+            ],
+        }
+    }
     problems = " ".join(restricted_violations(pod))
-    for expected in ("hostNetwork", "hostPath", "privileged", "allowPrivilegeEscalation", "drop ALL",
-                     "runAsNonRoot", "seccompProfile", "hostPort"):
+    for expected in (
+        "hostNetwork",
+        "hostPath",
+        "privileged",
+        "allowPrivilegeEscalation",
+        "drop ALL",
+        "runAsNonRoot",
+        "seccompProfile",
+        "hostPort",
+    ):
         assert expected in problems
 
 
@@ -146,26 +171,40 @@ def test_every_pod_template_meets_the_restricted_standard(built: Path):
 
 # -- features on and off --------------------------------------------------------------------------
 
+
 def test_defaults_add_no_optional_object(repo: Path):
     objects = build(repo, "plain", "")
     kinds = {o["kind"] for o in objects}
-    assert not kinds & {"PodDisruptionBudget", "HorizontalPodAutoscaler", "ServiceMonitor", "PrometheusRule",
-                        "NetworkPolicy"}
+    assert not kinds & {
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "ServiceMonitor",
+        "PrometheusRule",
+        "NetworkPolicy",
+    }
     assert one(objects, "ServiceAccount")["automountServiceAccountToken"] is False
     pod = pod_of(objects)["spec"]
     assert pod["serviceAccountName"] == "registry" and pod["automountServiceAccountToken"] is False
     assert pod["terminationGracePeriodSeconds"] == 60
     config = config_of(objects)
     assert config["http"]["draintimeout"] == "55s" and "debug" not in config["http"]
-    assert config["storage"]["maintenance"]["uploadpurging"] == {"enabled": True, "age": "168h",
-                                                                "interval": "24h", "dryrun": False}
+    assert config["storage"]["maintenance"]["uploadpurging"] == {
+        "enabled": True,
+        "age": "168h",
+        "interval": "24h",
+        "dryrun": False,
+    }
     assert not {"proxy", "redis", "notifications"} & set(config)
 
 
 def test_availability_objects_and_the_deployment_they_shape(repo: Path):
-    objects = build(repo, "ha", SHARED + "availability:\n  podDisruptionBudget: {{enabled: true}}\n"
-                    "  autoscaling: {{enabled: true, minReplicas: 3, maxReplicas: 9, targetCpuUtilization: 60}}\n"
-                    "  rollingUpdate: {{maxUnavailable: 1, maxSurge: 2}}\n  terminationGracePeriodSeconds: 300\n")
+    objects = build(
+        repo,
+        "ha",
+        SHARED + "availability:\n  podDisruptionBudget: {{enabled: true}}\n"
+        "  autoscaling: {{enabled: true, minReplicas: 3, maxReplicas: 9, targetCpuUtilization: 60}}\n"
+        "  rollingUpdate: {{maxUnavailable: 1, maxSurge: 2}}\n  terminationGracePeriodSeconds: 300\n",
+    )
     budget = one(objects, "PodDisruptionBudget")
     assert budget["apiVersion"] == "policy/v1" and budget["spec"]["maxUnavailable"] == 1
     scaler = one(objects, "HorizontalPodAutoscaler")
@@ -183,16 +222,21 @@ def test_availability_objects_and_the_deployment_they_shape(repo: Path):
 
 
 def test_scheduling_of_the_registry_pods(repo: Path):
-    objects = build(repo, "sched", "scheduling:\n  antiAffinity: required\n  topologySpread: true\n"
-                    "  priorityClassName: infra-critical\n  nodeSelector: {{disk: ssd}}\n"
-                    "  tolerations: [{{key: dedicated, value: registry, effect: NoSchedule}}]\n")
+    objects = build(
+        repo,
+        "sched",
+        "scheduling:\n  antiAffinity: required\n  topologySpread: true\n"
+        "  priorityClassName: infra-critical\n  nodeSelector: {{disk: ssd}}\n"
+        "  tolerations: [{{key: dedicated, value: registry, effect: NoSchedule}}]\n",
+    )
     pod = pod_of(objects)["spec"]
     term = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
     assert term["topologyKey"] == "kubernetes.io/hostname"
     assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
     assert pod["priorityClassName"] == "infra-critical" and pod["nodeSelector"] == {"disk": "ssd"}
-    assert pod["tolerations"] == [{"key": "dedicated", "operator": "Equal", "value": "registry",
-                                   "effect": "NoSchedule"}]
+    assert pod["tolerations"] == [
+        {"key": "dedicated", "operator": "Equal", "value": "registry", "effect": "NoSchedule"}
+    ]
     off = pod_of(build(repo, "loose", "scheduling:\n  antiAffinity: none\n"))["spec"]
     assert "affinity" not in off and "topologySpread" not in off
 
@@ -203,8 +247,12 @@ def _known(obj: dict) -> None:
 
 
 def test_metrics_service_monitor_and_alerts(repo: Path):
-    objects = build(repo, "mon", "metrics:\n  enabled: true\n  port: 5101\n  serviceMonitor: true\n"
-                    "  prometheusRule: true\n  interval: 15s\n  labels: {{release: kube-prometheus-stack}}\n")
+    objects = build(
+        repo,
+        "mon",
+        "metrics:\n  enabled: true\n  port: 5101\n  serviceMonitor: true\n"
+        "  prometheusRule: true\n  interval: 15s\n  labels: {{release: kube-prometheus-stack}}\n",
+    )
     config = config_of(objects)
     assert config["http"]["debug"] == {"addr": ":5101", "prometheus": {"enabled": True, "path": "/metrics"}}
     container = pod_of(objects)["spec"]["containers"][0]
@@ -230,16 +278,24 @@ def test_metrics_service_monitor_and_alerts(repo: Path):
 
 
 def test_network_policy(repo: Path):
-    objects = build(repo, "fenced", SHARED + "ingress:\n  host: r.example.com\nmetrics:\n  enabled: true\n"
-                    "networkPolicy:\n  enabled: true\n  clientNamespaces: [ci]\n  egressCidrs: [10.9.0.0/16]\n"
-                    "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
-                    "pullSecrets:\n  user: p\n  namespaces: [team-a]\n")
+    objects = build(
+        repo,
+        "fenced",
+        SHARED + "ingress:\n  host: r.example.com\nmetrics:\n  enabled: true\n"
+        "networkPolicy:\n  enabled: true\n  clientNamespaces: [ci]\n  egressCidrs: [10.9.0.0/16]\n"
+        "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
+        "pullSecrets:\n  user: p\n  namespaces: [team-a]\n",
+    )
     policy = one(objects, "NetworkPolicy")
     spec = policy["spec"]
     assert spec["policyTypes"] == ["Ingress", "Egress"]
     clients, scrape = spec["ingress"]
-    assert clients["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == \
-        ["ci", "fenced", "ingress-nginx", "team-a"]
+    assert clients["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == [
+        "ci",
+        "fenced",
+        "ingress-nginx",
+        "team-a",
+    ]
     assert clients["ports"] == [{"protocol": "TCP", "port": 5000}]
     assert scrape["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == ["monitoring"]
     dns, destinations = spec["egress"]
@@ -249,9 +305,13 @@ def test_network_policy(repo: Path):
 
 
 def test_the_smoke_test_is_fenced_too(repo: Path):
-    objects = build(repo, "fenced", "networkPolicy:\n  enabled: true\nsmokeTest:\n  enabled: true\n"
-                    "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
-                    "pullSecrets:\n  user: p\n  namespaces: [team-a]\n")
+    objects = build(
+        repo,
+        "fenced",
+        "networkPolicy:\n  enabled: true\nsmokeTest:\n  enabled: true\n"
+        "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
+        "pullSecrets:\n  user: p\n  namespaces: [team-a]\n",
+    )
     policy = one(objects, "NetworkPolicy", "registry-smoke-test")["spec"]
     job = one(objects, "Job")["spec"]["template"]
     assert policy["podSelector"]["matchLabels"].items() <= job["metadata"]["labels"].items()
@@ -264,17 +324,24 @@ def test_the_smoke_test_is_fenced_too(repo: Path):
 
 
 def test_pull_through_cache_config_has_no_credential(repo: Path):
-    objects = build(repo, "mirror", "registry:\n  image: registry:3.0.0\n"
-                    "proxy:\n  remoteurl: https://registry-1.docker.io\n  ttl: 72h\n")
+    objects = build(
+        repo,
+        "mirror",
+        "registry:\n  image: registry:3.0.0\nproxy:\n  remoteurl: https://registry-1.docker.io\n  ttl: 72h\n",
+    )
     assert config_of(objects)["proxy"] == {"remoteurl": "https://registry-1.docker.io", "ttl": "72h"}
     assert not [o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == "registry-credentials"]
 
 
 def test_redis_cache_and_notifications_in_clear(repo: Path):
-    objects = build(repo, "cached", "registry:\n  blobDescriptorCache: redis\n  logFormatter: json\n"
-                    "redis:\n  addr: redis.cache.svc:6379\n  db: 2\n"
-                    "notifications:\n  - name: audit\n    url: https://hooks.example/events\n"
-                    "    headers: {{X-Source: regc}}\n    ignoredActions: [pull]\n")
+    objects = build(
+        repo,
+        "cached",
+        "registry:\n  blobDescriptorCache: redis\n  logFormatter: json\n"
+        "redis:\n  addr: redis.cache.svc:6379\n  db: 2\n"
+        "notifications:\n  - name: audit\n    url: https://hooks.example/events\n"
+        "    headers: {{X-Source: regc}}\n    ignoredActions: [pull]\n",
+    )
     config = config_of(objects)
     assert config["storage"]["cache"] == {"blobdescriptor": "redis"}
     assert config["redis"]["addr"] == "redis.cache.svc:6379" and config["redis"]["db"] == 2
@@ -284,47 +351,82 @@ def test_redis_cache_and_notifications_in_clear(repo: Path):
     assert endpoint["headers"] == {"X-Source": ["regc"]} and endpoint["ignore"] == {"actions": ["pull"]}
 
 
-@pytest.mark.parametrize("body, message", [
-    ("availability:\n  rollingUpdate: {{maxSurge: 2}}\n", "availability.rollingUpdate: a ReadWriteOnce volume cannot be rolled"),
-    ("availability:\n  autoscaling: {{enabled: true}}\n",
-     "availability.autoscaling: more than one pod on a ReadWriteOnce volume"),
-    (SHARED + "availability:\n  autoscaling: {{enabled: true, minReplicas: 5, maxReplicas: 2}}\n",
-     "minReplicas: greater than maxReplicas"),
-    ("availability:\n  podDisruptionBudget: {{enabled: true}}\n",
-     "availability.podDisruptionBudget: with one replica it protects nothing"),
-    ("proxy:\n  remoteurl: https://registry-1.docker.io\n  ttl: 24h\n",
-     "proxy.ttl: registry 2.x has no such setting"),
-    ("proxy:\n  remoteurl: not a url\n", "proxy.remoteurl"),
-    ("registry:\n  blobDescriptorCache: redis\n", "registry.blobDescriptorCache: redis, but there is no `redis`"),
-    ("redis:\n  addr: r:6379\n", "redis: the registry uses Redis only for the blob descriptor cache"),
-    ("notifications:\n  - {{name: a, url: 'http://h/e'}}\n  - {{name: a, url: 'http://h/f'}}\n",
-     "the endpoint name 'a' is used twice"),
-    ("networkPolicy:\n  enabled: true\nproxy:\n  remoteurl: https://registry-1.docker.io\n",
-     "networkPolicy: the registry must reach the proxy's upstream"),
-    ("extras:\n  env: {{REGISTRY_HTTP_SECRET: x}}\n", "extras.env.REGISTRY_HTTP_SECRET: regc sets this variable"),
-    ("extras:\n  env: {{REGISTRY_LOG_LEVEL: debug}}\n",
-     "extras.env.REGISTRY_LOG_LEVEL: would override config.yml key `log.level`"),
-    ("extras:\n  config: {{http: {{addr: ':6000'}}}}\n  configOverrides: [http.addr]\n",
-     "extras.config: sets config.yml key `http.addr`, from which regc derives other objects"),
-    # TLS served through the escape hatches would leave the probes on HTTP: refused, naming tls.*
-    ("tls:\n  enabled: false\nextras:\n  config: {{http: {{tls: {{certificate: /cm/tls.crt, key: /cm/tls.key}}}}}}\n"
-     "  configOverrides: [http.tls]\n  volumes: [{{name: cm, mountPath: /cm, secret: cert-manager-tls}}]\n",
-     "extras.config: sets config.yml key `http.tls.certificate`, from which regc derives other objects\n"
-     "  hint: use tls.enabled"),
-    ("tls:\n  enabled: false\nextras:\n  env: {{REGISTRY_HTTP_TLS_CERTIFICATE: /cm/tls.crt}}\n",
-     "extras.env.REGISTRY_HTTP_TLS_CERTIFICATE: would set config.yml key `http.tls.certificate`"),
-    ("extras:\n  config: {{auth: {{token: {{realm: x}}}}}}\n", "hint: use auth.htpasswd"),
-    ("extras:\n  config: {{http: {{prefix: /r/}}}}\n", "config.yml key `http.prefix`"),
-    ("metrics:\n  enabled: true\nextras:\n  env: {{REGISTRY_HTTP_DEBUG_ADDR: ':7000'}}\n",
-     "hint: use metrics.enabled and metrics.port"),
-    ("extras:\n  config: {{storage: {{cache: x}}}}\n", "extras.config: overrides config.yml key `storage.cache`"),
-    ("extras:\n  configOverrides: [http.host]\n", "extras.configOverrides: `http.host` is not set"),
-    ("extras:\n  volumes: [{{name: tls, mountPath: /x, emptyDir: true}}]\n", "the name 'tls' is regc's"),
-    ("extras:\n  volumes: [{{name: x, mountPath: /certs/more, emptyDir: true}}]\n", "collides with /certs"),
-    ("extras:\n  volumes: [{{name: x, mountPath: /x}}]\n", "give exactly one of configMap, secret, emptyDir"),
-    ("extras:\n  podLabels: {{app.kubernetes.io/name: other}}\n", "extras.podLabels: app.kubernetes.io/name is regc's"),
-    ("extras:\n  podAnnotations: {{regc/config-sha256: x}}\n", "extras.podAnnotations: regc/config-sha256 is regc's"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            "availability:\n  rollingUpdate: {{maxSurge: 2}}\n",
+            "availability.rollingUpdate: a ReadWriteOnce volume cannot be rolled",
+        ),
+        (
+            "availability:\n  autoscaling: {{enabled: true}}\n",
+            "availability.autoscaling: more than one pod on a ReadWriteOnce volume",
+        ),
+        (
+            SHARED + "availability:\n  autoscaling: {{enabled: true, minReplicas: 5, maxReplicas: 2}}\n",
+            "minReplicas: greater than maxReplicas",
+        ),
+        (
+            "availability:\n  podDisruptionBudget: {{enabled: true}}\n",
+            "availability.podDisruptionBudget: with one replica it protects nothing",
+        ),
+        (
+            "proxy:\n  remoteurl: https://registry-1.docker.io\n  ttl: 24h\n",
+            "proxy.ttl: registry 2.x has no such setting",
+        ),
+        ("proxy:\n  remoteurl: not a url\n", "proxy.remoteurl"),
+        ("registry:\n  blobDescriptorCache: redis\n", "registry.blobDescriptorCache: redis, but there is no `redis`"),
+        ("redis:\n  addr: r:6379\n", "redis: the registry uses Redis only for the blob descriptor cache"),
+        (
+            "notifications:\n  - {{name: a, url: 'http://h/e'}}\n  - {{name: a, url: 'http://h/f'}}\n",
+            "the endpoint name 'a' is used twice",
+        ),
+        (
+            "networkPolicy:\n  enabled: true\nproxy:\n  remoteurl: https://registry-1.docker.io\n",
+            "networkPolicy: the registry must reach the proxy's upstream",
+        ),
+        ("extras:\n  env: {{REGISTRY_HTTP_SECRET: x}}\n", "extras.env.REGISTRY_HTTP_SECRET: regc sets this variable"),
+        (
+            "extras:\n  env: {{REGISTRY_LOG_LEVEL: debug}}\n",
+            "extras.env.REGISTRY_LOG_LEVEL: would override config.yml key `log.level`",
+        ),
+        (
+            "extras:\n  config: {{http: {{addr: ':6000'}}}}\n  configOverrides: [http.addr]\n",
+            "extras.config: sets config.yml key `http.addr`, from which regc derives other objects",
+        ),
+        # TLS served through the escape hatches would leave the probes on HTTP: refused, naming tls.*
+        (
+            "tls:\n  enabled: false\nextras:\n"
+            "  config: {{http: {{tls: {{certificate: /cm/tls.crt, key: /cm/tls.key}}}}}}\n"
+            "  configOverrides: [http.tls]\n  volumes: [{{name: cm, mountPath: /cm, secret: cert-manager-tls}}]\n",
+            "extras.config: sets config.yml key `http.tls.certificate`, from which regc derives other objects\n"
+            "  hint: use tls.enabled",
+        ),
+        (
+            "tls:\n  enabled: false\nextras:\n  env: {{REGISTRY_HTTP_TLS_CERTIFICATE: /cm/tls.crt}}\n",
+            "extras.env.REGISTRY_HTTP_TLS_CERTIFICATE: would set config.yml key `http.tls.certificate`",
+        ),
+        ("extras:\n  config: {{auth: {{token: {{realm: x}}}}}}\n", "hint: use auth.htpasswd"),
+        ("extras:\n  config: {{http: {{prefix: /r/}}}}\n", "config.yml key `http.prefix`"),
+        (
+            "metrics:\n  enabled: true\nextras:\n  env: {{REGISTRY_HTTP_DEBUG_ADDR: ':7000'}}\n",
+            "hint: use metrics.enabled and metrics.port",
+        ),
+        ("extras:\n  config: {{storage: {{cache: x}}}}\n", "extras.config: overrides config.yml key `storage.cache`"),
+        ("extras:\n  configOverrides: [http.host]\n", "extras.configOverrides: `http.host` is not set"),
+        ("extras:\n  volumes: [{{name: tls, mountPath: /x, emptyDir: true}}]\n", "the name 'tls' is regc's"),
+        ("extras:\n  volumes: [{{name: x, mountPath: /certs/more, emptyDir: true}}]\n", "collides with /certs"),
+        ("extras:\n  volumes: [{{name: x, mountPath: /x}}]\n", "give exactly one of configMap, secret, emptyDir"),
+        (
+            "extras:\n  podLabels: {{app.kubernetes.io/name: other}}\n",
+            "extras.podLabels: app.kubernetes.io/name is regc's",
+        ),
+        (
+            "extras:\n  podAnnotations: {{regc/config-sha256: x}}\n",
+            "extras.podAnnotations: regc/config-sha256 is regc's",
+        ),
+    ],
+)
 def test_contradictions_are_refused(repo: Path, body: str, message: str):
     stderr = refused(repo, body)
     assert message in stderr
@@ -332,12 +434,16 @@ def test_contradictions_are_refused(repo: Path, body: str, message: str):
 
 
 def test_escape_hatches_that_are_allowed(repo: Path):
-    objects = build(repo, "hatch", "extras:\n  env: {{GOGC: '50', REGISTRY_HTTP_HOST: 'https://r.example'}}\n"
-                    "  config: {{http: {{relativeurls: true}}, log: {{level: debug}}, "
-                    "compatibility: {{schema1: {{enabled: false}}}}}}\n"
-                    "  configOverrides: [log.level]\n"
-                    "  podAnnotations: {{team.example/owner: platform}}\n  podLabels: {{team: platform}}\n"
-                    "  volumes: [{{name: extra-ca, mountPath: /etc/extra-ca, secret: extra-ca}}]\n")
+    objects = build(
+        repo,
+        "hatch",
+        "extras:\n  env: {{GOGC: '50', REGISTRY_HTTP_HOST: 'https://r.example'}}\n"
+        "  config: {{http: {{relativeurls: true}}, log: {{level: debug}}, "
+        "compatibility: {{schema1: {{enabled: false}}}}}}\n"
+        "  configOverrides: [log.level]\n"
+        "  podAnnotations: {{team.example/owner: platform}}\n  podLabels: {{team: platform}}\n"
+        "  volumes: [{{name: extra-ca, mountPath: /etc/extra-ca, secret: extra-ca}}]\n",
+    )
     config = config_of(objects)
     assert config["log"]["level"] == "debug" and config["http"]["relativeurls"] is True
     assert config["http"]["headers"] == {"X-Content-Type-Options": ["nosniff"]}  # merged, not replaced
@@ -354,9 +460,13 @@ def test_escape_hatches_that_are_allowed(repo: Path):
 
 
 def test_a_credential_the_spec_refers_to_must_be_in_the_secrets_file(repo: Path):
-    write_spec(repo, "mirror", "namespace: mirror\nproxy:\n  remoteurl: https://registry-1.docker.io\n"
-                               "  credentials: true\nredis:\n  addr: r:6379\n  password: true\n"
-                               "registry:\n  blobDescriptorCache: redis\n")
+    write_spec(
+        repo,
+        "mirror",
+        "namespace: mirror\nproxy:\n  remoteurl: https://registry-1.docker.io\n"
+        "  credentials: true\nredis:\n  addr: r:6379\n  password: true\n"
+        "registry:\n  blobDescriptorCache: redis\n",
+    )
     result = run_regc("build", "environments/mirror.yaml", cwd=repo)
     assert result.code == 2
     for key in ("proxy.username: missing", "proxy.password: missing", "redis.password: missing"):
@@ -368,14 +478,20 @@ def test_the_credentials_secret_is_encrypted_and_churns_only_when_its_values_cha
     from tests.conftest import tree_bytes
     from tests.secrets_helpers import secret_data, set_secret_value
 
-    body = ("namespace: mirror\nproxy:\n  remoteurl: https://registry-1.docker.io\n"
-            "notifications:\n  - name: audit\n    url: https://hooks.example/events\n")
+    body = (
+        "namespace: mirror\nproxy:\n  remoteurl: https://registry-1.docker.io\n"
+        "notifications:\n  - name: audit\n    url: https://hooks.example/events\n"
+    )
     write_spec(repo, "mirror", body)
     assert run_regc("build", "environments/mirror.yaml", cwd=repo).code == 0
     set_secret_value(repo, "mirror", '["proxy"]', {"username": "bot", "password": "upstream-pass-1"})
     set_secret_value(repo, "mirror", '["notifications"]', {"audit": {"Authorization": "Bearer t-1"}})
-    write_spec(repo, "mirror", body.replace("registry-1.docker.io\n", "registry-1.docker.io\n  credentials: true\n")
-               + "    secretHeaders: [Authorization]\n")
+    write_spec(
+        repo,
+        "mirror",
+        body.replace("registry-1.docker.io\n", "registry-1.docker.io\n  credentials: true\n")
+        + "    secretHeaders: [Authorization]\n",
+    )
     assert run_regc("build", "environments/mirror.yaml", cwd=repo).code == 0
     path = repo / "overlays" / "mirror" / "secret-registry-credentials.yaml"
     assert b"upstream-pass-1" not in path.read_bytes() and b"sops:" in path.read_bytes()
@@ -392,6 +508,9 @@ def test_the_credentials_secret_is_encrypted_and_churns_only_when_its_values_cha
     assert run_regc("build", "environments/mirror.yaml", cwd=repo).code == 0
     after = tree_bytes(repo)
     changed = sorted(name for name in after if after[name] != before.get(name))
-    assert changed == ["overlays/mirror/.regc-manifest", "overlays/mirror/.regc-secrets.yaml",
-                       "overlays/mirror/patches/deployment-registry.yaml",
-                       "overlays/mirror/secret-registry-credentials.yaml"]
+    assert changed == [
+        "overlays/mirror/.regc-manifest",
+        "overlays/mirror/.regc-secrets.yaml",
+        "overlays/mirror/patches/deployment-registry.yaml",
+        "overlays/mirror/secret-registry-credentials.yaml",
+    ]

@@ -35,8 +35,9 @@ def test_render_prints_the_overlay_with_secrets_decrypted_and_writes_nothing(bui
             continue
         kubernetes_validate.validate(obj, "1.37", strict=True)  # what the API server accepts
     users = decrypt_file(built / "environments" / "prod.secrets.yaml")["users"]
-    values = {base64.b64decode(v).decode() for obj in printed if obj["kind"] == "Secret"
-              for v in obj.get("data", {}).values()}
+    values = {
+        base64.b64decode(v).decode() for obj in printed if obj["kind"] == "Secret" for v in obj.get("data", {}).values()
+    }
     assert users["ci-pull"] in values  # the smoke test's credentials, in clear for the API server
     assert users["ci-pull"] not in result.stderr
 

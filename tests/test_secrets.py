@@ -46,9 +46,14 @@ def test_certificate_chains_to_the_committed_ca_with_the_service_names(built: Pa
     assert data["ca.crt"].strip() == committed_ca.split(b"\n", 1)[1].strip()
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     names = sans.get_values_for_type(x509.DNSName) + [str(ip) for ip in sans.get_values_for_type(x509.IPAddress)]
-    assert names == ["registry.kube-registry.svc", "registry.kube-registry.svc.cluster.local",
-                     "registry.example.com", "127.0.0.1"]
+    assert names == [
+        "registry.kube-registry.svc",
+        "registry.kube-registry.svc.cluster.local",
+        "registry.example.com",
+        "127.0.0.1",
+    ]
     from cryptography.hazmat.primitives import serialization
+
     key = serialization.load_pem_private_key(data["tls.key"], None)
     assert key.public_key().public_numbers() == cert.public_key().public_numbers()
     text = (built / PROD / "secret-registry-tls.yaml").read_text()
@@ -91,7 +96,7 @@ def test_no_op_rebuild_needs_no_key_no_sops_and_no_bcrypt(built: Path, monkeypat
     changes = plan_changes(built, compiled, prune=True)
     assert not any(c.changed for c in changes)
     commit(built, changes)
-    assert sops_module.CALLS == calls and htpasswd_module.HASHES["count"] == hashes
+    assert calls == sops_module.CALLS and htpasswd_module.HASHES["count"] == hashes
     assert tree_bytes(built) == before
     result = run_regc("build", cwd=built)
     assert result.code == 0 and tree_bytes(built) == before
@@ -108,12 +113,18 @@ def test_changing_one_password_rewrites_only_that_secret(built: Path):
     changed = {name for name in {*after, *before} if after.get(name) != before.get(name)}
     # Beside the Secret: the digests of its inputs, the pod annotation that rolls the pods on its new
     # ciphertext, and the smoke-test Job, renamed so that it runs again (with the files listing it).
-    consequences = {f"{PROD}/.regc-secrets.yaml", f"{PROD}/patches/deployment-registry.yaml",
-                    f"{PROD}/kustomization.yaml", f"{PROD}/.regc-manifest"}
+    consequences = {
+        f"{PROD}/.regc-secrets.yaml",
+        f"{PROD}/patches/deployment-registry.yaml",
+        f"{PROD}/kustomization.yaml",
+        f"{PROD}/.regc-manifest",
+    }
     assert f"{PROD}/secret-registry-htpasswd.yaml" in changed
     assert {n for n in changed if "/secret-" in n} == {f"{PROD}/secret-registry-htpasswd.yaml"}
-    assert all(n in consequences or n.startswith(f"{PROD}/job-registry-smoke-") for n in changed - {
-        f"{PROD}/secret-registry-htpasswd.yaml"})
+    assert all(
+        n in consequences or n.startswith(f"{PROD}/job-registry-smoke-")
+        for n in changed - {f"{PROD}/secret-registry-htpasswd.yaml"}
+    )
     users = htpasswd_users(built / PROD)
     assert bcrypt.checkpw(b"a-new-password", users["alice"].replace("$2y$", "$2b$", 1).encode())
 
@@ -152,8 +163,7 @@ def test_check_without_key_names_secrets_whose_inputs_changed(built: Path, monke
     before = tree_bytes(built)
     result = run_regc("build", "--check", cwd=built)
     assert result.code == 1
-    assert f"stale: {PROD}/secret-registry-htpasswd.yaml (its inputs in environments/prod.secrets.yaml" \
-           in result.stderr
+    assert f"stale: {PROD}/secret-registry-htpasswd.yaml (its inputs in environments/prod.secrets.yaml" in result.stderr
     assert "secret-registry-tls.yaml" not in result.stderr
     failed = run_regc("build", cwd=built)
     assert failed.code == 3
@@ -168,8 +178,9 @@ def test_certificate_is_renewed_within_its_window_and_the_ca_stays(built: Path):
     checked = compile_tree(discover_specs(built), built, now=later)
     stale = {n: c.unit.unresolved for c in plan_changes(built, checked, prune=True) for n in c.stale}
     assert stale["secret-registry-tls.yaml"]["secret-registry-tls.yaml"] == "the certificate is due for renewal"
-    commit(built, plan_changes(built, compile_tree(discover_specs(built), built, now=later, may_decrypt=True),
-                               prune=True))
+    commit(
+        built, plan_changes(built, compile_tree(discover_specs(built), built, now=later, may_decrypt=True), prune=True)
+    )
     new_cert = x509.load_pem_x509_certificate(secret_data(built / PROD / "secret-registry-tls.yaml")["tls.crt"])
     assert new_cert.not_valid_after_utc > old_cert.not_valid_after_utc + datetime.timedelta(days=300)
     assert (built / PROD / "ca.crt").read_bytes() == ca_before
@@ -182,7 +193,8 @@ def test_a_new_name_reissues_the_certificate(built: Path):
     assert run_regc("build", cwd=built).code == 0
     cert = x509.load_pem_x509_certificate(secret_data(built / PROD / "secret-registry-tls.yaml")["tls.crt"])
     assert "registry.internal.example" in cert.extensions.get_extension_for_class(
-        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        x509.SubjectAlternativeName
+    ).value.get_values_for_type(x509.DNSName)
 
 
 def test_rsa_as_in_the_guide(repo: Path):
@@ -195,10 +207,14 @@ def test_rsa_as_in_the_guide(repo: Path):
 def test_a_recipient_change_rewraps_without_reencrypting_values(built: Path, tmp_path: Path):
     other = tmp_path / "other.agekey"
     subprocess.run(["age-keygen", "-o", str(other)], check=True, capture_output=True)
-    recipient = subprocess.run(["age-keygen", "-y", str(other)], check=True, capture_output=True,
-                               text=True).stdout.strip()
-    data_line = [line for line in (built / PROD / "secret-registry-htpasswd.yaml").read_text().splitlines()
-                 if "htpasswd: ENC[" in line]
+    recipient = subprocess.run(
+        ["age-keygen", "-y", str(other)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    data_line = [
+        line
+        for line in (built / PROD / "secret-registry-htpasswd.yaml").read_text().splitlines()
+        if "htpasswd: ENC[" in line
+    ]
     result = run_regc("keys", "add", recipient, cwd=built)
     assert result.code == 0, result.stderr
     assert run_regc("build", cwd=built).code == 0
@@ -206,17 +222,22 @@ def test_a_recipient_change_rewraps_without_reencrypting_values(built: Path, tmp
     assert recipient in text
     assert [line for line in text.splitlines() if "htpasswd: ENC[" in line] == data_line
     env = {**os.environ, "SOPS_AGE_KEY_FILE": str(other)}
-    done = subprocess.run([sops_module.sops_binary(), "decrypt", str(built / PROD / "secret-registry-htpasswd.yaml")],
-                          env=env, capture_output=True)
+    done = subprocess.run(
+        [sops_module.sops_binary(), "decrypt", str(built / PROD / "secret-registry-htpasswd.yaml")],
+        env=env,
+        capture_output=True,
+    )
     assert done.returncode == 0
 
 
 def test_check_fails_for_a_file_no_current_recipient_can_open(built: Path, tmp_path: Path):
     other = tmp_path / "other.agekey"
     subprocess.run(["age-keygen", "-o", str(other)], check=True, capture_output=True)
-    recipient = subprocess.run(["age-keygen", "-y", str(other)], check=True, capture_output=True,
-                               text=True).stdout.strip()
+    recipient = subprocess.run(
+        ["age-keygen", "-y", str(other)], check=True, capture_output=True, text=True
+    ).stdout.strip()
     from regc.sopsconfig import write_config
+
     write_config(built, [recipient])
     result = run_regc("check", cwd=built)
     assert result.code == 1
@@ -228,7 +249,7 @@ def test_tampered_secrets_file_is_refused(built: Path):
     path = built / "environments" / "prod.secrets.yaml"
     text = path.read_text()
     start = text.index("alice: ENC[AES256_GCM,data:") + len("alice: ENC[AES256_GCM,data:")
-    path.write_text(text[:start] + ("A" if text[start] != "A" else "B") + text[start + 1:])
+    path.write_text(text[:start] + ("A" if text[start] != "A" else "B") + text[start + 1 :])
     spec = built / "environments" / "prod.yaml"
     spec.write_text(spec.read_text().replace("bcryptCost: 10", "bcryptCost: 11"))
     before = tree_bytes(built)
@@ -267,11 +288,14 @@ def test_no_sops_config_is_a_clear_error(repo: Path):
     assert "no age recipient for the compiled tree" in result.stderr and "regc keys init" in result.stderr
 
 
-@pytest.mark.parametrize("password, message", [
-    ("", "users.alice: the password is empty"),
-    ("x" * 73, "users.alice: the password is longer than 72 bytes"),
-    ("é" * 37, "users.alice: the password is longer than 72 bytes"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("", "users.alice: the password is empty"),
+        ("x" * 73, "users.alice: the password is longer than 72 bytes"),
+        ("é" * 37, "users.alice: the password is longer than 72 bytes"),
+    ],
+)
 def test_bad_passwords_are_refused_without_being_shown(built: Path, password: str, message: str):
     set_secret_value(built, "prod", '["users"]["alice"]', password)
     before = tree_bytes(built)
@@ -291,18 +315,25 @@ def test_missing_password_is_refused_unless_generation_is_asked(repo: Path):
     assert "regc user passwd auth USER" in result.stderr
 
 
-@pytest.mark.parametrize("body, message", [
-    ("auth:\n  htpasswd:\n    users: ['bad:name']\n", "cannot be an htpasswd user name"),
-    ("auth:\n  htpasswd:\n    users: ['two words']\n", "cannot be an htpasswd user name"),
-    ("auth:\n  htpasswd:\n    users: [a, a]\n", "auth.htpasswd.users: 'a' is listed twice"),
-    ("auth:\n  htpasswd:\n    users: [a]\ntls:\n  enabled: false\n",
-     "tls.enabled: basic auth without TLS sends every password in clear"),
-    ("auth:\n  htpasswd:\n    users: [a]\npullSecrets:\n  user: b\n  namespaces: [apps]\n",
-     "pullSecrets.user: 'b' is not one of auth.htpasswd.users"),
-    ("tls:\n  validityDays: 20\n", "tls.renewBeforeDays: must be shorter than tls.validityDays"),
-    ("tls:\n  extraNames: ['not a name']\n", "is not a DNS name"),
-    ("auth:\n  htpasswd:\n    bcryptCost: 20\n", "auth.htpasswd.bcryptCost: must be less than or equal to 14"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("auth:\n  htpasswd:\n    users: ['bad:name']\n", "cannot be an htpasswd user name"),
+        ("auth:\n  htpasswd:\n    users: ['two words']\n", "cannot be an htpasswd user name"),
+        ("auth:\n  htpasswd:\n    users: [a, a]\n", "auth.htpasswd.users: 'a' is listed twice"),
+        (
+            "auth:\n  htpasswd:\n    users: [a]\ntls:\n  enabled: false\n",
+            "tls.enabled: basic auth without TLS sends every password in clear",
+        ),
+        (
+            "auth:\n  htpasswd:\n    users: [a]\npullSecrets:\n  user: b\n  namespaces: [apps]\n",
+            "pullSecrets.user: 'b' is not one of auth.htpasswd.users",
+        ),
+        ("tls:\n  validityDays: 20\n", "tls.renewBeforeDays: must be shorter than tls.validityDays"),
+        ("tls:\n  extraNames: ['not a name']\n", "is not a DNS name"),
+        ("auth:\n  htpasswd:\n    bcryptCost: 20\n", "auth.htpasswd.bcryptCost: must be less than or equal to 14"),
+    ],
+)
 def test_bad_secret_specs(repo: Path, body: str, message: str):
     write_spec(repo, "bad", "namespace: bad\n" + body)
     result = run_regc("build", "environments/bad.yaml", cwd=repo)
@@ -311,12 +342,18 @@ def test_bad_secret_specs(repo: Path, body: str, message: str):
 
 
 def test_insecure_allows_basic_auth_without_tls(repo: Path):
-    write_spec(repo, "lab", "namespace: lab\ninsecure: true\ntls:\n  enabled: false\n"
-                            "auth:\n  htpasswd:\n    users: [a]\n    generateMissingPasswords: true\n")
+    write_spec(
+        repo,
+        "lab",
+        "namespace: lab\ninsecure: true\ntls:\n  enabled: false\n"
+        "auth:\n  htpasswd:\n    users: [a]\n    generateMissingPasswords: true\n",
+    )
     result = run_regc("build", cwd=repo)
     assert result.code == 0
-    assert "warning: lab serves without TLS (insecure: true): every client daemon needs --insecure-registry" \
+    assert (
+        "warning: lab serves without TLS (insecure: true): every client daemon needs --insecure-registry"
         in result.stderr
+    )
     config = (repo / "overlays/lab/patches/configmap-registry-config.yaml").read_text()
     assert "htpasswd:" in config and "tls:" not in config
 
@@ -324,7 +361,7 @@ def test_insecure_allows_basic_auth_without_tls(repo: Path):
 def test_provided_certificate_is_validated(repo: Path):
     from regc.secrets import tls
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_cert, ca_key = tls.make_ca("someone else's CA", "ecdsa-p256", now)
     cert, key = tls.issue_server(ca_cert, ca_key, ["registry.byo.svc"], "ecdsa-p256", now, 90)
     write_spec(repo, "byo", "namespace: byo\ntls:\n  certificate: provided\n")
@@ -334,13 +371,13 @@ def test_provided_certificate_is_validated(repo: Path):
     result = run_regc("build", cwd=repo)
     assert result.code == 2 and "tls.cert: its names do not cover registry.byo.svc.cluster.local" in result.stderr
     assert "BEGIN" not in result.stderr and "PRIVATE" not in result.stderr
-    cert, _ = tls.issue_server(ca_cert, ca_key, ["*.byo.svc", "registry.byo.svc.cluster.local"], "ecdsa-p256",
-                               now, 90)
+    cert, _ = tls.issue_server(ca_cert, ca_key, ["*.byo.svc", "registry.byo.svc.cluster.local"], "ecdsa-p256", now, 90)
     _write_secrets(repo, "byo", {"tls": {"cert": cert, "key": key}})
     result = run_regc("build", cwd=repo)
     assert result.code == 2 and "tls.key: does not match tls.cert" in result.stderr
-    cert, key = tls.issue_server(ca_cert, ca_key, ["*.byo.svc", "registry.byo.svc.cluster.local"], "ecdsa-p256",
-                                 now, 90)
+    cert, key = tls.issue_server(
+        ca_cert, ca_key, ["*.byo.svc", "registry.byo.svc.cluster.local"], "ecdsa-p256", now, 90
+    )
     _write_secrets(repo, "byo", {"tls": {"cert": cert, "key": key}})
     result = run_regc("build", cwd=repo)
     assert result.code == 0, result.stderr
@@ -351,10 +388,24 @@ def test_provided_certificate_is_validated(repo: Path):
 def _write_secrets(root: Path, env: str, document: dict) -> None:
     import json
 
-    done = subprocess.run([sops_module.sops_binary(), "--config", str(root / ".sops.yaml"), "encrypt",
-                           "--filename-override", f"environments/{env}.secrets.yaml", "--input-type", "yaml",
-                           "--output-type", "yaml"], cwd=root, input=json.dumps(document).encode(),
-                          capture_output=True, timeout=60)
+    done = subprocess.run(
+        [
+            sops_module.sops_binary(),
+            "--config",
+            str(root / ".sops.yaml"),
+            "encrypt",
+            "--filename-override",
+            f"environments/{env}.secrets.yaml",
+            "--input-type",
+            "yaml",
+            "--output-type",
+            "yaml",
+        ],
+        cwd=root,
+        input=json.dumps(document).encode(),
+        capture_output=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr.decode()
     (root / "environments" / f"{env}.secrets.yaml").write_bytes(done.stdout)
 
@@ -375,8 +426,10 @@ def test_keys_init_creates_an_identity_where_sops_looks(tmp_path: Path, monkeypa
 def test_secrets_edit_opens_the_file_through_sops(built: Path, tmp_path: Path, monkeypatch):
     """sops decrypts into its editor and re-encrypts what the editor saved; the file stays encrypted."""
     editor = tmp_path / "editor.py"
-    editor.write_text("import sys\npath = sys.argv[1]\ntext = open(path).read()\n"
-                      "open(path, 'w').write(text.replace('users:', 'users:\\n    dave: edited-in-editor', 1))\n")
+    editor.write_text(
+        "import sys\npath = sys.argv[1]\ntext = open(path).read()\n"
+        "open(path, 'w').write(text.replace('users:', 'users:\\n    dave: edited-in-editor', 1))\n"
+    )
     monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
     result = run_regc("secrets", "edit", "prod", cwd=built)
     assert result.code == 0, result.stderr
@@ -409,18 +462,23 @@ def test_reencryption_rolls_no_pod_and_renames_no_job(built: Path, tmp_path: Pat
     before = _not_ciphertext(built)
     other = tmp_path / "other.agekey"
     subprocess.run(["age-keygen", "-o", str(other)], check=True, capture_output=True)
-    recipient = subprocess.run(["age-keygen", "-y", str(other)], check=True, capture_output=True,
-                               text=True).stdout.strip()
+    recipient = subprocess.run(
+        ["age-keygen", "-y", str(other)], check=True, capture_output=True, text=True
+    ).stdout.strip()
     assert run_regc("keys", "add", recipient, cwd=built).code == 0
     assert run_regc("build", cwd=built).code == 0
     assert recipient in (built / PROD / "secret-registry-htpasswd.yaml").read_text()  # re-wrapped ...
     after = _not_ciphertext(built)
-    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
-                     and not name.rsplit("/", 1)[-1].startswith(".regc-"))  # they record the recipients
+    changed = sorted(
+        name
+        for name in before.keys() | after.keys()
+        if before.get(name) != after.get(name) and not name.rsplit("/", 1)[-1].startswith(".regc-")
+    )  # they record the recipients
     assert changed == [], changed  # ... and no object moved: no annotation, no Job name
 
     # A tree rebuilt from nothing: every file that is not ciphertext is byte for byte the same.
     import shutil
+
     for folder in ("base", "overlays", "argocd"):
         shutil.rmtree(built / folder)
     assert run_regc("build", cwd=built).code == 0

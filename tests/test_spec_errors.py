@@ -9,34 +9,62 @@ import pytest
 from tests.conftest import run_regc, tree_bytes, write_spec
 
 CASES = [
-    ("replicas", "registry:\n  replicas: 0\n",
-     "environments/bad.yaml:4:13: registry.replicas: must be greater than or equal to 1"),
-    ("unknown key with suggestion", "registry:\n  replcas: 2\n",
-     "environments/bad.yaml:4:3: registry: unknown key 'replcas'\n  hint: did you mean 'replicas'?"),
-    ("unknown top-level key", "namespce: x\n",
-     "environments/bad.yaml:3:1: the top level: unknown key 'namespce'\n  hint: did you mean 'namespace'?"),
-    ("namespace not a DNS label", "namespace: Kube_Registry\n",
-     "environments/bad.yaml:3:12: namespace: 'Kube_Registry' is not a DNS label"),
-    ("unpinned image", "registry:\n  image: registry:latest\n",
-     "environments/bad.yaml:4:10: registry.image: 'registry:latest' is not pinned"),
+    (
+        "replicas",
+        "registry:\n  replicas: 0\n",
+        "environments/bad.yaml:4:13: registry.replicas: must be greater than or equal to 1",
+    ),
+    (
+        "unknown key with suggestion",
+        "registry:\n  replcas: 2\n",
+        "environments/bad.yaml:4:3: registry: unknown key 'replcas'\n  hint: did you mean 'replicas'?",
+    ),
+    (
+        "unknown top-level key",
+        "namespce: x\n",
+        "environments/bad.yaml:3:1: the top level: unknown key 'namespce'\n  hint: did you mean 'namespace'?",
+    ),
+    (
+        "namespace not a DNS label",
+        "namespace: Kube_Registry\n",
+        "environments/bad.yaml:3:12: namespace: 'Kube_Registry' is not a DNS label",
+    ),
+    (
+        "unpinned image",
+        "registry:\n  image: registry:latest\n",
+        "environments/bad.yaml:4:10: registry.image: 'registry:latest' is not pinned",
+    ),
     ("image without tag", "registry:\n  image: registry\n", "is not pinned"),
-    ("bad quantity", "storage:\n  size: ten\n",
-     "environments/bad.yaml:4:9: storage.size: 'ten' is not a Kubernetes quantity"),
-    ("bad duration", "registry:\n  healthCheck:\n    storageDriver:\n      interval: often\n",
-     "environments/bad.yaml:6:17: registry.healthCheck.storageDriver.interval: 'often' is not a duration"),
-    ("bad literal", "registry:\n  logLevel: loud\n",
-     "registry.logLevel: must be 'error', 'warn', 'info' or 'debug'"),
+    (
+        "bad quantity",
+        "storage:\n  size: ten\n",
+        "environments/bad.yaml:4:9: storage.size: 'ten' is not a Kubernetes quantity",
+    ),
+    (
+        "bad duration",
+        "registry:\n  healthCheck:\n    storageDriver:\n      interval: often\n",
+        "environments/bad.yaml:6:17: registry.healthCheck.storageDriver.interval: 'often' is not a duration",
+    ),
+    ("bad literal", "registry:\n  logLevel: loud\n", "registry.logLevel: must be 'error', 'warn', 'info' or 'debug'"),
     ("wrong type", "registry:\n  replicas: many\n", "registry.replicas: must be a valid integer"),
     ("label value", "labels:\n  team: 'has space'\n", "is not a label value"),
     ("label key", "labels:\n  'bad key': x\n", "is not a label key"),
-    ("rwo replicas", "registry:\n  replicas: 3\n",
-     "environments/bad.yaml:4:13: registry.replicas: 3 replicas cannot share a ReadWriteOnce volume"),
-    ("node port on ClusterIP", "service:\n  nodePort: 30500\n",
-     "service.nodePort: a ClusterIP Service has no node port"),
-    ("node port out of range", "service:\n  type: NodePort\n  nodePort: 80\n",
-     "service.nodePort: must be greater than or equal to 30000"),
-    ("duplicate key", "namespace: a\nnamespace: b\n",
-     "environments/bad.yaml:4:1: duplicate key 'namespace'"),
+    (
+        "rwo replicas",
+        "registry:\n  replicas: 3\n",
+        "environments/bad.yaml:4:13: registry.replicas: 3 replicas cannot share a ReadWriteOnce volume",
+    ),
+    (
+        "node port on ClusterIP",
+        "service:\n  nodePort: 30500\n",
+        "service.nodePort: a ClusterIP Service has no node port",
+    ),
+    (
+        "node port out of range",
+        "service:\n  type: NodePort\n  nodePort: 80\n",
+        "service.nodePort: must be greater than or equal to 30000",
+    ),
+    ("duplicate key", "namespace: a\nnamespace: b\n", "environments/bad.yaml:4:1: duplicate key 'namespace'"),
 ]
 
 
@@ -107,7 +135,7 @@ def test_no_environments_folder(tmp_path: Path):
 
 def test_alias_bomb_through_the_cli(repo: Path):
     lines = ["apiVersion: regc/v1", "kind: Environment", "labels:", "  a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    for previous, name in zip("abcdefg", "bcdefgh"):
+    for previous, name in zip("abcdefg", "bcdefgh", strict=False):
         lines.append(f"  {name}: &{name} [{', '.join(['*' + previous] * 10)}]")
     (repo / "environments" / "bomb.yaml").write_text("\n".join(lines) + "\n")
     result = run_regc("build", "environments/bomb.yaml", cwd=repo)

@@ -11,17 +11,57 @@ from tests.conftest import kustomize, run_regc, write_spec
 from tests.secrets_helpers import decrypt_file, secret_data
 
 # The parameters the registry documents (docs/storage-drivers/swift.md and s3.md).
-SWIFT_DOCUMENTED = {"authurl", "username", "password", "region", "container", "tenant", "tenantid", "domain",
-                    "domainid", "trustid", "insecureskipverify", "chunksize", "prefix", "secretkey", "accesskey",
-                    "authversion", "endpointtype", "tempurlcontainerkey", "tempurlmethods"}
-S3_DOCUMENTED = {"accesskey", "secretkey", "region", "regionendpoint", "forcepathstyle", "bucket", "encrypt",
-                 "keyid", "secure", "skipverify", "v4auth", "chunksize", "multipartcopychunksize",
-                 "multipartcopymaxconcurrency", "multipartcopythresholdsize", "rootdirectory", "storageclass",
-                 "useragent", "objectacl", "loglevel"}
-SWIFT = ("storage:\n  driver: swift\n  username: kube:registry\n  container: c-{name}\n  credentials: generate\n"
-         "radosgw:\n  hosts: [10.0.0.1, 10.0.0.2, 'fd00::3']\n")
-S3 = ("storage:\n  driver: s3\n  regionendpoint: https://rgw.example:7480\n  bucket: b-{name}\n"
-      "  credentials: generate\n  chunksize: 10485760\n  rootdirectory: /registry\n")
+SWIFT_DOCUMENTED = {
+    "authurl",
+    "username",
+    "password",
+    "region",
+    "container",
+    "tenant",
+    "tenantid",
+    "domain",
+    "domainid",
+    "trustid",
+    "insecureskipverify",
+    "chunksize",
+    "prefix",
+    "secretkey",
+    "accesskey",
+    "authversion",
+    "endpointtype",
+    "tempurlcontainerkey",
+    "tempurlmethods",
+}
+S3_DOCUMENTED = {
+    "accesskey",
+    "secretkey",
+    "region",
+    "regionendpoint",
+    "forcepathstyle",
+    "bucket",
+    "encrypt",
+    "keyid",
+    "secure",
+    "skipverify",
+    "v4auth",
+    "chunksize",
+    "multipartcopychunksize",
+    "multipartcopymaxconcurrency",
+    "multipartcopythresholdsize",
+    "rootdirectory",
+    "storageclass",
+    "useragent",
+    "objectacl",
+    "loglevel",
+}
+SWIFT = (
+    "storage:\n  driver: swift\n  username: kube:registry\n  container: c-{name}\n  credentials: generate\n"
+    "radosgw:\n  hosts: [10.0.0.1, 10.0.0.2, 'fd00::3']\n"
+)
+S3 = (
+    "storage:\n  driver: s3\n  regionendpoint: https://rgw.example:7480\n  bucket: b-{name}\n"
+    "  credentials: generate\n  chunksize: 10485760\n  rootdirectory: /registry\n"
+)
 
 
 def objects(root: Path, env: str) -> list[dict]:
@@ -43,22 +83,39 @@ def build(repo: Path, name: str, body: str) -> list[dict]:
 def test_swift_config_has_documented_keys_and_no_password(repo: Path):
     built = build(repo, "sw", SWIFT)
     storage = config_of(built)["storage"]
-    assert storage["swift"] == {"authurl": "http://radosgw.sw.svc.cluster.local:7480/auth/v1",
-                                "username": "kube:registry", "container": "c-sw", "authversion": 1}
+    assert storage["swift"] == {
+        "authurl": "http://radosgw.sw.svc.cluster.local:7480/auth/v1",
+        "username": "kube:registry",
+        "container": "c-sw",
+        "authversion": 1,
+    }
     assert set(storage["swift"]) <= SWIFT_DOCUMENTED
     assert storage["redirect"] == {"disable": True} and "filesystem" not in storage
-    _credentials_come_from_encrypted_secrets(repo, "sw", built, {"REGISTRY_STORAGE_SWIFT_PASSWORD": ("swift", "password")})
+    _credentials_come_from_encrypted_secrets(
+        repo, "sw", built, {"REGISTRY_STORAGE_SWIFT_PASSWORD": ("swift", "password")}
+    )
 
 
 def test_s3_config_has_documented_keys_path_style_and_explicit_v4auth(repo: Path):
     built = build(repo, "s3", S3)
     s3 = config_of(built)["storage"]["s3"]
-    assert s3 == {"region": "us-east-1", "regionendpoint": "https://rgw.example:7480", "forcepathstyle": True,
-                  "bucket": "b-s3", "secure": True, "v4auth": True, "chunksize": 10485760,
-                  "rootdirectory": "/registry"}
+    assert s3 == {
+        "region": "us-east-1",
+        "regionendpoint": "https://rgw.example:7480",
+        "forcepathstyle": True,
+        "bucket": "b-s3",
+        "secure": True,
+        "v4auth": True,
+        "chunksize": 10485760,
+        "rootdirectory": "/registry",
+    }
     assert set(s3) <= S3_DOCUMENTED
-    _credentials_come_from_encrypted_secrets(repo, "s3", built, {
-        "REGISTRY_STORAGE_S3_ACCESSKEY": ("s3", "accessKey"), "REGISTRY_STORAGE_S3_SECRETKEY": ("s3", "secretKey")})
+    _credentials_come_from_encrypted_secrets(
+        repo,
+        "s3",
+        built,
+        {"REGISTRY_STORAGE_S3_ACCESSKEY": ("s3", "accessKey"), "REGISTRY_STORAGE_S3_SECRETKEY": ("s3", "secretKey")},
+    )
 
 
 def _credentials_come_from_encrypted_secrets(repo: Path, env: str, built: list[dict], variables: dict) -> None:
@@ -113,9 +170,11 @@ def test_ingress_has_what_large_pushes_need_and_the_certificate_covers_its_host(
     assert annotations["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
     assert ingress["spec"]["tls"] == [{"hosts": ["registry.ing.example"], "secretName": "registry-tls"}]
     from cryptography import x509
+
     cert = x509.load_pem_x509_certificate(secret_data(repo / "overlays/ing/secret-registry-tls.yaml")["tls.crt"])
     assert "registry.ing.example" in cert.extensions.get_extension_for_class(
-        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        x509.SubjectAlternativeName
+    ).value.get_values_for_type(x509.DNSName)
 
 
 def test_node_proxy_listens_on_every_node_and_the_certificate_covers_localhost(repo: Path):
@@ -126,14 +185,17 @@ def test_node_proxy_listens_on_every_node_and_the_certificate_covers_localhost(r
     config = next(o for o in built if o["kind"] == "ConfigMap" and "haproxy.cfg" in o.get("data", {}))
     assert "server registry registry.np.svc.cluster.local:5000" in config["data"]["haproxy.cfg"]
     from cryptography import x509
+
     cert = x509.load_pem_x509_certificate(secret_data(repo / "overlays/np/secret-registry-tls.yaml")["tls.crt"])
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "localhost" in names.get_values_for_type(x509.DNSName)
     assert "127.0.0.1" in [str(ip) for ip in names.get_values_for_type(x509.IPAddress)]
 
 
-SMOKE = ("auth:\n  htpasswd:\n    users: [puller]\n    generateMissingPasswords: true\n"
-         "pullSecrets:\n  user: puller\n  namespaces: [smoke-apps]\nsmokeTest:\n  enabled: true\n")
+SMOKE = (
+    "auth:\n  htpasswd:\n    users: [puller]\n    generateMissingPasswords: true\n"
+    "pullSecrets:\n  user: puller\n  namespaces: [smoke-apps]\nsmokeTest:\n  enabled: true\n"
+)
 
 
 def test_smoke_test_job_logs_in_without_argv_secrets_and_reruns_on_change(repo: Path):
@@ -142,8 +204,14 @@ def test_smoke_test_job_logs_in_without_argv_secrets_and_reruns_on_change(repo: 
     container = job["spec"]["template"]["spec"]["containers"][0]
     script = container["command"][-1]
     settings = {e["name"]: e["value"] for e in container["env"] if "value" in e}
-    assert settings == {"REGISTRY_URL": "https://registry.smoke.svc:5000", "REPOSITORY": "regc-smoke/check",
-                        "PUSH": "true", "DELETE": "false", "CA_FILE": "/ca/ca.crt", "CREDENTIALS": "/credentials"}
+    assert settings == {
+        "REGISTRY_URL": "https://registry.smoke.svc:5000",
+        "REPOSITORY": "regc-smoke/check",
+        "PUSH": "true",
+        "DELETE": "false",
+        "CA_FILE": "/ca/ca.crt",
+        "CREDENTIALS": "/credentials",
+    }
     assert "--config -" in script and '"$CREDENTIALS/password"' in script  # on stdin, never in argv
     assert all("valueFrom" not in e for e in container["env"])  # no secret in the environment
     volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
@@ -164,7 +232,7 @@ def test_rgw_commands_read_secrets_at_run_time_unless_revealed(built: Path):
     assert password not in printed.stdout
     assert "radosgw-admin subuser create --uid=kube --subuser=kube:registry --access=full" in printed.stdout
     assert '--key-type=swift --secret="$SWIFT_PASSWORD"' in printed.stdout
-    assert "sops decrypt --extract '[\"swift\"][\"password\"]' environments/prod.secrets.yaml" in printed.stdout
+    assert 'sops decrypt --extract \'["swift"]["password"]\' environments/prod.secrets.yaml' in printed.stdout
     revealed = run_regc("rgw-commands", "prod", "--reveal", cwd=built)
     assert f"--secret={password}" in revealed.stdout or f"--secret='{password}'" in revealed.stdout
     s3 = run_regc("rgw-commands", "staging", cwd=built)
@@ -173,19 +241,29 @@ def test_rgw_commands_read_secrets_at_run_time_unless_revealed(built: Path):
     assert volume.code == 1 and "stores images on a volume" in volume.stderr
 
 
-@pytest.mark.parametrize("body, message", [
-    ("registry:\n  image: registry:3.0.0\n" + SWIFT,
-     "storage.driver: the Swift driver needs a registry:2.x image, not 'registry:3.0.0'"),
-    ("storage:\n  driver: swift\n  username: a:b\n  container: cont\n", "storage.authurl: no URL of the object store"),
-    ("storage:\n  driver: s3\n  bucket: bkt\n", "storage.regionendpoint: no URL of the object store"),
-    ("storage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: rgw:7480\n", "is not an http:// or https:// URL"),
-    ("storage:\n  driver: swift\n  username: kube\n  container: cont\n  authurl: http://x/auth/v1\n",
-     "is not a radosgw Swift user: write it as uid:subuser"),
-    (SWIFT.replace("10.0.0.2", "10.0.0.1"), "radosgw.hosts: 10.0.0.1 is listed twice"),
-    (SWIFT.replace("10.0.0.2", "10.0.0.300"), "'10.0.0.300' is not an IPv4 or IPv6 address"),
-    ("smokeTest:\n  enabled: true\n", "smokeTest.enabled: the smoke test logs in as pullSecrets.user"),
-    ("storage:\n  driver: gcs\n", "storage.driver: must be one of 'filesystem', 'swift', 's3', not 'gcs'"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            "registry:\n  image: registry:3.0.0\n" + SWIFT,
+            "storage.driver: the Swift driver needs a registry:2.x image, not 'registry:3.0.0'",
+        ),
+        (
+            "storage:\n  driver: swift\n  username: a:b\n  container: cont\n",
+            "storage.authurl: no URL of the object store",
+        ),
+        ("storage:\n  driver: s3\n  bucket: bkt\n", "storage.regionendpoint: no URL of the object store"),
+        ("storage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: rgw:7480\n", "is not an http:// or https:// URL"),
+        (
+            "storage:\n  driver: swift\n  username: kube\n  container: cont\n  authurl: http://x/auth/v1\n",
+            "is not a radosgw Swift user: write it as uid:subuser",
+        ),
+        (SWIFT.replace("10.0.0.2", "10.0.0.1"), "radosgw.hosts: 10.0.0.1 is listed twice"),
+        (SWIFT.replace("10.0.0.2", "10.0.0.300"), "'10.0.0.300' is not an IPv4 or IPv6 address"),
+        ("smokeTest:\n  enabled: true\n", "smokeTest.enabled: the smoke test logs in as pullSecrets.user"),
+        ("storage:\n  driver: gcs\n", "storage.driver: must be one of 'filesystem', 'swift', 's3', not 'gcs'"),
+    ],
+)
 def test_storage_rules(repo: Path, body: str, message: str):
     write_spec(repo, "bad", "namespace: bad\n" + body.format(name="bad"))
     result = run_regc("build", "environments/bad.yaml", cwd=repo)
@@ -200,10 +278,20 @@ def test_replicas_on_object_storage_are_allowed(repo: Path):
 
 
 def test_one_swift_container_for_two_environments_is_refused(repo: Path):
-    write_spec(repo, "one", "namespace: one\n" + SWIFT.format(name="shared").replace("c-shared", "kube-registry")
-               .replace("radosgw:\n  hosts: [10.0.0.1, 10.0.0.2, 'fd00::3']\n", "  authurl: http://rgw:7480/auth/v1\n"))
-    write_spec(repo, "two", "namespace: two\nstorage:\n  driver: swift\n  username: other:registry\n"
-                            "  container: kube-registry\n  authurl: http://rgw:7480/auth/v1\n")
+    write_spec(
+        repo,
+        "one",
+        "namespace: one\n"
+        + SWIFT.format(name="shared")
+        .replace("c-shared", "kube-registry")
+        .replace("radosgw:\n  hosts: [10.0.0.1, 10.0.0.2, 'fd00::3']\n", "  authurl: http://rgw:7480/auth/v1\n"),
+    )
+    write_spec(
+        repo,
+        "two",
+        "namespace: two\nstorage:\n  driver: swift\n  username: other:registry\n"
+        "  container: kube-registry\n  authurl: http://rgw:7480/auth/v1\n",
+    )
     result = run_regc("build", "environments/two.yaml", cwd=repo)
     assert result.code == 2
     assert "storage.container: the Swift container 'kube-registry' is also used by environment 'one'" in result.stderr
@@ -211,8 +299,9 @@ def test_one_swift_container_for_two_environments_is_refused(repo: Path):
 
 
 def test_missing_provided_credentials_are_refused(repo: Path):
-    write_spec(repo, "cred", "namespace: cred\nstorage:\n  driver: s3\n  bucket: bkt\n"
-                             "  regionendpoint: http://rgw:7480\n")
+    write_spec(
+        repo, "cred", "namespace: cred\nstorage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: http://rgw:7480\n"
+    )
     result = run_regc("build", "environments/cred.yaml", cwd=repo)
     assert result.code == 2
     assert "environments/cred.secrets.yaml: s3.accessKey: missing" in result.stderr
@@ -224,4 +313,6 @@ def test_two_fronts_over_the_same_radosgw_hosts_are_one_radosgw(repo: Path):
         write_spec(repo, name, f"namespace: {name}\n" + SWIFT.replace("c-{name}", "shared"))
     result = run_regc("build", cwd=repo)
     assert result.code == 2
-    assert "environments/second.yaml" in result.stderr and "'shared' is also used by environment 'first'" in result.stderr
+    assert (
+        "environments/second.yaml" in result.stderr and "'shared' is also used by environment 'first'" in result.stderr
+    )

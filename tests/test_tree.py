@@ -62,8 +62,15 @@ def test_from_scratch_builds_differ_only_in_ciphertext(repo: Path, tmp_path_fact
     shutil.copy(repo / ".sops.yaml", other / ".sops.yaml")
     assert run_regc("build", cwd=repo).code == 0
     assert run_regc("build", cwd=other).code == 0
-    ciphertext_bound = ("/secret-", "/.regc-secrets.yaml", "/patches/deployment-registry.yaml", "/ca.crt",
-                        "/job-registry-smoke-", "/kustomization.yaml", "/.regc-manifest")
+    ciphertext_bound = (
+        "/secret-",
+        "/.regc-secrets.yaml",
+        "/patches/deployment-registry.yaml",
+        "/ca.crt",
+        "/job-registry-smoke-",
+        "/kustomization.yaml",
+        "/.regc-manifest",
+    )
     first, second = tree_bytes(repo), tree_bytes(other)
     job = "/job-registry-smoke-"
     assert {n for n in first if job not in n} == {n for n in second if job not in n}
@@ -223,8 +230,9 @@ def test_a_build_killed_between_swaps_is_finished_by_the_next(built: Path):
     for name, old, new in (("dev", "size: 5Gi", "size: 6Gi"), ("staging", "tier: staging", "tier: stage")):
         spec = built / "environments" / f"{name}.yaml"
         spec.write_text(spec.read_text().replace(old, new))
-    expected = {f"{u.directory}/{n}": c for u in compile_tree(discover_specs(built), built).units
-                for n, c in u.files.items()}
+    expected = {
+        f"{u.directory}/{n}": c for u in compile_tree(discover_specs(built), built).units for n, c in u.files.items()
+    }
     killed = subprocess.run([sys.executable, "-c", KILL_BETWEEN_SWAPS, str(built)], capture_output=True)
     assert killed.returncode == -signal.SIGKILL
     assert (built / commit_module.JOURNAL).exists()
@@ -242,7 +250,11 @@ def test_two_builds_at_once_do_not_interleave(built: Path):
     for name in ("dev", "prod"):
         spec = built / "environments" / f"{name}.yaml"
         spec.write_text(spec.read_text().replace("team: platform", "team: core"))
-    runs = [subprocess.Popen([sys.executable, "-m", "regc", "build"], cwd=built,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "regc", "build"], cwd=built, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(4)
+    ]
     assert [run.wait(timeout=120) for run in runs] == [0, 0, 0, 0]
     assert run_regc("build", "--check", cwd=built).code == 0

@@ -79,8 +79,10 @@ def _contract(document: dict, fields) -> list[str]:
         for container in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []:
             for probe in ("livenessProbe", "startupProbe"):
                 if "httpGet" in (container.get(probe) or {}):
-                    problems.append(f"{probe} of {container.get('name')} asks HTTP: the registry answers 503 to "
-                                    "every path while its storage is down, so an outage would restart its pods")
+                    problems.append(
+                        f"{probe} of {container.get('name')} asks HTTP: the registry answers 503 to "
+                        "every path while its storage is down, so an outage would restart its pods"
+                    )
     return problems
 
 
@@ -89,8 +91,11 @@ def _gitops_failures(root: Path) -> list[str]:
     syncs must not list an encrypted Secret under `resources:` (Argo CD would apply it encrypted)."""
     failures = []
     overlays = root / "overlays"
-    documents = [path for overlay in (sorted(overlays.iterdir()) if overlays.is_dir() else [])
-                 for path in sorted((overlay / "gitops").glob("*.yaml"))]
+    documents = [
+        path
+        for overlay in (sorted(overlays.iterdir()) if overlays.is_dir() else [])
+        for path in sorted((overlay / "gitops").glob("*.yaml"))
+    ]
     documents += sorted((root / APPLICATION_SET_DIRECTORY).glob("*.yaml"))
     for path in documents:
         relative = path.relative_to(root).as_posix()
@@ -105,8 +110,10 @@ def _gitops_failures(root: Path) -> list[str]:
             targets, revision = [(spec.get("path") or "").removeprefix("./")], "(from its GitRepository)"
         elif kind == "GitRepository":
             ref = spec.get("ref") or {}
-            targets, revision = [], next((ref[k] for k in ("commit", "tag", "semver", "branch", "name") if ref.get(k)),
-                                         None)
+            targets, revision = (
+                [],
+                next((ref[k] for k in ("commit", "tag", "semver", "branch", "name") if ref.get(k)), None),
+            )
         else:
             continue
         if not revision:
@@ -123,12 +130,21 @@ def _generated_paths(root: Path, spec: dict) -> tuple[list[str], str | None]:
     """The overlays an ApplicationSet's git generator yields (the folders of the files its files
     generator matches, or the folders its directory generator matches), and its revision."""
     git = next((g["git"] for g in spec.get("generators") or [] if "git" in g), {})
-    paths = {p.parent.relative_to(root).as_posix() for f in git.get("files") or [] for p in root.glob(f["path"])
-             if p.is_file()}
+    paths = {
+        p.parent.relative_to(root).as_posix()
+        for f in git.get("files") or []
+        for p in root.glob(f["path"])
+        if p.is_file()
+    }
     directories = git.get("directories") or []
     excluded = {d["path"] for d in directories if d.get("exclude")}
-    paths |= {p.relative_to(root).as_posix() for d in directories if not d.get("exclude")
-              for p in root.glob(d["path"]) if p.is_dir()} - excluded
+    paths |= {
+        p.relative_to(root).as_posix()
+        for d in directories
+        if not d.get("exclude")
+        for p in root.glob(d["path"])
+        if p.is_dir()
+    } - excluded
     return sorted(paths) or [None], git.get("revision")
 
 
@@ -138,9 +154,11 @@ def _encrypted_resources(root: Path, overlay: Path) -> list[str]:
     for resource in kustomization.get("resources") or []:
         candidate = overlay / resource
         if candidate.is_file() and "\nsops:" in candidate.read_text():
-            failures.append(f"gitops: {overlay.relative_to(root).as_posix()}/kustomization.yaml lists the "
-                            f"encrypted {resource} under resources: Argo CD would apply it encrypted; "
-                            "list it in the KSOPS generator")
+            failures.append(
+                f"gitops: {overlay.relative_to(root).as_posix()}/kustomization.yaml lists the "
+                f"encrypted {resource} under resources: Argo CD would apply it encrypted; "
+                "list it in the KSOPS generator"
+            )
     return failures
 
 
@@ -148,8 +166,12 @@ def _recipient_failures(root: Path) -> list[str]:
     from regc.sopsconfig import read_recipients
 
     current = set(read_recipients(root))
-    candidates = [p for folder in (*TREE_FOLDERS, "environments") if (root / folder).is_dir()
-                  for p in sorted((root / folder).rglob("*.yaml"))]
+    candidates = [
+        p
+        for folder in (*TREE_FOLDERS, "environments")
+        if (root / folder).is_dir()
+        for p in sorted((root / folder).rglob("*.yaml"))
+    ]
     failures = []
     for path in candidates:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -158,7 +180,9 @@ def _recipient_failures(root: Path) -> list[str]:
         document = yamlread.load(text) or {}
         recipients = {entry.get("recipient") for entry in (document.get("sops") or {}).get("age") or []}
         if not recipients & current:
-            failures.append(f"no current recipient: {path.relative_to(root).as_posix()} is encrypted to none "
-                            "of the age recipients in .sops.yaml (run `regc build`, or `sops updatekeys` "
-                            "for a secrets file)")
+            failures.append(
+                f"no current recipient: {path.relative_to(root).as_posix()} is encrypted to none "
+                "of the age recipients in .sops.yaml (run `regc build`, or `sops updatekeys` "
+                "for a secrets file)"
+            )
     return failures

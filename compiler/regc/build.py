@@ -12,7 +12,6 @@ from regc.layout import ENVIRONMENTS, SECRETS_SUFFIX, secrets_path
 from regc.spec.parse import LoadedEnvironment, read_environment
 
 
-
 @dataclass
 class Compiled:
     """The units a build produces, and the environments they came from."""
@@ -27,16 +26,25 @@ def discover_specs(root: Path) -> list[Path]:
     """Every environment spec: `environments/*.yaml` except the `*.secrets.yaml` files."""
     folder = root / ENVIRONMENTS
     if not folder.is_dir():
-        raise RegcError(f"no {ENVIRONMENTS}/ folder in {root}",
-                        "run regc from the repository root (or pass --root), "
-                        "or create an environment with `regc init NAME`")
+        raise RegcError(
+            f"no {ENVIRONMENTS}/ folder in {root}",
+            "run regc from the repository root (or pass --root), or create an environment with `regc init NAME`",
+        )
     specs = sorted(p for p in folder.glob("*.yaml") if not p.name.endswith(SECRETS_SUFFIX))
     folders = [p for p in specs if not p.is_file()]
     if folders:
         from regc.errors import Location, Problem, SpecError
 
-        raise SpecError([Problem(Location(display_path(p, root)), "not a file: every environments/*.yaml is "
-                                 "read as a spec", "rename or move it") for p in folders])
+        raise SpecError(
+            [
+                Problem(
+                    Location(display_path(p, root)),
+                    "not a file: every environments/*.yaml is read as a spec",
+                    "rename or move it",
+                )
+                for p in folders
+            ]
+        )
     if not specs:
         raise RegcError(f"no environment specs in {folder}", "create one with `regc init NAME`")
     return specs
@@ -69,8 +77,13 @@ def load_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment]:
             problems.extend(sorted(rule_problems, key=lambda p: (p.location.line, p.location.column)))
             continue
         if env.name in seen:
-            problems.append(Problem(env.locate(), f"environment {env.name!r} is also defined by "
-                                    f"{seen[env.name]}", "give each environment its own name"))
+            problems.append(
+                Problem(
+                    env.locate(),
+                    f"environment {env.name!r} is also defined by {seen[env.name]}",
+                    "give each environment its own name",
+                )
+            )
             continue
         seen[env.name] = display
         loaded.append(env)
@@ -105,8 +118,15 @@ def _other_environments(paths: list[Path], root: Path) -> list[LoadedEnvironment
     return others
 
 
-def compile_tree(paths: list[Path], root: Path, *, now: datetime.datetime | None = None,
-                 may_decrypt: bool = False, reuse_fresh: bool = True, regenerate: bool = False) -> Compiled:
+def compile_tree(
+    paths: list[Path],
+    root: Path,
+    *,
+    now: datetime.datetime | None = None,
+    may_decrypt: bool = False,
+    reuse_fresh: bool = True,
+    regenerate: bool = False,
+) -> Compiled:
     """Every unit of the tree for these specs: base/ and one overlay each.
 
     `may_decrypt` lets the secrets stage decrypt and encrypt (a build); without it (--check, --diff)
@@ -115,18 +135,19 @@ def compile_tree(paths: list[Path], root: Path, *, now: datetime.datetime | None
     manifest digests hold as it stands on disk (golden tests turn it off to render everything).
     """
     from regc.emit.tree import Unit, base_unit, overlay_directory, overlay_unit
+    from regc.fast import fresh_unit, spec_name
+    from regc.fingerprint import overlay_inputs
     from regc.plan.plan import plan_for
     from regc.secrets.stage import SecretStage
     from regc.spec.model import API_VERSION, Environment
 
-    from regc.fast import fresh_unit, spec_name
-    from regc.fingerprint import overlay_inputs
-
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.UTC)
     inputs = {path: overlay_inputs(root, path, spec_name(path)) for path in paths}
     # A unit whose inputs and outputs are as its manifest records is taken as it stands on disk.
-    fresh = {path: fresh_unit(root, overlay_directory(spec_name(path)), inputs[path], now) if reuse_fresh else None
-             for path in paths}
+    fresh = {
+        path: fresh_unit(root, overlay_directory(spec_name(path)), inputs[path], now) if reuse_fresh else None
+        for path in paths
+    }
     environments = load_environments([p for p in paths if fresh[p] is None], root)
     base_plan = plan_for("base", Environment(apiVersion=API_VERSION, kind="Environment"))
     units = [base_unit(base_plan)]
@@ -159,15 +180,16 @@ def _every_environment(paths: list[Path], root: Path) -> bool:
         return False
 
 
-def _application_set_units(root: Path, paths: list[Path], loaded: list[LoadedEnvironment],
-                           now: datetime.datetime, reuse_fresh: bool) -> list:
+def _application_set_units(
+    root: Path, paths: list[Path], loaded: list[LoadedEnvironment], now: datetime.datetime, reuse_fresh: bool
+) -> list:
     """argocd/ when an environment sets gitops.applicationSet (it depends on every spec, so only a
     build of every environment writes it); an empty unit removes it when none does any more."""
     from regc.emit.tree import MANIFEST, Unit, application_set_unit
     from regc.fast import fresh_unit
     from regc.fingerprint import every_spec_inputs
-    from regc.plan.plan import plan_for
     from regc.plan.names import APPLICATION_SET_DIRECTORY
+    from regc.plan.plan import plan_for
 
     inputs = every_spec_inputs(root, paths)
     fresh = fresh_unit(root, APPLICATION_SET_DIRECTORY, inputs, now) if reuse_fresh else None
@@ -200,8 +222,10 @@ def unified_diff(changes: list) -> str:
         directory = change.unit.directory
         for name in sorted({*change.stale, *change.missing, *change.extra}):
             if name in change.unit.unresolved:
-                chunks.append(f"# {directory}/{name}: would change ({change.unit.unresolved[name]}); "
-                              "its new ciphertext needs a build with the key\n")
+                chunks.append(
+                    f"# {directory}/{name}: would change ({change.unit.unresolved[name]}); "
+                    "its new ciphertext needs a build with the key\n"
+                )
                 continue
             old = change.old.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
             new = change.unit.files.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 
-def run_build(specs: list[Path] | None, root: Path, *, check: bool = False, diff: bool = False,
-              regenerate: bool = False) -> int:
+def run_build(
+    specs: list[Path] | None, root: Path, *, check: bool = False, diff: bool = False, regenerate: bool = False
+) -> int:
     """Build the SPECS (every environment when None); return the exit status."""
     from regc.build import compile_tree, discover_specs, plan_changes, unified_diff
     from regc.layout import checked_specs
@@ -51,19 +52,29 @@ def _write(root: Path, paths: list[Path], *, prune: bool, regenerate: bool) -> i
         print(f"generated in environments/{name}.secrets.yaml: {', '.join(generated)}", file=sys.stderr)
     for change in changes:
         if change.changed:
-            parts = [f"{len(names)} {label}" for label, names in
-                     (("updated", change.stale), ("added", change.missing), ("removed", change.extra)) if names]
+            parts = [
+                f"{len(names)} {label}"
+                for label, names in (("updated", change.stale), ("added", change.missing), ("removed", change.extra))
+                if names
+            ]
             print(f"{change.unit.directory}: {', '.join(parts)}")
         else:
             print(f"{change.unit.directory}: up to date ({len(change.unit.files)} files)")
-    if any(env.spec.gitops.application_set for env in compiled.environments) and \
-            not any(change.unit.directory == APPLICATION_SET_DIRECTORY for change in changes):
-        print("note: argocd/applicationset.yaml depends on every environment: `regc build` with no SPEC "
-              "brings it up to date", file=sys.stderr)
+    if any(env.spec.gitops.application_set for env in compiled.environments) and not any(
+        change.unit.directory == APPLICATION_SET_DIRECTORY for change in changes
+    ):
+        print(
+            "note: argocd/applicationset.yaml depends on every environment: `regc build` with no SPEC "
+            "brings it up to date",
+            file=sys.stderr,
+        )
     for env in compiled.environments:
         if env.spec.insecure and not env.spec.tls.enabled:
-            print(f"warning: {env.name} serves without TLS (insecure: true): every client daemon needs "
-                  f"--insecure-registry, and passwords cross the network in clear", file=sys.stderr)
+            print(
+                f"warning: {env.name} serves without TLS (insecure: true): every client daemon needs "
+                f"--insecure-registry, and passwords cross the network in clear",
+                file=sys.stderr,
+            )
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,15 +14,19 @@ from regc.errors import InputError, RegcError
 app = typer.Typer(
     name="regc",
     help="Compile registry environment specs (environments/*.yaml) into a Kustomize tree: "
-         "base/ shared by all, overlays/<env>/ for each.",
+    "base/ shared by all, overlays/<env>/ for each.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 
-RootOption = Annotated[Path, typer.Option("--root", "-C", help="Repository root: where environments/, "
-                                          "base/ and overlays/ are.", show_default=True)]
+RootOption = Annotated[
+    Path,
+    typer.Option(
+        "--root", "-C", help="Repository root: where environments/, base/ and overlays/ are.", show_default=True
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -32,23 +36,39 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
-                                                          help="Print the version and exit.")] = None) -> None:
+def _main(
+    version: Annotated[
+        bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = None,
+) -> None:
     """regc: a GitOps manifest compiler for a private container registry."""
 
 
 @app.command()
 def build(
-    specs: Annotated[Optional[list[Path]], typer.Argument(
-        help="Environment specs to build; default: every environments/*.yaml.", show_default=False)] = None,
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 and name each stale, "
-                                        "missing or extra file if the tree is not up to date.")] = False,
-    diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print a unified diff of what "
-                                       "would change.")] = False,
-    regenerate_secrets: Annotated[bool, typer.Option(
-        "--regenerate-secrets", help="Generate every value of a secrets file that is missing while the "
-        "overlay holds Secrets made from it (a new CA, new passwords, new storage credentials). Without "
-        "it, such a build stops: the file was most likely lost, not meant to go.")] = False,
+    specs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Environment specs to build; default: every environments/*.yaml.", show_default=False),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing; exit 1 and name each stale, missing or extra file if the tree is not up to date.",
+        ),
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Write nothing; print a unified diff of what would change.")
+    ] = False,
+    regenerate_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--regenerate-secrets",
+            help="Generate every value of a secrets file that is missing while the "
+            "overlay holds Secrets made from it (a new CA, new passwords, new storage credentials). Without "
+            "it, such a build stops: the file was most likely lost, not meant to go.",
+        ),
+    ] = False,
     root: RootOption = Path("."),
 ) -> None:
     """Compile environment specs into base/ and overlays/<env>/.
@@ -67,8 +87,7 @@ def build(
     """
     from regc.buildcmd import run_build
 
-    status = run_build(list(specs) if specs else None, root, check=check, diff=diff,
-                       regenerate=regenerate_secrets)
+    status = run_build(list(specs) if specs else None, root, check=check, diff=diff, regenerate=regenerate_secrets)
     if status:
         raise typer.Exit(status)
 
@@ -83,10 +102,13 @@ def check(root: RootOption = Path(".")) -> None:
     from regc.build import compile_tree, discover_specs, plan_changes
 
     compiled = compile_tree(discover_specs(root), root)
-    failures = [f"{label}: {c.unit.directory}/{name}"
-                for c in plan_changes(root, compiled, prune=True) if c.changed
-                for label, names in (("stale", c.stale), ("missing", c.missing), ("extra", c.extra))
-                for name in names]
+    failures = [
+        f"{label}: {c.unit.directory}/{name}"
+        for c in plan_changes(root, compiled, prune=True)
+        if c.changed
+        for label, names in (("stale", c.stale), ("missing", c.missing), ("extra", c.extra))
+        for name in names
+    ]
     failures += audit_tree(root)
     for failure in failures:
         print(failure, file=sys.stderr)
@@ -100,7 +122,7 @@ def check(root: RootOption = Path(".")) -> None:
 @app.command()
 def init(
     name: Annotated[str, typer.Argument(help="Environment name: a DNS label such as prod or dev.")],
-    namespace: Annotated[Optional[str], typer.Option(help="Namespace of the registry.")] = None,
+    namespace: Annotated[str | None, typer.Option(help="Namespace of the registry.")] = None,
     root: RootOption = Path("."),
 ) -> None:
     """Write a commented starter spec, environments/NAME.yaml."""
@@ -111,17 +133,24 @@ def init(
     if not (root / ".sops.yaml").is_file():
         print("next: `regc keys init` (an age key for the Secrets), then edit the spec")
     print(f"then: `regc build {path.relative_to(root) if not path.is_absolute() else path}`")
-    print("for Flux (gitops.engine: flux), give the cluster its age key once, out of band:\n"
-          "  kubectl create secret generic sops-age --namespace=flux-system "
-          "--from-file=age.agekey=\"${SOPS_AGE_KEY_FILE:-$HOME/.config/sops/age/keys.txt}\"")
+    print(
+        "for Flux (gitops.engine: flux), give the cluster its age key once, out of band:\n"
+        "  kubectl create secret generic sops-age --namespace=flux-system "
+        '--from-file=age.agekey="${SOPS_AGE_KEY_FILE:-$HOME/.config/sops/age/keys.txt}"'
+    )
 
 
 @app.command()
 def schema(
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file "
-                                                   "instead of standard output.")] = None,
-    format: Annotated[str, typer.Option("--format", help="json: the JSON Schema (for editors: "
-                                        "yaml-language-server); markdown: the reference table.")] = "json",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")
+    ] = None,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="json: the JSON Schema (for editors: yaml-language-server); markdown: the reference table."
+        ),
+    ] = "json",
 ) -> None:
     """Print the JSON Schema of environment specs, or their reference as a Markdown table."""
     if format == "json":
@@ -142,10 +171,12 @@ def schema(
 
 @app.command()
 def diff(
-    against: Annotated[Optional[str], typer.Option("--against", help="A git revision; default: the "
-                                                   "merge base with the default branch.")] = None,
-    output: Annotated[str, typer.Option("--output", "-o", help="text, markdown (a pull-request "
-                                        "comment) or json.")] = "text",
+    against: Annotated[
+        str | None, typer.Option("--against", help="A git revision; default: the merge base with the default branch.")
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="text, markdown (a pull-request comment) or json.")
+    ] = "text",
     root: RootOption = Path("."),
 ) -> None:
     """Show what each overlay changes in the cluster, object by object, against a git revision.
@@ -194,8 +225,14 @@ def render(
 @app.command("rgw-commands")
 def rgw_commands_command(
     env: Annotated[str, typer.Argument(help="Environment name.")],
-    reveal: Annotated[bool, typer.Option("--reveal", help="Print the secrets themselves (decrypted "
-                                         "with your key) instead of reading them with sops at run time.")] = False,
+    reveal: Annotated[
+        bool,
+        typer.Option(
+            "--reveal",
+            help="Print the secrets themselves (decrypted "
+            "with your key) instead of reading them with sops at run time.",
+        ),
+    ] = False,
     root: RootOption = Path("."),
 ) -> None:
     """Print the radosgw-admin commands that create the environment's radosgw user (and Swift
@@ -209,8 +246,9 @@ def rgw_commands_command(
 
 keys_app = typer.Typer(help="age keys and the recipients in .sops.yaml.", no_args_is_help=True)
 secrets_app = typer.Typer(help="The encrypted secrets file of an environment.", no_args_is_help=True)
-user_app = typer.Typer(help="htpasswd users: the spec lists them, the secrets file holds their passwords.",
-                       no_args_is_help=True)
+user_app = typer.Typer(
+    help="htpasswd users: the spec lists them, the secrets file holds their passwords.", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
 app.add_typer(secrets_app, name="secrets")
 app.add_typer(user_app, name="user")
@@ -238,8 +276,9 @@ def keys_init(root: RootOption = Path(".")) -> None:
 
 
 @keys_app.command("add")
-def keys_add(recipient: Annotated[str, typer.Argument(help="An age recipient (age1...).")],
-             root: RootOption = Path(".")) -> None:
+def keys_add(
+    recipient: Annotated[str, typer.Argument(help="An age recipient (age1...).")], root: RootOption = Path(".")
+) -> None:
     """Add a teammate's (or a cluster's) age recipient to .sops.yaml.
 
     The secrets files are re-wrapped for it now (`sops updatekeys`, needs your key); the
@@ -262,11 +301,11 @@ def keys_add(recipient: Annotated[str, typer.Argument(help="An age recipient (ag
 
 def _rewrapped(root: Path, config: str) -> dict[Path, bytes]:
     """Every secrets file re-wrapped for the recipients of `config` (a new .sops.yaml), and that config."""
+    import tempfile
+
     from regc.secrets.store import staged_copy
     from regc.sopsconfig import SOPS_CONFIG
     from regc.tools import sops
-
-    import tempfile
 
     files: dict[Path, bytes] = {}
     handle, name = tempfile.mkstemp(prefix=".regc-tmp-", suffix=f"-{SOPS_CONFIG}", dir=root)
@@ -285,8 +324,7 @@ def _rewrapped(root: Path, config: str) -> dict[Path, bytes]:
 
 
 @secrets_app.command("edit")
-def secrets_edit(env: Annotated[str, typer.Argument(help="Environment name.")],
-                 root: RootOption = Path(".")) -> None:
+def secrets_edit(env: Annotated[str, typer.Argument(help="Environment name.")], root: RootOption = Path(".")) -> None:
     """Open environments/ENV.secrets.yaml in your editor through sops (created if missing)."""
     from regc.errors import ToolError
     from regc.secrets.store import ensure_secrets_file
@@ -300,9 +338,11 @@ def secrets_edit(env: Annotated[str, typer.Argument(help="Environment name.")],
         print(f"{path.relative_to(root)}: no change")
         return
     if status == 128:
-        raise ToolError(f"{path.relative_to(root)}: cannot decrypt: no age key here can open it",
-                        "set SOPS_AGE_KEY_FILE to an identity whose recipient is in .sops.yaml (default "
-                        "~/.config/sops/age/keys.txt), or ask a key holder to add yours")
+        raise ToolError(
+            f"{path.relative_to(root)}: cannot decrypt: no age key here can open it",
+            "set SOPS_AGE_KEY_FILE to an identity whose recipient is in .sops.yaml (default "
+            "~/.config/sops/age/keys.txt), or ask a key holder to add yours",
+        )
     if status:
         raise ToolError(f"sops edit {path.relative_to(root)} failed (exit {status}); the file is as it was")
     print(f"{path.relative_to(root)} saved (encrypted); run `regc build`")
@@ -313,10 +353,13 @@ Generate = Annotated[bool, typer.Option("--generate", help="Generate a password 
 
 
 @user_app.command("add")
-def user_add(env: Annotated[str, typer.Argument(help="Environment name.")],
-             name: Annotated[str, typer.Argument(help="User name (no ':' or white space).")],
-             password_stdin: PasswordStdin = False, generate: Generate = False,
-             root: RootOption = Path(".")) -> None:
+def user_add(
+    env: Annotated[str, typer.Argument(help="Environment name.")],
+    name: Annotated[str, typer.Argument(help="User name (no ':' or white space).")],
+    password_stdin: PasswordStdin = False,
+    generate: Generate = False,
+    root: RootOption = Path("."),
+) -> None:
     """Add an htpasswd user: listed in the spec, password stored encrypted. Then `regc build`.
 
     Both files change together or neither does (under the build lock).
@@ -330,18 +373,27 @@ def user_add(env: Annotated[str, typer.Argument(help="Environment name.")],
     with _changing(root):
         spec_text = with_user(spec, name)  # a broken spec stops here, before anything is stored
         password = _password(password_stdin, generate)
-        _write_together({secrets_file(root, env): with_password(root, env, name, password),
-                         **({spec: spec_text.encode()} if spec_text is not None else {})})
+        _write_together(
+            {
+                secrets_file(root, env): with_password(root, env, name, password),
+                **({spec: spec_text.encode()} if spec_text is not None else {}),
+            }
+        )
     _announce(password, generate)
-    print(f"{'added' if spec_text is not None else 'updated the password of'} {name} in {env}; "
-          f"run `regc build {spec.relative_to(root)}`")
+    print(
+        f"{'added' if spec_text is not None else 'updated the password of'} {name} in {env}; "
+        f"run `regc build {spec.relative_to(root)}`"
+    )
 
 
 @user_app.command("passwd")
-def user_passwd(env: Annotated[str, typer.Argument(help="Environment name.")],
-                name: Annotated[str, typer.Argument(help="User name.")],
-                password_stdin: PasswordStdin = False, generate: Generate = False,
-                root: RootOption = Path(".")) -> None:
+def user_passwd(
+    env: Annotated[str, typer.Argument(help="Environment name.")],
+    name: Annotated[str, typer.Argument(help="User name.")],
+    password_stdin: PasswordStdin = False,
+    generate: Generate = False,
+    root: RootOption = Path("."),
+) -> None:
     """Set a user's password (the secrets file only). Then `regc build`."""
     from regc.secrets.store import secrets_file, with_password
 
@@ -354,9 +406,11 @@ def user_passwd(env: Annotated[str, typer.Argument(help="Environment name.")],
 
 
 @user_app.command("remove")
-def user_remove(env: Annotated[str, typer.Argument(help="Environment name.")],
-                name: Annotated[str, typer.Argument(help="User name.")],
-                root: RootOption = Path(".")) -> None:
+def user_remove(
+    env: Annotated[str, typer.Argument(help="Environment name.")],
+    name: Annotated[str, typer.Argument(help="User name.")],
+    root: RootOption = Path("."),
+) -> None:
     """Remove an htpasswd user from the spec and its password from the secrets file. Then `regc build`.
 
     Both files change together or neither does (under the build lock).
@@ -368,8 +422,9 @@ def user_remove(env: Annotated[str, typer.Argument(help="Environment name.")],
     with _changing(root):
         spec_text = without_user(spec, name)
         secrets = without_password(root, env, name)
-        _write_together({spec: spec_text.encode(),
-                         **({secrets_file(root, env): secrets} if secrets is not None else {})})
+        _write_together(
+            {spec: spec_text.encode(), **({secrets_file(root, env): secrets} if secrets is not None else {})}
+        )
     print(f"removed {name} from {env}; run `regc build {spec.relative_to(root)}`")
 
 

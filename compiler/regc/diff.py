@@ -84,7 +84,7 @@ def _field_changes(old, new, path: str) -> list[str]:
         return _text_changes(old, new, path)
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         lines = []
-        for index, (a, b) in enumerate(zip(old, new)):
+        for index, (a, b) in enumerate(zip(old, new, strict=False)):
             lines.extend(_field_changes(a, b, f"{path}[{index}]"))
         return lines
     return [f"{path}: {_short(old)} -> {_short(new)}"]
@@ -139,8 +139,12 @@ def as_markdown(diffs: list[OverlayDiff], against: str) -> str:
     for overlay in diffs:
         counts = {s: sum(c.status == s for c in overlay.changes) for s in ("added", "removed", "changed")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        out += [f"<details><summary><code>overlays/{overlay.overlay}</code>: {summary}</summary>", "",
-                "| object | change |", "|---|---|"]
+        out += [
+            f"<details><summary><code>overlays/{overlay.overlay}</code>: {summary}</summary>",
+            "",
+            "| object | change |",
+            "|---|---|",
+        ]
         for change in overlay.changes:
             detail = "<br>".join(f"`{line}`" if "encrypted value" not in line else line for line in change.fields)
             out.append(f"| `{change.identity}` | {change.status}{': ' + detail if detail else ''} |")
@@ -149,7 +153,14 @@ def as_markdown(diffs: list[OverlayDiff], against: str) -> str:
 
 
 def as_json(diffs: list[OverlayDiff], against: str) -> str:
-    document = {"against": against, "overlays": [
-        {"overlay": d.overlay, "changes": [{"object": c.identity, "status": c.status, "fields": c.fields}
-                                           for c in d.changes]} for d in diffs]}
+    document = {
+        "against": against,
+        "overlays": [
+            {
+                "overlay": d.overlay,
+                "changes": [{"object": c.identity, "status": c.status, "fields": c.fields} for c in d.changes],
+            }
+            for d in diffs
+        ],
+    }
     return json.dumps(document, indent=2) + "\n"

@@ -102,7 +102,7 @@ def all_fresh(root: Path, specs: list[Path] | None, now: datetime.datetime) -> l
 
 def try_fast_build(specs: list[Path], root: Path, check: bool) -> int | None:
     """Answer a no-op `regc build [--check]` from the manifests; None when anything changed."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     units = all_fresh(root, specs or None, now)
     if units is None:
         return None

@@ -39,8 +39,9 @@ def overlay_inputs(root: Path, spec: Path, name: str, secrets: bytes | None = No
 
     secrets_file = secrets_path(root, name)
     for path in (spec, secrets_file, root / SOPS_CONFIG):
-        digest.update(hashlib.sha256(secrets).digest() if path is secrets_file and secrets is not None
-                      else _file_digest(path))
+        digest.update(
+            hashlib.sha256(secrets).digest() if path is secrets_file and secrets is not None else _file_digest(path)
+        )
     return "sha256:" + digest.hexdigest()
 
 

@@ -7,14 +7,18 @@ from regc.spec.parse import LoadedEnvironment
 
 # Where a colliding object's name comes from in the spec, and how to give it another.
 REMEDIES = {
-    "Namespace": (("createNamespace",), "set createNamespace: false on all but one of the environments "
-                                        "that share the namespace"),
+    "Namespace": (
+        ("createNamespace",),
+        "set createNamespace: false on all but one of the environments that share the namespace",
+    ),
     "radosgw": (("radosgw", "serviceName"), "give each radosgw front its own radosgw.serviceName"),
     "pull": (("pullSecrets", "name"), "give each environment's pull secret its own pullSecrets.name"),
     "hostPort": (("nodeProxy", "hostPort"), "give each node proxy its own nodeProxy.hostPort (a port of every node)"),
 }
-INSTANCE_REMEDY = (("instance",), "give one of them its own `instance` (such as `mirror`): every object name "
-                                  "derives from it")
+INSTANCE_REMEDY = (
+    ("instance",),
+    "give one of them its own `instance` (such as `mirror`): every object name derives from it",
+)
 
 
 def identities(env: LoadedEnvironment) -> dict[tuple[str, str, str], str]:
@@ -29,8 +33,13 @@ def identities(env: LoadedEnvironment) -> dict[tuple[str, str, str], str]:
     front = env.spec.radosgw.service_name if env.spec.radosgw else None
     for obj in workload_objects(plan):
         name = obj["metadata"]["name"]
-        remedy = "radosgw" if front and (name == front or name.startswith(front + "-")) and \
-            obj["kind"] in ("Service", "EndpointSlice", "Endpoints") else "instance"
+        remedy = (
+            "radosgw"
+            if front
+            and (name == front or name.startswith(front + "-"))
+            and obj["kind"] in ("Service", "EndpointSlice", "Endpoints")
+            else "instance"
+        )
         found[(obj["kind"], plan.namespace, name)] = remedy
     for product in products(plan, {}):
         if "secret" in product.public:
@@ -76,6 +85,12 @@ def collisions(environments: list[LoadedEnvironment], building: set[str]) -> lis
             where = where[:-1]  # the field is not written: point at its section,
         where = where or ("namespace",)  # or at what makes the names meet
         listed = ", ".join(objects[:4]) + (f" and {len(objects) - 4} more" if len(objects) > 4 else "")
-        problems.append(Problem(mine.locate(*where), f"{listed}: also emitted by environment {theirs.name!r} "
-                                f"({theirs.positions.path}); the two would overwrite each other", hint))
+        problems.append(
+            Problem(
+                mine.locate(*where),
+                f"{listed}: also emitted by environment {theirs.name!r} "
+                f"({theirs.positions.path}); the two would overwrite each other",
+                hint,
+            )
+        )
     return problems

@@ -23,6 +23,8 @@ def checked_specs(root: Path, given: list[Path]) -> list[Path]:
     for spec in given:
         resolved = spec.resolve() if spec.is_absolute() else (Path.cwd() / spec).resolve()
         if resolved.parent != folder or not resolved.name.endswith(".yaml") or resolved.name.endswith(SECRETS_SUFFIX):
-            raise InputError(f"{spec}: not a spec of this repository: give environments/NAME.yaml",
-                             f"specs live in {ENVIRONMENTS}/ of the repository root (see --root)")
+            raise InputError(
+                f"{spec}: not a spec of this repository: give environments/NAME.yaml",
+                f"specs live in {ENVIRONMENTS}/ of the repository root (see --root)",
+            )
     return list(given)

@@ -52,16 +52,24 @@ def load_yaml(path: Path, display: str | None = None) -> Document:
     except FileNotFoundError:
         raise SpecError([Problem(Location(display), "no such file")]) from None
     except IsADirectoryError:
-        raise SpecError([Problem(Location(display), "a folder, not a file",
-                                 "rename or move the folder: names ending in .yaml here are specs")]) from None
+        raise SpecError(
+            [
+                Problem(
+                    Location(display),
+                    "a folder, not a file",
+                    "rename or move the folder: names ending in .yaml here are specs",
+                )
+            ]
+        ) from None
     except OSError as exc:
         raise SpecError([Problem(Location(display), f"cannot be read: {exc.strerror}")]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, column = _offset_position(raw[:exc.start].decode("utf-8", "replace"))
-        raise SpecError([Problem(Location(display, line, column), f"not UTF-8 text ({exc.reason})",
-                                 "save the file as UTF-8")]) from None
+        line, column = _offset_position(raw[: exc.start].decode("utf-8", "replace"))
+        raise SpecError(
+            [Problem(Location(display, line, column), f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
+        ) from None
     return parse_yaml(text, display)
 
 
@@ -83,25 +91,38 @@ def parse_yaml(text: str, display: str) -> Document:
     except MarkedYAMLError as exc:
         raise SpecError([_yaml_problem(exc, display)]) from None
     except ReaderError as exc:  # a character YAML does not allow, such as NUL: located by its offset
-        line, column = _offset_position(text[:exc.position])
+        line, column = _offset_position(text[: exc.position])
         code = ord(exc.character) if isinstance(exc.character, str) else exc.character
-        raise SpecError([Problem(Location(display, line, column),
-                                 f"not valid YAML: the character U+{code:04X} is not allowed",
-                                 "remove it (a binary file, or a stray control character)")]) from None
+        raise SpecError(
+            [
+                Problem(
+                    Location(display, line, column),
+                    f"not valid YAML: the character U+{code:04X} is not allowed",
+                    "remove it (a binary file, or a stray control character)",
+                )
+            ]
+        ) from None
     except YAMLError as exc:
         raise SpecError([Problem(Location(display, 1, 1), f"not valid YAML: {exc}")]) from None
     except RecursionError:
         raise SpecError([Problem(Location(display, 1, 1), "YAML nested too deeply")]) from None
     if len(documents) > 1:
-        raise SpecError([Problem(Location(display, 1, 1), "more than one YAML document",
-                                 "keep one environment per file (remove the `---` separators)")])
+        raise SpecError(
+            [
+                Problem(
+                    Location(display, 1, 1),
+                    "more than one YAML document",
+                    "keep one environment per file (remove the `---` separators)",
+                )
+            ]
+        )
     root = documents[0] if documents else None
     if root is None:
-        raise SpecError([Problem(Location(display, 1, 1), "the file is empty",
-                                 "run `regc init NAME` for a commented starter spec")])
+        raise SpecError(
+            [Problem(Location(display, 1, 1), "the file is empty", "run `regc init NAME` for a commented starter spec")]
+        )
     if not isinstance(root, dict):
-        raise SpecError([Problem(Location(display, 1, 1),
-                                 f"the top level must be a mapping, not a {_kind(root)}")])
+        raise SpecError([Problem(Location(display, 1, 1), f"the top level must be a mapping, not a {_kind(root)}")])
     positions = Positions(display)
     data = _Converter(positions).convert(root, ())
     return Document(data, positions)
@@ -118,8 +139,15 @@ class _Converter:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             location = self.positions.locate(path)
-            raise SpecError([Problem(location, f"the document expands to more than {MAX_NODES} "
-                                     "nodes through aliases", "remove the nested `*alias` references")])
+            raise SpecError(
+                [
+                    Problem(
+                        location,
+                        f"the document expands to more than {MAX_NODES} nodes through aliases",
+                        "remove the nested `*alias` references",
+                    )
+                ]
+            )
         if isinstance(node, dict):
             return self._mapping(node, path)
         if isinstance(node, list):
@@ -130,15 +158,21 @@ class _Converter:
         result: dict[str, Any] = {}
         lc = getattr(node, "lc", None)
         for key, value in node.items():
-            child = path + (str(key),)
+            child = (*path, str(key))
             if lc is not None and key in lc.data:
                 key_line, key_col, value_line, value_col = lc.data[key]
                 self.positions.keys[child] = (key_line + 1, key_col + 1)
                 self.positions.values[child] = (value_line + 1, value_col + 1)
             if not isinstance(key, str):
-                raise SpecError([Problem(self.positions.locate(child, at_key=True),
-                                         f"keys must be strings, not {_kind(key)} {key!r}",
-                                         "quote the key")])
+                raise SpecError(
+                    [
+                        Problem(
+                            self.positions.locate(child, at_key=True),
+                            f"keys must be strings, not {_kind(key)} {key!r}",
+                            "quote the key",
+                        )
+                    ]
+                )
             result[key] = self.convert(value, child)
         return result
 
@@ -146,7 +180,7 @@ class _Converter:
         lc = getattr(node, "lc", None)
         items = []
         for index, value in enumerate(node):
-            child = path + (index,)
+            child = (*path, index)
             if lc is not None and index in lc.data:
                 line, col = lc.data[index]
                 self.positions.values[child] = (line + 1, col + 1)
@@ -172,8 +206,11 @@ def _yaml_problem(exc: Any, display: str) -> Problem:
     problem = exc.problem or "not valid YAML"
     if "duplicate key" in problem:
         key = problem.split('"')[1] if '"' in problem else ""
-        return Problem(Location(display, line, column), f"duplicate key {key!r}".replace("''", ""),
-                       "each key may appear once in a mapping; remove or merge the repeat")
+        return Problem(
+            Location(display, line, column),
+            f"duplicate key {key!r}".replace("''", ""),
+            "each key may appear once in a mapping; remove or merge the repeat",
+        )
     context = f" ({exc.context})" if exc.context else ""
     return Problem(Location(display, line, column), f"not valid YAML: {problem}{context}")
 

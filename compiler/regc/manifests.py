@@ -19,18 +19,26 @@ def cluster_manifests(root: Path, name: str) -> str:
     spec = root / "environments" / f"{name}.yaml"
     overlay = root / "overlays" / name
     compiled = compile_tree([spec], root)
-    stale = [change for change in plan_changes(root, compiled, prune=False)
-             if change.changed and change.unit.directory == f"overlays/{name}"]
+    stale = [
+        change
+        for change in plan_changes(root, compiled, prune=False)
+        if change.changed and change.unit.directory == f"overlays/{name}"
+    ]
     if stale or not (overlay / "kustomization.yaml").is_file():
-        raise RegcError(f"overlays/{name} is not what environments/{name}.yaml compiles to",
-                        f"run `regc build environments/{name}.yaml` first (render prints the compiled tree)")
+        raise RegcError(
+            f"overlays/{name} is not what environments/{name}.yaml compiles to",
+            f"run `regc build environments/{name}.yaml` first (render prints the compiled tree)",
+        )
     documents = []
     for obj in render_overlay(overlay):
         if "sops" in obj:
             from regc import yamlread
 
-            plain = yamlread.load(sops.decrypt_stream(yamltext.dump(obj).encode(), root=root,
-                                                      subject=f"{obj['kind']}/{obj['metadata']['name']}"))
+            plain = yamlread.load(
+                sops.decrypt_stream(
+                    yamltext.dump(obj).encode(), root=root, subject=f"{obj['kind']}/{obj['metadata']['name']}"
+                )
+            )
             obj = {**{key: plain[key] for key in ("apiVersion", "kind", "metadata") if key in plain}, **plain}
         documents.append(yamltext.dump(obj))
     return "---\n".join(documents)

@@ -10,16 +10,21 @@ from regc.errors import RegcError
 from regc.plan.names import radosgw_user, storage_url
 from regc.spec.parse import LoadedEnvironment
 
-VARIABLES = {("swift", "password"): "SWIFT_PASSWORD", ("s3", "accessKey"): "S3_ACCESS_KEY",
-             ("s3", "secretKey"): "S3_SECRET_KEY"}
+VARIABLES = {
+    ("swift", "password"): "SWIFT_PASSWORD",
+    ("s3", "accessKey"): "S3_ACCESS_KEY",
+    ("s3", "secretKey"): "S3_SECRET_KEY",
+}
 
 
 def rgw_commands(env: LoadedEnvironment, root: Path, reveal: bool) -> str:
     spec = env.spec
     storage = spec.storage
     if storage.driver not in ("swift", "s3"):
-        raise RegcError(f"environment {env.name!r} stores images on a volume (storage.driver: filesystem): "
-                        "it has no radosgw user", "use storage.driver: swift or s3")
+        raise RegcError(
+            f"environment {env.name!r} stores images on a volume (storage.driver: filesystem): it has no radosgw user",
+            "use storage.driver: swift or s3",
+        )
     secrets_file = f"environments/{env.name}.secrets.yaml"
     keys = [k for k in VARIABLES if k[0] == storage.driver]
     lines = [f"# radosgw user of the {env.name} registry ({storage.driver}); run where radosgw-admin works."]
@@ -63,5 +68,7 @@ def _host(url: str | None) -> str:
 
 
 def _missing(key: tuple[str, str], secrets_file: str) -> str:
-    raise RegcError(f"{secrets_file}: {key[0]}.{key[1]}: missing",
-                    "run `regc build` with storage.credentials: generate, or add it with `regc secrets edit`")
+    raise RegcError(
+        f"{secrets_file}: {key[0]}.{key[1]}: missing",
+        "run `regc build` with storage.credentials: generate, or add it with `regc secrets edit`",
+    )

@@ -9,8 +9,10 @@ from regc.errors import RegcError
 SOPS_CONFIG = ".sops.yaml"
 TREE_RULE = r"^(base|overlays)/.*\.yaml$"
 INPUT_RULE = r"^environments/.*\.secrets\.yaml$"
-HEADER = ("# SOPS creation rules, kept by regc (`regc keys init` adds a recipient).\n"
-          "# Compiled Secrets encrypt only data/stringData, so names and labels stay readable in diffs.\n")
+HEADER = (
+    "# SOPS creation rules, kept by regc (`regc keys init` adds a recipient).\n"
+    "# Compiled Secrets encrypt only data/stringData, so names and labels stay readable in diffs.\n"
+)
 
 
 def read_recipients(root: Path) -> list[str]:
@@ -25,8 +27,10 @@ def read_recipients(root: Path) -> list[str]:
 def require_recipients(root: Path) -> list[str]:
     recipients = read_recipients(root)
     if not recipients:
-        raise RegcError(f"no age recipient for the compiled tree in {root / SOPS_CONFIG}",
-                        "run `regc keys init` to create a key and add its recipient")
+        raise RegcError(
+            f"no age recipient for the compiled tree in {root / SOPS_CONFIG}",
+            "run `regc keys init` to create a key and add its recipient",
+        )
     return recipients
 
 
@@ -43,8 +47,7 @@ def config_text(root: Path, recipients: list[str]) -> str:
 
     joined = ",".join(sorted(set(recipients)))
     ours = [
-        {"path_regex": TREE_RULE, "encrypted_regex": "^(data|stringData)$", "mac_only_encrypted": True,
-         "age": joined},
+        {"path_regex": TREE_RULE, "encrypted_regex": "^(data|stringData)$", "mac_only_encrypted": True, "age": joined},
         {"path_regex": INPUT_RULE, "age": joined},
     ]
     others = [r for r in _rules(root) if r.get("path_regex") not in (TREE_RULE, INPUT_RULE)]
@@ -57,8 +60,12 @@ def _rules(root: Path) -> list[dict]:
         return []
     from regc import yamlread
 
-    data = yamlread.load_file(path, SOPS_CONFIG, "fix the YAML, or restore it from git; `regc keys init` "
-                              "writes regc's rules") or {}
+    data = (
+        yamlread.load_file(
+            path, SOPS_CONFIG, "fix the YAML, or restore it from git; `regc keys init` writes regc's rules"
+        )
+        or {}
+    )
     rules = data.get("creation_rules", []) if isinstance(data, dict) else []
     return [r for r in rules if isinstance(r, dict)]
 

@@ -13,7 +13,7 @@ def _loader():
 
     try:
         return YAML(typ="safe")  # the C loader, when ruamel.yaml.clib is installed
-    except Exception:  # noqa: BLE001 - any failure to set up the C loader falls back to pure Python
+    except Exception:
         return YAML(typ="safe", pure=True)
 
 

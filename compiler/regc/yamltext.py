@@ -79,9 +79,11 @@ def _value(head: str, value: Any, indent: int, lines: list[str], in_sequence: bo
         lines.append(head)
         _sequence(value, indent + 2, lines)
     elif isinstance(value, str) and "\n" in value and _literal_ok(value):
-        chomp = "" if value.endswith("\n") and not value.endswith("\n\n") else ("-" if not value.endswith("\n") else "+")
+        chomp = (
+            "" if value.endswith("\n") and not value.endswith("\n\n") else ("-" if not value.endswith("\n") else "+")
+        )
         lines.append(f"{head} |{chomp}")
-        body_pad = " " * (indent + 2 if not in_sequence else indent + 2)
+        body_pad = " " * (indent + 2)
         for line in value[:-1].split("\n") if value.endswith("\n") else value.split("\n"):
             lines.append(f"{body_pad}{line}" if line else "")
     else:

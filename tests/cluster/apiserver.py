@@ -32,6 +32,8 @@ def kubernetes_version() -> str:
         if parts[:2] == ["require", "k8s.io/kubernetes"]:
             return parts[2]
     raise AssertionError(f"{GO_MOD} pins no k8s.io/kubernetes")
+
+
 TOKEN = "regc-test-admin-token"
 APPLY = ("apply", "--server-side", "--force-conflicts", "--field-manager=regc-test", "-f", "-")
 # The one warning regc lets through: the v1 Endpoints object that `radosgw.legacyEndpoints` asks for.
@@ -58,44 +60,76 @@ class ControlPlane:
     kubeconfig: Path
 
     def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run(["kubectl", "--kubeconfig", str(self.kubeconfig), *args], input=stdin,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            ["kubectl", "--kubeconfig", str(self.kubeconfig), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if check:
             assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr[-2000:]}"
         return done
 
 
 def start_control_plane(work: Path, processes: Processes) -> ControlPlane:
-    from cryptography.hazmat.primitives import serialization  # noqa: I001
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     etcd = shutil.which("etcd")
     assert etcd, "etcd is missing: .ci/run installs Debian's etcd-server"
     work.mkdir(parents=True, exist_ok=True)
     client, peer, secure = free_port(), free_port(), free_port()
-    processes.start("etcd", [etcd, "--data-dir", str(work / "etcd"), "--name", "regc-test",
-                             "--listen-client-urls", f"http://127.0.0.1:{client}",
-                             "--advertise-client-urls", f"http://127.0.0.1:{client}",
-                             "--listen-peer-urls", f"http://127.0.0.1:{peer}",
-                             "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
-                             "--initial-cluster", f"regc-test=http://127.0.0.1:{peer}"],
-                    log=work / "etcd.log", env={"PATH": "/usr/bin:/bin"})
+    processes.start(
+        "etcd",
+        [
+            etcd,
+            "--data-dir",
+            str(work / "etcd"),
+            "--name",
+            "regc-test",
+            "--listen-client-urls",
+            f"http://127.0.0.1:{client}",
+            "--advertise-client-urls",
+            f"http://127.0.0.1:{client}",
+            "--listen-peer-urls",
+            f"http://127.0.0.1:{peer}",
+            "--initial-advertise-peer-urls",
+            f"http://127.0.0.1:{peer}",
+            "--initial-cluster",
+            f"regc-test=http://127.0.0.1:{peer}",
+        ],
+        log=work / "etcd.log",
+        env={"PATH": "/usr/bin:/bin"},
+    )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    (work / "sa.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                    serialization.NoEncryption()))
-    (work / "sa.pub").write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                                serialization.PublicFormat.SubjectPublicKeyInfo))
+    (work / "sa.key").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (work / "sa.pub").write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     (work / "tokens.csv").write_text(f'{TOKEN},admin,admin,"system:masters"\n')
-    processes.start("kube-apiserver", [
-        str(kube_apiserver()), f"--etcd-servers=http://127.0.0.1:{client}", "--bind-address=127.0.0.1",
-        f"--secure-port={secure}", f"--cert-dir={work / 'certs'}", f"--token-auth-file={work / 'tokens.csv'}",
-        "--authorization-mode=AlwaysAllow", "--service-cluster-ip-range=10.96.0.0/16",
-        "--endpoint-reconciler-type=none",
-        "--service-account-issuer=https://kubernetes.default.svc",
-        f"--service-account-key-file={work / 'sa.pub'}", f"--service-account-signing-key-file={work / 'sa.key'}",
-        "--enable-priority-and-fairness=false",
-        "--allow-privileged=true",  # so that Pod Security admission, not a global switch, is what refuses
-    ], log=work / "kube-apiserver.log")
+    processes.start(
+        "kube-apiserver",
+        [
+            str(kube_apiserver()),
+            f"--etcd-servers=http://127.0.0.1:{client}",
+            "--bind-address=127.0.0.1",
+            f"--secure-port={secure}",
+            f"--cert-dir={work / 'certs'}",
+            f"--token-auth-file={work / 'tokens.csv'}",
+            "--authorization-mode=AlwaysAllow",
+            "--service-cluster-ip-range=10.96.0.0/16",
+            "--endpoint-reconciler-type=none",
+            "--service-account-issuer=https://kubernetes.default.svc",
+            f"--service-account-key-file={work / 'sa.pub'}",
+            f"--service-account-signing-key-file={work / 'sa.key'}",
+            "--enable-priority-and-fairness=false",
+            "--allow-privileged=true",  # so that Pod Security admission, not a global switch, is what refuses
+        ],
+        log=work / "kube-apiserver.log",
+    )
     url = f"https://127.0.0.1:{secure}"
     processes.wait_until("kube-apiserver", lambda: _ready(url), 90, logs=[work / "etcd.log"])
     kubeconfig = work / "kubeconfig"
@@ -103,7 +137,8 @@ def start_control_plane(work: Path, processes: Processes) -> ControlPlane:
         "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n"
         f"    server: {url}\n    insecure-skip-tls-verify: true\nusers:\n- name: admin\n  user:\n"
         f"    token: {TOKEN}\ncontexts:\n- name: test\n  context: {{cluster: test, user: admin}}\n"
-        "current-context: test\n")
+        "current-context: test\n"
+    )
     return ControlPlane(url, kubeconfig)
 
 
@@ -126,8 +161,12 @@ def ensure_namespaces(plane: ControlPlane, names: set[str]) -> None:
 def wait_established(plane: ControlPlane, names: list[str], deadline: float = 60) -> None:
     end = time.monotonic() + deadline
     for name in names:
-        while plane.kubectl("get", "crd", name, "-o", "jsonpath={.status.conditions[?(@.type=='Established')]"
-                            ".status}", check=False).stdout != "True":
+        while (
+            plane.kubectl(
+                "get", "crd", name, "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}", check=False
+            ).stdout
+            != "True"
+        ):
             assert time.monotonic() < end, f"CRD {name} was not established"
             time.sleep(0.3)
 
@@ -139,8 +178,11 @@ def apply_overlay(cluster, root: Path, env: str, allowed: tuple[str, ...] = ()) 
     rendered = run_regc("render", env, cwd=root)
     assert rendered.code == 0, rendered.stderr
     objects = [o for o in YAML(typ="safe", pure=True).load_all(rendered.stdout) if o]
-    ensure_namespaces(cluster, {o["metadata"]["namespace"] for o in objects if "namespace" in o["metadata"]}
-                      | {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"})
+    ensure_namespaces(
+        cluster,
+        {o["metadata"]["namespace"] for o in objects if "namespace" in o["metadata"]}
+        | {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"},
+    )
     applied = cluster.kubectl(*APPLY, stdin=rendered.stdout)
     assert "serverside-applied" in applied.stdout
     warnings = [line for line in applied.stderr.splitlines() if line.startswith("Warning:")]
@@ -153,10 +195,16 @@ def apply_overlay(cluster, root: Path, env: str, allowed: tuple[str, ...] = ()) 
 
 def as_pod(workload: dict) -> dict:
     template = workload["spec"]["template"]
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": f"{workload['metadata']['name']}-template", "namespace":
-                         workload["metadata"]["namespace"], "labels": template["metadata"].get("labels", {})},
-            "spec": template["spec"]}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"{workload['metadata']['name']}-template",
+            "namespace": workload["metadata"]["namespace"],
+            "labels": template["metadata"].get("labels", {}),
+        },
+        "spec": template["spec"],
+    }
 
 
 def objects_in(plane: ControlPlane, namespace: str) -> list[dict]:
@@ -179,8 +227,10 @@ def shared_cluster() -> ControlPlane:
         processes = _SHARED["processes"] = Processes()
         plane = start_control_plane(Path(tempfile.mkdtemp(prefix="regc-control-plane-")), processes)
         plane.kubectl("apply", "--server-side", "-f", str(CRDS))
-        wait_established(plane, [YAML(typ="safe", pure=True).load(p.read_text())["metadata"]["name"]
-                                 for p in sorted(CRDS.glob("*.yaml"))])
+        wait_established(
+            plane,
+            [YAML(typ="safe", pure=True).load(p.read_text())["metadata"]["name"] for p in sorted(CRDS.glob("*.yaml"))],
+        )
         ensure_namespaces(plane, {"argocd", "flux-system"})
         _SHARED["plane"] = plane
     return _SHARED["plane"]

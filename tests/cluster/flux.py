@@ -17,21 +17,43 @@ from tests.e2e.processes import Processes
 def start_flux(plane: ControlPlane, work: Path, processes: Processes) -> None:
     crds = tool("flux-crds")
     plane.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crds.resolve()))
-    env = {"PATH": "/usr/bin:/bin", "KUBECONFIG": str(plane.kubeconfig), "RUNTIME_NAMESPACE": "flux-system",
-           "HOME": str(work)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "KUBECONFIG": str(plane.kubeconfig),
+        "RUNTIME_NAMESPACE": "flux-system",
+        "HOME": str(work),
+    }
     storage = free_port()
     (work / "artifacts").mkdir(parents=True, exist_ok=True)
-    processes.start("source-controller", [
-        str(tool("source-controller")), f"--storage-path={work / 'artifacts'}",
-        f"--storage-addr=127.0.0.1:{storage}", f"--storage-adv-addr=127.0.0.1:{storage}",
-        f"--metrics-addr=127.0.0.1:{free_port()}", f"--health-addr=127.0.0.1:{free_port()}",
-        "--enable-leader-election=false", "--watch-all-namespaces=true", "--log-level=debug",
-    ], log=work / "source-controller.log", env=env)
-    processes.start("kustomize-controller", [
-        str(tool("kustomize-controller")), f"--metrics-addr=127.0.0.1:{free_port()}",
-        f"--health-addr=127.0.0.1:{free_port()}", "--enable-leader-election=false", "--watch-all-namespaces=true",
-        "--log-level=debug",
-    ], log=work / "kustomize-controller.log", env=env)
+    processes.start(
+        "source-controller",
+        [
+            str(tool("source-controller")),
+            f"--storage-path={work / 'artifacts'}",
+            f"--storage-addr=127.0.0.1:{storage}",
+            f"--storage-adv-addr=127.0.0.1:{storage}",
+            f"--metrics-addr=127.0.0.1:{free_port()}",
+            f"--health-addr=127.0.0.1:{free_port()}",
+            "--enable-leader-election=false",
+            "--watch-all-namespaces=true",
+            "--log-level=debug",
+        ],
+        log=work / "source-controller.log",
+        env=env,
+    )
+    processes.start(
+        "kustomize-controller",
+        [
+            str(tool("kustomize-controller")),
+            f"--metrics-addr=127.0.0.1:{free_port()}",
+            f"--health-addr=127.0.0.1:{free_port()}",
+            "--enable-leader-election=false",
+            "--watch-all-namespaces=true",
+            "--log-level=debug",
+        ],
+        log=work / "kustomize-controller.log",
+        env=env,
+    )
     time.sleep(2)
     for name in ("source-controller", "kustomize-controller"):
         assert processes.running[name].poll() is None, processes.tail(name)
@@ -62,13 +84,29 @@ class RolloutStandIn:
         generation = deployment["metadata"]["generation"]
         if (deployment.get("status") or {}).get("observedGeneration") == generation:
             return
-        status = {"observedGeneration": generation, "replicas": replicas, "updatedReplicas": replicas,
-                  "readyReplicas": replicas, "availableReplicas": replicas,
-                  "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
-                                 {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}]}
-        self.plane.kubectl("patch", "deployment", deployment["metadata"]["name"], "-n", self.namespace,
-                           "--subresource=status", "--type=merge", "-p", json.dumps({"status": status}),
-                           check=False)
+        status = {
+            "observedGeneration": generation,
+            "replicas": replicas,
+            "updatedReplicas": replicas,
+            "readyReplicas": replicas,
+            "availableReplicas": replicas,
+            "conditions": [
+                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
+            ],
+        }
+        self.plane.kubectl(
+            "patch",
+            "deployment",
+            deployment["metadata"]["name"],
+            "-n",
+            self.namespace,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            json.dumps({"status": status}),
+            check=False,
+        )
 
 
 def wait_ready(plane: ControlPlane, kind: str, name: str, revision: str, deadline: float = 180) -> dict:

@@ -43,14 +43,23 @@ class _Handler(BaseHTTPRequestHandler):
         path, _, query = self.path.partition("?")
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        env = {"GIT_PROJECT_ROOT": str(self.root), "GIT_HTTP_EXPORT_ALL": "1", "PATH_INFO": path,
-               "QUERY_STRING": query, "REQUEST_METHOD": self.command, "REMOTE_ADDR": "127.0.0.1",
-               "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
-               "GIT_HTTP_MAX_REQUEST_BUFFER": "100M", "PATH": "/usr/bin:/bin"}
+        env = {
+            "GIT_PROJECT_ROOT": str(self.root),
+            "GIT_HTTP_EXPORT_ALL": "1",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "REQUEST_METHOD": self.command,
+            "REMOTE_ADDR": "127.0.0.1",
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "GIT_HTTP_MAX_REQUEST_BUFFER": "100M",
+            "PATH": "/usr/bin:/bin",
+        }
         if self.headers.get("Git-Protocol"):
             env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
-        done = subprocess.run([shutil.which("git"), "http-backend"], input=body, env=env, capture_output=True,
-                              timeout=120)
+        done = subprocess.run(
+            [shutil.which("git"), "http-backend"], input=body, env=env, capture_output=True, timeout=120
+        )
         head, _, content = done.stdout.partition(b"\r\n\r\n")
         status, headers = 200, []
         for line in head.decode("latin-1").split("\r\n"):
@@ -69,11 +78,23 @@ class _Handler(BaseHTTPRequestHandler):
 
 def publish(work_tree: Path, bare: Path, message: str) -> str:
     """Commit everything in `work_tree` and push it to the bare repository; the commit's SHA."""
+
     def git(*args: str, cwd: Path = work_tree) -> str:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60,
-                              env={"PATH": "/usr/bin:/bin", "HOME": str(work_tree), "GIT_AUTHOR_NAME": "regc test",
-                                   "GIT_AUTHOR_EMAIL": "test@regc.invalid", "GIT_COMMITTER_NAME": "regc test",
-                                   "GIT_COMMITTER_EMAIL": "test@regc.invalid"})
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(work_tree),
+                "GIT_AUTHOR_NAME": "regc test",
+                "GIT_AUTHOR_EMAIL": "test@regc.invalid",
+                "GIT_COMMITTER_NAME": "regc test",
+                "GIT_COMMITTER_EMAIL": "test@regc.invalid",
+            },
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 

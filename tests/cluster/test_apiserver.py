@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
 from regc import yamltext
 from tests.cluster.apiserver import LEGACY_ENDPOINTS, apply_overlay, as_pod
@@ -20,7 +19,6 @@ from tests.crd_schema import problems
 pytestmark = pytest.mark.e2e
 
 
-
 def test_every_example_and_bootstrap_object_is_accepted(built: Path, cluster):
     for spec in EXAMPLE_SPECS:
         apply_overlay(cluster, built, spec.stem)
@@ -28,8 +26,9 @@ def test_every_example_and_bootstrap_object_is_accepted(built: Path, cluster):
     assert bootstrap
     for path in bootstrap:
         cluster.kubectl("apply", "--server-side", "--dry-run=server", "-f", str(path))
-    deployment = json.loads(cluster.kubectl("get", "deployment", "registry", "-n", "kube-registry", "-o",
-                                            "json").stdout)
+    deployment = json.loads(
+        cluster.kubectl("get", "deployment", "registry", "-n", "kube-registry", "-o", "json").stdout
+    )
     assert deployment["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["tcpSocket"]
 
 
@@ -53,22 +52,34 @@ def test_pod_security_admission_is_live(built: Path, cluster):
     objects = apply_overlay(cluster, built, "prod")
     deployment = next(o for o in objects if o["kind"] == "Deployment")
     deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {"privileged": True}
-    refused = cluster.kubectl("create", "--dry-run=server", "-f", "-", stdin=json.dumps(as_pod(deployment)),
-                              check=False)
+    refused = cluster.kubectl(
+        "create", "--dry-run=server", "-f", "-", stdin=json.dumps(as_pod(deployment)), check=False
+    )
     assert refused.returncode != 0 and "violates PodSecurity" in refused.stderr
 
 
-@pytest.mark.parametrize("damage, field", [
-    (lambda spec: spec.update(interval="500us"), "spec.interval"),
-    (lambda spec: spec.update(url="git@github.com:org/repo.git"), "spec.url"),
-    (lambda spec: spec.update(bogus=True), "bogus"),
-    (lambda spec: spec.update(serviceAccountName="sa"), "serviceAccountName can only be set"),
-])
+@pytest.mark.parametrize(
+    "damage, field",
+    [
+        (lambda spec: spec.update(interval="500us"), "spec.interval"),
+        (lambda spec: spec.update(url="git@github.com:org/repo.git"), "spec.url"),
+        (lambda spec: spec.update(bogus=True), "bogus"),
+        (lambda spec: spec.update(serviceAccountName="sa"), "serviceAccountName can only be set"),
+    ],
+)
 def test_the_server_and_our_schema_model_refuse_the_same_objects(built: Path, cluster, damage, field: str):
     source = load_yaml_file(built / "overlays" / "staging" / "gitops" / "gitrepository.yaml")
     broken = copy.deepcopy(source)
     damage(broken["spec"])
     assert problems(broken), "our model of the CRD accepts it"
-    refused = cluster.kubectl("apply", "--server-side", "--dry-run=server", "--validate=strict", "-f", "-",
-                              stdin=yamltext.dump(broken), check=False)
+    refused = cluster.kubectl(
+        "apply",
+        "--server-side",
+        "--dry-run=server",
+        "--validate=strict",
+        "-f",
+        "-",
+        stdin=yamltext.dump(broken),
+        check=False,
+    )
     assert refused.returncode != 0 and field in refused.stderr, refused.stderr

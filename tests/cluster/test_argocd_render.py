@@ -29,8 +29,13 @@ def repo_server_build(overlay: Path, work: Path) -> list[dict]:
     if not (bin_dir / "ksops").exists():
         os.symlink(tool("ksops"), bin_dir / "ksops")
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "SOPS_AGE_KEY_FILE": str(TEST_KEY), "HOME": str(work)}
-    done = subprocess.run([str(tool("kustomize")), "build", "--enable-alpha-plugins", "--enable-exec", str(overlay)],
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(tool("kustomize")), "build", "--enable-alpha-plugins", "--enable-exec", str(overlay)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return [o for o in YAML(typ="safe", pure=True).load_all(done.stdout) if o]
 

@@ -24,40 +24,50 @@ def test_flux_reconciles_the_tree_and_a_change(repo: Path, tmp_path: Path, proce
     git = GitServer(tmp_path / "git")
     rollout = RolloutStandIn(cluster, "fluxed")
     try:
-        body = (f"namespace: fluxed\nstorage:\n  driver: swift\n  username: flux:registry\n  container: c-fluxed\n"
-                f"  credentials: generate\nradosgw:\n  hosts: [10.0.0.1]\n"
-                f"auth:\n  htpasswd:\n    users: [alice]\n    bcryptCost: 5\n    generateMissingPasswords: true\n"
-                f"gitops:\n  engine: flux\n  repoURL: {git.url}/registry-gitops.git\n  interval: 1m\n")
+        body = (
+            f"namespace: fluxed\nstorage:\n  driver: swift\n  username: flux:registry\n  container: c-fluxed\n"
+            f"  credentials: generate\nradosgw:\n  hosts: [10.0.0.1]\n"
+            f"auth:\n  htpasswd:\n    users: [alice]\n    bcryptCost: 5\n    generateMissingPasswords: true\n"
+            f"gitops:\n  engine: flux\n  repoURL: {git.url}/registry-gitops.git\n  interval: 1m\n"
+        )
         write_spec(repo, "fluxed", body)
         assert run_regc("build", cwd=repo).code == 0
         first = publish(repo, git.root / "registry-gitops.git", "registry: fluxed")
         start_flux(cluster, tmp_path / "flux", processes)
         # The README's command, with the test-only key.
-        cluster.kubectl("create", "secret", "generic", "sops-age", "--namespace=flux-system",
-                        f"--from-file=age.agekey={TEST_KEY}")
+        cluster.kubectl(
+            "create", "secret", "generic", "sops-age", "--namespace=flux-system", f"--from-file=age.agekey={TEST_KEY}"
+        )
         cluster.kubectl("apply", "-f", str(repo / "overlays" / "fluxed" / "gitops"))
         wait_ready(cluster, "gitrepository", "registry-fluxed", first)
         wait_ready(cluster, "kustomization.kustomize.toolkit.fluxcd.io", "registry-fluxed", first)
 
         values = decrypt_file(repo / "environments" / "fluxed.secrets.yaml")
-        secret = json.loads(cluster.kubectl("get", "secret", "registry-http-secret", "-n", "fluxed", "-o",
-                                            "json").stdout)
+        secret = json.loads(
+            cluster.kubectl("get", "secret", "registry-http-secret", "-n", "fluxed", "-o", "json").stdout
+        )
         assert base64.b64decode(secret["data"]["http-secret"]).decode() == values["httpSecret"]
         storage = json.loads(cluster.kubectl("get", "secret", "registry-storage", "-n", "fluxed", "-o", "json").stdout)
         assert base64.b64decode(storage["data"]["swift-password"]).decode() == values["swift"]["password"]
         cluster.kubectl("get", "deployment", "registry", "-n", "fluxed")
-        slice_ = json.loads(cluster.kubectl("get", "endpointslice", "radosgw-ipv4", "-n", "fluxed", "-o",
-                                            "json").stdout)
+        slice_ = json.loads(
+            cluster.kubectl("get", "endpointslice", "radosgw-ipv4", "-n", "fluxed", "-o", "json").stdout
+        )
         assert slice_["endpoints"][0]["addresses"] == ["10.0.0.1"]
 
         write_spec(repo, "fluxed", body + "registry:\n  logLevel: debug\n")
         assert run_regc("build", cwd=repo).code == 0
         second = publish(repo, git.root / "registry-gitops.git", "registry: fluxed logs debug")
-        cluster.kubectl("annotate", "--overwrite", "-n", "flux-system", "gitrepository/registry-fluxed",
-                        "reconcile.fluxcd.io/requestedAt=now")
+        cluster.kubectl(
+            "annotate",
+            "--overwrite",
+            "-n",
+            "flux-system",
+            "gitrepository/registry-fluxed",
+            "reconcile.fluxcd.io/requestedAt=now",
+        )
         wait_ready(cluster, "kustomization.kustomize.toolkit.fluxcd.io", "registry-fluxed", second)
-        config = json.loads(cluster.kubectl("get", "configmap", "registry-config", "-n", "fluxed", "-o",
-                                            "json").stdout)
+        config = json.loads(cluster.kubectl("get", "configmap", "registry-config", "-n", "fluxed", "-o", "json").stdout)
         assert "level: debug" in config["data"]["config.yml"]
     finally:
         rollout.stop()

@@ -19,11 +19,12 @@ from tests.secrets_helpers import set_secret_value
 pytestmark = pytest.mark.e2e
 
 
-def test_a_v3_cache_runs_from_what_the_api_server_holds(repo: Path, tmp_path: Path, processes, cluster,
-                                                       upstream):  # noqa: F811
-    host, tokens, digest = upstream
-    body = ("namespace: v3cache\ntls:\n  enabled: false\nregistry:\n  image: registry:3.0.0\n"
-            "proxy:\n  remoteurl: http://registry.upstream.example:5000\n  ttl: 1h\n")
+def test_a_v3_cache_runs_from_what_the_api_server_holds(repo: Path, tmp_path: Path, processes, cluster, upstream):  # noqa: F811
+    host, _tokens, digest = upstream
+    body = (
+        "namespace: v3cache\ntls:\n  enabled: false\nregistry:\n  image: registry:3.0.0\n"
+        "proxy:\n  remoteurl: http://registry.upstream.example:5000\n  ttl: 1h\n"
+    )
     write_spec(repo, "v3cache", body)
     assert run_regc("build", cwd=repo).code == 0
     set_secret_value(repo, "v3cache", '["proxy"]', {"username": "mirror", "password": "mirror-password-1"})
@@ -34,8 +35,9 @@ def test_a_v3_cache_runs_from_what_the_api_server_holds(repo: Path, tmp_path: Pa
     config = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "registry-config")
     assert "ttl: 1h" in config["data"]["config.yml"]
     assert any(o["kind"] == "Secret" and o["metadata"]["name"] == "registry-credentials" for o in objects)
-    cache = start_registry(objects, tmp_path / "cache", processes, ca=None, name="v3cache",
-                           hosts={"registry.upstream.example:5000": host})
+    cache = start_registry(
+        objects, tmp_path / "cache", processes, ca=None, name="v3cache", hosts={"registry.upstream.example:5000": host}
+    )
     pulled = pull(cache, "library/tool", "1", None, None, tmp_path / "through-cache", tmp_path)
     assert pulled.returncode == 0, pulled.stderr[-1500:]
     assert json.loads((tmp_path / "through-cache" / "index.json").read_text())["manifests"][0]["digest"] == digest

@@ -84,12 +84,28 @@ def start_ceph(root: Path, processes: Processes, mon_port: int = 3300, deadline:
     config.write_text(CONFIG.format(fsid=fsid, root=root, mon_port=mon_port, rgw_port=RGW_PORT))
     c = ["-c", str(config)]
     quiet = {"capture_output": True, "text": True, "timeout": 60, "check": True}
-    subprocess.run(["ceph-authtool", "--create-keyring", str(root / "keyring"), "--gen-key", "-n", "mon.",
-                    "--cap", "mon", "allow *"], **quiet)
-    subprocess.run(["monmaptool", "--create", "--addv", "a", f"[v2:127.0.0.1:{mon_port}]", "--fsid", fsid,
-                    str(root / "monmap")], **quiet)
-    subprocess.run(["ceph-mon", *c, "--mkfs", "-i", "a", "--monmap", str(root / "monmap"),
-                    "--keyring", str(root / "keyring")], **quiet)
+    subprocess.run(
+        [
+            "ceph-authtool",
+            "--create-keyring",
+            str(root / "keyring"),
+            "--gen-key",
+            "-n",
+            "mon.",
+            "--cap",
+            "mon",
+            "allow *",
+        ],
+        **quiet,
+    )
+    subprocess.run(
+        ["monmaptool", "--create", "--addv", "a", f"[v2:127.0.0.1:{mon_port}]", "--fsid", fsid, str(root / "monmap")],
+        **quiet,
+    )
+    subprocess.run(
+        ["ceph-mon", *c, "--mkfs", "-i", "a", "--monmap", str(root / "monmap"), "--keyring", str(root / "keyring")],
+        **quiet,
+    )
     processes.start("ceph-mon", ["ceph-mon", *c, "-f", "-i", "a"], log=root / "log" / "mon.out")
     osd_uuid = str(uuid.uuid4())
     subprocess.run(["ceph", *c, "--connect-timeout", "30", "osd", "new", osd_uuid], **quiet)
@@ -97,8 +113,12 @@ def start_ceph(root: Path, processes: Processes, mon_port: int = 3300, deadline:
     processes.start("ceph-osd", ["ceph-osd", *c, "-f", "-i", "0"], log=root / "log" / "osd.out")
     processes.start("radosgw", ["radosgw", *c, "-f", "-n", "client.rgw"], log=root / "log" / "rgw.out")
     ceph = Ceph(root, config, processes)
-    processes.wait_until("radosgw", lambda: _answers(ceph.rgw_url), deadline,
-                         logs=[root / "log" / "ceph-client.rgw.log", root / "log" / "ceph-osd.0.log"])
+    processes.wait_until(
+        "radosgw",
+        lambda: _answers(ceph.rgw_url),
+        deadline,
+        logs=[root / "log" / "ceph-client.rgw.log", root / "log" / "ceph-osd.0.log"],
+    )
     return ceph
 
 

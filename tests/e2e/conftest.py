@@ -47,5 +47,4 @@ def pytest_terminal_summary(terminalreporter):
         return
     terminalreporter.section("end-to-end phases")
     for name, times in PHASES.items():
-        terminalreporter.write_line(f"{name:<14} {len(times):>3} x  total {sum(times):6.1f} s  "
-                                    f"max {max(times):5.1f} s")
+        terminalreporter.write_line(f"{name:<14} {len(times):>3} x  total {sum(times):6.1f} s  max {max(times):5.1f} s")

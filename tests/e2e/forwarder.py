@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -22,10 +23,8 @@ class Forwarder:
         with self.lock:
             self.up = False
             for conn in self.open:
-                try:
+                with contextlib.suppress(OSError):
                     conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 conn.close()
             self.open.clear()
 
@@ -65,7 +64,5 @@ class Forwarder:
             pass
         finally:
             for conn in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     conn.close()
-                except OSError:
-                    pass

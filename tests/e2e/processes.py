@@ -17,13 +17,14 @@ class Processes:
         self.running: dict[str, subprocess.Popen] = {}
         self.logs: dict[str, Path] = {}
 
-    def start(self, name: str, command: list[str], *, log: Path, env: dict | None = None,
-              cwd: Path | None = None) -> subprocess.Popen:
+    def start(
+        self, name: str, command: list[str], *, log: Path, env: dict | None = None, cwd: Path | None = None
+    ) -> subprocess.Popen:
         log.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(log, "wb")
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=cwd,
-                                   start_new_session=True)
-        handle.close()
+        with open(log, "wb") as handle:
+            process = subprocess.Popen(
+                command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
+            )
         self.running[name] = process
         self.logs[name] = log
         return process

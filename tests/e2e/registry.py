@@ -53,8 +53,16 @@ class Registry:
             return json.load(response)["repositories"]
 
 
-def start_registry(objects: list[dict], root: Path, processes: Processes, *, ca: Path | None,
-                   hosts: dict[str, str] | None = None, name: str = "registry", deadline: float = 30) -> Registry:
+def start_registry(
+    objects: list[dict],
+    root: Path,
+    processes: Processes,
+    *,
+    ca: Path | None,
+    hosts: dict[str, str] | None = None,
+    name: str = "registry",
+    deadline: float = 30,
+) -> Registry:
     binary = registry_binary(objects)
     pod = materialize(objects, root, hosts or {})
     # A clean environment, as the pod sees: the S3 driver of 2.8 panics when AWS_CA_BUNDLE is set.
@@ -100,22 +108,37 @@ def tls_flags(registry: Registry, direction: str, cert_dir: Path) -> list[str]:
     return [f"--{direction}-cert-dir", str(cert_dir)]
 
 
-def push(registry: Registry, layout: Path, tag: str, repository: str, user: str | None, password: str | None,
-         work: Path) -> subprocess.CompletedProcess:
+def push(
+    registry: Registry, layout: Path, tag: str, repository: str, user: str | None, password: str | None, work: Path
+) -> subprocess.CompletedProcess:
     creds = ["--dest-creds", f"{user}:{password}"] if user else ["--dest-no-creds"]
-    return skopeo("copy", "--digestfile", str(work / "pushed.digest"), *tls_flags(registry, "dest", work / "certs"),
-                  *creds, f"oci:{layout}:{tag}", f"docker://{registry.host}/{repository}:{tag}")
+    return skopeo(
+        "copy",
+        "--digestfile",
+        str(work / "pushed.digest"),
+        *tls_flags(registry, "dest", work / "certs"),
+        *creds,
+        f"oci:{layout}:{tag}",
+        f"docker://{registry.host}/{repository}:{tag}",
+    )
 
 
-def pull(registry: Registry, repository: str, tag: str, user: str | None, password: str | None,
-         target: Path, work: Path) -> subprocess.CompletedProcess:
+def pull(
+    registry: Registry, repository: str, tag: str, user: str | None, password: str | None, target: Path, work: Path
+) -> subprocess.CompletedProcess:
     creds = ["--src-creds", f"{user}:{password}"] if user else ["--src-no-creds"]
-    return skopeo("copy", *tls_flags(registry, "src", work / "certs"), *creds,
-                  f"docker://{registry.host}/{repository}:{tag}", f"oci:{target}:{tag}")
+    return skopeo(
+        "copy",
+        *tls_flags(registry, "src", work / "certs"),
+        *creds,
+        f"docker://{registry.host}/{repository}:{tag}",
+        f"oci:{target}:{tag}",
+    )
 
 
-def run_smoke_job(objects: list[dict], registry: Registry, work: Path,
-                  password: str | None = None) -> subprocess.CompletedProcess:
+def run_smoke_job(
+    objects: list[dict], registry: Registry, work: Path, password: str | None = None
+) -> subprocess.CompletedProcess:
     """Run the smoke-test Job's own script, with its own environment and its mounted credentials
     (decrypted), against the running registry: only the Service's address and the mount paths are
     this machine's."""
@@ -127,8 +150,9 @@ def run_smoke_job(objects: list[dict], registry: Registry, work: Path,
     container = pod["containers"][0]
     env = {"PATH": "/usr/bin:/bin", **{v["name"]: v["value"] for v in container["env"]}}
     volume = next(v for v in pod["volumes"] if v["name"] == "credentials")
-    secret = next(o for o in decrypted if o["kind"] == "Secret"
-                  and o["metadata"]["name"] == volume["secret"]["secretName"])
+    secret = next(
+        o for o in decrypted if o["kind"] == "Secret" and o["metadata"]["name"] == volume["secret"]["secretName"]
+    )
     credentials = work / "smoke-credentials"
     credentials.mkdir(parents=True, exist_ok=True)
     for key, value in secret["data"].items():
@@ -140,5 +164,4 @@ def run_smoke_job(objects: list[dict], registry: Registry, work: Path,
     if "CA_FILE" in env:
         env["CA_FILE"] = str(registry.ca)
     assert container["command"][:2] == ["sh", "-c"]
-    return subprocess.run(["sh", "-c", container["command"][2]], env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(["sh", "-c", container["command"][2]], env=env, capture_output=True, text=True, timeout=300)

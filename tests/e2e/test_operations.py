@@ -9,6 +9,7 @@ import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -36,15 +37,22 @@ def upstream(tmp_path: Path, processes):
     host = start_token_upstream(tmp_path / "upstream", processes, tokens)
     layout = tmp_path / "tool-image"
     digest = write_image(layout, "1", "the upstream's image\n")
-    pushed = skopeo("copy", "--dest-tls-verify=false", "--dest-creds", "mirror:mirror-password-1",
-                    f"oci:{layout}:1", f"docker://{host}/library/tool:1")
+    pushed = skopeo(
+        "copy",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        "mirror:mirror-password-1",
+        f"oci:{layout}:1",
+        f"docker://{host}/library/tool:1",
+    )
     assert pushed.returncode == 0, pushed.stderr[-1500:]
     yield host, tokens, digest
     tokens.stop()
 
 
-def test_pull_through_cache_pulls_from_a_real_upstream_with_credentials(repo: Path, tmp_path: Path, processes,
-                                                                        upstream):
+def test_pull_through_cache_pulls_from_a_real_upstream_with_credentials(
+    repo: Path, tmp_path: Path, processes, upstream
+):
     host, tokens, digest = upstream
     write_spec(repo, "cache", CACHE)
     build(repo)
@@ -55,8 +63,9 @@ def test_pull_through_cache_pulls_from_a_real_upstream_with_credentials(repo: Pa
     env = (repo / "overlays" / "cache" / "patches" / "deployment-registry.yaml").read_text()
     assert "REGISTRY_PROXY_PASSWORD" in env and "mirror-password-1" not in env
 
-    cache = run_registry(repo, "cache", tmp_path, processes, name="cache",
-                         hosts={"registry.upstream.example:5000": host})
+    cache = run_registry(
+        repo, "cache", tmp_path, processes, name="cache", hosts={"registry.upstream.example:5000": host}
+    )
     pulled = pull(cache, "library/tool", "1", None, None, tmp_path / "through-cache", tmp_path)
     assert pulled.returncode == 0, pulled.stderr[-1500:]
     assert json.loads((tmp_path / "through-cache" / "index.json").read_text())["manifests"][0]["digest"] == digest
@@ -69,22 +78,28 @@ def test_pull_through_cache_pulls_from_a_real_upstream_with_credentials(repo: Pa
     assert refused.returncode != 0
 
 
-def test_pull_through_cache_without_credentials_cannot_read_a_private_upstream(repo: Path, tmp_path: Path,
-                                                                               processes, upstream):
+def test_pull_through_cache_without_credentials_cannot_read_a_private_upstream(
+    repo: Path, tmp_path: Path, processes, upstream
+):
     host, tokens, _ = upstream
     write_spec(repo, "cache", CACHE)
     build(repo)
     before = len(tokens.requests)
-    cache = run_registry(repo, "cache", tmp_path, processes, name="cache",
-                         hosts={"registry.upstream.example:5000": host})
+    cache = run_registry(
+        repo, "cache", tmp_path, processes, name="cache", hosts={"registry.upstream.example:5000": host}
+    )
     pulled = pull(cache, "library/tool", "1", None, None, tmp_path / "through-cache", tmp_path)
     assert pulled.returncode != 0
     assert tokens.requests[before:] and "mirror" not in tokens.requests[before:]  # asked anonymously, refused
 
 
 def test_metrics_listener_exports_what_the_alerts_read(repo: Path, tmp_path: Path, processes):
-    write_spec(repo, "watched", "namespace: watched\ntls:\n  extraNames: [127.0.0.1]\n"
-                                "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n")
+    write_spec(
+        repo,
+        "watched",
+        "namespace: watched\ntls:\n  extraNames: [127.0.0.1]\n"
+        "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n",
+    )
     build(repo)
     registry = run_registry(repo, "watched", tmp_path, processes)
     round_trip(registry, tmp_path, "e2e/watched", None, None)
@@ -100,9 +115,9 @@ def test_metrics_listener_exports_what_the_alerts_read(repo: Path, tmp_path: Pat
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict, dict]] = []
+    received: ClassVar[list[tuple[dict, dict]]] = []
 
-    def do_POST(self):  # noqa: N802 (http.server's name)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append((dict(self.headers), json.loads(body)))
         self.send_response(200)
@@ -116,9 +131,11 @@ def test_notifications_reach_a_webhook_with_their_secret_header(repo: Path, tmp_
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        spec = ("namespace: hooked\ntls:\n  extraNames: [127.0.0.1]\nnotifications:\n  - name: audit\n"
-                "    url: http://hooks.audit.svc:8080/events\n    headers:\n      X-Source: regc\n"
-                "    timeout: 2s\n    backoff: 1s\n")
+        spec = (
+            "namespace: hooked\ntls:\n  extraNames: [127.0.0.1]\nnotifications:\n  - name: audit\n"
+            "    url: http://hooks.audit.svc:8080/events\n    headers:\n      X-Source: regc\n"
+            "    timeout: 2s\n    backoff: 1s\n"
+        )
         write_spec(repo, "hooked", spec)
         build(repo)
         set_secret_value(repo, "hooked", '["notifications"]', {"audit": {"Authorization": "Bearer hook-token"}})
@@ -128,10 +145,12 @@ def test_notifications_reach_a_webhook_with_their_secret_header(repo: Path, tmp_
         config = next(o for o in rendered if o["kind"] == "ConfigMap")["data"]["config.yml"]
         assert "notifications" not in config  # the endpoints went to the encrypted Secret
         assert not [p for p in (repo / "overlays").rglob("*") if p.is_file() and b"hook-token" in p.read_bytes()]
-        registry = run_registry(repo, "hooked", tmp_path, processes,
-                                hosts={"hooks.audit.svc:8080": f"127.0.0.1:{server.server_port}"})
+        registry = run_registry(
+            repo, "hooked", tmp_path, processes, hosts={"hooks.audit.svc:8080": f"127.0.0.1:{server.server_port}"}
+        )
         round_trip(registry, tmp_path, "e2e/hooked", None, None)
         import time
+
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not _Receiver.received:
             time.sleep(0.2)
@@ -172,15 +191,34 @@ def test_a_storage_outage_fails_readiness_but_never_liveness(repo: Path, tmp_pat
     build(repo)
     provision(repo, "outage", ceph)
     keys = decrypt_file(repo / "environments" / "outage.secrets.yaml")["s3"]
-    made = subprocess.run(["s3cmd", "--host=127.0.0.1:7480", "--host-bucket=", "--no-ssl", "--signature-v2",
-                           f"--access_key={keys['accessKey']}", f"--secret_key={keys['secretKey']}",
-                           "mb", "s3://registry-outage"], capture_output=True, text=True, timeout=60,
-                          env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    made = subprocess.run(
+        [
+            "s3cmd",
+            "--host=127.0.0.1:7480",
+            "--host-bucket=",
+            "--no-ssl",
+            "--signature-v2",
+            f"--access_key={keys['accessKey']}",
+            f"--secret_key={keys['secretKey']}",
+            "mb",
+            "s3://registry-outage",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
     assert made.returncode == 0 or "BucketAlreadyOwnedByYou" in made.stderr, made.stderr[-800:]
     front = Forwarder(("127.0.0.1", RGW_PORT))
     try:
-        registry = run_registry(repo, "outage", tmp_path, processes, name="outage",
-                                hosts={"rgw.outage.example:7480": f"127.0.0.1:{front.port}"})
+        registry = run_registry(
+            repo,
+            "outage",
+            tmp_path,
+            processes,
+            name="outage",
+            hosts={"rgw.outage.example:7480": f"127.0.0.1:{front.port}"},
+        )
         pod = registry.pod
 
         def settle(ready: bool, deadline: float = 30) -> None:

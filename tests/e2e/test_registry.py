@@ -26,8 +26,9 @@ def users_of(root: Path, env: str) -> dict[str, str]:
     return decrypt_file(root / "environments" / f"{env}.secrets.yaml").get("users", {})
 
 
-def run_registry(root: Path, env: str, work: Path, processes, hosts: dict | None = None,
-                 name: str = "registry") -> Registry:
+def run_registry(
+    root: Path, env: str, work: Path, processes, hosts: dict | None = None, name: str = "registry"
+) -> Registry:
     """The overlay applied to the session's API server (`regc render | kubectl apply --server-side`),
     and the registry run from what the kubelet would read back from it."""
     from tests.cluster.apiserver import apply_overlay, objects_in, shared_cluster
@@ -39,8 +40,7 @@ def run_registry(root: Path, env: str, work: Path, processes, hosts: dict | None
     objects = objects_in(cluster, namespace)
     ca = root / "overlays" / env / "ca.crt"
     with phase("registry up"):
-        return start_registry(objects, work / name, processes, ca=ca if ca.exists() else None, hosts=hosts,
-                              name=name)
+        return start_registry(objects, work / name, processes, ca=ca if ca.exists() else None, hosts=hosts, name=name)
 
 
 def round_trip(registry: Registry, work: Path, repository: str, user: str | None, password: str | None) -> None:
@@ -64,8 +64,14 @@ def provision(root: Path, env: str, ceph) -> None:
     printed = run_regc("rgw-commands", env, cwd=root)
     assert printed.code == 0, printed.stderr
     path = f"{Path(sops_binary()).parent}:{os.environ['PATH']}"
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", printed.stdout], cwd=root, capture_output=True,
-                          text=True, env={**ceph.env, "PATH": path}, timeout=120)
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", printed.stdout],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**ceph.env, "PATH": path},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-1500:]
 
 
@@ -76,8 +82,12 @@ def test_dev_on_a_filesystem_volume_with_tls(built: Path, tmp_path: Path, proces
 
 
 def test_htpasswd_users_push_and_strangers_get_401(repo: Path, tmp_path: Path, processes):
-    write_spec(repo, "auth", "namespace: auth\ntls:\n  extraNames: [127.0.0.1]\nauth:\n  htpasswd:\n"
-                             "    users: [alice, bob]\n    bcryptCost: 5\n    generateMissingPasswords: true\n")
+    write_spec(
+        repo,
+        "auth",
+        "namespace: auth\ntls:\n  extraNames: [127.0.0.1]\nauth:\n  htpasswd:\n"
+        "    users: [alice, bob]\n    bcryptCost: 5\n    generateMissingPasswords: true\n",
+    )
     assert run_regc("build", cwd=repo).code == 0
     users = users_of(repo, "auth")
     registry = run_registry(repo, "auth", tmp_path, processes)
@@ -113,18 +123,30 @@ def test_prod_on_swift_through_radosgw(built: Path, tmp_path: Path, processes, c
 def test_staging_on_s3_through_radosgw(built: Path, tmp_path: Path, processes, ceph):
     provision(built, "staging", ceph)
     keys = decrypt_file(built / "environments" / "staging.secrets.yaml")["s3"]
-    made = subprocess.run(["s3cmd", "--host=127.0.0.1:7480", "--host-bucket=", "--no-ssl", "--signature-v2",
-                           f"--access_key={keys['accessKey']}", f"--secret_key={keys['secretKey']}",
-                           "mb", "s3://registry-staging"], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "HOME": str(tmp_path)})
+    made = subprocess.run(
+        [
+            "s3cmd",
+            "--host=127.0.0.1:7480",
+            "--host-bucket=",
+            "--no-ssl",
+            "--signature-v2",
+            f"--access_key={keys['accessKey']}",
+            f"--secret_key={keys['secretKey']}",
+            "mb",
+            "s3://registry-staging",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
     assert made.returncode == 0, made.stderr[-800:]
     registry = run_registry(built, "staging", tmp_path, processes, {"rgw.ceph.example.internal": "127.0.0.1"})
     users = users_of(built, "staging")
     round_trip(registry, tmp_path, "e2e/s3", "deploy", users["deploy"])
 
 
-def test_a_second_swift_user_on_one_container_fails_and_regc_refuses_it(built: Path, tmp_path: Path, processes,
-                                                                         ceph):
+def test_a_second_swift_user_on_one_container_fails_and_regc_refuses_it(built: Path, tmp_path: Path, processes, ceph):
     # The container exists, owned by the first user (as after prod's first start).
     first = decrypt_file(built / "environments" / "prod.secrets.yaml")["swift"]["password"]
     _ensure_user(ceph, "kube", "kube:registry", first)
@@ -133,9 +155,12 @@ def test_a_second_swift_user_on_one_container_fails_and_regc_refuses_it(built: P
 
     # regc refuses a second environment on that container before it reaches a cluster ...
     spec = built / "environments" / "other.yaml"
-    spec.write_text((built / "environments" / "prod.yaml").read_text()
-                    .replace("username: kube:registry", "username: other:registry")
-                    .replace("namespace: kube-registry", "namespace: other-registry"))
+    spec.write_text(
+        (built / "environments" / "prod.yaml")
+        .read_text()
+        .replace("username: kube:registry", "username: other:registry")
+        .replace("namespace: kube-registry", "namespace: other-registry")
+    )
     refused = run_regc("build", cwd=built)
     assert refused.code == 2
     assert "the Swift container 'kube-registry' is also used by environment" in refused.stderr
@@ -148,10 +173,15 @@ def test_a_second_swift_user_on_one_container_fails_and_regc_refuses_it(built: P
             obj["data"]["config.yml"] = obj["data"]["config.yml"].replace("kube:registry", "other:registry")
     second = tmp_path / "second"
     from tests.e2e.kubelet import materialize
+
     pod = materialize(objects, second, {"radosgw.kube-registry.svc.cluster.local": "127.0.0.1"})
     pod.env["REGISTRY_STORAGE_SWIFT_PASSWORD"] = "other-password"
-    process = processes.start("second", ["docker-registry", "serve", str(pod.config)], log=second / "registry.log",
-                              env={"PATH": "/usr/bin:/bin", **pod.env})
+    process = processes.start(
+        "second",
+        ["docker-registry", "serve", str(pod.config)],
+        log=second / "registry.log",
+        env={"PATH": "/usr/bin:/bin", **pod.env},
+    )
     assert process.wait(timeout=60) != 0
     log = (second / "registry.log").read_text()
     assert "kube-registry" in log and ("forbidden" in log.lower() or "401" in log)
@@ -174,9 +204,11 @@ def _swift_put_container(user: str, key: str, container: str) -> None:
         assert response.status in (201, 202, 204)
 
 
-SMOKE = ("namespace: smoke\ntls:\n  extraNames: [127.0.0.1]\nstorage:\n  delete: true\n"
-         "auth:\n  htpasswd:\n    users: [puller]\n    bcryptCost: 5\n    generateMissingPasswords: true\n"
-         "pullSecrets:\n  user: puller\n  namespaces: [smoke-apps]\nsmokeTest:\n  enabled: true\n")
+SMOKE = (
+    "namespace: smoke\ntls:\n  extraNames: [127.0.0.1]\nstorage:\n  delete: true\n"
+    "auth:\n  htpasswd:\n    users: [puller]\n    bcryptCost: 5\n    generateMissingPasswords: true\n"
+    "pullSecrets:\n  user: puller\n  namespaces: [smoke-apps]\nsmokeTest:\n  enabled: true\n"
+)
 
 
 def test_the_smoke_job_pushes_pulls_and_deletes_on_the_real_registry(repo: Path, tmp_path: Path, processes):

@@ -36,16 +36,22 @@ class TokenServer:
         self.user, self.password = user, password
         self.key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ISSUER)])
-        now = datetime.datetime.now(datetime.timezone.utc)
-        self.cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                     .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
-                     .not_valid_before(now - datetime.timedelta(minutes=5))
-                     .not_valid_after(now + datetime.timedelta(days=1)).sign(self.key, hashes.SHA256()))
+        now = datetime.datetime.now(datetime.UTC)
+        self.cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .sign(self.key, hashes.SHA256())
+        )
         self.requests: list[str | None] = []  # the user of each token request (None: anonymous)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 server.handle(self)
 
             def log_message(self, *args):
@@ -83,11 +89,22 @@ class TokenServer:
         request.wfile.write(body)
 
     def _token(self, subject: str, access: list) -> str:
-        now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
-        header = {"typ": "JWT", "alg": "ES256",
-                  "x5c": [base64.b64encode(self.cert.public_bytes(serialization.Encoding.DER)).decode()]}
-        claims = {"iss": ISSUER, "sub": subject, "aud": SERVICE, "exp": now + 300, "nbf": now - 10, "iat": now,
-                  "jti": secrets.token_hex(8), "access": access}
+        now = int(datetime.datetime.now(datetime.UTC).timestamp())
+        header = {
+            "typ": "JWT",
+            "alg": "ES256",
+            "x5c": [base64.b64encode(self.cert.public_bytes(serialization.Encoding.DER)).decode()],
+        }
+        claims = {
+            "iss": ISSUER,
+            "sub": subject,
+            "aud": SERVICE,
+            "exp": now + 300,
+            "nbf": now - 10,
+            "iat": now,
+            "jti": secrets.token_hex(8),
+            "access": access,
+        }
         signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
         r, s = decode_dss_signature(self.key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
         return f"{signing_input}.{_b64(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
@@ -102,15 +119,22 @@ def start_token_upstream(root: Path, processes: Processes, tokens: TokenServer) 
     bundle = root / "token-ca.pem"
     bundle.write_bytes(tokens.cert.public_bytes(serialization.Encoding.PEM))
     port = free_port()
-    config = {"version": 0.1, "log": {"level": "info"}, "http": {"addr": f"127.0.0.1:{port}"},
-              "storage": {"filesystem": {"rootdirectory": str(root / "data")}},
-              "auth": {"token": {"realm": tokens.realm, "service": SERVICE, "issuer": ISSUER,
-                                 "rootcertbundle": str(bundle)}}}
+    config = {
+        "version": 0.1,
+        "log": {"level": "info"},
+        "http": {"addr": f"127.0.0.1:{port}"},
+        "storage": {"filesystem": {"rootdirectory": str(root / "data")}},
+        "auth": {"token": {"realm": tokens.realm, "service": SERVICE, "issuer": ISSUER, "rootcertbundle": str(bundle)}},
+    }
     (root / "config.yml").write_text(json.dumps(config))  # JSON is YAML
     binary = shutil.which("docker-registry")
     assert binary, "docker-registry is missing: .ci/run installs Debian's docker-registry"
-    processes.start("upstream", [binary, "serve", str(root / "config.yml")], log=root / "upstream.log",
-                    env={"PATH": "/usr/bin:/bin"})
+    processes.start(
+        "upstream",
+        [binary, "serve", str(root / "config.yml")],
+        log=root / "upstream.log",
+        env={"PATH": "/usr/bin:/bin"},
+    )
     processes.wait_until("upstream", lambda: _answers(port), 30)
     return f"127.0.0.1:{port}"
 

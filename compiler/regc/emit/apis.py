@@ -7,20 +7,36 @@ import re
 from regc.errors import RegcError
 
 SERVED = {
-    ("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Service"),
-    ("v1", "PersistentVolumeClaim"), ("v1", "ServiceAccount"), ("v1", "Endpoints"),
-    ("apps/v1", "Deployment"), ("apps/v1", "DaemonSet"),
-    ("batch/v1", "Job"), ("batch/v1", "CronJob"),
-    ("networking.k8s.io/v1", "Ingress"), ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("v1", "Namespace"),
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "Service"),
+    ("v1", "PersistentVolumeClaim"),
+    ("v1", "ServiceAccount"),
+    ("v1", "Endpoints"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "DaemonSet"),
+    ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
     ("discovery.k8s.io/v1", "EndpointSlice"),
-    ("policy/v1", "PodDisruptionBudget"), ("autoscaling/v2", "HorizontalPodAutoscaler"),
-    ("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "PrometheusRule"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
 }
 
 REMOVED = {
-    "extensions/v1beta1": "1.16/1.22", "apps/v1beta1": "1.16", "apps/v1beta2": "1.16",
-    "networking.k8s.io/v1beta1": "1.22", "batch/v1beta1": "1.25", "policy/v1beta1": "1.25",
-    "autoscaling/v2beta1": "1.25", "autoscaling/v2beta2": "1.26", "discovery.k8s.io/v1beta1": "1.25",
+    "extensions/v1beta1": "1.16/1.22",
+    "apps/v1beta1": "1.16",
+    "apps/v1beta2": "1.16",
+    "networking.k8s.io/v1beta1": "1.22",
+    "batch/v1beta1": "1.25",
+    "policy/v1beta1": "1.25",
+    "autoscaling/v2beta1": "1.25",
+    "autoscaling/v2beta2": "1.26",
+    "discovery.k8s.io/v1beta1": "1.25",
 }
 
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -32,11 +48,9 @@ def check_emittable(obj: dict) -> None:
     """Refuse an object Kubernetes would reject for its API version or its name."""
     api, kind, name = obj["apiVersion"], obj["kind"], obj["metadata"]["name"]
     if api in REMOVED:
-        raise RegcError(f"refusing to emit {kind} {name!r} as {api}: that API was removed in "
-                        f"Kubernetes {REMOVED[api]}")
+        raise RegcError(f"refusing to emit {kind} {name!r} as {api}: that API was removed in Kubernetes {REMOVED[api]}")
     if (api, kind) not in SERVED:
-        raise RegcError(f"refusing to emit {kind} {name!r} as {api}: not an API version regc knows "
-                        "to be served")
+        raise RegcError(f"refusing to emit {kind} {name!r} as {api}: not an API version regc knows to be served")
     pattern, limit = (DNS_LABEL, 63) if kind in LABEL_NAMED else (DNS_SUBDOMAIN, 253)
     if len(name) > limit or not pattern.match(name):
         raise RegcError(f"refusing to emit {kind} {name!r}: Kubernetes would reject the name")

@@ -22,8 +22,11 @@ def object_patch(base: dict, target: dict) -> dict | None:
     changes = _diff_mapping(base, target)
     if changes is _SAME:
         return None
-    patch = {"apiVersion": target["apiVersion"], "kind": target["kind"],
-             "metadata": {"name": target["metadata"]["name"]}}
+    patch = {
+        "apiVersion": target["apiVersion"],
+        "kind": target["kind"],
+        "metadata": {"name": target["metadata"]["name"]},
+    }
     for key, value in changes.items():
         if key == "metadata":
             patch["metadata"].update(value)
@@ -34,8 +37,12 @@ def object_patch(base: dict, target: dict) -> dict | None:
 
 def delete_patch(base: dict) -> dict:
     """A patch that removes `base` from the build."""
-    return {"$patch": "delete", "apiVersion": base["apiVersion"], "kind": base["kind"],
-            "metadata": {"name": base["metadata"]["name"]}}
+    return {
+        "$patch": "delete",
+        "apiVersion": base["apiVersion"],
+        "kind": base["kind"],
+        "metadata": {"name": base["metadata"]["name"]},
+    }
 
 
 def _diff(base: Any, target: Any, field: str) -> Any:
@@ -68,7 +75,7 @@ def _diff_list(base: list, target: list, field: str) -> Any:
     target_keys = _keys(target, key) if key else None
     if target_keys is not None and target_keys == _keys(base, key):
         items = []
-        for old, new in zip(base, target):
+        for old, new in zip(base, target, strict=False):
             change = _diff_mapping(old, new)
             if change is not _SAME:
                 items.append({key: new[key], **change})

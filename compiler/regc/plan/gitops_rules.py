@@ -10,17 +10,29 @@ def check_gitops_rules(env: LoadedEnvironment) -> list[Problem]:
     spec = env.spec
     problems: list[Problem] = []
     if spec.gitops.engine != "none" and not spec.gitops.repo_url:
-        problems.append(Problem(env.locate("gitops", "engine"),
-                                f"gitops.repoURL: {spec.gitops.engine} needs the Git repository that holds this tree",
-                                "set gitops.repoURL, e.g. https://github.com/acme/registry-gitops.git"))
+        problems.append(
+            Problem(
+                env.locate("gitops", "engine"),
+                f"gitops.repoURL: {spec.gitops.engine} needs the Git repository that holds this tree",
+                "set gitops.repoURL, e.g. https://github.com/acme/registry-gitops.git",
+            )
+        )
     if spec.gitops.application_set and spec.gitops.engine != "argocd":
-        problems.append(Problem(env.locate("gitops", "applicationSet"),
-                                "gitops.applicationSet: an ApplicationSet is Argo CD's",
-                                "set gitops.engine: argocd, or remove applicationSet"))
+        problems.append(
+            Problem(
+                env.locate("gitops", "applicationSet"),
+                "gitops.applicationSet: an ApplicationSet is Argo CD's",
+                "set gitops.engine: argocd, or remove applicationSet",
+            )
+        )
     if spec.gitops.application_set and spec.gitops.path:
-        problems.append(Problem(env.locate("gitops", "path"),
-                                "gitops.path: the ApplicationSet generates one Application per overlays/<env> folder",
-                                "remove gitops.path, or set applicationSet: false for an Application of its own"))
+        problems.append(
+            Problem(
+                env.locate("gitops", "path"),
+                "gitops.path: the ApplicationSet generates one Application per overlays/<env> folder",
+                "remove gitops.path, or set applicationSet: false for an Application of its own",
+            )
+        )
     return problems
 
 
@@ -40,9 +52,12 @@ def check_application_set(environments: list[LoadedEnvironment]) -> list[Problem
             mine, theirs = getattr(env.spec.gitops, name), getattr(first.spec.gitops, name)
             if mine != theirs:
                 key = type(env.spec.gitops).model_fields[name].alias or name
-                problems.append(Problem(
-                    env.locate("gitops", key),
-                    f"gitops.{key}: {mine!r} differs from {theirs!r} of environment {first.name!r} "
-                    f"({first.positions.path}), and both are in the ApplicationSet",
-                    f"give both the same {key}, or set applicationSet: false on one for an Application of its own"))
+                problems.append(
+                    Problem(
+                        env.locate("gitops", key),
+                        f"gitops.{key}: {mine!r} differs from {theirs!r} of environment {first.name!r} "
+                        f"({first.positions.path}), and both are in the ApplicationSet",
+                        f"give both the same {key}, or set applicationSet: false on one for an Application of its own",
+                    )
+                )
     return problems

@@ -91,8 +91,12 @@ class Names:
     @property
     def base_labels(self) -> dict[str, str]:
         """On every object of the instance; in base/ and in selectors."""
-        return {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": self.instance,
-                "app.kubernetes.io/part-of": "container-registry", "app.kubernetes.io/managed-by": "regc"}
+        return {
+            "app.kubernetes.io/name": APP,
+            "app.kubernetes.io/component": self.instance,
+            "app.kubernetes.io/part-of": "container-registry",
+            "app.kubernetes.io/managed-by": "regc",
+        }
 
     @property
     def selector_labels(self) -> dict[str, str]:
@@ -126,6 +130,7 @@ def config_directory(major: int | None) -> str:
     """Where the image reads config.yml: distribution v3 moved it to /etc/distribution."""
     return "/etc/distribution" if major is not None and major >= 3 else "/etc/docker/registry"
 
+
 AUTH_DIR = "/auth"
 CERTS_DIR = "/certs"
 
@@ -156,7 +161,6 @@ def certificate_names(spec) -> list[str]:
 
 def secret_file(name: str, namespace: str | None = None) -> str:
     return f"secret-{namespace}-{name}.yaml" if namespace else f"secret-{name}.yaml"
-
 
 
 def radosgw_url(spec) -> str | None:

@@ -17,44 +17,80 @@ def check_operations_rules(env: LoadedEnvironment, renderable: bool = True) -> l
     problems: list[Problem] = []
     scaling = spec.availability.autoscaling
     if "rolling_update" in spec.availability.model_fields_set and not shared_storage(spec):
-        problems.append(Problem(env.locate("availability", "rollingUpdate"),
-                                "availability.rollingUpdate: a ReadWriteOnce volume cannot be rolled (the new "
-                                "pod waits for the volume the old one holds); regc uses the Recreate strategy",
-                                "remove rollingUpdate, or use object storage or storage.accessMode: ReadWriteMany"))
+        problems.append(
+            Problem(
+                env.locate("availability", "rollingUpdate"),
+                "availability.rollingUpdate: a ReadWriteOnce volume cannot be rolled (the new "
+                "pod waits for the volume the old one holds); regc uses the Recreate strategy",
+                "remove rollingUpdate, or use object storage or storage.accessMode: ReadWriteMany",
+            )
+        )
     if scaling.enabled and not shared_storage(spec):
-        problems.append(Problem(env.locate("availability", "autoscaling", "enabled"),
-                                "availability.autoscaling: more than one pod on a ReadWriteOnce volume",
-                                "use object storage or storage.accessMode: ReadWriteMany, or turn autoscaling off"))
+        problems.append(
+            Problem(
+                env.locate("availability", "autoscaling", "enabled"),
+                "availability.autoscaling: more than one pod on a ReadWriteOnce volume",
+                "use object storage or storage.accessMode: ReadWriteMany, or turn autoscaling off",
+            )
+        )
     if scaling.enabled and scaling.min_replicas > scaling.max_replicas:
-        problems.append(Problem(env.locate("availability", "autoscaling", "minReplicas"),
-                                "availability.autoscaling.minReplicas: greater than maxReplicas"))
+        problems.append(
+            Problem(
+                env.locate("availability", "autoscaling", "minReplicas"),
+                "availability.autoscaling.minReplicas: greater than maxReplicas",
+            )
+        )
     replicas = scaling.min_replicas if scaling.enabled else spec.registry.replicas
     if spec.availability.pod_disruption_budget.enabled and replicas < 2:
-        problems.append(Problem(env.locate("availability", "podDisruptionBudget", "enabled"),
-                                "availability.podDisruptionBudget: with one replica it protects nothing (a drain "
-                                "still takes the only pod)",
-                                "run two or more replicas on shared storage, or turn the budget off"))
+        problems.append(
+            Problem(
+                env.locate("availability", "podDisruptionBudget", "enabled"),
+                "availability.podDisruptionBudget: with one replica it protects nothing (a drain "
+                "still takes the only pod)",
+                "run two or more replicas on shared storage, or turn the budget off",
+            )
+        )
     major = image_major_version(spec.registry.image)
     if spec.proxy is not None and spec.proxy.ttl is not None and major is not None and major < 3:
-        problems.append(Problem(env.locate("proxy", "ttl"),
-                                "proxy.ttl: registry 2.x has no such setting (it keeps cached content 7 days)",
-                                "use a registry:3 image, or remove proxy.ttl"))
+        problems.append(
+            Problem(
+                env.locate("proxy", "ttl"),
+                "proxy.ttl: registry 2.x has no such setting (it keeps cached content 7 days)",
+                "use a registry:3 image, or remove proxy.ttl",
+            )
+        )
     if spec.registry.blob_descriptor_cache == "redis" and spec.redis is None:
-        problems.append(Problem(env.locate("registry", "blobDescriptorCache"),
-                                "registry.blobDescriptorCache: redis, but there is no `redis` section",
-                                "add redis.addr (and redis.password: true if it needs one)"))
+        problems.append(
+            Problem(
+                env.locate("registry", "blobDescriptorCache"),
+                "registry.blobDescriptorCache: redis, but there is no `redis` section",
+                "add redis.addr (and redis.password: true if it needs one)",
+            )
+        )
     if spec.redis is not None and spec.registry.blob_descriptor_cache != "redis":
-        problems.append(Problem(env.locate("redis"), "redis: the registry uses Redis only for the blob "
-                                "descriptor cache, which is not set to redis",
-                                "set registry.blobDescriptorCache: redis, or remove the redis section"))
+        problems.append(
+            Problem(
+                env.locate("redis"),
+                "redis: the registry uses Redis only for the blob descriptor cache, which is not set to redis",
+                "set registry.blobDescriptorCache: redis, or remove the redis section",
+            )
+        )
     names = [endpoint.name for endpoint in spec.notifications]
     for index, endpoint in enumerate(spec.notifications):
         if names.index(endpoint.name) != index:
-            problems.append(Problem(env.locate("notifications", index, "name"),
-                                    f"notifications: the endpoint name {endpoint.name!r} is used twice"))
+            problems.append(
+                Problem(
+                    env.locate("notifications", index, "name"),
+                    f"notifications: the endpoint name {endpoint.name!r} is used twice",
+                )
+            )
         for header in set(endpoint.secret_headers) & set(endpoint.headers):
-            problems.append(Problem(env.locate("notifications", index, "secretHeaders"),
-                                    f"notifications.{endpoint.name}: header {header!r} is both in clear and secret"))
+            problems.append(
+                Problem(
+                    env.locate("notifications", index, "secretHeaders"),
+                    f"notifications.{endpoint.name}: header {header!r} is both in clear and secret",
+                )
+            )
     problems.extend(_network_policy_problems(env))
     problems.extend(_extras_problems(env, renderable))
     return problems
@@ -64,15 +100,25 @@ def _network_policy_problems(env: LoadedEnvironment) -> list[Problem]:
     spec = env.spec
     if not spec.network_policy.enabled or spec.network_policy.egress_cidrs:
         return []
-    needs = [what for what, present in (
-        ("the proxy's upstream", spec.proxy is not None), ("Redis", spec.redis is not None),
-        ("the webhook endpoints", bool(spec.notifications)),
-        ("the object store", spec.storage.driver != "filesystem" and spec.radosgw is None)) if present]
+    needs = [
+        what
+        for what, present in (
+            ("the proxy's upstream", spec.proxy is not None),
+            ("Redis", spec.redis is not None),
+            ("the webhook endpoints", bool(spec.notifications)),
+            ("the object store", spec.storage.driver != "filesystem" and spec.radosgw is None),
+        )
+        if present
+    ]
     if not needs:
         return []
-    return [Problem(env.locate("networkPolicy", "enabled"),
-                    f"networkPolicy: the registry must reach {', '.join(needs)}, which the policy would block",
-                    "list their addresses in networkPolicy.egressCidrs")]
+    return [
+        Problem(
+            env.locate("networkPolicy", "enabled"),
+            f"networkPolicy: the registry must reach {', '.join(needs)}, which the policy would block",
+            "list their addresses in networkPolicy.egressCidrs",
+        )
+    ]
 
 
 def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
@@ -97,55 +143,93 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
     for name in extras.env:
         key = _config_key(name)
         if name in taken:
-            problems.append(Problem(env.locate("extras", "env", name),
-                                    f"extras.env.{name}: regc sets this variable (from an encrypted Secret)"))
+            problems.append(
+                Problem(
+                    env.locate("extras", "env", name),
+                    f"extras.env.{name}: regc sets this variable (from an encrypted Secret)",
+                )
+            )
         elif key and (instead := _derived(key)):
-            problems.append(Problem(env.locate("extras", "env", name),
-                                    f"extras.env.{name}: would set config.yml key `{key}`, from which regc derives "
-                                    "other objects", f"use {instead}"))
+            problems.append(
+                Problem(
+                    env.locate("extras", "env", name),
+                    f"extras.env.{name}: would set config.yml key `{key}`, from which regc derives other objects",
+                    f"use {instead}",
+                )
+            )
         elif key and key in managed and not overridable(key):
-            problems.append(Problem(env.locate("extras", "env", name),
-                                    f"extras.env.{name}: would override config.yml key `{key}`, which regc writes",
-                                    f"set it through the spec, or list `{key}` in extras.configOverrides"))
+            problems.append(
+                Problem(
+                    env.locate("extras", "env", name),
+                    f"extras.env.{name}: would override config.yml key `{key}`, which regc writes",
+                    f"set it through the spec, or list `{key}` in extras.configOverrides",
+                )
+            )
     extra_keys = _dotted(extras.config)
     env_keys = {_config_key(name) for name in extras.env} - {None}
     for key in extra_keys:
         if instead := _derived(key):
-            problems.append(Problem(env.locate("extras", "config", *key.split(".")),
-                                    f"extras.config: sets config.yml key `{key}`, from which regc derives other "
-                                    "objects", f"use {instead}"))
+            problems.append(
+                Problem(
+                    env.locate("extras", "config", *key.split(".")),
+                    f"extras.config: sets config.yml key `{key}`, from which regc derives other objects",
+                    f"use {instead}",
+                )
+            )
         elif key in managed and not overridable(key):
-            problems.append(Problem(env.locate("extras", "config", *key.split(".")),
-                                    f"extras.config: overrides config.yml key `{key}`, which regc writes",
-                                    f"set it through the spec, or list `{key}` in extras.configOverrides"))
+            problems.append(
+                Problem(
+                    env.locate("extras", "config", *key.split(".")),
+                    f"extras.config: overrides config.yml key `{key}`, which regc writes",
+                    f"set it through the spec, or list `{key}` in extras.configOverrides",
+                )
+            )
     for index, key in enumerate(extras.config_overrides):
         if key not in extra_keys and key not in env_keys and not any(k.startswith(key + ".") for k in extra_keys):
-            problems.append(Problem(env.locate("extras", "configOverrides", index),
-                                    f"extras.configOverrides: `{key}` is not set by extras.config or extras.env"))
+            problems.append(
+                Problem(
+                    env.locate("extras", "configOverrides", index),
+                    f"extras.configOverrides: `{key}` is not set by extras.config or extras.env",
+                )
+            )
     reserved_paths = [plan.config_dir, AUTH_DIR, CERTS_DIR, DATA_DIR, "/tmp"]
     for index, volume in enumerate(extras.volumes):
         where = env.locate("extras", "volumes", index)
         if volume.name in RESERVED_VOLUMES:
-            problems.append(Problem(where, f"extras.volumes: the name {volume.name!r} is regc's",
-                                    "choose another name"))
+            problems.append(
+                Problem(where, f"extras.volumes: the name {volume.name!r} is regc's", "choose another name")
+            )
         path = volume.mount_path.rstrip("/") or "/"
         for reserved in reserved_paths:
             if path == reserved or path.startswith(reserved + "/") or reserved.startswith(path + "/"):
-                problems.append(Problem(where, f"extras.volumes.{volume.name}: mountPath {volume.mount_path} "
-                                        f"collides with {reserved}, which regc mounts"))
+                problems.append(
+                    Problem(
+                        where,
+                        f"extras.volumes.{volume.name}: mountPath {volume.mount_path} "
+                        f"collides with {reserved}, which regc mounts",
+                    )
+                )
         if not path.startswith("/"):
             problems.append(Problem(where, f"extras.volumes.{volume.name}: mountPath must be absolute"))
         if sum((volume.config_map is not None, volume.secret is not None, volume.empty_dir)) != 1:
-            problems.append(Problem(where, f"extras.volumes.{volume.name}: give exactly one of configMap, "
-                                    "secret, emptyDir"))
+            problems.append(
+                Problem(where, f"extras.volumes.{volume.name}: give exactly one of configMap, secret, emptyDir")
+            )
     for key in extras.pod_labels:
         if key.startswith("app.kubernetes.io/") or key == INSTANCE_LABEL:
-            problems.append(Problem(env.locate("extras", "podLabels", key),
-                                    f"extras.podLabels: {key} is regc's (the selectors use it)"))
+            problems.append(
+                Problem(
+                    env.locate("extras", "podLabels", key), f"extras.podLabels: {key} is regc's (the selectors use it)"
+                )
+            )
     for key in extras.pod_annotations:
         if key.startswith("regc/"):
-            problems.append(Problem(env.locate("extras", "podAnnotations", key),
-                                    f"extras.podAnnotations: {key} is regc's (it rolls the pods)"))
+            problems.append(
+                Problem(
+                    env.locate("extras", "podAnnotations", key),
+                    f"extras.podAnnotations: {key} is regc's (it rolls the pods)",
+                )
+            )
     return problems
 
 
@@ -154,9 +238,9 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
 # so not even extras.configOverrides admits one. Each names the spec field to use instead.
 DERIVED_KEYS = {
     "http.tls": "tls.enabled, with tls.certificate: provided for a certificate of your own (the probes' scheme "
-                "and the smoke test's URL follow it)",
+    "and the smoke test's URL follow it)",
     "http.addr": "service.port for clients (the registry listens on 5000: the probes, the Service and the "
-                 "NetworkPolicy use that port)",
+    "NetworkPolicy use that port)",
     "http.prefix": "no prefix (the probes, the Ingress and the smoke test reach the registry at /)",
     "http.debug": "metrics.enabled and metrics.port (the metrics Service and NetworkPolicy follow them)",
     "auth": "auth.htpasswd (the probes' path and the smoke test's login follow it)",

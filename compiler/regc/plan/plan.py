@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from regc.plan.names import Names, config_directory, image_major_version
 
@@ -15,7 +15,7 @@ class Plan:
     spec: object  # regc.spec.model.Environment
     registry_major: int | None
     config_dir: str
-    names: Names = Names()
+    names: Names = field(default_factory=Names)
 
     @property
     def namespace(self) -> str:
@@ -30,5 +30,6 @@ def shared_storage(spec) -> bool:
 def plan_for(name: str, spec) -> Plan:
     """The plan of an already-checked spec (also used for the shared base)."""
     major = image_major_version(spec.registry.image)
-    return Plan(name=name, spec=spec, registry_major=major, config_dir=config_directory(major),
-                names=Names(spec.instance))
+    return Plan(
+        name=name, spec=spec, registry_major=major, config_dir=config_directory(major), names=Names(spec.instance)
+    )

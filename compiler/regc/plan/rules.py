@@ -15,19 +15,25 @@ def check_rules(env: LoadedEnvironment) -> list[Problem]:
     problems: list[Problem] = []
     storage = spec.storage
     if spec.registry.replicas > 1 and not shared_storage(spec):
-        problems.append(Problem(
-            env.locate("registry", "replicas"),
-            f"registry.replicas: {spec.registry.replicas} replicas cannot share a "
-            f"{storage.access_mode} volume: it attaches to one node at a time, so the other pods "
-            "never start (or two registries write one filesystem unaware of each other)",
-            "set replicas: 1, or use storage.accessMode: ReadWriteMany (CephFS), "
-            "or object storage shared by all replicas (storage.driver: s3 or swift)"))
+        problems.append(
+            Problem(
+                env.locate("registry", "replicas"),
+                f"registry.replicas: {spec.registry.replicas} replicas cannot share a "
+                f"{storage.access_mode} volume: it attaches to one node at a time, so the other pods "
+                "never start (or two registries write one filesystem unaware of each other)",
+                "set replicas: 1, or use storage.accessMode: ReadWriteMany (CephFS), "
+                "or object storage shared by all replicas (storage.driver: s3 or swift)",
+            )
+        )
     problems.extend(check_storage_rules(env))
     if spec.service.node_port is not None and spec.service.type == "ClusterIP":
-        problems.append(Problem(
-            env.locate("service", "nodePort"),
-            "service.nodePort: a ClusterIP Service has no node port",
-            "set service.type: NodePort (or LoadBalancer), or remove nodePort"))
+        problems.append(
+            Problem(
+                env.locate("service", "nodePort"),
+                "service.nodePort: a ClusterIP Service has no node port",
+                "set service.type: NodePort (or LoadBalancer), or remove nodePort",
+            )
+        )
     problems.extend(check_secret_rules(env))
     problems.extend(check_operations_rules(env, renderable=not problems))
     problems.extend(check_gitops_rules(env))
@@ -43,31 +49,51 @@ def check_secret_rules(env: LoadedEnvironment) -> list[Problem]:
         seen: set[str] = set()
         for index, user in enumerate(htpasswd.users):
             if user in seen:
-                problems.append(Problem(env.locate("auth", "htpasswd", "users", index),
-                                        f"auth.htpasswd.users: {user!r} is listed twice", "remove the repeat"))
+                problems.append(
+                    Problem(
+                        env.locate("auth", "htpasswd", "users", index),
+                        f"auth.htpasswd.users: {user!r} is listed twice",
+                        "remove the repeat",
+                    )
+                )
             seen.add(user)
         if not spec.tls.enabled and not spec.insecure:
-            problems.append(Problem(
-                env.locate("tls", "enabled"),
-                "tls.enabled: basic auth without TLS sends every password in clear",
-                "turn TLS on, or set `insecure: true` if you accept that (every client daemon then "
-                "needs `--insecure-registry`)"))
+            problems.append(
+                Problem(
+                    env.locate("tls", "enabled"),
+                    "tls.enabled: basic auth without TLS sends every password in clear",
+                    "turn TLS on, or set `insecure: true` if you accept that (every client daemon then "
+                    "needs `--insecure-registry`)",
+                )
+            )
     if spec.pull_secrets is not None:
         user = spec.pull_secrets.user
         if htpasswd is None or user not in htpasswd.users:
-            problems.append(Problem(env.locate("pullSecrets", "user"),
-                                    f"pullSecrets.user: {user!r} is not one of auth.htpasswd.users",
-                                    "add the user to auth.htpasswd.users (`regc user add ENV NAME`)"))
+            problems.append(
+                Problem(
+                    env.locate("pullSecrets", "user"),
+                    f"pullSecrets.user: {user!r} is not one of auth.htpasswd.users",
+                    "add the user to auth.htpasswd.users (`regc user add ENV NAME`)",
+                )
+            )
         if len(set(spec.pull_secrets.namespaces)) != len(spec.pull_secrets.namespaces):
-            problems.append(Problem(env.locate("pullSecrets", "namespaces"),
-                                    "pullSecrets.namespaces: a namespace is listed twice"))
+            problems.append(
+                Problem(env.locate("pullSecrets", "namespaces"), "pullSecrets.namespaces: a namespace is listed twice")
+            )
     if spec.tls.renew_before_days >= spec.tls.validity_days:
-        problems.append(Problem(env.locate("tls", "renewBeforeDays"),
-                                "tls.renewBeforeDays: must be shorter than tls.validityDays, or every "
-                                "build would renew the certificate"))
+        problems.append(
+            Problem(
+                env.locate("tls", "renewBeforeDays"),
+                "tls.renewBeforeDays: must be shorter than tls.validityDays, or every "
+                "build would renew the certificate",
+            )
+        )
     if spec.tls.certificate == "provided" and not spec.tls.enabled:
-        problems.append(Problem(env.locate("tls", "certificate"),
-                                "tls.certificate: provided, but TLS is off", "set tls.enabled: true"))
+        problems.append(
+            Problem(
+                env.locate("tls", "certificate"), "tls.certificate: provided, but TLS is off", "set tls.enabled: true"
+            )
+        )
     return problems
 
 
@@ -80,28 +106,49 @@ def check_storage_rules(env: LoadedEnvironment) -> list[Problem]:
     problems: list[Problem] = []
     major = image_major_version(spec.registry.image)
     if storage.driver == "swift" and (major is None or major >= 3):
-        problems.append(Problem(
-            env.locate("storage", "driver"),
-            f"storage.driver: the Swift driver needs a registry:2.x image, not {spec.registry.image!r}: "
-            "distribution v3 removed it (distribution PR #3982)",
-            "keep registry.image at registry:2.8.x, or move to storage.driver: s3 (radosgw speaks S3 too)"))
+        problems.append(
+            Problem(
+                env.locate("storage", "driver"),
+                f"storage.driver: the Swift driver needs a registry:2.x image, not {spec.registry.image!r}: "
+                "distribution v3 removed it (distribution PR #3982)",
+                "keep registry.image at registry:2.8.x, or move to storage.driver: s3 (radosgw speaks S3 too)",
+            )
+        )
     if storage.driver in ("swift", "s3") and storage_url(spec) is None:
         key = "authurl" if storage.driver == "swift" else "regionendpoint"
-        problems.append(Problem(env.locate("storage"), f"storage.{key}: no URL of the object store",
-                                f"set storage.{key}, or list the radosgw hosts under radosgw.hosts"))
+        problems.append(
+            Problem(
+                env.locate("storage"),
+                f"storage.{key}: no URL of the object store",
+                f"set storage.{key}, or list the radosgw hosts under radosgw.hosts",
+            )
+        )
     if spec.radosgw is not None:
         seen: set[str] = set()
         for index, host in enumerate(spec.radosgw.hosts):
             if host in seen:
-                problems.append(Problem(env.locate("radosgw", "hosts", index),
-                                        f"radosgw.hosts: {host} is listed twice", "remove the repeat"))
+                problems.append(
+                    Problem(
+                        env.locate("radosgw", "hosts", index),
+                        f"radosgw.hosts: {host} is listed twice",
+                        "remove the repeat",
+                    )
+                )
             seen.add(host)
     if spec.smoke_test.enabled and spec.pull_secrets is None:
-        problems.append(Problem(env.locate("smokeTest", "enabled"),
-                                "smokeTest.enabled: the smoke test logs in as pullSecrets.user, which is not set",
-                                "set pullSecrets (user and namespaces), or turn the smoke test off"))
-    if spec.node_proxy.enabled and spec.node_proxy.host_port == 5000 and spec.service.type == "NodePort" \
-            and spec.service.node_port == 5000:
+        problems.append(
+            Problem(
+                env.locate("smokeTest", "enabled"),
+                "smokeTest.enabled: the smoke test logs in as pullSecrets.user, which is not set",
+                "set pullSecrets (user and namespaces), or turn the smoke test off",
+            )
+        )
+    if (
+        spec.node_proxy.enabled
+        and spec.node_proxy.host_port == 5000
+        and spec.service.type == "NodePort"
+        and spec.service.node_port == 5000
+    ):
         problems.append(Problem(env.locate("nodeProxy", "hostPort"), "nodeProxy.hostPort: clashes with the node port"))
     return problems
 
@@ -138,12 +185,15 @@ def check_shared_storage(environments: list[LoadedEnvironment]) -> list[Problem]
             what, field = f"S3 bucket {storage.bucket!r} (same rootdirectory)", "bucket"
         if key in owners:
             other = owners[key]
-            problems.append(Problem(
-                env.locate("storage", field),
-                f"storage.{field}: the {what} is also used by environment {other.name!r} "
-                f"({other.positions.path}): one container serves one user of one registry; shared, "
-                "the registry fails to start with 401 Unauthorized",
-                f"give each environment its own {field}"))
+            problems.append(
+                Problem(
+                    env.locate("storage", field),
+                    f"storage.{field}: the {what} is also used by environment {other.name!r} "
+                    f"({other.positions.path}): one container serves one user of one registry; shared, "
+                    "the registry fails to start with 401 Unauthorized",
+                    f"give each environment its own {field}",
+                )
+            )
         else:
             owners[key] = env
     return problems

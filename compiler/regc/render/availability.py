@@ -11,8 +11,13 @@ def disruption_budget(plan: Plan) -> dict | None:
     if not budget.enabled:
         return None
     names = plan.names
-    return k8s_object("policy/v1", "PodDisruptionBudget", names.deployment, labels=names.base_labels, spec={
-        "maxUnavailable": budget.max_unavailable, "selector": {"matchLabels": dict(names.selector_labels)}})
+    return k8s_object(
+        "policy/v1",
+        "PodDisruptionBudget",
+        names.deployment,
+        labels=names.base_labels,
+        spec={"maxUnavailable": budget.max_unavailable, "selector": {"matchLabels": dict(names.selector_labels)}},
+    )
 
 
 def autoscaler(plan: Plan) -> dict | None:
@@ -20,8 +25,23 @@ def autoscaler(plan: Plan) -> dict | None:
     if not scaling.enabled:
         return None
     names = plan.names
-    return k8s_object("autoscaling/v2", "HorizontalPodAutoscaler", names.deployment, labels=names.base_labels, spec={
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": names.deployment},
-        "minReplicas": scaling.min_replicas, "maxReplicas": scaling.max_replicas,
-        "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
-            "type": "Utilization", "averageUtilization": scaling.target_cpu_utilization}}}]})
+    return k8s_object(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        names.deployment,
+        labels=names.base_labels,
+        spec={
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": names.deployment},
+            "minReplicas": scaling.min_replicas,
+            "maxReplicas": scaling.max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": scaling.target_cpu_utilization},
+                    },
+                }
+            ],
+        },
+    )

@@ -14,5 +14,6 @@ def config_text(plan: Plan) -> str:
 
 
 def configmap(plan: Plan) -> dict:
-    return k8s_object("v1", "ConfigMap", plan.names.config_map, labels=plan.names.base_labels,
-                      data={"config.yml": config_text(plan)})
+    return k8s_object(
+        "v1", "ConfigMap", plan.names.config_map, labels=plan.names.base_labels, data={"config.yml": config_text(plan)}
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from regc.plan.names import AUTH_DIR, CERTS_DIR, CONTAINER, DATA_DIR, HTTP_PORT, METRICS_PORT_NAME, Names
 from regc.plan.credentials import env_credential_inputs
+from regc.plan.names import AUTH_DIR, CERTS_DIR, CONTAINER, DATA_DIR, HTTP_PORT, METRICS_PORT_NAME, Names
 from regc.plan.plan import Plan, shared_storage
 from regc.render.configmap import config_text
 from regc.render.meta import k8s_object
@@ -27,9 +27,14 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
     annotations.update(sorted(extras.pod_annotations.items()))
     rolling = spec.availability.rolling_update
     # A ReadWriteOnce volume cannot attach to a second pod while the old one runs.
-    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": rolling.max_unavailable,
-                                                           "maxSurge": rolling.max_surge}} \
-        if shared_storage(spec) else {"type": "Recreate"}
+    strategy = (
+        {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxUnavailable": rolling.max_unavailable, "maxSurge": rolling.max_surge},
+        }
+        if shared_storage(spec)
+        else {"type": "Recreate"}
+    )
     pod_spec = {
         "serviceAccountName": names.service_account,
         "automountServiceAccountToken": False,
@@ -39,11 +44,20 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
         "containers": [_container(plan)],
         "volumes": _volumes(plan),
     }
-    pod = {"metadata": {"labels": {**names.base_labels, **dict(sorted(extras.pod_labels.items()))},
-                        "annotations": annotations},
-           "spec": pod_spec}
-    body = {"replicas": spec.registry.replicas, "revisionHistoryLimit": 5, "strategy": strategy,
-            "selector": {"matchLabels": dict(names.selector_labels)}, "template": pod}
+    pod = {
+        "metadata": {
+            "labels": {**names.base_labels, **dict(sorted(extras.pod_labels.items()))},
+            "annotations": annotations,
+        },
+        "spec": pod_spec,
+    }
+    body = {
+        "replicas": spec.registry.replicas,
+        "revisionHistoryLimit": 5,
+        "strategy": strategy,
+        "selector": {"matchLabels": dict(names.selector_labels)},
+        "template": pod,
+    }
     if spec.availability.autoscaling.enabled:
         del body["replicas"]  # the HorizontalPodAutoscaler owns it; a synced value would fight it
     return k8s_object("apps/v1", "Deployment", names.deployment, labels=names.base_labels, spec=body)
@@ -58,12 +72,20 @@ def scheduling(spec) -> dict:
     if settings.anti_affinity == "required":
         result["affinity"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}
     elif settings.anti_affinity == "preferred":
-        result["affinity"] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
-            {"weight": 100, "podAffinityTerm": term}]}}
+        result["affinity"] = {
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]
+            }
+        }
     if settings.topology_spread:
-        result["topologySpreadConstraints"] = [{
-            "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
-            "labelSelector": {"matchLabels": dict(selector)}}]
+        result["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": dict(selector)},
+            }
+        ]
     if settings.priority_class_name:
         result["priorityClassName"] = settings.priority_class_name
     if settings.node_selector:
@@ -87,9 +109,11 @@ def probes(plan: Plan) -> dict:
     path = "/" if plan.spec.auth.htpasswd is not None else "/v2/"
     ready = {"httpGet": {"path": path, "port": "http", "scheme": "HTTPS" if plan.spec.tls.enabled else "HTTP"}}
     listening = {"tcpSocket": {"port": "http"}}
-    return {"startupProbe": {**listening, "periodSeconds": 2, "failureThreshold": 30},
-            "readinessProbe": {**ready, "periodSeconds": 10, "failureThreshold": 3},
-            "livenessProbe": {**listening, "periodSeconds": 20, "failureThreshold": 3}}
+    return {
+        "startupProbe": {**listening, "periodSeconds": 2, "failureThreshold": 30},
+        "readinessProbe": {**ready, "periodSeconds": 10, "failureThreshold": 3},
+        "livenessProbe": {**listening, "periodSeconds": 20, "failureThreshold": 3},
+    }
 
 
 def _container(plan: Plan) -> dict:
@@ -113,9 +137,12 @@ STORAGE_VARIABLES = {
 }
 
 
-CREDENTIAL_VARIABLES = {"proxy-username": "REGISTRY_PROXY_USERNAME", "proxy-password": "REGISTRY_PROXY_PASSWORD",
-                        "redis-password": "REGISTRY_REDIS_PASSWORD",
-                        "notification-endpoints": "REGISTRY_NOTIFICATIONS_ENDPOINTS"}
+CREDENTIAL_VARIABLES = {
+    "proxy-username": "REGISTRY_PROXY_USERNAME",
+    "proxy-password": "REGISTRY_PROXY_PASSWORD",
+    "redis-password": "REGISTRY_REDIS_PASSWORD",
+    "notification-endpoints": "REGISTRY_NOTIFICATIONS_ENDPOINTS",
+}
 
 
 def _ports(plan: Plan) -> list[dict]:
@@ -136,8 +163,10 @@ def managed_variables(spec) -> list[tuple[str, str, str]]:
 
 def _environment(plan: Plan) -> list[dict]:
     """Credentials reach the registry as variables from encrypted Secrets, never through config.yml."""
-    env = [{"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-           for name, secret, key in managed_variables(plan.spec)]
+    env = [
+        {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+        for name, secret, key in managed_variables(plan.spec)
+    ]
     env += [{"name": name, "value": value} for name, value in sorted(plan.spec.extras.env.items())]
     return env
 
@@ -169,8 +198,9 @@ def _volumes(plan: Plan) -> list[dict]:
     names = plan.names
     volumes = [{"name": "config", "configMap": {"name": names.config_map}}]
     if plan.spec.auth.htpasswd is not None:
-        volumes.append({"name": "htpasswd", "secret": {"secretName": names.htpasswd_secret,
-                                                       "defaultMode": SECRET_FILE_MODE}})
+        volumes.append(
+            {"name": "htpasswd", "secret": {"secretName": names.htpasswd_secret, "defaultMode": SECRET_FILE_MODE}}
+        )
     if plan.spec.tls.enabled:
         volumes.append({"name": "tls", "secret": {"secretName": names.tls_secret, "defaultMode": SECRET_FILE_MODE}})
     if plan.spec.storage.driver == "filesystem":
@@ -180,7 +210,9 @@ def _volumes(plan: Plan) -> list[dict]:
         if extra.config_map:
             volumes.append({"name": extra.name, "configMap": {"name": extra.config_map}})
         elif extra.secret:
-            volumes.append({"name": extra.name, "secret": {"secretName": extra.secret, "defaultMode": SECRET_FILE_MODE}})
+            volumes.append(
+                {"name": extra.name, "secret": {"secretName": extra.secret, "defaultMode": SECRET_FILE_MODE}}
+            )
         else:
             volumes.append({"name": extra.name, "emptyDir": {}})
     return volumes

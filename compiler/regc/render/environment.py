@@ -14,8 +14,8 @@ from regc.render.monitoring import metrics_service, prometheus_rule, service_mon
 from regc.render.network_policy import network_policy, smoke_test_policy
 from regc.render.node_proxy import node_proxy_objects
 from regc.render.radosgw import radosgw_objects
-from regc.render.smoke_test import smoke_test_job
 from regc.render.service import service
+from regc.render.smoke_test import smoke_test_job
 from regc.render.volume import data_claim
 
 
@@ -23,9 +23,22 @@ def workload_objects(plan: Plan, secrets_checksum: str | None = None) -> list[di
     """The namespaced objects of the registry, in a stable order (Secrets come from regc.secrets)."""
     registry = deployment(plan, secrets_checksum)
     revision = json.dumps(registry["spec"]["template"]["metadata"]["annotations"], sort_keys=True)
-    objects = [service_account(plan), configmap(plan), data_claim(plan), service(plan), registry,
-               disruption_budget(plan), autoscaler(plan), metrics_service(plan), service_monitor(plan),
-               prometheus_rule(plan), network_policy(plan), smoke_test_policy(plan), *radosgw_objects(plan),
-               ingress(plan),
-               *node_proxy_objects(plan), smoke_test_job(plan, revision)]
+    objects = [
+        service_account(plan),
+        configmap(plan),
+        data_claim(plan),
+        service(plan),
+        registry,
+        disruption_budget(plan),
+        autoscaler(plan),
+        metrics_service(plan),
+        service_monitor(plan),
+        prometheus_rule(plan),
+        network_policy(plan),
+        smoke_test_policy(plan),
+        *radosgw_objects(plan),
+        ingress(plan),
+        *node_proxy_objects(plan),
+        smoke_test_job(plan, revision),
+    ]
     return [obj for obj in objects if obj is not None]

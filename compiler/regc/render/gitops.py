@@ -33,15 +33,26 @@ def gitops_objects(plan: Plan) -> dict[str, dict]:
     name = f"registry-{plan.name}"
     namespace = engine_namespace(plan)
     if gitops.engine == "flux":
-        source = {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
-                  "metadata": {"name": name, "namespace": namespace},
-                  "spec": {"interval": gitops.interval, "url": gitops.repo_url, "ref": flux_ref(gitops)}}
-        sync = {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-                "metadata": {"name": name, "namespace": namespace},
-                "spec": {"interval": gitops.interval, "path": f"./{overlay_path(plan)}", "prune": gitops.prune,
-                         "wait": True, "timeout": "5m",
-                         "sourceRef": {"kind": "GitRepository", "name": name},
-                         "decryption": {"provider": "sops", "secretRef": {"name": gitops.decryption_secret}}}}
+        source = {
+            "apiVersion": "source.toolkit.fluxcd.io/v1",
+            "kind": "GitRepository",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"interval": gitops.interval, "url": gitops.repo_url, "ref": flux_ref(gitops)},
+        }
+        sync = {
+            "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+            "kind": "Kustomization",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {
+                "interval": gitops.interval,
+                "path": f"./{overlay_path(plan)}",
+                "prune": gitops.prune,
+                "wait": True,
+                "timeout": "5m",
+                "sourceRef": {"kind": "GitRepository", "name": name},
+                "decryption": {"provider": "sops", "secretRef": {"name": gitops.decryption_secret}},
+            },
+        }
         return {"gitrepository.yaml": source, "flux-kustomization.yaml": sync}
     if gitops.engine == "argocd" and not gitops.application_set:
         application = _application(name, namespace, gitops, overlay_path(plan), plan.namespace)
@@ -51,10 +62,15 @@ def gitops_objects(plan: Plan) -> dict[str, dict]:
 
 def ksops_generator(plan: Plan, secret_files: list[str]) -> dict:
     """KSOPS decrypts these files inside Argo CD's repo-server when it builds the overlay."""
-    return {"apiVersion": "viaduct.ai/v1", "kind": "ksops",
-            "metadata": {"name": f"registry-{plan.name}-secrets",
-                         "annotations": {"config.kubernetes.io/function": "exec:\n  path: ksops\n"}},
-            "files": [f"./{name}" for name in secret_files]}
+    return {
+        "apiVersion": "viaduct.ai/v1",
+        "kind": "ksops",
+        "metadata": {
+            "name": f"registry-{plan.name}-secrets",
+            "annotations": {"config.kubernetes.io/function": "exec:\n  path: ksops\n"},
+        },
+        "files": [f"./{name}" for name in secret_files],
+    }
 
 
 # In each member overlay: what the ApplicationSet's git files generator reads. Only folders regc
@@ -73,22 +89,37 @@ def application_set(members: list[Plan]) -> dict:
     regc writes in their overlays, and the Application template that an environment with an
     Application of its own gets; each file's folder is the source path, its values the destination."""
     gitops = members[0].spec.gitops
-    template = _application("registry-{{.path.basename}}", None, gitops, "{{.path.path}}", "{{.namespace}}",
-                            server="{{.server}}")
-    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
-            "metadata": {"name": "registry", "namespace": engine_namespace(members[0])},
-            "spec": {"goTemplate": True, "goTemplateOptions": ["missingkey=error"],
-                     "generators": [{"git": {"repoURL": gitops.repo_url, "revision": gitops.revision,
-                                             "files": [{"path": MEMBER_GLOB}]}}],
-                     "template": template}}
+    template = _application(
+        "registry-{{.path.basename}}", None, gitops, "{{.path.path}}", "{{.namespace}}", server="{{.server}}"
+    )
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": "registry", "namespace": engine_namespace(members[0])},
+        "spec": {
+            "goTemplate": True,
+            "goTemplateOptions": ["missingkey=error"],
+            "generators": [
+                {"git": {"repoURL": gitops.repo_url, "revision": gitops.revision, "files": [{"path": MEMBER_GLOB}]}}
+            ],
+            "template": template,
+        },
+    }
 
 
-def _application(name: str, namespace: str | None, gitops, path: str, destination_namespace: str,
-                 server: str | None = None) -> dict:
+def _application(
+    name: str, namespace: str | None, gitops, path: str, destination_namespace: str, server: str | None = None
+) -> dict:
     metadata = {"name": name, "namespace": namespace, "finalizers": ["resources-finalizer.argocd.argoproj.io"]}
-    return {"metadata": {key: value for key, value in metadata.items() if value is not None},
-            "spec": {"project": gitops.project,
-                     "source": {"repoURL": gitops.repo_url, "targetRevision": gitops.revision, "path": path},
-                     "destination": {"server": server or gitops.destination_server, "namespace": destination_namespace},
-                     "syncPolicy": {"automated": {"prune": gitops.prune, "selfHeal": gitops.self_heal},
-                                    "syncOptions": ["CreateNamespace=true"]}}}
+    return {
+        "metadata": {key: value for key, value in metadata.items() if value is not None},
+        "spec": {
+            "project": gitops.project,
+            "source": {"repoURL": gitops.repo_url, "targetRevision": gitops.revision, "path": path},
+            "destination": {"server": server or gitops.destination_server, "namespace": destination_namespace},
+            "syncPolicy": {
+                "automated": {"prune": gitops.prune, "selfHeal": gitops.self_heal},
+                "syncOptions": ["CreateNamespace=true"],
+            },
+        },
+    }

@@ -7,5 +7,10 @@ from regc.render.meta import k8s_object
 
 
 def service_account(plan: Plan) -> dict:
-    return k8s_object("v1", "ServiceAccount", plan.names.service_account, labels=plan.names.base_labels,
-                      automountServiceAccountToken=False)
+    return k8s_object(
+        "v1",
+        "ServiceAccount",
+        plan.names.service_account,
+        labels=plan.names.base_labels,
+        automountServiceAccountToken=False,
+    )

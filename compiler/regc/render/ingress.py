@@ -32,9 +32,20 @@ def ingress(plan: Plan) -> dict | None:
     secret = settings.tls_secret_name or (names.tls_secret if spec.tls.enabled else None)
     if secret:
         body["tls"] = [{"hosts": [settings.host], "secretName": secret}]
-    body["rules"] = [{"host": settings.host, "http": {"paths": [{
-        "path": "/", "pathType": "Prefix",
-        "backend": {"service": {"name": names.service, "port": {"name": "http"}}}}]}}]
+    body["rules"] = [
+        {
+            "host": settings.host,
+            "http": {
+                "paths": [
+                    {
+                        "path": "/",
+                        "pathType": "Prefix",
+                        "backend": {"service": {"name": names.service, "port": {"name": "http"}}},
+                    }
+                ]
+            },
+        }
+    ]
     obj = k8s_object("networking.k8s.io/v1", "Ingress", names.service, labels=names.base_labels, spec=body)
     obj["metadata"]["annotations"] = dict(sorted(annotations.items()))
     return obj

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def k8s_object(api_version: str, kind: str, name: str, *, labels: dict | None = None, **body) -> dict:
     """A Kubernetes object with its keys in the conventional order, labelled with `labels`."""
     metadata: dict = {"name": name}

@@ -17,10 +17,19 @@ def metrics_service(plan: Plan) -> dict | None:
     if not metrics.enabled:
         return None
     names = plan.names
-    return k8s_object("v1", "Service", names.metrics_service, labels=names.metrics_labels, spec={
-        "type": "ClusterIP", "selector": dict(names.selector_labels),
-        "ports": [{"name": METRICS_PORT_NAME, "port": metrics.port, "targetPort": METRICS_PORT_NAME,
-                   "protocol": "TCP"}]})
+    return k8s_object(
+        "v1",
+        "Service",
+        names.metrics_service,
+        labels=names.metrics_labels,
+        spec={
+            "type": "ClusterIP",
+            "selector": dict(names.selector_labels),
+            "ports": [
+                {"name": METRICS_PORT_NAME, "port": metrics.port, "targetPort": METRICS_PORT_NAME, "protocol": "TCP"}
+            ],
+        },
+    )
 
 
 def service_monitor(plan: Plan) -> dict | None:
@@ -29,9 +38,16 @@ def service_monitor(plan: Plan) -> dict | None:
         return None
     names = plan.names
     selected = {key: names.metrics_labels[key] for key in ("app.kubernetes.io/component", "app.kubernetes.io/name")}
-    obj = k8s_object(MONITORING, "ServiceMonitor", names.deployment, labels=names.base_labels, spec={
-        "selector": {"matchLabels": selected},
-        "endpoints": [{"port": METRICS_PORT_NAME, "path": "/metrics", "interval": metrics.interval}]})
+    obj = k8s_object(
+        MONITORING,
+        "ServiceMonitor",
+        names.deployment,
+        labels=names.base_labels,
+        spec={
+            "selector": {"matchLabels": selected},
+            "endpoints": [{"port": METRICS_PORT_NAME, "path": "/metrics", "interval": metrics.interval}],
+        },
+    )
     obj["metadata"]["labels"].update(sorted(metrics.labels.items()))
     return obj
 
@@ -44,27 +60,52 @@ def prometheus_rule(plan: Plan) -> dict | None:
     names = plan.names
     deployment = f'namespace="{namespace}", deployment="{names.deployment}"'
     # A second registry of the namespace is told apart by the Service its metrics are scraped through.
-    scope = f'namespace="{namespace}"' + ("" if names.instance == DEFAULT_INSTANCE
-                                          else f', service="{names.metrics_service}"')
-    requests = f'{REQUESTS_METRIC}{{{scope}}}'
+    scope = f'namespace="{namespace}"' + (
+        "" if names.instance == DEFAULT_INSTANCE else f', service="{names.metrics_service}"'
+    )
+    requests = f"{REQUESTS_METRIC}{{{scope}}}"
     errors = f'{REQUESTS_METRIC}{{{scope}, code=~"5.."}}'
     rules = [
-        _alert("RegistryNoReadyReplicas", f"kube_deployment_status_replicas_available{{{deployment}}} == 0", "5m",
-               "critical", f"No registry pod of {namespace} is ready: pushes and pulls fail."),
-        _alert("RegistryHighErrorRate",
-               f"sum(rate({errors}[10m])) / sum(rate({requests}[10m])) > {metrics.error_rate_threshold}", "10m",
-               "warning", f"More than {metrics.error_rate_threshold:.0%} of the requests to the registry of "
-               f"{namespace} fail with a 5xx status."),
-        _alert("RegistryStorageUnhealthy", f"kube_deployment_status_replicas_unavailable{{{deployment}}} > 0", "10m",
-               "warning", f"Registry pods of {namespace} stay unready: the storage driver health check "
-               "(health.storagedriver) fails the readiness probe while the storage cannot be reached."),
+        _alert(
+            "RegistryNoReadyReplicas",
+            f"kube_deployment_status_replicas_available{{{deployment}}} == 0",
+            "5m",
+            "critical",
+            f"No registry pod of {namespace} is ready: pushes and pulls fail.",
+        ),
+        _alert(
+            "RegistryHighErrorRate",
+            f"sum(rate({errors}[10m])) / sum(rate({requests}[10m])) > {metrics.error_rate_threshold}",
+            "10m",
+            "warning",
+            f"More than {metrics.error_rate_threshold:.0%} of the requests to the registry of "
+            f"{namespace} fail with a 5xx status.",
+        ),
+        _alert(
+            "RegistryStorageUnhealthy",
+            f"kube_deployment_status_replicas_unavailable{{{deployment}}} > 0",
+            "10m",
+            "warning",
+            f"Registry pods of {namespace} stay unready: the storage driver health check "
+            "(health.storagedriver) fails the readiness probe while the storage cannot be reached.",
+        ),
     ]
-    obj = k8s_object(MONITORING, "PrometheusRule", plan.names.deployment, labels=plan.names.base_labels,
-                     spec={"groups": [{"name": plan.names.instance, "rules": rules}]})
+    obj = k8s_object(
+        MONITORING,
+        "PrometheusRule",
+        plan.names.deployment,
+        labels=plan.names.base_labels,
+        spec={"groups": [{"name": plan.names.instance, "rules": rules}]},
+    )
     obj["metadata"]["labels"].update(sorted(metrics.labels.items()))
     return obj
 
 
 def _alert(name: str, expr: str, duration: str, severity: str, summary: str) -> dict:
-    return {"alert": name, "expr": expr, "for": duration, "labels": {"severity": severity},
-            "annotations": {"summary": summary}}
+    return {
+        "alert": name,
+        "expr": expr,
+        "for": duration,
+        "labels": {"severity": severity},
+        "annotations": {"summary": summary},
+    }

@@ -17,24 +17,35 @@ def network_policy(plan: Plan) -> dict | None:
     policy = spec.network_policy
     if not policy.enabled:
         return None
-    clients = [spec.namespace, *(spec.pull_secrets.namespaces if spec.pull_secrets else []),
-               *policy.client_namespaces]
+    clients = [spec.namespace, *(spec.pull_secrets.namespaces if spec.pull_secrets else []), *policy.client_namespaces]
     if spec.ingress is not None and policy.ingress_controller_namespace:
         clients.append(policy.ingress_controller_namespace)
-    ingress = [{"from": [_namespaces(sorted(set(clients)))],
-                "ports": [{"protocol": "TCP", "port": HTTP_PORT}]}]
+    ingress = [{"from": [_namespaces(sorted(set(clients)))], "ports": [{"protocol": "TCP", "port": HTTP_PORT}]}]
     if spec.metrics.enabled and policy.monitoring_namespace:
-        ingress.append({"from": [_namespaces([policy.monitoring_namespace])],
-                        "ports": [{"protocol": "TCP", "port": METRICS_PORT_NAME}]})
+        ingress.append(
+            {
+                "from": [_namespaces([policy.monitoring_namespace])],
+                "ports": [{"protocol": "TCP", "port": METRICS_PORT_NAME}],
+            }
+        )
     egress = [DNS]
     destinations = [_block(host) for host in (spec.radosgw.hosts if spec.radosgw else [])]
     destinations += [{"ipBlock": {"cidr": cidr}} for cidr in policy.egress_cidrs]
     if destinations:
         egress.append({"to": destinations})
     names = plan.names
-    return k8s_object("networking.k8s.io/v1", "NetworkPolicy", names.deployment, labels=names.base_labels, spec={
-        "podSelector": {"matchLabels": dict(names.selector_labels)}, "policyTypes": ["Ingress", "Egress"],
-        "ingress": ingress, "egress": egress})
+    return k8s_object(
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        names.deployment,
+        labels=names.base_labels,
+        spec={
+            "podSelector": {"matchLabels": dict(names.selector_labels)},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": ingress,
+            "egress": egress,
+        },
+    )
 
 
 def smoke_test_policy(plan: Plan) -> dict | None:
@@ -43,12 +54,19 @@ def smoke_test_policy(plan: Plan) -> dict | None:
     if not (spec.network_policy.enabled and spec.smoke_test.enabled):
         return None
     names = plan.names
-    registry = {"to": [{"podSelector": {"matchLabels": dict(names.selector_labels)}}],
-                "ports": [{"protocol": "TCP", "port": HTTP_PORT}]}
-    body = {"podSelector": {"matchLabels": dict(names.smoke_test_labels)}, "policyTypes": ["Ingress", "Egress"],
-            "ingress": [], "egress": [DNS, registry]}
-    return k8s_object("networking.k8s.io/v1", "NetworkPolicy", names.smoke_test_policy, labels=names.base_labels,
-                      spec=body)
+    registry = {
+        "to": [{"podSelector": {"matchLabels": dict(names.selector_labels)}}],
+        "ports": [{"protocol": "TCP", "port": HTTP_PORT}],
+    }
+    body = {
+        "podSelector": {"matchLabels": dict(names.smoke_test_labels)},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [],
+        "egress": [DNS, registry],
+    }
+    return k8s_object(
+        "networking.k8s.io/v1", "NetworkPolicy", names.smoke_test_policy, labels=names.base_labels, spec=body
+    )
 
 
 def _namespaces(names: list[str]) -> dict:

@@ -15,24 +15,26 @@ CONFIG_DIR = "/usr/local/etc/haproxy"
 def haproxy_config(plan: Plan) -> str:
     spec = plan.spec
     upstream = f"{service_host(spec)}.{spec.cluster_domain}:{spec.service.port}"
-    return "\n".join([
-        "global",
-        "  log stdout format raw local0 info",
-        "defaults",
-        "  mode tcp",
-        "  log global",
-        "  timeout connect 5s",
-        "  timeout client 15m   # layer uploads are long",
-        "  timeout server 15m",
-        "resolvers cluster",
-        "  parse-resolv-conf",
-        "frontend registry",
-        f"  bind :{HTTP_PORT}",
-        "  default_backend registry",
-        "backend registry",
-        f"  server registry {upstream} resolvers cluster init-addr last,libc,none",
-        "",
-    ])
+    return "\n".join(
+        [
+            "global",
+            "  log stdout format raw local0 info",
+            "defaults",
+            "  mode tcp",
+            "  log global",
+            "  timeout connect 5s",
+            "  timeout client 15m   # layer uploads are long",
+            "  timeout server 15m",
+            "resolvers cluster",
+            "  parse-resolv-conf",
+            "frontend registry",
+            f"  bind :{HTTP_PORT}",
+            "  default_backend registry",
+            "backend registry",
+            f"  server registry {upstream} resolvers cluster init-addr last,libc,none",
+            "",
+        ]
+    )
 
 
 def node_proxy_objects(plan: Plan) -> list[dict]:
@@ -45,33 +47,49 @@ def node_proxy_objects(plan: Plan) -> list[dict]:
     object_labels = {**names.base_labels, **labels}
     configmap = k8s_object("v1", "ConfigMap", names.node_proxy, labels=object_labels, data={"haproxy.cfg": config})
     pod = {
-        "metadata": {"labels": dict(labels),
-                     "annotations": {"regc/config-sha256": hashlib.sha256(config.encode()).hexdigest()}},
+        "metadata": {
+            "labels": dict(labels),
+            "annotations": {"regc/config-sha256": hashlib.sha256(config.encode()).hexdigest()},
+        },
         "spec": {
             "automountServiceAccountToken": False,
             "securityContext": pod_security_context(),
             "priorityClassName": "system-node-critical",  # nodes pull through it
-            "containers": [{
-                "name": "proxy",
-                "image": settings.image,
-                "imagePullPolicy": "IfNotPresent",
-                "args": ["-f", f"{CONFIG_DIR}/haproxy.cfg"],
-                "ports": [{"name": "registry", "containerPort": HTTP_PORT, "hostPort": settings.host_port,
-                           "protocol": "TCP"}],
-                "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
-                "securityContext": container_security_context(),
-                "readinessProbe": {"tcpSocket": {"port": "registry"}, "periodSeconds": 10},
-                # HAProxy is alive while it accepts connections, whatever the registry behind it does.
-                "livenessProbe": {"tcpSocket": {"port": "registry"}, "periodSeconds": 20, "failureThreshold": 3},
-                "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}],
-            }],
+            "containers": [
+                {
+                    "name": "proxy",
+                    "image": settings.image,
+                    "imagePullPolicy": "IfNotPresent",
+                    "args": ["-f", f"{CONFIG_DIR}/haproxy.cfg"],
+                    "ports": [
+                        {
+                            "name": "registry",
+                            "containerPort": HTTP_PORT,
+                            "hostPort": settings.host_port,
+                            "protocol": "TCP",
+                        }
+                    ],
+                    "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
+                    "securityContext": container_security_context(),
+                    "readinessProbe": {"tcpSocket": {"port": "registry"}, "periodSeconds": 10},
+                    # HAProxy is alive while it accepts connections, whatever the registry behind it does.
+                    "livenessProbe": {"tcpSocket": {"port": "registry"}, "periodSeconds": 20, "failureThreshold": 3},
+                    "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}],
+                }
+            ],
             "tolerations": [{"operator": "Exists"}],  # every node pulls, tainted ones too
             "volumes": [{"name": "config", "configMap": {"name": names.node_proxy}}],
         },
     }
-    daemonset = k8s_object("apps/v1", "DaemonSet", names.node_proxy, labels=object_labels, spec={
-        "selector": {"matchLabels": dict(labels)},
-        "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-        "template": pod,
-    })
+    daemonset = k8s_object(
+        "apps/v1",
+        "DaemonSet",
+        names.node_proxy,
+        labels=object_labels,
+        spec={
+            "selector": {"matchLabels": dict(labels)},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "template": pod,
+        },
+    )
     return [configmap, daemonset]

@@ -16,11 +16,17 @@ def radosgw_objects(plan: Plan) -> list[dict]:
         return []
     port = {"name": "http", "port": front.port, "protocol": "TCP"}
     labels = plan.names.base_labels
-    service = k8s_object("v1", "Service", front.service_name, labels=labels, spec={
-        "type": "ClusterIP",
-        "sessionAffinity": "ClientIP",  # a client's requests stay on one radosgw, as in the guide
-        "ports": [{**port, "targetPort": front.port}],
-    })
+    service = k8s_object(
+        "v1",
+        "Service",
+        front.service_name,
+        labels=labels,
+        spec={
+            "type": "ClusterIP",
+            "sessionAffinity": "ClientIP",  # a client's requests stay on one radosgw, as in the guide
+            "ports": [{**port, "targetPort": front.port}],
+        },
+    )
     objects = [service]
     families = {"IPv4": [], "IPv6": []}
     for host in front.hosts:
@@ -28,14 +34,27 @@ def radosgw_objects(plan: Plan) -> list[dict]:
     for family, hosts in families.items():
         if not hosts:
             continue
-        endpoint_slice = k8s_object("discovery.k8s.io/v1", "EndpointSlice", f"{front.service_name}-{family.lower()}",
-                                    labels=labels, addressType=family,
-                                    endpoints=[{"addresses": [h], "conditions": {"ready": True}} for h in hosts],
-                                    ports=[port])
-        endpoint_slice["metadata"]["labels"].update({"kubernetes.io/service-name": front.service_name,
-                                                     MANAGED_BY: "regc"})
+        endpoint_slice = k8s_object(
+            "discovery.k8s.io/v1",
+            "EndpointSlice",
+            f"{front.service_name}-{family.lower()}",
+            labels=labels,
+            addressType=family,
+            endpoints=[{"addresses": [h], "conditions": {"ready": True}} for h in hosts],
+            ports=[port],
+        )
+        endpoint_slice["metadata"]["labels"].update(
+            {"kubernetes.io/service-name": front.service_name, MANAGED_BY: "regc"}
+        )
         objects.append(endpoint_slice)
     if front.legacy_endpoints:
-        objects.append(k8s_object("v1", "Endpoints", front.service_name, labels=labels, subsets=[
-            {"addresses": [{"ip": h} for h in front.hosts], "ports": [port]}]))
+        objects.append(
+            k8s_object(
+                "v1",
+                "Endpoints",
+                front.service_name,
+                labels=labels,
+                subsets=[{"addresses": [{"ip": h} for h in front.hosts], "ports": [port]}],
+            )
+        )
     return objects

@@ -5,8 +5,17 @@ from __future__ import annotations
 from regc.plan.names import AUTH_DIR, CERTS_DIR, DATA_DIR, HTTP_PORT, storage_url
 from regc.plan.plan import Plan
 
-SWIFT_OPTIONS = ("authversion", "tenant", "tenantid", "domain", "domainid", "region", "chunksize", "prefix",
-                 "endpointtype")
+SWIFT_OPTIONS = (
+    "authversion",
+    "tenant",
+    "tenantid",
+    "domain",
+    "domainid",
+    "region",
+    "chunksize",
+    "prefix",
+    "endpointtype",
+)
 
 
 def registry_config(plan: Plan) -> dict:
@@ -38,11 +47,11 @@ def managed_config(plan: Plan) -> dict:
     if htpasswd is not None:
         config["auth"] = {"htpasswd": {"realm": htpasswd.realm, "path": f"{AUTH_DIR}/htpasswd"}}
     if spec.metrics.enabled:
-        config["http"]["debug"] = {"addr": f":{spec.metrics.port}",
-                                   "prometheus": {"enabled": True, "path": "/metrics"}}
+        config["http"]["debug"] = {"addr": f":{spec.metrics.port}", "prometheus": {"enabled": True, "path": "/metrics"}}
     check = registry.health_check.storage_driver
-    config["health"] = {"storagedriver": {
-        "enabled": check.enabled, "interval": check.interval, "threshold": check.threshold}}
+    config["health"] = {
+        "storagedriver": {"enabled": check.enabled, "interval": check.interval, "threshold": check.threshold}
+    }
     if spec.proxy is not None:
         # Credentials come from REGISTRY_PROXY_USERNAME/PASSWORD of the encrypted Secret.
         config["proxy"] = {"remoteurl": spec.proxy.remoteurl}
@@ -50,8 +59,13 @@ def managed_config(plan: Plan) -> dict:
             config["proxy"]["ttl"] = spec.proxy.ttl
     if spec.redis is not None:
         redis = spec.redis
-        config["redis"] = {"addr": redis.addr, "db": redis.db, "dialtimeout": redis.dial_timeout,
-                           "readtimeout": redis.read_timeout, "writetimeout": redis.write_timeout}
+        config["redis"] = {
+            "addr": redis.addr,
+            "db": redis.db,
+            "dialtimeout": redis.dial_timeout,
+            "readtimeout": redis.read_timeout,
+            "writetimeout": redis.write_timeout,
+        }
     if spec.notifications and not any(e.secret_headers for e in spec.notifications):
         config["notifications"] = {"endpoints": notification_endpoints(spec, {})}
     return config
@@ -63,13 +77,27 @@ def notification_endpoints(spec, secret_headers: dict[str, dict[str, str]]) -> l
     endpoints = []
     for endpoint in spec.notifications:
         headers = {name: [value] for name, value in endpoint.headers.items()}
-        headers.update({name: [secret_headers[endpoint.name][name]] for name in endpoint.secret_headers
-                        if name in secret_headers.get(endpoint.name, {})})
-        item = {"name": endpoint.name, "url": endpoint.url, "headers": dict(sorted(headers.items())),
-                "timeout": endpoint.timeout, "threshold": endpoint.threshold, "backoff": endpoint.backoff}
+        headers.update(
+            {
+                name: [secret_headers[endpoint.name][name]]
+                for name in endpoint.secret_headers
+                if name in secret_headers.get(endpoint.name, {})
+            }
+        )
+        item = {
+            "name": endpoint.name,
+            "url": endpoint.url,
+            "headers": dict(sorted(headers.items())),
+            "timeout": endpoint.timeout,
+            "threshold": endpoint.threshold,
+            "backoff": endpoint.backoff,
+        }
         if endpoint.ignored_media_types or endpoint.ignored_actions:
-            item["ignore"] = {key: list(values) for key, values in (
-                ("mediatypes", endpoint.ignored_media_types), ("actions", endpoint.ignored_actions)) if values}
+            item["ignore"] = {
+                key: list(values)
+                for key, values in (("mediatypes", endpoint.ignored_media_types), ("actions", endpoint.ignored_actions))
+                if values
+            }
         endpoints.append(item)
     return endpoints
 
@@ -113,10 +141,14 @@ def storage_driver(plan: Plan) -> dict:
         section["swift"] = swift
     else:
         endpoint = storage_url(spec)
-        s3 = {"region": storage.region, "regionendpoint": endpoint, "forcepathstyle": True,
-              "bucket": storage.bucket,
-              "secure": storage.secure if storage.secure is not None else endpoint.startswith("https://"),
-              "v4auth": storage.v4auth}
+        s3 = {
+            "region": storage.region,
+            "regionendpoint": endpoint,
+            "forcepathstyle": True,
+            "bucket": storage.bucket,
+            "secure": storage.secure if storage.secure is not None else endpoint.startswith("https://"),
+            "v4auth": storage.v4auth,
+        }
         for key in ("chunksize", "rootdirectory"):
             if getattr(storage, key) is not None:
                 s3[key] = getattr(storage, key)
@@ -130,8 +162,12 @@ def storage_driver(plan: Plan) -> dict:
     maintenance: dict = {}
     purging = spec.upload_purging
     if purging.enabled:
-        maintenance["uploadpurging"] = {"enabled": True, "age": purging.age, "interval": purging.interval,
-                                        "dryrun": purging.dryrun}
+        maintenance["uploadpurging"] = {
+            "enabled": True,
+            "age": purging.age,
+            "interval": purging.interval,
+            "dryrun": purging.dryrun,
+        }
     else:
         maintenance["uploadpurging"] = {"enabled": False}
     if storage.read_only:

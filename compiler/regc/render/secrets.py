@@ -18,8 +18,9 @@ def encode(value: str | bytes) -> str:
 def _secret(names: Names, name: str, kind: str, data: dict[str, str | bytes], namespace: str | None = None) -> dict:
     # Keys sorted as kustomize prints them: Flux decrypts after its kustomize build, and the SOPS
     # MAC covers the order of the encrypted values (mac_only_encrypted keeps added labels harmless).
-    obj = k8s_object("v1", "Secret", name, labels=names.base_labels, type=kind,
-                     data={k: encode(data[k]) for k in sorted(data)})
+    obj = k8s_object(
+        "v1", "Secret", name, labels=names.base_labels, type=kind, data={k: encode(data[k]) for k in sorted(data)}
+    )
     if namespace:
         obj["metadata"]["namespace"] = namespace
     return obj
@@ -34,20 +35,27 @@ def htpasswd_secret(names: Names, lines: list[str]) -> dict:
 
 
 def tls_secret(names: Names, cert_chain_pem: str, key_pem: str, ca_pem: str) -> dict:
-    return _secret(names, names.tls_secret, "kubernetes.io/tls",
-                   {"tls.crt": cert_chain_pem, "tls.key": key_pem, "ca.crt": ca_pem})
+    return _secret(
+        names, names.tls_secret, "kubernetes.io/tls", {"tls.crt": cert_chain_pem, "tls.key": key_pem, "ca.crt": ca_pem}
+    )
 
 
 def docker_config(server: str, user: str, password: str) -> str:
     """What `kubectl create secret docker-registry` stores under .dockerconfigjson."""
     auth = encode(f"{user}:{password}")
-    return json.dumps({"auths": {server: {"username": user, "password": password, "auth": auth}}},
-                      separators=(",", ":"))
+    return json.dumps(
+        {"auths": {server: {"username": user, "password": password, "auth": auth}}}, separators=(",", ":")
+    )
 
 
 def pull_secret(names: Names, name: str, namespace: str, server: str, user: str, password: str) -> dict:
-    return _secret(names, name, "kubernetes.io/dockerconfigjson",
-                   {".dockerconfigjson": docker_config(server, user, password)}, namespace)
+    return _secret(
+        names,
+        name,
+        "kubernetes.io/dockerconfigjson",
+        {".dockerconfigjson": docker_config(server, user, password)},
+        namespace,
+    )
 
 
 def storage_secret(names: Names, values: dict[str, str]) -> dict:

@@ -12,8 +12,13 @@ def service(plan: Plan) -> dict:
     if settings.node_port is not None:
         port["nodePort"] = settings.node_port
     names = plan.names
-    obj = k8s_object("v1", "Service", names.service, labels=names.base_labels, spec={
-        "type": settings.type, "selector": dict(names.selector_labels), "ports": [port]})
+    obj = k8s_object(
+        "v1",
+        "Service",
+        names.service,
+        labels=names.base_labels,
+        spec={"type": settings.type, "selector": dict(names.selector_labels), "ports": [port]},
+    )
     if settings.annotations:
         obj["metadata"]["annotations"] = dict(sorted(settings.annotations.items()))
     return obj

@@ -75,9 +75,13 @@ def smoke_test_job(plan: Plan, revision: str) -> dict | None:
     # A pull-through cache and a read-only registry refuse pushes: they are checked by a login only.
     pushes = spec.proxy is None and not spec.storage.read_only
     names = plan.names
-    settings = {"REGISTRY_URL": f"{scheme}://{service_host(spec)}:{spec.service.port}",
-                "REPOSITORY": SMOKE_REPOSITORY, "PUSH": str(pushes).lower(), "CREDENTIALS": CREDENTIALS_DIR,
-                "DELETE": str(spec.storage.delete).lower()}
+    settings = {
+        "REGISTRY_URL": f"{scheme}://{service_host(spec)}:{spec.service.port}",
+        "REPOSITORY": SMOKE_REPOSITORY,
+        "PUSH": str(pushes).lower(),
+        "CREDENTIALS": CREDENTIALS_DIR,
+        "DELETE": str(spec.storage.delete).lower(),
+    }
     if spec.tls.enabled:
         settings["CA_FILE"] = CA_FILE
     container = {
@@ -93,13 +97,23 @@ def smoke_test_job(plan: Plan, revision: str) -> dict | None:
     volumes = [{"name": "credentials", "secret": {"secretName": names.smoke_secret, "defaultMode": 0o440}}]
     if spec.tls.enabled:
         container["volumeMounts"].append({"name": "ca", "mountPath": CA_FILE.rsplit("/", 1)[0], "readOnly": True})
-        volumes.append({"name": "ca", "secret": {"secretName": names.tls_secret, "items": [{"key": "ca.crt",
-                                                                                       "path": "ca.crt"}]}})
-    pod_spec = {"restartPolicy": "Never", "automountServiceAccountToken": False,
-                "securityContext": pod_security_context(), "containers": [container], "volumes": volumes}
+        volumes.append(
+            {"name": "ca", "secret": {"secretName": names.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+        )
+    pod_spec = {
+        "restartPolicy": "Never",
+        "automountServiceAccountToken": False,
+        "securityContext": pod_security_context(),
+        "containers": [container],
+        "volumes": volumes,
+    }
     digest = hashlib.sha256(json.dumps([pod_spec, revision], sort_keys=True).encode()).hexdigest()[:10]
     labels = dict(names.smoke_test_labels)
-    body = {"backoffLimit": 3, "activeDeadlineSeconds": 600,
-            "template": {"metadata": {"labels": labels}, "spec": pod_spec}}
-    return k8s_object("batch/v1", "Job", f"{names.smoke_job_prefix}-{digest}", labels={**names.base_labels, **labels},
-                      spec=body)
+    body = {
+        "backoffLimit": 3,
+        "activeDeadlineSeconds": 600,
+        "template": {"metadata": {"labels": labels}, "spec": pod_spec},
+    }
+    return k8s_object(
+        "batch/v1", "Job", f"{names.smoke_job_prefix}-{digest}", labels={**names.base_labels, **labels}, spec=body
+    )

@@ -14,5 +14,4 @@ def data_claim(plan: Plan) -> dict | None:
     if storage.storage_class_name:
         spec["storageClassName"] = storage.storage_class_name
     spec["resources"] = {"requests": {"storage": storage.size}}
-    return k8s_object("v1", "PersistentVolumeClaim", plan.names.data_claim, labels=plan.names.base_labels,
-                      spec=spec)
+    return k8s_object("v1", "PersistentVolumeClaim", plan.names.data_claim, labels=plan.names.base_labels, spec=spec)

@@ -17,8 +17,7 @@ def password_problem(user: str, password: str | None) -> str | None:
     if password == "":
         return f"users.{user}: the password is empty"
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
-        return (f"users.{user}: the password is longer than {MAX_PASSWORD_BYTES} bytes, "
-                "and bcrypt would ignore the rest")
+        return f"users.{user}: the password is longer than {MAX_PASSWORD_BYTES} bytes, and bcrypt would ignore the rest"
     return None
 
 
@@ -41,7 +40,7 @@ def hash_lines(users: list[tuple[str, str]], cost: int) -> dict[str, str]:
         return {user: f"{user}:{scheme.hash(password)}" for user, password in users}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         hashes = pool.map(lambda item: scheme.hash(item[1]), users)
-        return {user: f"{user}:{digest}" for (user, _), digest in zip(users, hashes)}
+        return {user: f"{user}:{digest}" for (user, _), digest in zip(users, hashes, strict=False)}
 
 
 def parse_lines(text: str) -> dict[str, str]:

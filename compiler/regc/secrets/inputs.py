@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from regc.errors import RegcError, SpecError, Location, Problem
+from regc.errors import Location, Problem, RegcError, SpecError
 
 KNOWN_KEYS = {"users", "httpSecret", "digestKey", "ca", "tls", "swift", "s3", "proxy", "redis", "notifications"}
-CREDENTIAL_KEYS = {"swift": ("password",), "s3": ("accessKey", "secretKey"), "proxy": ("username", "password"),
-                   "redis": ("password",)}
+CREDENTIAL_KEYS = {
+    "swift": ("password",),
+    "s3": ("accessKey", "secretKey"),
+    "proxy": ("username", "password"),
+    "redis": ("password",),
+}
 PAIR_KEYS = ("cert", "key")
 
 
@@ -32,9 +36,18 @@ class Plaintext:
         return "Plaintext(<redacted>)"
 
     def value(self, path: tuple[str, ...]) -> str | None:
-        node: object = {"users": self.users, "httpSecret": self.http_secret, "digestKey": self.digest_key,
-                        "ca": self.ca, "tls": self.tls, "swift": self.swift, "s3": self.s3,
-                        "proxy": self.proxy, "redis": self.redis, "notifications": self.notifications}
+        node: object = {
+            "users": self.users,
+            "httpSecret": self.http_secret,
+            "digestKey": self.digest_key,
+            "ca": self.ca,
+            "tls": self.tls,
+            "swift": self.swift,
+            "s3": self.s3,
+            "proxy": self.proxy,
+            "redis": self.redis,
+            "notifications": self.notifications,
+        }
         for part in path:
             if not isinstance(node, dict):
                 return None
@@ -50,18 +63,21 @@ def read_ciphertext(path: Path, content: bytes | None = None) -> dict[tuple[str,
     from regc import yamlread
 
     hint = "restore it from git (`git checkout -- FILE`), or edit it only through `regc secrets edit`"
-    data = (yamlread.load(content) if content is not None
-            else yamlread.load_file(path, f"environments/{path.name}", hint)) or {}
+    data = (
+        yamlread.load(content) if content is not None else yamlread.load_file(path, f"environments/{path.name}", hint)
+    ) or {}
     if not isinstance(data, dict) or "sops" not in data:
-        raise RegcError(f"{path}: not a SOPS-encrypted file",
-                        "a secrets file must never be committed in clear: encrypt it with "
-                        "`sops encrypt -i FILE` and rotate what it held")
+        raise RegcError(
+            f"{path}: not a SOPS-encrypted file",
+            "a secrets file must never be committed in clear: encrypt it with "
+            "`sops encrypt -i FILE` and rotate what it held",
+        )
     leaves: dict[tuple[str, ...], str] = {}
 
     def walk(node, prefix):
         if isinstance(node, dict):
             for key, value in node.items():
-                walk(value, prefix + (str(key),))
+                walk(value, (*prefix, str(key)))
         elif isinstance(node, str):
             leaves[prefix] = node
 
@@ -71,14 +87,22 @@ def read_ciphertext(path: Path, content: bytes | None = None) -> dict[tuple[str,
 
 def parse_plaintext(text: bytes, display: str) -> Plaintext:
     """Validate the decrypted file; messages name keys, never values."""
-    from regc import yamlread
     from ruamel.yaml.error import YAMLError
+
+    from regc import yamlread
 
     try:
         data = yamlread.load(text) or {}
     except YAMLError:
-        raise SpecError([Problem(Location(display), "the decrypted secrets file is not valid YAML",
-                                 "fix it with `regc secrets edit ENV`")]) from None
+        raise SpecError(
+            [
+                Problem(
+                    Location(display),
+                    "the decrypted secrets file is not valid YAML",
+                    "fix it with `regc secrets edit ENV`",
+                )
+            ]
+        ) from None
     problems: list[str] = []
     if not isinstance(data, dict):
         problems.append("the top level must be a mapping")
@@ -114,14 +138,19 @@ def parse_plaintext(text: bytes, display: str) -> Plaintext:
         credentials[section] = dict(value)
     notifications = data.get("notifications") or {}
     if not isinstance(notifications, dict) or any(
-            not isinstance(headers, dict) or any(not isinstance(v, str) for v in headers.values())
-            for headers in notifications.values()):
+        not isinstance(headers, dict) or any(not isinstance(v, str) for v in headers.values())
+        for headers in notifications.values()
+    ):
         problems.append("notifications: must map each endpoint to its secret headers, as strings")
         notifications = {}
     if problems:
         raise SpecError([Problem(Location(display), p, "fix it with `regc secrets edit ENV`") for p in problems])
-    return Plaintext(users={str(k): v for k, v in users.items()}, http_secret=data.get("httpSecret"),
-                     digest_key=data.get("digestKey"), ca=pairs.get("ca"), tls=pairs.get("tls"),
-                     notifications={str(k): {str(h): v for h, v in headers.items()}
-                                    for k, headers in notifications.items()},
-                     **{section: credentials[section] for section in CREDENTIAL_KEYS})
+    return Plaintext(
+        users={str(k): v for k, v in users.items()},
+        http_secret=data.get("httpSecret"),
+        digest_key=data.get("digestKey"),
+        ca=pairs.get("ca"),
+        tls=pairs.get("tls"),
+        notifications={str(k): {str(h): v for h, v in headers.items()} for k, headers in notifications.items()},
+        **{section: credentials[section] for section in CREDENTIAL_KEYS},
+    )

@@ -52,8 +52,13 @@ class SecretFiles:
     generated: list[str] = field(default_factory=list)  # what was generated, for the build's report
 
 
-GENERATED = {"httpSecret": "the HTTP secret", "ca": "a CA", "tls": "a server certificate",
-             "swift": "Swift credentials", "s3": "S3 credentials"}
+GENERATED = {
+    "httpSecret": "the HTTP secret",
+    "ca": "a CA",
+    "tls": "a server certificate",
+    "swift": "Swift credentials",
+    "s3": "S3 credentials",
+}
 
 
 def secrets_path(root: Path, plan: Plan) -> Path:
@@ -64,8 +69,10 @@ def secrets_path(root: Path, plan: Plan) -> Path:
 
 def products(plan: Plan, leaves: dict) -> list[Product]:
     labels = plan.names.base_labels
-    return [Product(p.file, {**p.public, "format": SECRET_FORMAT, "labels": labels}, p.inputs, p.mounted,
-                    p.encrypted) for p in _products(plan, leaves)]
+    return [
+        Product(p.file, {**p.public, "format": SECRET_FORMAT, "labels": labels}, p.inputs, p.mounted, p.encrypted)
+        for p in _products(plan, leaves)
+    ]
 
 
 def _products(plan: Plan, leaves: dict) -> list[Product]:
@@ -73,38 +80,76 @@ def _products(plan: Plan, leaves: dict) -> list[Product]:
     items = [Product(secret_file(names.http_secret), {"secret": names.http_secret}, (("httpSecret",),), mounted=True)]
     auth = spec.auth.htpasswd
     if auth is not None:
-        items.append(Product(secret_file(names.htpasswd_secret),
-                             {"secret": names.htpasswd_secret, "users": list(auth.users), "cost": auth.bcrypt_cost},
-                             tuple(("users", user) for user in auth.users), mounted=True))
+        items.append(
+            Product(
+                secret_file(names.htpasswd_secret),
+                {"secret": names.htpasswd_secret, "users": list(auth.users), "cost": auth.bcrypt_cost},
+                tuple(("users", user) for user in auth.users),
+                mounted=True,
+            )
+        )
     if spec.tls.enabled:
         with_ca = spec.tls.certificate == "generate" or ("ca", "cert") in leaves
         inputs = (("tls", "cert"), ("tls", "key")) + ((("ca", "cert"),) if with_ca else ())
-        items.append(Product(secret_file(names.tls_secret),
-                             {"secret": names.tls_secret, "names": certificate_names(spec),
-                              "algorithm": spec.tls.key_algorithm, "source": spec.tls.certificate},
-                             inputs, mounted=True))
+        items.append(
+            Product(
+                secret_file(names.tls_secret),
+                {
+                    "secret": names.tls_secret,
+                    "names": certificate_names(spec),
+                    "algorithm": spec.tls.key_algorithm,
+                    "source": spec.tls.certificate,
+                },
+                inputs,
+                mounted=True,
+            )
+        )
         if with_ca:
             items.append(Product(CA_FILE, {"file": CA_FILE}, (("ca", "cert"),), encrypted=False))
     if spec.storage.driver in CREDENTIAL_KEYS:
         driver = spec.storage.driver
-        items.append(Product(secret_file(names.storage_secret), {"secret": names.storage_secret, "driver": driver},
-                             tuple((driver, key) for key in CREDENTIAL_KEYS[driver]), mounted=True))
+        items.append(
+            Product(
+                secret_file(names.storage_secret),
+                {"secret": names.storage_secret, "driver": driver},
+                tuple((driver, key) for key in CREDENTIAL_KEYS[driver]),
+                mounted=True,
+            )
+        )
     credentials = env_credential_inputs(spec)
     if credentials:
-        public = {"secret": names.env_secret, "keys": sorted(credentials),
-                  "endpoints": [e.model_dump(mode="json") for e in spec.notifications if e.secret_headers]}
-        items.append(Product(secret_file(names.env_secret), public,
-                             tuple(path for paths in credentials.values() for path in paths), mounted=True))
+        public = {
+            "secret": names.env_secret,
+            "keys": sorted(credentials),
+            "endpoints": [e.model_dump(mode="json") for e in spec.notifications if e.secret_headers],
+        }
+        items.append(
+            Product(
+                secret_file(names.env_secret),
+                public,
+                tuple(path for paths in credentials.values() for path in paths),
+                mounted=True,
+            )
+        )
     pull = spec.pull_secrets
     if pull is not None and spec.smoke_test.enabled:
-        items.append(Product(secret_file(names.smoke_secret), {"secret": names.smoke_secret, "user": pull.user},
-                             (("users", pull.user),)))
+        items.append(
+            Product(
+                secret_file(names.smoke_secret),
+                {"secret": names.smoke_secret, "user": pull.user},
+                (("users", pull.user),),
+            )
+        )
     if pull is not None:
         server = pull_server(plan)
         for namespace in pull.namespaces:
-            items.append(Product(secret_file(pull.name, namespace),
-                                 {"secret": pull.name, "namespace": namespace, "server": server, "user": pull.user},
-                                 (("users", pull.user),)))
+            items.append(
+                Product(
+                    secret_file(pull.name, namespace),
+                    {"secret": pull.name, "namespace": namespace, "server": server, "user": pull.user},
+                    (("users", pull.user),),
+                )
+            )
     return items
 
 
@@ -116,8 +161,15 @@ def pull_server(plan: Plan) -> str:
 class SecretStage:
     """Produces one environment's secret files; `may_decrypt` is False for --check and --diff."""
 
-    def __init__(self, root: Path, plan: Plan, directory: str, now: datetime.datetime, may_decrypt: bool,
-                 regenerate: bool = False):
+    def __init__(
+        self,
+        root: Path,
+        plan: Plan,
+        directory: str,
+        now: datetime.datetime,
+        may_decrypt: bool,
+        regenerate: bool = False,
+    ):
         from regc.sopsconfig import read_recipients
 
         self.root, self.plan, self.directory, self.now = root, plan, directory, now
@@ -168,8 +220,11 @@ class SecretStage:
             old = self._old_bytes(item.file)
             if old is not None:
                 files[item.file] = old
-            why[item.file] = ("the certificate is due for renewal" if self._renewal_due(item) and old is not None
-                              else f"its inputs in {self.display} or the spec changed")
+            why[item.file] = (
+                "the certificate is due for renewal"
+                if self._renewal_due(item) and old is not None
+                else f"its inputs in {self.display} or the spec changed"
+            )
         result = self._result(items, files, self.state["secrets"], self.state.get("certificate"))
         result.unresolved = why
         return result
@@ -183,8 +238,11 @@ class SecretStage:
         self.recipients = require_recipients(self.root)
         if not self.source.is_file():
             self._refuse_to_regenerate()
-        plaintext = (parse_plaintext(sops.decrypt(self.source, root=self.root), self.display)
-                     if self.source.is_file() else Plaintext())
+        plaintext = (
+            parse_plaintext(sops.decrypt(self.source, root=self.root), self.display)
+            if self.source.is_file()
+            else Plaintext()
+        )
         updates = self._generate(plaintext)
         stored = self._store(updates) if updates else None
         leaves = read_ciphertext(self.source, stored)
@@ -201,8 +259,11 @@ class SecretStage:
             certificate = {"notAfter": info.not_after.isoformat(), "names": list(info.names)}
         result = self._result(items, files, states, certificate)
         result.source_update = stored
-        result.generated = [GENERATED.get(key, key) if not key.startswith("users.")
-                            else f"a password for {key.split('.', 1)[1]}" for key in updates if key != "digestKey"]
+        result.generated = [
+            GENERATED.get(key, key) if not key.startswith("users.") else f"a password for {key.split('.', 1)[1]}"
+            for key in updates
+            if key != "digestKey"
+        ]
         return result
 
     def _refuse_to_regenerate(self) -> None:
@@ -210,14 +271,17 @@ class SecretStage:
         build would rotate every value (a new CA breaks every client's trust, new passwords lock every
         user out, new storage credentials cut the registry off its images). Only on request."""
         committed = sorted(self.state["secrets"]) or sorted(
-            p.name for p in (self.root / self.directory).glob("secret-*.yaml"))
+            p.name for p in (self.root / self.directory).glob("secret-*.yaml")
+        )
         if not committed or self.regenerate:
             return
-        raise InputError(f"{self.display} is missing, but {self.directory}/ holds Secrets made from it "
-                         f"({', '.join(committed)}): a build would generate every value anew (a new CA, new "
-                         "passwords, new storage credentials)",
-                         f"restore it (`git checkout -- {self.display}`), or run `regc build --regenerate-secrets` "
-                         "to rotate everything on purpose")
+        raise InputError(
+            f"{self.display} is missing, but {self.directory}/ holds Secrets made from it "
+            f"({', '.join(committed)}): a build would generate every value anew (a new CA, new "
+            "passwords, new storage credentials)",
+            f"restore it (`git checkout -- {self.display}`), or run `regc build --regenerate-secrets` "
+            "to rotate everything on purpose",
+        )
 
     def _generate(self, plaintext: Plaintext) -> dict[str, object]:
         """Fill in what may be generated; return the secrets-file updates. Check the rest."""
@@ -237,8 +301,10 @@ class SecretStage:
             if problem:
                 problems.append(problem)
         if problems:
-            hint = (f"set it with `regc user passwd {self.plan.name} USER`, or set "
-                    "auth.htpasswd.generateMissingPasswords: true")
+            hint = (
+                f"set it with `regc user passwd {self.plan.name} USER`, or set "
+                "auth.htpasswd.generateMissingPasswords: true"
+            )
             raise SpecError([Problem(Location(self.display), p, hint) for p in problems])
         updates.update(self._storage_credentials(plaintext))
         self._check_env_credentials(plaintext)
@@ -257,23 +323,42 @@ class SecretStage:
         if not missing:
             return {}
         if storage.credentials != "generate":
-            raise SpecError([Problem(Location(self.display), f"{driver}.{key}: missing",
-                                     f"add it with `regc secrets edit {self.plan.name}` (the credential "
-                                     "radosgw knows), or set storage.credentials: generate") for key in missing])
-        generated = {"password": lambda: random.token_urlsafe(32),
-                     "accessKey": lambda: "".join(random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-                                                  for _ in range(20)),
-                     "secretKey": lambda: random.token_urlsafe(30)}
+            raise SpecError(
+                [
+                    Problem(
+                        Location(self.display),
+                        f"{driver}.{key}: missing",
+                        f"add it with `regc secrets edit {self.plan.name}` (the credential "
+                        "radosgw knows), or set storage.credentials: generate",
+                    )
+                    for key in missing
+                ]
+            )
+        generated = {
+            "password": lambda: random.token_urlsafe(32),
+            "accessKey": lambda: "".join(random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(20)),
+            "secretKey": lambda: random.token_urlsafe(30),
+        }
         for key in missing:
             values[key] = generated[key]()
         return {driver: dict(values)}
 
     def _check_env_credentials(self, plaintext: Plaintext) -> None:
-        missing = [".".join(path) for paths in env_credential_inputs(self.plan.spec).values() for path in paths
-                   if not plaintext.value(path)]
+        missing = [
+            ".".join(path)
+            for paths in env_credential_inputs(self.plan.spec).values()
+            for path in paths
+            if not plaintext.value(path)
+        ]
         if missing:
-            raise SpecError([Problem(Location(self.display), f"{key}: missing",
-                                     f"add it with `regc secrets edit {self.plan.name}`") for key in missing])
+            raise SpecError(
+                [
+                    Problem(
+                        Location(self.display), f"{key}: missing", f"add it with `regc secrets edit {self.plan.name}`"
+                    )
+                    for key in missing
+                ]
+            )
 
     def _certificates(self, plaintext: Plaintext) -> dict[str, object]:
         from regc.secrets import tls
@@ -283,9 +368,15 @@ class SecretStage:
         window = datetime.timedelta(days=spec.tls.renew_before_days)
         if spec.tls.certificate == "provided":
             if not plaintext.tls:
-                raise SpecError([Problem(Location(self.display), "tls: no certificate, but tls.certificate "
-                                         "is `provided`", "add tls.cert and tls.key with "
-                                         f"`regc secrets edit {self.plan.name}`, or use `generate`")])
+                raise SpecError(
+                    [
+                        Problem(
+                            Location(self.display),
+                            "tls: no certificate, but tls.certificate is `provided`",
+                            f"add tls.cert and tls.key with `regc secrets edit {self.plan.name}`, or use `generate`",
+                        )
+                    ]
+                )
             problems = tls.provided_problems(plaintext.tls["cert"], plaintext.tls["key"], names, self.now, window)
             if problems:
                 raise SpecError([Problem(Location(self.display), p) for p in problems])
@@ -295,11 +386,21 @@ class SecretStage:
             cert, key = tls.make_ca(f"regc registry CA ({self.plan.name})", spec.tls.key_algorithm, self.now)
             plaintext.ca = updates["ca"] = {"cert": cert, "key": key}
         current = tls.inspect(plaintext.tls["cert"]) if plaintext.tls else None
-        if (current is None or current.not_after - window <= self.now or set(current.names) != set(names)
-                or current.algorithm != spec.tls.key_algorithm
-                or not tls.signed_by(plaintext.tls["cert"], plaintext.ca["cert"])):
-            cert, key = tls.issue_server(plaintext.ca["cert"], plaintext.ca["key"], names, spec.tls.key_algorithm,
-                                         self.now, spec.tls.validity_days)
+        if (
+            current is None
+            or current.not_after - window <= self.now
+            or set(current.names) != set(names)
+            or current.algorithm != spec.tls.key_algorithm
+            or not tls.signed_by(plaintext.tls["cert"], plaintext.ca["cert"])
+        ):
+            cert, key = tls.issue_server(
+                plaintext.ca["cert"],
+                plaintext.ca["key"],
+                names,
+                spec.tls.key_algorithm,
+                self.now,
+                spec.tls.validity_days,
+            )
             plaintext.tls = updates["tls"] = {"cert": cert, "key": key}
         return updates
 
@@ -316,9 +417,22 @@ class SecretStage:
                     document.setdefault("users", {})[key.split(".", 1)[1]] = value
                 else:
                     document[key] = value
-            ordered = {k: document[k] for k in ("users", "httpSecret", "digestKey", "swift", "s3", "proxy", "redis",
-                                                  "notifications", "ca", "tls")
-                       if k in document}
+            ordered = {
+                k: document[k]
+                for k in (
+                    "users",
+                    "httpSecret",
+                    "digestKey",
+                    "swift",
+                    "s3",
+                    "proxy",
+                    "redis",
+                    "notifications",
+                    "ca",
+                    "tls",
+                )
+                if k in document
+            }
             return sops.encrypt(yamltext.dump(ordered).encode(), self.display, root=self.root)
         with staged_copy(self.source) as staged:
             for key, value in updates.items():
@@ -330,29 +444,36 @@ class SecretStage:
         from regc.tools import sops
 
         values = [plaintext.value(i) for i in item.inputs]
-        state = {"ciphertext": ciphertext_digest(item.public, [leaves.get(i) for i in item.inputs], self.recipients),
-                 "keyed": keyed_digest(plaintext.digest_key, item.public, values)}
+        state = {
+            "ciphertext": ciphertext_digest(item.public, [leaves.get(i) for i in item.inputs], self.recipients),
+            "keyed": keyed_digest(plaintext.digest_key, item.public, values),
+        }
         old = self._old_bytes(item.file)
         recorded = self.state["secrets"].get(item.file, {})
         if item.file == secret_file(self.plan.names.htpasswd_secret):
-            state["users"] = {u: keyed_digest(plaintext.digest_key, {"cost": item.public["cost"]}, [u, p])
-                              for u, p in ((u, plaintext.users[u]) for u in item.public["users"])}
+            state["users"] = {
+                u: keyed_digest(plaintext.digest_key, {"cost": item.public["cost"]}, [u, p])
+                for u, p in ((u, plaintext.users[u]) for u in item.public["users"])
+            }
         if old is not None and recorded.get("keyed") == state["keyed"]:
             if not item.encrypted or _recipients(old) == self.recipients:
                 return old, state
             return self._rewrap(item, old), state
         if not item.encrypted:
-            header = (f"# Generated by regc: the CA of the {self.plan.name} registry. Clients trust it as "
-                      "/etc/docker/certs.d/<host>/ca.crt (public: safe to commit).\n")
+            header = (
+                f"# Generated by regc: the CA of the {self.plan.name} registry. Clients trust it as "
+                "/etc/docker/certs.d/<host>/ca.crt (public: safe to commit).\n"
+            )
             return (header + plaintext.ca["cert"]).encode(), state
         obj = self._render(item, plaintext, recorded.get("users", {}), state.get("users", {}), old)
-        header = (f"# Generated by regc from environments/{self.plan.name}.yaml and its secrets file; "
-                  f"SOPS-encrypted: do not edit, run `regc build`.\n")
+        header = (
+            f"# Generated by regc from environments/{self.plan.name}.yaml and its secrets file; "
+            f"SOPS-encrypted: do not edit, run `regc build`.\n"
+        )
         target = f"{self.directory}/{item.file}"
         return sops.encrypt((header + yamltext.dump(obj)).encode(), target, root=self.root), state
 
-    def _render(self, item: Product, plaintext: Plaintext, old_users: dict, new_users: dict,
-                old: bytes | None) -> dict:
+    def _render(self, item: Product, plaintext: Plaintext, old_users: dict, new_users: dict, old: bytes | None) -> dict:
         public = item.public
         if item.file == secret_file(self.plan.names.http_secret):
             return secret_objects.http_secret(self.plan.names, plaintext.http_secret)
@@ -371,9 +492,14 @@ class SecretStage:
             return secret_objects.smoke_credentials(self.plan.names, public["user"], plaintext.users[public["user"]])
         if item.file == secret_file(self.plan.names.env_secret):
             return secret_objects.env_credentials(self.plan.names, self._env_values(plaintext))
-        return secret_objects.pull_secret(self.plan.names, public["secret"], public["namespace"], public["server"],
-                                          public["user"],
-                                          plaintext.users[public["user"]])
+        return secret_objects.pull_secret(
+            self.plan.names,
+            public["secret"],
+            public["namespace"],
+            public["server"],
+            public["user"],
+            plaintext.users[public["user"]],
+        )
 
     def _env_values(self, plaintext: Plaintext) -> dict[str, str]:
         spec = self.plan.spec
@@ -388,22 +514,21 @@ class SecretStage:
             values["notification-endpoints"] = yamltext.dump(notification_endpoints(spec, plaintext.notifications))
         return values
 
-    def _htpasswd_lines(self, public: dict, plaintext: Plaintext, old_users: dict, new_users: dict,
-                        old: bytes | None) -> list[str]:
+    def _htpasswd_lines(
+        self, public: dict, plaintext: Plaintext, old_users: dict, new_users: dict, old: bytes | None
+    ) -> list[str]:
         """Keep the hash of every user whose password and cost are unchanged: one bcrypt per change."""
         kept: dict[str, str] = {}
         unchanged = [u for u in public["users"] if old_users.get(u) == new_users.get(u)]
         if unchanged and old is not None:
             kept = {u: line for u, line in self._old_htpasswd(old).items() if u in unchanged}
-        fresh = htpasswd.hash_lines([(u, plaintext.users[u]) for u in public["users"] if u not in kept],
-                                    public["cost"])
+        fresh = htpasswd.hash_lines([(u, plaintext.users[u]) for u in public["users"] if u not in kept], public["cost"])
         return [kept.get(u) or fresh[u] for u in public["users"]]
 
     def _old_htpasswd(self, old: bytes) -> dict[str, str]:
         import base64
 
         from regc import yamlread
-
         from regc.tools import sops
 
         path = self.root / self.directory / secret_file(self.plan.names.htpasswd_secret)
@@ -431,8 +556,9 @@ class SecretStage:
         except (FileNotFoundError, NotADirectoryError):
             return None
 
-    def _result(self, items: list[Product], files: dict[str, bytes], states: dict,
-                certificate: dict | None) -> SecretFiles:
+    def _result(
+        self, items: list[Product], files: dict[str, bytes], states: dict, certificate: dict | None
+    ) -> SecretFiles:
         result = SecretFiles()
         for item in items:
             if item.file in files:
@@ -449,8 +575,9 @@ class SecretStage:
             result.checksum = values_digest(keyed)
         else:  # a state recorded by an older regc: the committed ciphertext is all there is
             result.checksum = file_digest([files[name] for name in mounted])
-        result.foreign_namespaces = any("namespace" in i.public and i.public["namespace"] != self.plan.namespace
-                                        for i in items)
+        result.foreign_namespaces = any(
+            "namespace" in i.public and i.public["namespace"] != self.plan.namespace for i in items
+        )
         kept = {i.file: states[i.file] for i in items if i.file in states}
         result.files[STATE_FILE] = state_text(kept, certificate).encode()
         if certificate and certificate.get("notAfter"):
@@ -464,4 +591,3 @@ def _recipients(ciphertext: bytes) -> list[str]:
 
     document = yamlread.load(ciphertext) or {}
     return sorted(entry.get("recipient", "") for entry in (document.get("sops") or {}).get("age") or [])
-

@@ -24,8 +24,7 @@ def ensure_secrets_file(root: Path, env: str) -> Path:
 
     path = secrets_file(root, env)
     if not path.is_file():
-        ciphertext = sops.encrypt(yamltext.dump({"users": {}}).encode(), path.relative_to(root).as_posix(),
-                                  root=root)
+        ciphertext = sops.encrypt(yamltext.dump({"users": {}}).encode(), path.relative_to(root).as_posix(), root=root)
         write_atomic(path, ciphertext)
     return path
 

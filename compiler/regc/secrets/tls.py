@@ -35,8 +35,9 @@ def _new_key(algorithm: str):
 
 def _key_pem(key) -> str:
     _, _, serialization, *_ = _crypto()
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode("ascii")
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
 
 
 def _cert_pem(cert) -> str:
@@ -48,44 +49,75 @@ def make_ca(common_name: str, algorithm: str, now: datetime.datetime) -> tuple[s
     """A self-signed CA that may sign server certificates only (path length 0)."""
     x509, hashes, _, _, _, _, NameOID = _crypto()
     key = _new_key(algorithm)
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "regc"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - BACKDATE).not_valid_after(now + datetime.timedelta(days=CA_VALIDITY_DAYS))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                         content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False,
-                                         encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "regc"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(now + datetime.timedelta(days=CA_VALIDITY_DAYS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     return _cert_pem(cert), _key_pem(key)
 
 
-def issue_server(ca_cert_pem: str, ca_key_pem: str, names: list[str], algorithm: str,
-                 now: datetime.datetime, days: int) -> tuple[str, str]:
+def issue_server(
+    ca_cert_pem: str, ca_key_pem: str, names: list[str], algorithm: str, now: datetime.datetime, days: int
+) -> tuple[str, str]:
     """A server certificate for `names` (DNS names and IP addresses), signed by the CA."""
     x509, hashes, serialization, _, _, ExtendedKeyUsageOID, NameOID = _crypto()
     ca_cert = x509.load_pem_x509_certificate(ca_cert_pem.encode())
     ca_key = serialization.load_pem_private_key(ca_key_pem.encode(), password=None)
     key = _new_key(algorithm)
     rsa_key = algorithm.startswith("rsa")
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-            .issuer_name(ca_cert.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - BACKDATE).not_valid_after(now + datetime.timedelta(days=days))
-            .add_extension(x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=rsa_key,
-                                         content_commitment=False, data_encipherment=False,
-                                         key_agreement=False, key_cert_sign=False, crl_sign=False,
-                                         encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                           critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_encipherment=rsa_key,
+                content_commitment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     return _cert_pem(cert), _key_pem(key)
 
 
@@ -102,8 +134,7 @@ def inspect(cert_pem: str) -> CertificateInfo:
     cert = x509.load_pem_x509_certificate(cert_pem.encode())
     try:
         sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names = tuple([*sans.get_values_for_type(x509.DNSName),
-                       *(str(ip) for ip in sans.get_values_for_type(x509.IPAddress))])
+        names = (*sans.get_values_for_type(x509.DNSName), *(str(ip) for ip in sans.get_values_for_type(x509.IPAddress)))
     except x509.ExtensionNotFound:
         names = ()
     return CertificateInfo(cert.not_valid_after_utc, names, _algorithm(cert.public_key()))
@@ -128,8 +159,9 @@ def covers(cert_names: tuple[str, ...], name: str) -> bool:
     return False
 
 
-def provided_problems(cert_pem: str, key_pem: str, names: list[str], now: datetime.datetime,
-                      renew_before: datetime.timedelta) -> list[str]:
+def provided_problems(
+    cert_pem: str, key_pem: str, names: list[str], now: datetime.datetime, renew_before: datetime.timedelta
+) -> list[str]:
     """What is wrong with a certificate the user provides; messages hold no key material."""
     x509, _, serialization, *_ = _crypto()
     try:
@@ -141,9 +173,9 @@ def provided_problems(cert_pem: str, key_pem: str, names: list[str], now: dateti
     except (ValueError, TypeError):
         return ["tls.key: not an unencrypted PEM private key"]
     problems = []
-    if key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) \
-            != cert.public_key().public_bytes(serialization.Encoding.DER,
-                                              serialization.PublicFormat.SubjectPublicKeyInfo):
+    if key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ) != cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
         problems.append("tls.key: does not match tls.cert")
     info = inspect(cert_pem)
     missing = [n for n in names if not covers(info.names, n)]

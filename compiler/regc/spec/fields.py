@@ -19,23 +19,26 @@ DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$")
 # The patterns of the published CRDs (tests/crds/ validates against them): Flux's interval and
 # timeout fields, and prometheus-operator's Duration (whole units in a fixed order).
 FLUX_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
-PROMETHEUS_DURATION = re.compile(r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?"
-                                 r"(([0-9]+)ms)?)$")
+PROMETHEUS_DURATION = re.compile(
+    r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?"
+    r"(([0-9]+)ms)?)$"
+)
 SCP_GIT_URL = re.compile(r"^(?:(?P<user>[^@/:\s]+)@)?(?P<host>[^@/:\s]+):(?P<path>[^\s]+)$")
 IMAGE = re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$")
 
 
 def check_dns_label(value: str) -> str:
     if len(value) > 63 or not DNS_LABEL.match(value):
-        raise ValueError(f"{shown(value)} is not a DNS label: at most 63 characters of a-z, 0-9 and '-', "
-                         "starting and ending with a letter or digit")
+        raise ValueError(
+            f"{shown(value)} is not a DNS label: at most 63 characters of a-z, 0-9 and '-', "
+            "starting and ending with a letter or digit"
+        )
     return value
 
 
 def check_dns_subdomain(value: str) -> str:
     if len(value) > 253 or not DNS_SUBDOMAIN.match(value):
-        raise ValueError(f"{shown(value)} is not a DNS name: lower-case labels of a-z, 0-9 and '-' "
-                         "joined by '.'")
+        raise ValueError(f"{shown(value)} is not a DNS name: lower-case labels of a-z, 0-9 and '-' joined by '.'")
     return value
 
 
@@ -44,15 +47,19 @@ def check_label_key(value: str) -> str:
     if prefix:
         check_dns_subdomain(prefix)
     if len(name) > 63 or not LABEL_NAME.match(name):
-        raise ValueError(f"{shown(value)} is not a label key: an optional DNS prefix and '/', then at most "
-                         "63 characters of letters, digits, '-', '_' and '.'")
+        raise ValueError(
+            f"{shown(value)} is not a label key: an optional DNS prefix and '/', then at most "
+            "63 characters of letters, digits, '-', '_' and '.'"
+        )
     return value
 
 
 def check_label_value(value: str) -> str:
     if value and (len(value) > 63 or not LABEL_NAME.match(value)):
-        raise ValueError(f"{shown(value)} is not a label value: at most 63 characters of letters, digits, "
-                         "'-', '_' and '.', starting and ending with a letter or digit")
+        raise ValueError(
+            f"{shown(value)} is not a label value: at most 63 characters of letters, digits, "
+            "'-', '_' and '.', starting and ending with a letter or digit"
+        )
     return value
 
 
@@ -70,15 +77,19 @@ def check_duration(value: str) -> str:
 
 def check_flux_duration(value: str) -> str:
     if not FLUX_DURATION.match(value):
-        raise ValueError(f"{shown(value)} is not a duration Flux accepts: numbers with ms, s, m or h, such as 30s, "
-                         "10m or 1h30m (no ns or us)")
+        raise ValueError(
+            f"{shown(value)} is not a duration Flux accepts: numbers with ms, s, m or h, such as 30s, "
+            "10m or 1h30m (no ns or us)"
+        )
     return value
 
 
 def check_prometheus_duration(value: str) -> str:
     if not value or not PROMETHEUS_DURATION.match(value):
-        raise ValueError(f"{shown(value)} is not a Prometheus duration: whole numbers of y, w, d, h, m, s and ms, "
-                         "in that order, such as 30s, 1m30s or 2h (not 1.5m)")
+        raise ValueError(
+            f"{shown(value)} is not a Prometheus duration: whole numbers of y, w, d, h, m, s and ms, "
+            "in that order, such as 30s, 1m30s or 2h (not 1.5m)"
+        )
     return value
 
 
@@ -93,16 +104,20 @@ def check_git_url(value: str) -> str:
     if "://" not in value and (scp := SCP_GIT_URL.match(value)):
         user = f"{scp['user']}@" if scp["user"] else ""
         return f"ssh://{user}{scp['host']}/{scp['path'].lstrip('/')}"
-    raise ValueError(f"{shown(value)} is not a Git URL Flux accepts: use https://, http:// or ssh:// (or the scp "
-                     "form git@host:org/repo.git, which regc writes as ssh://git@host/org/repo.git)")
+    raise ValueError(
+        f"{shown(value)} is not a Git URL Flux accepts: use https://, http:// or ssh:// (or the scp "
+        "form git@host:org/repo.git, which regc writes as ssh://git@host/org/repo.git)"
+    )
 
 
 def check_repository_path(value: str) -> str:
     """A folder of the Git repository, relative to its root: `./x` and `x/` are written `x`."""
     parts = [part for part in value.split("/") if part not in ("", ".")]
     if value.startswith("/") or ".." in parts or not parts:
-        raise ValueError(f"{shown(value)} is not a folder inside the repository: give a relative path such as "
-                         "overlays/prod, without '..'")
+        raise ValueError(
+            f"{shown(value)} is not a folder inside the repository: give a relative path such as "
+            "overlays/prod, without '..'"
+        )
     return "/".join(parts)
 
 
@@ -113,15 +128,19 @@ def check_image(value: str) -> str:
     last = name.rsplit("/", 1)[-1]
     tag = last.split(":", 1)[1] if ":" in last else ""
     if not digest and tag in ("", "latest"):
-        raise ValueError(f"{shown(value)} is not pinned: name a version tag such as registry:2.8.3 "
-                         "(or a @sha256: digest), so a rebuild cannot change what runs")
+        raise ValueError(
+            f"{shown(value)} is not pinned: name a version tag such as registry:2.8.3 "
+            "(or a @sha256: digest), so a rebuild cannot change what runs"
+        )
     return value
 
 
 def check_username(value: str) -> str:
     if not value or any(c == ":" or c.isspace() for c in value):
-        raise ValueError(f"{shown(value)} cannot be an htpasswd user name: it must be non-empty, without ':' "
-                         "or white space (':' separates the name from the hash)")
+        raise ValueError(
+            f"{shown(value)} cannot be an htpasswd user name: it must be non-empty, without ':' "
+            "or white space (':' separates the name from the hash)"
+        )
     if len(value) > 128:
         raise ValueError("an htpasswd user name has at most 128 characters")
     return value
@@ -160,8 +179,9 @@ def check_swift_user(value: str) -> str:
 
 def check_bucket(value: str) -> str:
     if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", value):
-        raise ValueError(f"{shown(value)} is not a bucket or container name: 3 to 63 characters of a-z, 0-9, "
-                         "'.' and '-'")
+        raise ValueError(
+            f"{shown(value)} is not a bucket or container name: 3 to 63 characters of a-z, 0-9, '.' and '-'"
+        )
     return value
 
 

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.alias_generators import to_camel
 
-from regc.spec.fields import (INT32_MAX, BucketName, DnsLabel, DnsName, Duration, FluxDuration, GitUrl, HostName,
-                              Image, IpAddress, LabelKey, LabelValue, Port, PrometheusDuration, Quantity,
-                              RepositoryPath, SwiftUser, Url, UserName)
+from regc.spec.fields import (
+    INT32_MAX,
+    BucketName,
+    DnsLabel,
+    DnsName,
+    Duration,
+    FluxDuration,
+    GitUrl,
+    HostName,
+    Image,
+    IpAddress,
+    LabelKey,
+    LabelValue,
+    Port,
+    PrometheusDuration,
+    Quantity,
+    RepositoryPath,
+    SwiftUser,
+    Url,
+    UserName,
+)
 
 API_VERSION = "regc/v1"
 DEFAULT_IMAGE = "registry:2.8.3"
@@ -190,8 +208,12 @@ def _storage_driver(value) -> str:
     return getattr(value, "driver", "filesystem")
 
 
-Storage = Annotated[Union[Annotated[FilesystemStorage, Tag("filesystem")], Annotated[SwiftStorage, Tag("swift")],
-                          Annotated[S3Storage, Tag("s3")]], Discriminator(_storage_driver)]
+Storage = Annotated[
+    Annotated[FilesystemStorage, Tag("filesystem")]
+    | Annotated[SwiftStorage, Tag("swift")]
+    | Annotated[S3Storage, Tag("s3")],
+    Discriminator(_storage_driver),
+]
 
 
 class Radosgw(SpecModel):

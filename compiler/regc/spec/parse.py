@@ -12,7 +12,6 @@ from regc.load import Document, Positions, load_yaml
 from regc.spec.fields import check_dns_label
 
 
-
 @dataclass(frozen=True)
 class LoadedEnvironment:
     """A validated spec, its name (from the file name) and where its parts stand in the file."""
@@ -44,9 +43,13 @@ def read_environment(path: Path, display: str | None = None) -> LoadedEnvironmen
     try:
         check_dns_label(name)
     except ValueError as exc:
-        problems.append(Problem(Location(display, 1, 1), f"environment name: {exc}",
-                                "rename the file: the name is used for the overlay folder "
-                                "and Kubernetes names"))
+        problems.append(
+            Problem(
+                Location(display, 1, 1),
+                f"environment name: {exc}",
+                "rename the file: the name is used for the overlay folder and Kubernetes names",
+            )
+        )
     spec, spec_problems = validate_document(document)
     problems.extend(spec_problems)
     if problems:
@@ -74,8 +77,11 @@ def _document_path(loc: tuple, data) -> tuple:
         if isinstance(node, dict) and part not in node and not last and part == node.get("driver", "filesystem"):
             continue
         path.append(part)
-        node = node.get(part) if isinstance(node, dict) else (
-            node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
+        node = (
+            node.get(part)
+            if isinstance(node, dict)
+            else (node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
+        )
     return tuple(path)
 
 
@@ -85,15 +91,20 @@ def _problem(error: dict, document: Document, root_model: type) -> Problem:
     kind = error["type"]
     if kind == "union_tag_invalid":
         expected = error.get("ctx", {}).get("expected_tags", "")
-        return Problem(positions.locate(loc + ("driver",)),
-                       f"{_dotted(loc + ('driver',))}: must be one of {expected}, not {error['ctx']['tag']!r}")
+        return Problem(
+            positions.locate((*loc, "driver")),
+            f"{_dotted((*loc, 'driver'))}: must be one of {expected}, not {error['ctx']['tag']!r}",
+        )
     dotted = _dotted(loc)
     if kind == "extra_forbidden":
         key = loc[-1]
         choices = _keys_at(root_model, tuple(error["loc"])[:-1])
         close = difflib.get_close_matches(str(key), choices, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else (
-            f"known keys here: {', '.join(sorted(choices))}" if choices else "")
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else (f"known keys here: {', '.join(sorted(choices))}" if choices else "")
+        )
         where = _dotted(loc[:-1]) or "the top level"
         return Problem(positions.locate(loc, at_key=True), f"{where}: unknown key {key!r}", hint)
     if kind == "missing":
@@ -105,16 +116,20 @@ def _problem(error: dict, document: Document, root_model: type) -> Problem:
     message = message.replace("Input should be", "must be").replace("input should be", "must be")
     value = error.get("input")
     hint = ""
-    if kind.startswith(("int_", "string_", "bool_", "float_", "dict_", "list_", "model_")) and \
-            "input" in error and not isinstance(value, (dict, list)):
+    if (
+        kind.startswith(("int_", "string_", "bool_", "float_", "dict_", "list_", "model_"))
+        and "input" in error
+        and not isinstance(value, (dict, list))
+    ):
         message += f", not {shown(value)}"
     if kind == "string_type" and isinstance(value, (bool, int, float)):
-        hint = (f"YAML reads this as {'a boolean' if isinstance(value, bool) else 'a number'} "
-                f"({shown(value)}): quote it to mean the text, such as '1.10'")
+        hint = (
+            f"YAML reads this as {'a boolean' if isinstance(value, bool) else 'a number'} "
+            f"({shown(value)}): quote it to mean the text, such as '1.10'"
+        )
     elif kind in ("int_type", "float_type") and isinstance(value, bool):
         hint = "true and false are booleans in YAML: give a number"
     return Problem(positions.locate(loc), f"{dotted}: {message}" if dotted else message, hint)
-
 
 
 def _dotted(loc: tuple) -> str:

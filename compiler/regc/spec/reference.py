@@ -24,8 +24,11 @@ def _walk(node: dict, defs: dict, prefix: str, rows: list[str]) -> None:
             rows.append(f"| `{path}` | mapping | | {_escape(description)} |\n")
             _walk(target, defs, path + ".", rows)
             continue
-        default = "required" if key in required else (
-            "" if prop.get("default") is None else f"`{json.dumps(prop['default'], separators=(', ', ': '))}`")
+        default = (
+            "required"
+            if key in required
+            else ("" if prop.get("default") is None else f"`{json.dumps(prop['default'], separators=(', ', ': '))}`")
+        )
         rows.append(f"| `{path}` | {_type(target)} | {default} | {_escape(description)} |\n")
 
 

@@ -28,10 +28,14 @@ def field_docstrings(module) -> dict[str, dict[str, str]]:
         if not isinstance(node, ast.ClassDef):
             continue
         fields = found.setdefault(node.name, {})
-        for first, second in zip(node.body, node.body[1:]):
-            if isinstance(first, ast.AnnAssign) and isinstance(first.target, ast.Name) \
-                    and isinstance(second, ast.Expr) and isinstance(second.value, ast.Constant) \
-                    and isinstance(second.value.value, str):
+        for first, second in zip(node.body, node.body[1:], strict=False):
+            if (
+                isinstance(first, ast.AnnAssign)
+                and isinstance(first.target, ast.Name)
+                and isinstance(second, ast.Expr)
+                and isinstance(second.value, ast.Constant)
+                and isinstance(second.value.value, str)
+            ):
                 fields[first.target.id] = inspect.cleandoc(second.value.value)
     return found
 

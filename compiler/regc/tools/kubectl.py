@@ -45,8 +45,9 @@ def render_overlay(directory: Path) -> list[dict]:
         kustomization["resources"] = [*kustomization.get("resources", []), *files]
         from regc import yamltext
 
-        (copy / "kustomization.yaml").write_text(yamltext.dump({k: v for k, v in kustomization.items()
-                                                                if v is not None}))
+        (copy / "kustomization.yaml").write_text(
+            yamltext.dump({k: v for k, v in kustomization.items() if v is not None})
+        )
         return kustomize(copy)
 
 

@@ -84,8 +84,10 @@ def _read_journal(root: Path) -> list[tuple[str, str, str]]:
     from regc.spec.fields import DNS_LABEL
 
     text = (root / JOURNAL).read_text(encoding="utf-8", errors="replace")
-    refuse = RegcError(f"{JOURNAL} lists paths that are not regc's own folders; nothing was moved",
-                       f"if no build was interrupted, delete {JOURNAL} (and {STAGING}/) and run `regc build`")
+    refuse = RegcError(
+        f"{JOURNAL} lists paths that are not regc's own folders; nothing was moved",
+        f"if no build was interrupted, delete {JOURNAL} (and {STAGING}/) and run `regc build`",
+    )
     try:
         swaps = json.loads(text)
     except ValueError:
@@ -100,9 +102,15 @@ def _read_journal(root: Path) -> list[tuple[str, str, str]]:
         staged, target, backup = swap
         parts = target.split("/")
         owned_target = target in ("base", APPLICATION_SET_DIRECTORY) or (
-            len(parts) == 2 and parts[0] == "overlays" and DNS_LABEL.match(parts[1]) is not None)
-        in_staging = all(len(p.split("/")) == 2 and p.split("/")[0] == STAGING and p.split("/")[1].removesuffix(".old")
-                         .isdigit() for p in (staged, backup)) and backup == staged + ".old"
+            len(parts) == 2 and parts[0] == "overlays" and DNS_LABEL.match(parts[1]) is not None
+        )
+        in_staging = (
+            all(
+                len(p.split("/")) == 2 and p.split("/")[0] == STAGING and p.split("/")[1].removesuffix(".old").isdigit()
+                for p in (staged, backup)
+            )
+            and backup == staged + ".old"
+        )
         if not (owned_target and in_staging) or (root / STAGING).is_symlink():
             raise refuse
         for part in (staged, target, backup):
@@ -120,25 +128,35 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
     ours = set(owned_files(current))
     if current.is_dir():
         # Keep what the user put here: copy every file regc did not write.
-        shutil.copytree(current, staged, ignore=lambda d, names: [
-            n for n in names if (Path(d) / n).relative_to(current).as_posix() in ours
-            or n.startswith(SCRATCH_PREFIX)])
+        shutil.copytree(
+            current,
+            staged,
+            ignore=lambda d, names: [
+                n
+                for n in names
+                if (Path(d) / n).relative_to(current).as_posix() in ours or n.startswith(SCRATCH_PREFIX)
+            ],
+        )
     else:
         staged.mkdir()
     for name, content in unit.files.items():
         path = staged / name
         if path.exists():
-            raise RegcError(f"{unit.directory}/{name} exists and was not written by regc; "
-                            "it is left alone, so the build stops",
-                            "move or rename that file, then run `regc build` again")
+            raise RegcError(
+                f"{unit.directory}/{name} exists and was not written by regc; it is left alone, so the build stops",
+                "move or rename that file, then run `regc build` again",
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
     _prune_empty_folders(staged)
-    return (staged.relative_to(root).as_posix(), unit.directory,
-            (staging / f"{index}.old").relative_to(root).as_posix())
+    return (
+        staged.relative_to(root).as_posix(),
+        unit.directory,
+        (staging / f"{index}.old").relative_to(root).as_posix(),
+    )
 
 
 def _write_inputs(inputs: dict[Path, bytes]) -> None:
