@@ -208,12 +208,13 @@ def main() -> None:
 COUNT_HASHES = """
 import sys, time
 from pathlib import Path
-from regc.build import compile_tree, discover_specs, plan_changes
+from regc.compiler import Compiler, discover_specs
 from regc.secrets import htpasswd
 from regc.write.commit import commit
 root = Path(sys.argv[1])
 start = time.perf_counter()
-commit(root, plan_changes(root, compile_tree(discover_specs(root), root, may_decrypt=True), prune=True))
+compiler = Compiler(root, may_decrypt=True)
+commit(root, compiler.changes(compiler.compile(discover_specs(root)), prune=True))
 print(htpasswd.HASHES["count"], round(time.perf_counter() - start, 3))
 """
 

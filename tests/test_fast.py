@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from regc.fast import all_fresh
+from regc.cache import all_fresh
 from tests.conftest import run_regc
 
 NOW = datetime.datetime.now(datetime.UTC)

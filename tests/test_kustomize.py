@@ -9,7 +9,7 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 
-from regc.build import load_environments
+from regc.compiler import Compiler
 from regc.plan.plan import plan_for
 from regc.secrets.stage import SecretStage
 from tests.conftest import EXAMPLE_SPECS, decrypt_object, kustomize, run_regc, write_spec
@@ -51,7 +51,7 @@ CUSTOM_RESOURCES = ("monitoring.coreos.com/",)  # checked against their publishe
 
 
 def _build_and_compare(root: Path, name: str) -> list[dict]:
-    [env] = load_environments([root / "environments" / f"{name}.yaml"], root)
+    [env] = Compiler(root).load([root / "environments" / f"{name}.yaml"])
     plan = plan_for(env.name, env.spec)
     now = datetime.datetime.now(datetime.UTC)
     secrets = SecretStage(root, plan, f"overlays/{name}", now, may_decrypt=False).run()

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from regc.buildcmd import run_build
+from regc.console import run_build
 from regc.errors import RegcError
 from tests.conftest import EXAMPLES, decrypt_object, kustomize, tree_bytes
 from tests.crd_schema import is_custom, problems

@@ -12,7 +12,7 @@ import bcrypt
 import pytest
 from cryptography import x509
 
-from regc.build import compile_tree, discover_specs, plan_changes
+from regc.compiler import Compiler, discover_specs
 from regc.secrets import htpasswd as htpasswd_module
 from regc.tools import sops as sops_module
 from regc.write.commit import commit
@@ -92,8 +92,8 @@ def test_no_op_rebuild_needs_no_key_no_sops_and_no_bcrypt(built: Path, monkeypat
     without_key(monkeypatch)
     before = tree_bytes(built)
     calls, hashes = dict(sops_module.CALLS), htpasswd_module.HASHES["count"]
-    compiled = compile_tree(discover_specs(built), built, may_decrypt=True)
-    changes = plan_changes(built, compiled, prune=True)
+    compiler = Compiler(built, may_decrypt=True)
+    changes = compiler.changes(compiler.compile(discover_specs(built)), prune=True)
     assert not any(c.changed for c in changes)
     commit(built, changes)
     assert calls == sops_module.CALLS and htpasswd_module.HASHES["count"] == hashes
@@ -133,7 +133,8 @@ def test_adding_a_user_hashes_only_that_user(built: Path, monkeypatch):
     old_lines = htpasswd_users(built / PROD)
     assert run_regc("user", "add", "prod", "bob", "--password-stdin", cwd=built, stdin="bobs-password\n").code == 0
     hashes = htpasswd_module.HASHES["count"]
-    commit(built, plan_changes(built, compile_tree(discover_specs(built), built, may_decrypt=True), prune=True))
+    compiler = Compiler(built, may_decrypt=True)
+    commit(built, compiler.changes(compiler.compile(discover_specs(built)), prune=True))
     assert htpasswd_module.HASHES["count"] == hashes + 1
     users = htpasswd_users(built / PROD)
     assert list(users) == ["alice", "ci-pull", "bob"]
@@ -175,12 +176,15 @@ def test_certificate_is_renewed_within_its_window_and_the_ca_stays(built: Path):
     ca_before = (built / PROD / "ca.crt").read_bytes()
     old_cert = x509.load_pem_x509_certificate(secret_data(built / PROD / "secret-registry-tls.yaml")["tls.crt"])
     later = old_cert.not_valid_after_utc - datetime.timedelta(days=10)
-    checked = compile_tree(discover_specs(built), built, now=later)
-    stale = {n: c.unit.unresolved for c in plan_changes(built, checked, prune=True) for n in c.stale}
+    checker = Compiler(built, clock=lambda: later)
+    stale = {
+        n: c.unit.unresolved
+        for c in checker.changes(checker.compile(discover_specs(built)), prune=True)
+        for n in c.stale
+    }
     assert stale["secret-registry-tls.yaml"]["secret-registry-tls.yaml"] == "the certificate is due for renewal"
-    commit(
-        built, plan_changes(built, compile_tree(discover_specs(built), built, now=later, may_decrypt=True), prune=True)
-    )
+    builder = Compiler(built, clock=lambda: later, may_decrypt=True)
+    commit(built, builder.changes(builder.compile(discover_specs(built)), prune=True))
     new_cert = x509.load_pem_x509_certificate(secret_data(built / PROD / "secret-registry-tls.yaml")["tls.crt"])
     assert new_cert.not_valid_after_utc > old_cert.not_valid_after_utc + datetime.timedelta(days=300)
     assert (built / PROD / "ca.crt").read_bytes() == ca_before

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from regc.build import compile_tree, discover_specs, plan_changes
+from regc.compiler import Compiler, discover_specs
 from regc.write import commit as commit_module
 from tests.conftest import REPO, run_regc, tree_bytes, write_spec
 
 
 def test_committed_tree_is_what_the_examples_compile_to():
     """Golden test: base/ and overlays/ in this repository, byte for byte."""
-    compiled = compile_tree(discover_specs(REPO), REPO, reuse_fresh=False)
+    compiled = Compiler(REPO, reuse_fresh=False).compile(discover_specs(REPO))
     expected = {f"{u.directory}/{name}": content for u in compiled.units for name, content in u.files.items()}
     assert expected == tree_bytes(REPO)
 
@@ -183,7 +183,8 @@ def test_building_one_spec_does_not_prune_the_others(built: Path):
 
 
 def _changed(root: Path):
-    return plan_changes(root, compile_tree(discover_specs(root), root), prune=True)
+    compiler = Compiler(root)
+    return compiler.changes(compiler.compile(discover_specs(root)), prune=True)
 
 
 @pytest.mark.parametrize("failing", ["_stage", "_swap"])
@@ -212,7 +213,7 @@ def test_a_failure_mid_build_leaves_the_tree_unchanged(built: Path, monkeypatch,
 KILL_BETWEEN_SWAPS = """
 import os, signal, sys
 from pathlib import Path
-from regc.build import compile_tree, discover_specs, plan_changes
+from regc.compiler import Compiler, discover_specs
 from regc.write import commit
 root = Path(sys.argv[1])
 real_swap, done = commit._swap, []
@@ -222,7 +223,8 @@ def swap(*args):
     done.append(args)
     real_swap(*args)
 commit._swap = swap
-commit.commit(root, plan_changes(root, compile_tree(discover_specs(root), root), prune=True))
+compiler = Compiler(root)
+commit.commit(root, compiler.changes(compiler.compile(discover_specs(root)), prune=True))
 """
 
 
@@ -231,7 +233,9 @@ def test_a_build_killed_between_swaps_is_finished_by_the_next(built: Path):
         spec = built / "environments" / f"{name}.yaml"
         spec.write_text(spec.read_text().replace(old, new))
     expected = {
-        f"{u.directory}/{n}": c for u in compile_tree(discover_specs(built), built).units for n, c in u.files.items()
+        f"{u.directory}/{n}": c
+        for u in Compiler(built).compile(discover_specs(built)).units
+        for n, c in u.files.items()
     }
     killed = subprocess.run([sys.executable, "-c", KILL_BETWEEN_SWAPS, str(built)], capture_output=True)
     assert killed.returncode == -signal.SIGKILL

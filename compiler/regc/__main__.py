@@ -1,5 +1,5 @@
 """Entry point for `python -m regc`."""
 
-from regc.entry import main
+from regc.console import main
 
 main()

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from regc import yamlread
-from regc.plan.names import APPLICATION_SET_DIRECTORY
+from regc.layout import APPLICATION_SET_DIRECTORY
 
 TREE_FOLDERS = ("base", "overlays", APPLICATION_SET_DIRECTORY)
 

@@ -85,7 +85,7 @@ def build(
 
       regc build --check                  # in CI: fail if the tree is stale
     """
-    from regc.buildcmd import run_build
+    from regc.console import run_build
 
     status = run_build(list(specs) if specs else None, root, check=check, diff=diff, regenerate=regenerate_secrets)
     if status:
@@ -99,16 +99,12 @@ def check(root: RootOption = Path(".")) -> None:
     Needs no private key. Exit 0 when all is well, 1 otherwise, 2 for an invalid spec.
     """
     from regc.audit import audit_tree
-    from regc.build import compile_tree, discover_specs, plan_changes
+    from regc.compiler import Compiler, discover_specs
+    from regc.report import stale_lines
 
-    compiled = compile_tree(discover_specs(root), root)
-    failures = [
-        f"{label}: {c.unit.directory}/{name}"
-        for c in plan_changes(root, compiled, prune=True)
-        if c.changed
-        for label, names in (("stale", c.stale), ("missing", c.missing), ("extra", c.extra))
-        for name in names
-    ]
+    compiler = Compiler(root)
+    compiled = compiler.compile(discover_specs(root))
+    failures = stale_lines(compiler.changes(compiled, prune=True), reasons=False)
     failures += audit_tree(root)
     for failure in failures:
         print(failure, file=sys.stderr)
@@ -164,7 +160,9 @@ def schema(
     else:
         raise RegcError(f"unknown format {format!r}", "use --format json or --format markdown")
     if output:
-        output.write_text(text)
+        from regc.write.files import write_atomic
+
+        write_atomic(output, text.encode())
     else:
         sys.stdout.write(text)
 
@@ -185,7 +183,7 @@ def diff(
     real kubectl kustomize. Encrypted values are never decrypted: a change shows as "encrypted
     value of key `htpasswd` changed". Exit 0 whether or not anything changed.
     """
-    from regc import diff as rendered
+    from regc import object_diff as rendered
     from regc.tools.git import default_base, worktree
 
     if output not in ("text", "markdown", "json"):
@@ -237,10 +235,10 @@ def rgw_commands_command(
 ) -> None:
     """Print the radosgw-admin commands that create the environment's radosgw user (and Swift
     subuser, or S3 keys), as the guide does by hand."""
-    from regc.build import load_environments
+    from regc.compiler import Compiler
     from regc.rgw import rgw_commands
 
-    [loaded] = load_environments([_spec_path(root, env)], root)
+    [loaded] = Compiler(root).load([_spec_path(root, env)])
     sys.stdout.write(rgw_commands(loaded, root, reveal))
 
 
@@ -271,7 +269,8 @@ def keys_init(root: RootOption = Path(".")) -> None:
     else:
         recipient = create_identity(identity)
         print(f"created {identity} (keep it safe: it opens every secret encrypted to it)")
-    write_config(root, [*read_recipients(root), recipient])
+    with _changing(root):
+        write_config(root, [*read_recipients(root), recipient])
     print(f"recipient {recipient} is in {root / '.sops.yaml'}")
 
 
@@ -285,7 +284,8 @@ def keys_add(
     compiled Secrets at the next `regc build`. Every file is prepared first: without a key, or
     without sops, nothing changes.
     """
-    from regc.sopsconfig import SOPS_CONFIG, config_text, read_recipients
+    from regc.layout import SOPS_CONFIG
+    from regc.sopsconfig import config_text, read_recipients
     from regc.tools.age import RECIPIENT
 
     if not RECIPIENT.match(recipient):
@@ -303,8 +303,8 @@ def _rewrapped(root: Path, config: str) -> dict[Path, bytes]:
     """Every secrets file re-wrapped for the recipients of `config` (a new .sops.yaml), and that config."""
     import tempfile
 
+    from regc.layout import SOPS_CONFIG
     from regc.secrets.store import staged_copy
-    from regc.sopsconfig import SOPS_CONFIG
     from regc.tools import sops
 
     files: dict[Path, bytes] = {}

@@ -1,17 +1,78 @@
-"""Where a repository keeps regc's inputs: environments/<name>.yaml and its secrets file. Standard
-library only: the no-op path and argument checks use it before anything heavy is imported."""
+"""Every path, suffix and marker of a regc repository: where the inputs are, where the compiled tree
+goes, and the names of regc's own files. Standard library only: the no-op path and argument checks
+use it before anything heavy is imported."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+# Inputs.
 ENVIRONMENTS = "environments"
+SPEC_SUFFIX = ".yaml"
 SECRETS_SUFFIX = ".secrets.yaml"
+SCHEMA_FILE = "environment.schema.json"
+SOPS_CONFIG = ".sops.yaml"
+
+# The compiled tree: one unit per folder.
+BASE = "base"
+OVERLAYS = "overlays"
+APPLICATION_SET_DIRECTORY = "argocd"  # the repository's folder of the Argo CD ApplicationSet
+
+# regc's own files.
+MANIFEST = ".regc-manifest"  # in each unit: the files regc wrote and the digests of their inputs
+STATE_FILE = ".regc-secrets.yaml"  # in each overlay: digests of each Secret's inputs
+STAGING = ".regc-staging"  # at the root, during a commit
+JOURNAL = ".regc-journal"  # at the root, while a commit swaps folders
+LOCK_FILE = ".regc.lock"
+SCRATCH_PREFIX = ".regc-tmp-"  # scratch copies beside committed files (sops works on files)
+
+
+def spec_path(root: Path, name: str) -> Path:
+    """environments/<name>.yaml: the environment's spec."""
+    return root / ENVIRONMENTS / f"{name}{SPEC_SUFFIX}"
 
 
 def secrets_path(root: Path, name: str) -> Path:
     """environments/<name>.secrets.yaml: the environment's SOPS-encrypted values."""
     return root / ENVIRONMENTS / f"{name}{SECRETS_SUFFIX}"
+
+
+def secrets_display(name: str) -> str:
+    """The secrets file as messages name it, relative to the repository root."""
+    return f"{ENVIRONMENTS}/{name}{SECRETS_SUFFIX}"
+
+
+def is_spec_file(name: str) -> bool:
+    return name.endswith(SPEC_SUFFIX) and not name.endswith(SECRETS_SUFFIX)
+
+
+def spec_name(path: Path) -> str:
+    """The environment's name: its spec's file name without `.yaml`."""
+    name = path.name
+    return name[: -len(SPEC_SUFFIX)] if name.endswith(SPEC_SUFFIX) else path.stem
+
+
+def spec_files(root: Path) -> list[Path]:
+    """Every `environments/*.yaml` except the secrets files, sorted; [] without the folder."""
+    folder = root / ENVIRONMENTS
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob(f"*{SPEC_SUFFIX}") if is_spec_file(p.name))
+
+
+def overlay_directory(name: str) -> str:
+    """overlays/<name>: the environment's unit, relative to the root."""
+    return f"{OVERLAYS}/{name}"
+
+
+def is_unit_directory(relative: str) -> bool:
+    """A folder regc owns: base/, argocd/ or overlays/<name>."""
+    from regc.kube_names import is_dns_label
+
+    parts = relative.split("/")
+    return relative in (BASE, APPLICATION_SET_DIRECTORY) or (
+        len(parts) == 2 and parts[0] == OVERLAYS and is_dns_label(parts[1])
+    )
 
 
 def checked_specs(root: Path, given: list[Path]) -> list[Path]:
@@ -22,9 +83,9 @@ def checked_specs(root: Path, given: list[Path]) -> list[Path]:
     folder = (root / ENVIRONMENTS).resolve()
     for spec in given:
         resolved = spec.resolve() if spec.is_absolute() else (Path.cwd() / spec).resolve()
-        if resolved.parent != folder or not resolved.name.endswith(".yaml") or resolved.name.endswith(SECRETS_SUFFIX):
+        if resolved.parent != folder or not is_spec_file(resolved.name):
             raise InputError(
-                f"{spec}: not a spec of this repository: give environments/NAME.yaml",
+                f"{spec}: not a spec of this repository: give {ENVIRONMENTS}/NAME{SPEC_SUFFIX}",
                 f"specs live in {ENVIRONMENTS}/ of the repository root (see --root)",
             )
     return list(given)

@@ -11,23 +11,25 @@ def cluster_manifests(root: Path, name: str) -> str:
     """The YAML stream of overlays/NAME with every SOPS-encrypted object decrypted, for
     `kubectl apply`. Refuses an overlay that is not what its spec compiles to (build first). The
     plaintext exists only in this process's memory and the returned text."""
-    from regc import yamltext
-    from regc.build import compile_tree, plan_changes
+    from regc import layout, yamltext
+    from regc.compiler import Compiler
     from regc.tools import sops
     from regc.tools.kubectl import render_overlay
 
-    spec = root / "environments" / f"{name}.yaml"
-    overlay = root / "overlays" / name
-    compiled = compile_tree([spec], root)
+    spec = layout.spec_path(root, name)
+    directory = layout.overlay_directory(name)
+    overlay = root / directory
+    compiler = Compiler(root)
     stale = [
         change
-        for change in plan_changes(root, compiled, prune=False)
-        if change.changed and change.unit.directory == f"overlays/{name}"
+        for change in compiler.changes(compiler.compile([spec]), prune=False)
+        if change.changed and change.unit.directory == directory
     ]
     if stale or not (overlay / "kustomization.yaml").is_file():
+        shown = spec.relative_to(root).as_posix()
         raise RegcError(
-            f"overlays/{name} is not what environments/{name}.yaml compiles to",
-            f"run `regc build environments/{name}.yaml` first (render prints the compiled tree)",
+            f"{directory} is not what {shown} compiles to",
+            f"run `regc build {shown}` first (render prints the compiled tree)",
         )
     documents = []
     for obj in render_overlay(overlay):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from regc.errors import RegcError
+from regc.layout import SOPS_CONFIG
 
-SOPS_CONFIG = ".sops.yaml"
 TREE_RULE = r"^(base|overlays)/.*\.yaml$"
 INPUT_RULE = r"^environments/.*\.secrets\.yaml$"
 HEADER = (

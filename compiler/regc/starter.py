@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from regc import layout
 from regc.errors import InputError, RegcError
 from regc.spec.fields import check_dns_label
 from regc.spec.model import DEFAULT_IMAGE
 
-SCHEMA_FILE = "environment.schema.json"
+SCHEMA_FILE = layout.SCHEMA_FILE
 
 STARTER = """\
 # yaml-language-server: $schema=./{schema}
@@ -74,15 +75,17 @@ def write_starter(root: Path, name: str, namespace: str | None) -> Path:
             check_dns_label(namespace)
     except ValueError as exc:
         raise InputError(str(exc), "choose a lower-case name such as prod, staging or dev") from None
-    folder = root / "environments"
-    path = folder / f"{name}.yaml"
+    from regc.write.files import write_atomic
+
+    folder = root / layout.ENVIRONMENTS
+    path = layout.spec_path(root, name)
     if path.exists():
         raise RegcError(f"{path} already exists", "edit it, or choose another name")
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(starter_text(name, namespace))
+    write_atomic(path, starter_text(name, namespace).encode())
     schema = folder / SCHEMA_FILE
     if not schema.exists():
         from regc.spec.schema import schema_text
 
-        schema.write_text(schema_text())
+        write_atomic(schema, schema_text().encode())
     return path

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from regc.errors import RegcError
+from regc.kube_names import is_dns_label, is_dns_subdomain
 
 SERVED = {
     ("v1", "Namespace"),
@@ -39,8 +38,6 @@ REMOVED = {
     "discovery.k8s.io/v1beta1": "1.25",
 }
 
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 LABEL_NAMED = {"Service", "Namespace"}  # kinds whose names must be DNS labels (RFC 1123)
 
 
@@ -51,6 +48,5 @@ def check_emittable(obj: dict) -> None:
         raise RegcError(f"refusing to emit {kind} {name!r} as {api}: that API was removed in Kubernetes {REMOVED[api]}")
     if (api, kind) not in SERVED:
         raise RegcError(f"refusing to emit {kind} {name!r} as {api}: not an API version regc knows to be served")
-    pattern, limit = (DNS_LABEL, 63) if kind in LABEL_NAMED else (DNS_SUBDOMAIN, 253)
-    if len(name) > limit or not pattern.match(name):
+    if not (is_dns_label(name) if kind in LABEL_NAMED else is_dns_subdomain(name)):
         raise RegcError(f"refusing to emit {kind} {name!r}: Kubernetes would reject the name")

@@ -9,7 +9,6 @@ DEFAULT_INSTANCE = "registry"  # the guide's clients reach registry.<namespace>.
 CONTAINER = "registry"
 HTTP_PORT = 5000
 DATA_DIR = "/var/lib/registry"
-APPLICATION_SET_DIRECTORY = "argocd"  # the repository's folder of the Argo CD ApplicationSet
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 METRICS_PORT_NAME = "metrics"
 

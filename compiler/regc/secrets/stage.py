@@ -9,8 +9,9 @@ import secrets as random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from regc import yamltext
+from regc import layout, yamltext
 from regc.errors import InputError, Location, Problem, SpecError
+from regc.layout import SCRATCH_PREFIX, STATE_FILE
 from regc.plan.credentials import env_credential_inputs
 from regc.plan.names import certificate_names, secret_file, service_host
 from regc.plan.plan import Plan
@@ -18,8 +19,7 @@ from regc.render import secrets as secret_objects
 from regc.secrets import htpasswd
 from regc.secrets.digests import ciphertext_digest, file_digest, keyed_digest, values_digest
 from regc.secrets.inputs import CREDENTIAL_KEYS, Plaintext, parse_plaintext, read_ciphertext
-from regc.secrets.state import STATE_FILE, read_state, state_text
-from regc.write.commit import SCRATCH_PREFIX
+from regc.secrets.state import read_state, state_text
 
 CA_FILE = "ca.crt"
 # Part of every Secret's public inputs: bump it when the shape of rendered Secrets changes, so
@@ -59,12 +59,6 @@ GENERATED = {
     "swift": "Swift credentials",
     "s3": "S3 credentials",
 }
-
-
-def secrets_path(root: Path, plan: Plan) -> Path:
-    from regc import layout
-
-    return layout.secrets_path(root, plan.name)
 
 
 def products(plan: Plan, leaves: dict) -> list[Product]:
@@ -175,7 +169,7 @@ class SecretStage:
         self.root, self.plan, self.directory, self.now = root, plan, directory, now
         self.regenerate = regenerate
         self.may_decrypt = may_decrypt
-        self.source = secrets_path(root, plan)
+        self.source = layout.secrets_path(root, plan.name)
         self.display = self.source.relative_to(root).as_posix()
         self.recipients = read_recipients(root)
         self.state = read_state(root / directory)

@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field
 
 from regc.errors import shown
+from regc.kube_names import is_dns_label, is_dns_subdomain
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$")
@@ -28,7 +27,7 @@ IMAGE = re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0
 
 
 def check_dns_label(value: str) -> str:
-    if len(value) > 63 or not DNS_LABEL.match(value):
+    if not is_dns_label(value):
         raise ValueError(
             f"{shown(value)} is not a DNS label: at most 63 characters of a-z, 0-9 and '-', "
             "starting and ending with a letter or digit"
@@ -37,7 +36,7 @@ def check_dns_label(value: str) -> str:
 
 
 def check_dns_subdomain(value: str) -> str:
-    if len(value) > 253 or not DNS_SUBDOMAIN.match(value):
+    if not is_dns_subdomain(value):
         raise ValueError(f"{shown(value)} is not a DNS name: lower-case labels of a-z, 0-9 and '-' joined by '.'")
     return value
 

@@ -7,12 +7,11 @@ import os
 import shutil
 from pathlib import Path
 
+from regc.cache import owned_files
 from regc.errors import RegcError
-from regc.write.compare import UnitChanges, owned_files
-
-STAGING = ".regc-staging"
-JOURNAL = ".regc-journal"
-SCRATCH_PREFIX = ".regc-tmp-"  # scratch copies the secrets stage makes beside committed files
+from regc.layout import JOURNAL, SCRATCH_PREFIX, STAGING, is_unit_directory
+from regc.write.compare import UnitChanges
+from regc.write.files import sync_directory, write_atomic
 
 
 def commit(root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes] | None = None) -> None:
@@ -80,9 +79,6 @@ def _read_journal(root: Path) -> list[tuple[str, str, str]]:
     """The swaps a journal lists, each checked to be regc's own: a staged folder and its backup under
     .regc-staging/, and a target that is base/, argocd/ or overlays/<name>, all inside the repository
     once symlinks are resolved. A journal is a file a pull request could add: nothing else is moved."""
-    from regc.plan.names import APPLICATION_SET_DIRECTORY
-    from regc.spec.fields import DNS_LABEL
-
     text = (root / JOURNAL).read_text(encoding="utf-8", errors="replace")
     refuse = RegcError(
         f"{JOURNAL} lists paths that are not regc's own folders; nothing was moved",
@@ -100,10 +96,7 @@ def _read_journal(root: Path) -> list[tuple[str, str, str]]:
         if not (isinstance(swap, list) and len(swap) == 3 and all(isinstance(part, str) for part in swap)):
             raise refuse
         staged, target, backup = swap
-        parts = target.split("/")
-        owned_target = target in ("base", APPLICATION_SET_DIRECTORY) or (
-            len(parts) == 2 and parts[0] == "overlays" and DNS_LABEL.match(parts[1]) is not None
-        )
+        owned_target = is_unit_directory(target)
         in_staging = (
             all(
                 len(p.split("/")) == 2 and p.split("/")[0] == STAGING and p.split("/")[1].removesuffix(".old").isdigit()
@@ -160,8 +153,6 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
 
 
 def _write_inputs(inputs: dict[Path, bytes]) -> None:
-    from regc.write.files import write_atomic
-
     for path, content in inputs.items():
         write_atomic(path, content)
 
@@ -174,12 +165,7 @@ def _prune_empty_folders(top: Path) -> None:
 
 
 def _write_journal(root: Path, swaps: list[tuple[str, str, str]]) -> None:
-    temporary = root / (JOURNAL + ".tmp")
-    with open(temporary, "w") as handle:
-        json.dump(swaps, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, root / JOURNAL)
+    write_atomic(root / JOURNAL, json.dumps(swaps).encode())
 
 
 def _swap(root: Path, staged: str, target: str, backup: str) -> None:
@@ -187,6 +173,7 @@ def _swap(root: Path, staged: str, target: str, backup: str) -> None:
     if (root / target).exists():
         os.rename(root / target, root / backup)
     os.rename(root / staged, root / target)
+    sync_directory((root / target).parent)
 
 
 def _unswap(root: Path, staged: str, target: str, backup: str) -> None:

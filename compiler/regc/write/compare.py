@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from regc.emit.tree import MANIFEST, Unit
+from regc import layout
+from regc.cache import owned_files
+from regc.emit.tree import Unit
 
 
 @dataclass
@@ -21,16 +23,6 @@ class UnitChanges:
     @property
     def changed(self) -> bool:
         return bool(self.stale or self.missing or self.extra)
-
-
-def owned_files(directory: Path) -> list[str]:
-    """The files regc wrote in `directory` last time, from its manifest."""
-    try:
-        text = (directory / MANIFEST).read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    names = [line for line in text.splitlines() if line and not line.startswith("#")]
-    return [*names, MANIFEST]
 
 
 def compare_unit(root: Path, unit: Unit) -> UnitChanges:
@@ -56,10 +48,10 @@ def compare_unit(root: Path, unit: Unit) -> UnitChanges:
 def orphan_units(root: Path, keep: set[str]) -> list[Unit]:
     """Overlay directories regc wrote for environments that no longer exist: to be emptied."""
     orphans = []
-    overlays = root / "overlays"
+    overlays = root / layout.OVERLAYS
     if overlays.is_dir():
         for directory in sorted(overlays.iterdir()):
-            relative = f"overlays/{directory.name}"
-            if relative not in keep and (directory / MANIFEST).is_file():
+            relative = layout.overlay_directory(directory.name)
+            if relative not in keep and (directory / layout.MANIFEST).is_file():
                 orphans.append(Unit(relative, "removed environment"))
     return orphans

@@ -1,4 +1,5 @@
-"""Atomic file replacement: a unique temporary file beside the target, synced, then renamed over it."""
+"""Atomic file replacement: a unique temporary file beside the target, synced, renamed over it, and
+the folder synced. Every file regc writes outside a build's staged swap goes through here."""
 
 from __future__ import annotations
 
@@ -20,3 +21,13 @@ def write_atomic(path: Path, content: bytes) -> None:
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
+    sync_directory(path.parent)
+
+
+def sync_directory(folder: Path) -> None:
+    """Make a rename in `folder` durable: after a crash the folder holds the new name, not the old."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

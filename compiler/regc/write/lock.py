@@ -8,7 +8,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-LOCK_FILE = ".regc.lock"
+from regc.layout import LOCK_FILE
 
 
 @contextmanager

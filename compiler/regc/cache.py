@@ -1,0 +1,192 @@
+"""The compiled tree as its own cache: each unit's manifest (`.regc-manifest`) lists the files regc
+wrote and the digests of what they were made from and of what they hold; a unit whose digests still
+hold is taken as it stands, and a no-op build answers from the manifests alone, before anything
+is parsed, rendered, hashed with bcrypt or sent to sops.
+Standard library only: `regc build` answers before typer, pydantic or ruamel are imported."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from regc import layout
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+# -- what a unit is made from -------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """regc's own code: a new version (or a local edit of it) recompiles every unit."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    try:
+        return hashlib.sha256(path.read_bytes()).digest()
+    except (FileNotFoundError, NotADirectoryError):
+        return b"missing"
+
+
+def base_inputs() -> str:
+    return "sha256:" + hashlib.sha256(b"base\0" + code_fingerprint().encode()).hexdigest()
+
+
+def overlay_inputs(root: Path, spec: Path, name: str, secrets: bytes | None = None) -> str:
+    """The spec, its secrets file (ciphertext; `secrets`: its new bytes, not written yet), .sops.yaml
+    and regc's code."""
+    digest = hashlib.sha256(b"overlay\0" + code_fingerprint().encode())
+    secrets_file = layout.secrets_path(root, name)
+    for path in (spec, secrets_file, root / layout.SOPS_CONFIG):
+        digest.update(
+            hashlib.sha256(secrets).digest() if path is secrets_file and secrets is not None else _file_digest(path)
+        )
+    return "sha256:" + digest.hexdigest()
+
+
+def every_spec_inputs(root: Path, specs: list[Path]) -> str:
+    """Every spec and regc's code: what an object made from all environments depends on."""
+    digest = hashlib.sha256(b"every\0" + code_fingerprint().encode())
+    for spec in sorted(specs, key=lambda p: p.name):
+        digest.update(spec.name.encode() + b"\0" + _file_digest(spec))
+    return "sha256:" + digest.hexdigest()
+
+
+def outputs_digest(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return "sha256:" + digest.hexdigest()
+
+
+# -- the manifest --------------------------------------------------------------------------------
+
+
+def manifest_text(directory: str, source: str, files: dict[str, bytes], fields: dict[str, str]) -> bytes:
+    """The manifest of a unit holding `files`: the files regc wrote here (it never touches others),
+    `fields` (the inputs digest and what else a no-op build needs) and the digest of the files."""
+    fields = {"inputs": fields["inputs"], "outputs": outputs_digest(files), **fields}
+    header = f"# Files written by regc in {directory}/ ({source}). Other files here are yours and left alone.\n"
+    header += "".join(f"# {key}: {value}\n" for key, value in fields.items())
+    return (header + "".join(f"{name}\n" for name in sorted(files))).encode()
+
+
+def parse_manifest(text: str) -> tuple[dict[str, str], list[str]]:
+    """The `# key: value` fields and the file list of a manifest."""
+    fields, names = {}, []
+    for line in text.splitlines():
+        if line.startswith("# ") and ": " in line and line[2:].split(": ", 1)[0].isidentifier():
+            key, value = line[2:].split(": ", 1)
+            fields[key] = value
+        elif line and not line.startswith("#"):
+            names.append(line)
+    return fields, names
+
+
+def read_manifest(directory: Path) -> tuple[dict[str, str], list[str]] | None:
+    try:
+        text = (directory / layout.MANIFEST).read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return parse_manifest(text)
+
+
+def owned_files(directory: Path) -> list[str]:
+    """The files regc wrote in `directory` last time, from its manifest (the manifest included)."""
+    manifest = read_manifest(directory)
+    if manifest is None:
+        return []
+    names = [name for name in manifest[1] if name != layout.MANIFEST]
+    return [*names, layout.MANIFEST]
+
+
+# -- the fresh units -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FreshUnit:
+    directory: str
+    files: dict[str, bytes]
+    fields: dict[str, str]
+
+
+def fresh_unit(root: Path, directory: str, inputs: str, now: datetime.datetime) -> FreshUnit | None:
+    """The unit as it stands on disk, if its inputs and outputs are what its manifest records."""
+    folder = root / directory
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return None
+    fields, names = manifest
+    if fields.get("inputs") != inputs:
+        return None
+    renew_by = fields.get("renew_by")
+    if renew_by and datetime.datetime.fromisoformat(renew_by) <= now:
+        return None
+    files = {}
+    for name in names:
+        if name == layout.MANIFEST:
+            continue
+        try:
+            files[name] = (folder / name).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+    if fields.get("outputs") != outputs_digest(files):
+        return None
+    files[layout.MANIFEST] = (folder / layout.MANIFEST).read_bytes()
+    return FreshUnit(directory, files, fields)
+
+
+def all_fresh(root: Path, specs: list[Path] | None, now: datetime.datetime) -> list[FreshUnit] | None:
+    """Every unit of this build, if all are fresh (and, with no SPECS, no overlay is orphaned)."""
+    if (root / layout.JOURNAL).exists():
+        return None
+    whole = specs is None
+    if whole:
+        specs = layout.spec_files(root)
+        if not specs:
+            return None
+        expected = {layout.spec_name(p) for p in specs}
+        overlays = root / layout.OVERLAYS
+        if overlays.is_dir() and any(
+            (d / layout.MANIFEST).is_file() and d.name not in expected for d in overlays.iterdir()
+        ):
+            return None
+    assert specs is not None
+    units = [fresh_unit(root, layout.BASE, base_inputs(), now)]
+    for spec in specs:
+        if not spec.is_file():
+            return None
+        name = layout.spec_name(spec)
+        units.append(fresh_unit(root, layout.overlay_directory(name), overlay_inputs(root, spec, name), now))
+    found = [u for u in units if u is not None]
+    if len(found) != len(units):
+        return None
+    if whole:
+        # argocd/ depends on every spec; it must exist exactly when an overlay is in the ApplicationSet.
+        if (root / layout.APPLICATION_SET_DIRECTORY / layout.MANIFEST).is_file():
+            argocd = fresh_unit(root, layout.APPLICATION_SET_DIRECTORY, every_spec_inputs(root, specs), now)
+            if argocd is None:
+                return None
+            found.append(argocd)
+        elif any(u.fields.get("application_set") == "member" for u in found):
+            return None
+    return found
+
+
+def noop_answer(specs: list[Path], root: Path, check: bool) -> int | None:
+    """Answer a no-op `regc build [--check]` from the manifests; None when anything changed."""
+    from regc import report
+
+    units = all_fresh(root, specs or None, datetime.datetime.now(datetime.UTC))
+    if units is None:
+        return None
+    report.up_to_date([(u.directory, len(u.files)) for u in units], check)
+    return 0

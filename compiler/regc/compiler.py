@@ -1,0 +1,240 @@
+"""The compiler: one run from specs to the tree on disk, in the pipeline's order.
+
+    load -> validate -> rules -> plan -> secrets -> render -> emit -> compare -> commit
+
+`Compiler.compile` produces the units; `changes` compares them with the tree; `write` commits them
+all or nothing. Everything a run reads or writes is under `root`; the clock is a parameter."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from regc import cache, layout
+from regc.errors import Location, Problem, RegcError, SpecError
+from regc.spec.parse import LoadedEnvironment, read_environment
+
+if TYPE_CHECKING:
+    from regc.emit.tree import Unit
+    from regc.write.compare import UnitChanges
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+@dataclass
+class Compiled:
+    """The units a build produces, and the environments they came from."""
+
+    units: list[Unit]
+    environments: list[LoadedEnvironment]
+    secrets_files: dict[Path, bytes] = field(default_factory=dict)  # secrets files with generated values
+    generated: dict[str, list[str]] = field(default_factory=dict)  # environment -> what was generated
+
+
+def discover_specs(root: Path) -> list[Path]:
+    """Every environment spec: `environments/*.yaml` except the `*.secrets.yaml` files."""
+    folder = root / layout.ENVIRONMENTS
+    if not folder.is_dir():
+        raise RegcError(
+            f"no {layout.ENVIRONMENTS}/ folder in {root}",
+            "run regc from the repository root (or pass --root), or create an environment with `regc init NAME`",
+        )
+    specs = layout.spec_files(root)
+    folders = [p for p in specs if not p.is_file()]
+    if folders:
+        raise SpecError(
+            [
+                Problem(
+                    Location(display_path(p, root)),
+                    f"not a file: every {layout.ENVIRONMENTS}/*.yaml is read as a spec",
+                    "rename or move it",
+                )
+                for p in folders
+            ]
+        )
+    if not specs:
+        raise RegcError(f"no environment specs in {folder}", "create one with `regc init NAME`")
+    return specs
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class Compiler:
+    """One repository's compiler. `may_decrypt` lets the secrets stage decrypt and encrypt (a build);
+    without it (--check, --diff, `regc check`) Secrets whose inputs changed are reported as
+    unresolved instead. `regenerate` lets it generate every value of a secrets file that is missing
+    beside compiled Secrets. `reuse_fresh` takes a unit whose manifest digests hold as it stands on
+    disk (golden tests turn it off to render everything)."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        clock: Callable[[], datetime.datetime] = utc_now,
+        may_decrypt: bool = False,
+        regenerate: bool = False,
+        reuse_fresh: bool = True,
+    ) -> None:
+        self.root = root
+        self.now = clock()
+        self.may_decrypt = may_decrypt
+        self.regenerate = regenerate
+        self.reuse_fresh = reuse_fresh
+
+    # -- load, validate, rules --------------------------------------------------------------------
+
+    def load(self, paths: list[Path]) -> list[LoadedEnvironment]:
+        """Load and validate every spec; report the problems of all of them together."""
+        from regc.plan.gitops_rules import check_application_set
+        from regc.plan.rules import check_rules, check_shared_storage
+
+        problems: list[Problem] = []
+        loaded: list[LoadedEnvironment] = []
+        seen: dict[str, str] = {}
+        for path in paths:
+            display = display_path(path, self.root)
+            try:
+                env = read_environment(path, display)
+            except SpecError as exc:
+                problems.extend(exc.problems)
+                continue
+            rule_problems = check_rules(env)
+            if rule_problems:
+                problems.extend(sorted(rule_problems, key=lambda p: (p.location.line, p.location.column)))
+                continue
+            if env.name in seen:
+                problems.append(
+                    Problem(
+                        env.locate(),
+                        f"environment {env.name!r} is also defined by {seen[env.name]}",
+                        "give each environment its own name",
+                    )
+                )
+                continue
+            seen[env.name] = display
+            loaded.append(env)
+        if not problems and loaded:
+            everyone = self._other_environments(paths) + loaded
+            problems.extend(check_shared_storage(everyone))
+            problems.extend(check_application_set(everyone))
+            if not problems and len(everyone) > 1:
+                from regc.inventory import collisions
+
+                problems.extend(collisions(everyone, {env.name for env in loaded}))
+        if problems:
+            raise SpecError(problems)
+        return loaded
+
+    def _other_environments(self, paths: list[Path]) -> list[LoadedEnvironment]:
+        """The environments not being built, for rules across environments; broken ones are skipped
+        (their own build reports them)."""
+        chosen = {p.resolve() for p in paths}
+        others = []
+        for path in layout.spec_files(self.root):
+            if path.resolve() in chosen:
+                continue
+            try:
+                others.append(read_environment(path, display_path(path, self.root)))
+            except SpecError:
+                continue
+        return others
+
+    # -- plan, secrets, render, emit --------------------------------------------------------------
+
+    def compile(self, paths: list[Path]) -> Compiled:
+        """Every unit of the tree for these specs: base/ and one overlay each (and argocd/ when
+        every environment is built)."""
+        from regc.emit.tree import Unit, base_unit, overlay_unit
+        from regc.plan.plan import plan_for
+        from regc.secrets.stage import SecretStage
+        from regc.spec.model import API_VERSION, Environment
+
+        root, now = self.root, self.now
+        inputs = {path: cache.overlay_inputs(root, path, layout.spec_name(path)) for path in paths}
+        # A unit whose inputs and outputs are as its manifest records is taken as it stands on disk.
+        fresh = {
+            path: cache.fresh_unit(root, layout.overlay_directory(layout.spec_name(path)), inputs[path], now)
+            if self.reuse_fresh
+            else None
+            for path in paths
+        }
+        environments = self.load([p for p in paths if fresh[p] is None])
+        base_plan = plan_for("base", Environment(apiVersion=API_VERSION, kind="Environment"))
+        units = [base_unit(base_plan)]
+        secrets_files: dict[Path, bytes] = {}
+        generated: dict[str, list[str]] = {}
+        compiled = iter(environments)
+        for path in paths:
+            reused = fresh[path]
+            if reused is not None:
+                units.append(Unit(reused.directory, display_path(path, root), dict(reused.files)))
+                continue
+            env = next(compiled)
+            plan = plan_for(env.name, env.spec)
+            directory = layout.overlay_directory(env.name)
+            secrets = SecretStage(root, plan, directory, now, self.may_decrypt, self.regenerate).run()
+            # Digest the inputs as they will be: the secrets stage may have generated values to store.
+            settled = cache.overlay_inputs(root, path, layout.spec_name(path), secrets.source_update)
+            units.append(overlay_unit(plan, base_plan, display_path(env.path, root), secrets, settled))
+            if secrets.source_update is not None:
+                secrets_files[layout.secrets_path(root, env.name)] = secrets.source_update
+            if secrets.generated:
+                generated[env.name] = secrets.generated
+        if self._every_environment(paths):
+            units.extend(self._application_set_units(paths, environments))
+        return Compiled(units, environments, secrets_files, generated)
+
+    def _every_environment(self, paths: list[Path]) -> bool:
+        try:
+            return {p.resolve() for p in paths} == {p.resolve() for p in discover_specs(self.root)}
+        except RegcError:
+            return False
+
+    def _application_set_units(self, paths: list[Path], loaded: list[LoadedEnvironment]) -> list[Unit]:
+        """argocd/ when an environment sets gitops.applicationSet (it depends on every spec, so only a
+        build of every environment writes it); an empty unit removes it when none does any more."""
+        from regc.emit.tree import Unit, application_set_unit
+        from regc.plan.plan import plan_for
+
+        root = self.root
+        inputs = cache.every_spec_inputs(root, paths)
+        directory = layout.APPLICATION_SET_DIRECTORY
+        fresh = cache.fresh_unit(root, directory, inputs, self.now) if self.reuse_fresh else None
+        if fresh is not None:
+            return [Unit(fresh.directory, f"{layout.ENVIRONMENTS}/*.yaml", dict(fresh.files))]
+        by_path = {env.path.resolve(): env for env in loaded}
+        everyone = [by_path.get(p.resolve()) or read_environment(p, display_path(p, root)) for p in paths]
+        members = [plan_for(env.name, env.spec) for env in everyone if env.spec.gitops.application_set]
+        if members:
+            return [application_set_unit(members, inputs)]
+        if (root / directory / layout.MANIFEST).is_file():
+            return [Unit(directory, "no environment sets gitops.applicationSet")]
+        return []
+
+    # -- compare, commit ----------------------------------------------------------------------------
+
+    def changes(self, compiled: Compiled, *, prune: bool) -> list[UnitChanges]:
+        """How the disk differs from the compiled units (and, when pruning, from removed environments)."""
+        from regc.write.compare import compare_unit, orphan_units
+
+        units = list(compiled.units)
+        if prune:
+            units += orphan_units(self.root, {unit.directory for unit in units})
+        return [compare_unit(self.root, unit) for unit in units]
+
+    def write(self, compiled: Compiled, changes: list[UnitChanges]) -> None:
+        """Make the tree on disk what `changes` say, all or nothing, with the secrets files that
+        gained generated values."""
+        from regc.write.commit import commit
+
+        commit(self.root, changes, compiled.secrets_files)

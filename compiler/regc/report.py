@@ -1,0 +1,81 @@
+"""What a build tells the person who ran it: the change report, the stale list, the unified diff.
+The one place that prints how the tree on disk differs from the compiled tree."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from typing import TYPE_CHECKING
+
+from regc import layout
+
+if TYPE_CHECKING:
+    from regc.write.compare import UnitChanges
+
+
+def up_to_date(units: list[tuple[str, int]], check: bool) -> None:
+    """Nothing to do: (directory, number of files) of each unit."""
+    if check:
+        overlays = sum(directory.startswith(f"{layout.OVERLAYS}/") for directory, _ in units)
+        print(f"up to date: {overlays} environment(s)")
+        return
+    for directory, count in units:
+        print(f"{directory}: up to date ({count} files)")
+
+
+def written(changes: list[UnitChanges], generated: dict[str, list[str]]) -> None:
+    """After a build: what was generated into secrets files, and what each unit now holds."""
+    for name, values in generated.items():
+        print(f"generated in {layout.secrets_display(name)}: {', '.join(values)}", file=sys.stderr)
+    for change in changes:
+        if change.changed:
+            parts = [
+                f"{len(names)} {label}"
+                for label, names in (("updated", change.stale), ("added", change.missing), ("removed", change.extra))
+                if names
+            ]
+            print(f"{change.unit.directory}: {', '.join(parts)}")
+        else:
+            print(f"{change.unit.directory}: up to date ({len(change.unit.files)} files)")
+
+
+def stale_lines(changes: list[UnitChanges], *, reasons: bool = True) -> list[str]:
+    """`stale|missing|extra: DIR/FILE` for every file that differs (with why, when only a build with
+    the key can tell)."""
+    lines = []
+    for change in changes:
+        for label, names in (("stale", change.stale), ("missing", change.missing), ("extra", change.extra)):
+            for name in names:
+                why = change.unit.unresolved.get(name) if reasons else None
+                lines.append(f"{label}: {change.unit.directory}/{name}" + (f" ({why})" if why else ""))
+    return lines
+
+
+def stale(changes: list[UnitChanges]) -> None:
+    for line in stale_lines(changes):
+        print(line, file=sys.stderr)
+    print("the compiled tree is not up to date: run `regc build`", file=sys.stderr)
+
+
+def note(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def unified_diff(changes: list[UnitChanges]) -> str:
+    """A unified diff from the tree on disk to the compiled tree."""
+    chunks = []
+    for change in changes:
+        directory = change.unit.directory
+        for name in sorted({*change.stale, *change.missing, *change.extra}):
+            if name in change.unit.unresolved:
+                chunks.append(
+                    f"# {directory}/{name}: would change ({change.unit.unresolved[name]}); "
+                    "its new ciphertext needs a build with the key\n"
+                )
+                continue
+            old = change.old.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
+            new = change.unit.files.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
+            before = f"a/{directory}/{name}" if name not in change.missing else "/dev/null"
+            after = f"b/{directory}/{name}" if name not in change.extra else "/dev/null"
+            chunks.extend(difflib.unified_diff(old, new, before, after))
+    return "".join(chunks)
