@@ -12,6 +12,7 @@ import pytest
 from regc.compiler import Compiler
 from regc.plan.plan import plan_for
 from regc.secrets.stage import SecretStage
+from regc.world import disk_world
 from tests.conftest import EXAMPLE_SPECS, decrypt_object, kustomize, run_regc, write_spec
 from tests.kustomize_model import by_identity, expected_objects
 
@@ -54,7 +55,7 @@ def _build_and_compare(root: Path, name: str) -> list[dict]:
     [env] = Compiler(root).load([root / "environments" / f"{name}.yaml"])
     plan = plan_for(env.name, env.spec)
     now = datetime.datetime.now(datetime.UTC)
-    secrets = SecretStage(root, plan, f"overlays/{name}", now, may_decrypt=False).run()
+    secrets = SecretStage(disk_world(root), plan, now, may_decrypt=False).run()
     assert not secrets.unresolved
     built = kustomize(root / "overlays" / name)
     assert by_identity(built) == by_identity(expected_objects(plan, secrets))

@@ -6,9 +6,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from regc import yamlread
-from regc.layout import APPLICATION_SET_DIRECTORY
+from regc.layout import APPLICATION_SET_DIRECTORY, BASE, ENVIRONMENTS, OVERLAYS
 
-TREE_FOLDERS = ("base", "overlays", APPLICATION_SET_DIRECTORY)
+TREE_FOLDERS = (BASE, OVERLAYS, APPLICATION_SET_DIRECTORY)
 
 
 def audit_tree(root: Path) -> list[str]:
@@ -168,7 +168,7 @@ def _recipient_failures(root: Path) -> list[str]:
     current = set(read_recipients(root))
     candidates = [
         p
-        for folder in (*TREE_FOLDERS, "environments")
+        for folder in (*TREE_FOLDERS, ENVIRONMENTS)
         if (root / folder).is_dir()
         for p in sorted((root / folder).rglob("*.yaml"))
     ]

@@ -13,6 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from regc import layout
+from regc.world import DiskFiles, Files
+
+DISK = DiskFiles()
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -29,10 +32,10 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _file_digest(path: Path) -> bytes:
+def _file_digest(path: Path, files: Files) -> bytes:
     try:
-        return hashlib.sha256(path.read_bytes()).digest()
-    except (FileNotFoundError, NotADirectoryError):
+        return hashlib.sha256(files.read_bytes(path)).digest()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return b"missing"
 
 
@@ -40,23 +43,25 @@ def base_inputs() -> str:
     return "sha256:" + hashlib.sha256(b"base\0" + code_fingerprint().encode()).hexdigest()
 
 
-def overlay_inputs(root: Path, spec: Path, name: str, secrets: bytes | None = None) -> str:
+def overlay_inputs(root: Path, spec: Path, name: str, secrets: bytes | None = None, files: Files = DISK) -> str:
     """The spec, its secrets file (ciphertext; `secrets`: its new bytes, not written yet), .sops.yaml
     and regc's code."""
     digest = hashlib.sha256(b"overlay\0" + code_fingerprint().encode())
     secrets_file = layout.secrets_path(root, name)
     for path in (spec, secrets_file, root / layout.SOPS_CONFIG):
         digest.update(
-            hashlib.sha256(secrets).digest() if path is secrets_file and secrets is not None else _file_digest(path)
+            hashlib.sha256(secrets).digest()
+            if path is secrets_file and secrets is not None
+            else _file_digest(path, files)
         )
     return "sha256:" + digest.hexdigest()
 
 
-def every_spec_inputs(root: Path, specs: list[Path]) -> str:
+def every_spec_inputs(root: Path, specs: list[Path], files: Files = DISK) -> str:
     """Every spec and regc's code: what an object made from all environments depends on."""
     digest = hashlib.sha256(b"every\0" + code_fingerprint().encode())
     for spec in sorted(specs, key=lambda p: p.name):
-        digest.update(spec.name.encode() + b"\0" + _file_digest(spec))
+        digest.update(spec.name.encode() + b"\0" + _file_digest(spec, files))
     return "sha256:" + digest.hexdigest()
 
 
@@ -91,17 +96,17 @@ def parse_manifest(text: str) -> tuple[dict[str, str], list[str]]:
     return fields, names
 
 
-def read_manifest(directory: Path) -> tuple[dict[str, str], list[str]] | None:
+def read_manifest(directory: Path, files: Files = DISK) -> tuple[dict[str, str], list[str]] | None:
     try:
-        text = (directory / layout.MANIFEST).read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
+        text = files.read_bytes(directory / layout.MANIFEST).decode("utf-8")
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     return parse_manifest(text)
 
 
-def owned_files(directory: Path) -> list[str]:
+def owned_files(directory: Path, files: Files = DISK) -> list[str]:
     """The files regc wrote in `directory` last time, from its manifest (the manifest included)."""
-    manifest = read_manifest(directory)
+    manifest = read_manifest(directory, files)
     if manifest is None:
         return []
     names = [name for name in manifest[1] if name != layout.MANIFEST]
@@ -118,10 +123,12 @@ class FreshUnit:
     fields: dict[str, str]
 
 
-def fresh_unit(root: Path, directory: str, inputs: str, now: datetime.datetime) -> FreshUnit | None:
+def fresh_unit(
+    root: Path, directory: str, inputs: str, now: datetime.datetime, files: Files = DISK
+) -> FreshUnit | None:
     """The unit as it stands on disk, if its inputs and outputs are what its manifest records."""
     folder = root / directory
-    manifest = read_manifest(folder)
+    manifest = read_manifest(folder, files)
     if manifest is None:
         return None
     fields, names = manifest
@@ -130,18 +137,18 @@ def fresh_unit(root: Path, directory: str, inputs: str, now: datetime.datetime) 
     renew_by = fields.get("renew_by")
     if renew_by and datetime.datetime.fromisoformat(renew_by) <= now:
         return None
-    files = {}
+    found = {}
     for name in names:
         if name == layout.MANIFEST:
             continue
         try:
-            files[name] = (folder / name).read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+            found[name] = files.read_bytes(folder / name)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
-    if fields.get("outputs") != outputs_digest(files):
+    if fields.get("outputs") != outputs_digest(found):
         return None
-    files[layout.MANIFEST] = (folder / layout.MANIFEST).read_bytes()
-    return FreshUnit(directory, files, fields)
+    found[layout.MANIFEST] = files.read_bytes(folder / layout.MANIFEST)
+    return FreshUnit(directory, found, fields)
 
 
 def all_fresh(root: Path, specs: list[Path] | None, now: datetime.datetime) -> list[FreshUnit] | None:

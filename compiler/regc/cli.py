@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from regc import __version__
+from regc import __version__, layout
 from regc.errors import InputError, RegcError
 
 app = typer.Typer(
@@ -301,24 +301,16 @@ def keys_add(
 
 def _rewrapped(root: Path, config: str) -> dict[Path, bytes]:
     """Every secrets file re-wrapped for the recipients of `config` (a new .sops.yaml), and that config."""
-    import tempfile
-
     from regc.layout import SOPS_CONFIG
-    from regc.secrets.store import staged_copy
+    from regc.secrets.sealer import staged_copy
     from regc.tools import sops
 
     files: dict[Path, bytes] = {}
-    handle, name = tempfile.mkstemp(prefix=".regc-tmp-", suffix=f"-{SOPS_CONFIG}", dir=root)
-    staged_config = Path(name)
-    try:
-        with open(handle, "w", closefd=True) as scratch:
-            scratch.write(config)
-        for path in sorted((root / "environments").glob("*.secrets.yaml")):
+    with staged_copy(root / SOPS_CONFIG, config.encode()) as staged_config:
+        for path in sorted((root / layout.ENVIRONMENTS).glob(f"*{layout.SECRETS_SUFFIX}")):
             with staged_copy(path) as staged:
                 sops.update_keys(staged, root=root, config=staged_config)
                 files[path] = staged.read_bytes()
-    finally:
-        staged_config.unlink(missing_ok=True)
     files[root / SOPS_CONFIG] = config.encode()
     return files
 
@@ -364,7 +356,7 @@ def user_add(
 
     Both files change together or neither does (under the build lock).
     """
-    from regc.secrets.store import secrets_file, with_password
+    from regc.secrets.store import with_password
     from regc.spec.edit import with_user
     from regc.spec.fields import check_username
 
@@ -375,7 +367,7 @@ def user_add(
         password = _password(password_stdin, generate)
         _write_together(
             {
-                secrets_file(root, env): with_password(root, env, name, password),
+                layout.secrets_path(root, env): with_password(root, env, name, password),
                 **({spec: spec_text.encode()} if spec_text is not None else {}),
             }
         )
@@ -395,12 +387,12 @@ def user_passwd(
     root: RootOption = Path("."),
 ) -> None:
     """Set a user's password (the secrets file only). Then `regc build`."""
-    from regc.secrets.store import secrets_file, with_password
+    from regc.secrets.store import with_password
 
     _spec_path(root, env)
     password = _password(password_stdin, generate)
     with _changing(root):
-        _write_together({secrets_file(root, env): with_password(root, env, name, password)})
+        _write_together({layout.secrets_path(root, env): with_password(root, env, name, password)})
     _announce(password, generate)
     print(f"password of {name} in {env} changed; run `regc build`")
 
@@ -415,7 +407,7 @@ def user_remove(
 
     Both files change together or neither does (under the build lock).
     """
-    from regc.secrets.store import secrets_file, without_password
+    from regc.secrets.store import without_password
     from regc.spec.edit import without_user
 
     spec = _spec_path(root, env)
@@ -423,7 +415,7 @@ def user_remove(
         spec_text = without_user(spec, name)
         secrets = without_password(root, env, name)
         _write_together(
-            {spec: spec_text.encode(), **({secrets_file(root, env): secrets} if secrets is not None else {})}
+            {spec: spec_text.encode(), **({layout.secrets_path(root, env): secrets} if secrets is not None else {})}
         )
     print(f"removed {name} from {env}; run `regc build {spec.relative_to(root)}`")
 
@@ -448,7 +440,7 @@ def _spec_path(root: Path, env: str) -> Path:
     from regc.spec.fields import check_dns_label
 
     _checked(check_dns_label, env)
-    path = root / "environments" / f"{env}.yaml"
+    path = layout.spec_path(root, env)
     if not path.is_file():
         raise RegcError(f"no environment {env!r} ({path} does not exist)", f"create it with `regc init {env}`")
     return path

@@ -3,7 +3,8 @@
     load -> validate -> rules -> plan -> secrets -> render -> emit -> compare -> commit
 
 `Compiler.compile` produces the units; `changes` compares them with the tree; `write` commits them
-all or nothing. Everything a run reads or writes is under `root`; the clock is a parameter."""
+all or nothing. The world (regc.world) is injected: the files (disk or memory), the sealer (sops or a
+fake), the clock and the random source, so the whole pipeline runs in one process in tests."""
 
 from __future__ import annotations
 
@@ -16,14 +17,11 @@ from typing import TYPE_CHECKING
 from regc import cache, layout
 from regc.errors import Location, Problem, RegcError, SpecError
 from regc.spec.parse import LoadedEnvironment, read_environment
+from regc.world import Files, World, disk_world, utc_now
 
 if TYPE_CHECKING:
     from regc.emit.tree import Unit
     from regc.write.compare import UnitChanges
-
-
-def utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 @dataclass
@@ -36,21 +34,21 @@ class Compiled:
     generated: dict[str, list[str]] = field(default_factory=dict)  # environment -> what was generated
 
 
-def discover_specs(root: Path) -> list[Path]:
+def discover_specs(root: Path, files: Files = cache.DISK) -> list[Path]:
     """Every environment spec: `environments/*.yaml` except the `*.secrets.yaml` files."""
     folder = root / layout.ENVIRONMENTS
-    if not folder.is_dir():
+    if not files.is_dir(folder):
         raise RegcError(
             f"no {layout.ENVIRONMENTS}/ folder in {root}",
             "run regc from the repository root (or pass --root), or create an environment with `regc init NAME`",
         )
-    specs = layout.spec_files(root)
-    folders = [p for p in specs if not p.is_file()]
+    specs = [p for p in files.children(folder) if layout.is_spec_file(p.name)]
+    folders = [p for p in specs if not files.is_file(p)]
     if folders:
         raise SpecError(
             [
                 Problem(
-                    Location(display_path(p, root)),
+                    Location(display_path(p, root, files)),
                     f"not a file: every {layout.ENVIRONMENTS}/*.yaml is read as a spec",
                     "rename or move it",
                 )
@@ -62,9 +60,9 @@ def discover_specs(root: Path) -> list[Path]:
     return specs
 
 
-def display_path(path: Path, root: Path) -> str:
+def display_path(path: Path, root: Path, files: Files = cache.DISK) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return files.resolve(path).relative_to(files.resolve(root)).as_posix()
     except ValueError:
         return str(path)
 
@@ -78,15 +76,17 @@ class Compiler:
 
     def __init__(
         self,
-        root: Path,
+        world: World | Path,
         *,
         clock: Callable[[], datetime.datetime] = utc_now,
         may_decrypt: bool = False,
         regenerate: bool = False,
         reuse_fresh: bool = True,
     ) -> None:
-        self.root = root
-        self.now = clock()
+        """`world`: a World, or a repository root on disk (with the real sops and this `clock`)."""
+        self.world = world if isinstance(world, World) else disk_world(world, clock=clock)
+        self.root, self.files = self.world.root, self.world.files
+        self.now = self.world.clock()
         self.may_decrypt = may_decrypt
         self.regenerate = regenerate
         self.reuse_fresh = reuse_fresh
@@ -102,9 +102,9 @@ class Compiler:
         loaded: list[LoadedEnvironment] = []
         seen: dict[str, str] = {}
         for path in paths:
-            display = display_path(path, self.root)
+            display = self._display(path)
             try:
-                env = read_environment(path, display)
+                env = read_environment(path, display, self.files)
             except SpecError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -138,13 +138,14 @@ class Compiler:
     def _other_environments(self, paths: list[Path]) -> list[LoadedEnvironment]:
         """The environments not being built, for rules across environments; broken ones are skipped
         (their own build reports them)."""
-        chosen = {p.resolve() for p in paths}
+        chosen = {self.files.resolve(p) for p in paths}
         others = []
-        for path in layout.spec_files(self.root):
-            if path.resolve() in chosen:
+        folder = self.root / layout.ENVIRONMENTS
+        for path in self.files.children(folder):
+            if not layout.is_spec_file(path.name) or self.files.resolve(path) in chosen:
                 continue
             try:
-                others.append(read_environment(path, display_path(path, self.root)))
+                others.append(read_environment(path, self._display(path), self.files))
             except SpecError:
                 continue
         return others
@@ -159,11 +160,11 @@ class Compiler:
         from regc.secrets.stage import SecretStage
         from regc.spec.model import API_VERSION, Environment
 
-        root, now = self.root, self.now
-        inputs = {path: cache.overlay_inputs(root, path, layout.spec_name(path)) for path in paths}
+        root, now, files = self.root, self.now, self.files
+        inputs = {path: cache.overlay_inputs(root, path, layout.spec_name(path), files=files) for path in paths}
         # A unit whose inputs and outputs are as its manifest records is taken as it stands on disk.
         fresh = {
-            path: cache.fresh_unit(root, layout.overlay_directory(layout.spec_name(path)), inputs[path], now)
+            path: cache.fresh_unit(root, layout.overlay_directory(layout.spec_name(path)), inputs[path], now, files)
             if self.reuse_fresh
             else None
             for path in paths
@@ -177,15 +178,15 @@ class Compiler:
         for path in paths:
             reused = fresh[path]
             if reused is not None:
-                units.append(Unit(reused.directory, display_path(path, root), dict(reused.files)))
+                units.append(Unit(reused.directory, self._display(path), dict(reused.files)))
                 continue
             env = next(compiled)
             plan = plan_for(env.name, env.spec)
-            directory = layout.overlay_directory(env.name)
-            secrets = SecretStage(root, plan, directory, now, self.may_decrypt, self.regenerate).run()
+            stage = SecretStage(self.world, plan, now, may_decrypt=self.may_decrypt, regenerate=self.regenerate)
+            secrets = stage.run()
             # Digest the inputs as they will be: the secrets stage may have generated values to store.
-            settled = cache.overlay_inputs(root, path, layout.spec_name(path), secrets.source_update)
-            units.append(overlay_unit(plan, base_plan, display_path(env.path, root), secrets, settled))
+            settled = cache.overlay_inputs(root, path, layout.spec_name(path), secrets.source_update, files)
+            units.append(overlay_unit(plan, base_plan, self._display(env.path), secrets, settled))
             if secrets.source_update is not None:
                 secrets_files[layout.secrets_path(root, env.name)] = secrets.source_update
             if secrets.generated:
@@ -194,9 +195,13 @@ class Compiler:
             units.extend(self._application_set_units(paths, environments))
         return Compiled(units, environments, secrets_files, generated)
 
+    def _display(self, path: Path) -> str:
+        return display_path(path, self.root, self.files)
+
     def _every_environment(self, paths: list[Path]) -> bool:
+        resolve = self.files.resolve
         try:
-            return {p.resolve() for p in paths} == {p.resolve() for p in discover_specs(self.root)}
+            return {resolve(p) for p in paths} == {resolve(p) for p in discover_specs(self.root, self.files)}
         except RegcError:
             return False
 
@@ -206,18 +211,18 @@ class Compiler:
         from regc.emit.tree import Unit, application_set_unit
         from regc.plan.plan import plan_for
 
-        root = self.root
-        inputs = cache.every_spec_inputs(root, paths)
+        root, files = self.root, self.files
+        inputs = cache.every_spec_inputs(root, paths, files)
         directory = layout.APPLICATION_SET_DIRECTORY
-        fresh = cache.fresh_unit(root, directory, inputs, self.now) if self.reuse_fresh else None
+        fresh = cache.fresh_unit(root, directory, inputs, self.now, files) if self.reuse_fresh else None
         if fresh is not None:
             return [Unit(fresh.directory, f"{layout.ENVIRONMENTS}/*.yaml", dict(fresh.files))]
-        by_path = {env.path.resolve(): env for env in loaded}
-        everyone = [by_path.get(p.resolve()) or read_environment(p, display_path(p, root)) for p in paths]
+        by_path = {files.resolve(env.path): env for env in loaded}
+        everyone = [by_path.get(files.resolve(p)) or read_environment(p, self._display(p), files) for p in paths]
         members = [plan_for(env.name, env.spec) for env in everyone if env.spec.gitops.application_set]
         if members:
             return [application_set_unit(members, inputs)]
-        if (root / directory / layout.MANIFEST).is_file():
+        if files.is_file(root / directory / layout.MANIFEST):
             return [Unit(directory, "no environment sets gitops.applicationSet")]
         return []
 
@@ -229,12 +234,10 @@ class Compiler:
 
         units = list(compiled.units)
         if prune:
-            units += orphan_units(self.root, {unit.directory for unit in units})
-        return [compare_unit(self.root, unit) for unit in units]
+            units += orphan_units(self.root, {unit.directory for unit in units}, self.files)
+        return [compare_unit(self.root, unit, self.files) for unit in units]
 
     def write(self, compiled: Compiled, changes: list[UnitChanges]) -> None:
         """Make the tree on disk what `changes` say, all or nothing, with the secrets files that
         gained generated values."""
-        from regc.write.commit import commit
-
-        commit(self.root, changes, compiled.secrets_files)
+        self.files.commit(self.root, changes, compiled.secrets_files)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regc.errors import Location, Problem, SpecError
+
+if TYPE_CHECKING:
+    from regc.world import Files
 
 Path_ = tuple[str | int, ...]
 
@@ -44,11 +47,11 @@ class Document:
     positions: Positions
 
 
-def load_yaml(path: Path, display: str | None = None) -> Document:
+def load_yaml(path: Path, display: str | None = None, files: Files | None = None) -> Document:
     """Read `path` as one YAML mapping; any fault becomes a located SpecError."""
     display = display or str(path)
     try:
-        raw = path.read_bytes()
+        raw = files.read_bytes(path) if files is not None else path.read_bytes()
     except FileNotFoundError:
         raise SpecError([Problem(Location(display), "no such file")]) from None
     except IsADirectoryError:

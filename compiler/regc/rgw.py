@@ -6,6 +6,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from regc import layout
 from regc.errors import RegcError
 from regc.plan.names import radosgw_user, storage_url
 from regc.spec.parse import LoadedEnvironment
@@ -25,15 +26,15 @@ def rgw_commands(env: LoadedEnvironment, root: Path, reveal: bool) -> str:
             f"environment {env.name!r} stores images on a volume (storage.driver: filesystem): it has no radosgw user",
             "use storage.driver: swift or s3",
         )
-    secrets_file = f"environments/{env.name}.secrets.yaml"
+    secrets_file = layout.secrets_display(env.name)
     keys = [k for k in VARIABLES if k[0] == storage.driver]
     lines = [f"# radosgw user of the {env.name} registry ({storage.driver}); run where radosgw-admin works."]
     if reveal:
-        from regc.secrets.inputs import parse_plaintext
+        from regc.secrets.document import parse_secrets
         from regc.tools import sops
 
-        plaintext = parse_plaintext(sops.decrypt(root / secrets_file, root=root), secrets_file)
-        values = {k: shlex.quote(getattr(plaintext, k[0]).get(k[1]) or _missing(k, secrets_file)) for k in keys}
+        plaintext = parse_secrets(sops.decrypt(root / secrets_file, root=root), secrets_file)
+        values = {k: shlex.quote(plaintext.value(k) or _missing(k, secrets_file)) for k in keys}
     else:
         lines.append(f"# The secrets are read from {secrets_file} by sops when you run them (or use --reveal).")
         for key in keys:

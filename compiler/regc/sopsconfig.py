@@ -24,14 +24,11 @@ def read_recipients(root: Path) -> list[str]:
     return []
 
 
-def require_recipients(root: Path) -> list[str]:
-    recipients = read_recipients(root)
-    if not recipients:
-        raise RegcError(
-            f"no age recipient for the compiled tree in {root / SOPS_CONFIG}",
-            "run `regc keys init` to create a key and add its recipient",
-        )
-    return recipients
+def no_recipients(root: Path) -> RegcError:
+    return RegcError(
+        f"no age recipient for the compiled tree in {root / SOPS_CONFIG}",
+        "run `regc keys init` to create a key and add its recipient",
+    )
 
 
 def write_config(root: Path, recipients: list[str]) -> None:

@@ -28,17 +28,26 @@ def load_all(text: str | bytes) -> list:
 def load_file(path, display: str, hint: str) -> Any:
     """One document of a file regc reads but a person may have broken (a secrets file, .sops.yaml):
     invalid YAML becomes a located error with `hint`, never a traceback."""
+    from regc.errors import Location, Problem, SpecError
+
+    try:
+        content = path.read_bytes()
+    except IsADirectoryError:
+        raise SpecError([Problem(Location(display), "a folder, not a file", hint)]) from None
+    return load_text(content, display, hint)
+
+
+def load_text(content: bytes, display: str, hint: str) -> Any:
+    """One document of a file's `content`, as `load_file` reads it."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     from regc.errors import Location, Problem, SpecError
 
     try:
-        return load(path.read_bytes())
+        return load(content)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
         raise SpecError([Problem(where, f"not valid YAML: {exc.problem or exc}", hint)]) from None
     except (YAMLError, UnicodeDecodeError, RecursionError) as exc:
         raise SpecError([Problem(Location(display), f"not valid YAML: {type(exc).__name__}", hint)]) from None
-    except IsADirectoryError:
-        raise SpecError([Problem(Location(display), "a folder, not a file", hint)]) from None

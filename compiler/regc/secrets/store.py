@@ -1,53 +1,42 @@
-"""New contents of a secrets file, through sops: plaintext only in pipes, ciphertext returned to the
-caller, which writes every file a command changes together (regc.write.files)."""
+"""New contents of a secrets file for the `user` and `secrets` commands, through sops: plaintext only
+in pipes, ciphertext returned to the caller, which writes every file a command changes together
+(regc.write.files)."""
 
 from __future__ import annotations
 
-import json
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
-from regc import yamltext
-
-
-def secrets_file(root: Path, env: str) -> Path:
-    from regc.layout import secrets_path
-
-    return secrets_path(root, env)
+from regc import layout, yamltext
 
 
 def ensure_secrets_file(root: Path, env: str) -> Path:
     """The secrets file of `env`, created (encrypted, empty of users) if it does not exist."""
-    from regc.tools import sops
+    from regc.secrets.sealer import SopsSealer
     from regc.write.files import write_atomic
 
-    path = secrets_file(root, env)
+    path = layout.secrets_path(root, env)
     if not path.is_file():
-        ciphertext = sops.encrypt(yamltext.dump({"users": {}}).encode(), path.relative_to(root).as_posix(), root=root)
-        write_atomic(path, ciphertext)
+        write_atomic(path, SopsSealer(root).encrypt(yamltext.dump({"users": {}}).encode(), layout.secrets_display(env)))
     return path
 
 
 def with_password(root: Path, env: str, user: str, password: str) -> bytes:
     """The secrets file with `user`'s password set (created when there is none)."""
-    from regc.tools import sops
+    from regc.secrets.sealer import SopsSealer
 
-    path = secrets_file(root, env)
+    sealer, path, target = SopsSealer(root), layout.secrets_path(root, env), layout.secrets_display(env)
     if not path.is_file():
-        document = yamltext.dump({"users": {user: password}}).encode()
-        return sops.encrypt(document, path.relative_to(root).as_posix(), root=root)
-    with staged_copy(path) as staged:
-        sops.set_value(staged, f'["users"]["{user}"]', json.dumps(password).encode(), root=root)
-        return staged.read_bytes()
+        return sealer.encrypt(yamltext.dump({"users": {user: password}}).encode(), target)
+    return sealer.set_values(path.read_bytes(), target, {("users", user): password})
 
 
 def without_password(root: Path, env: str, user: str) -> bytes | None:
     """The secrets file without `user`'s password; None when there is no secrets file."""
     from regc.errors import ToolError
+    from regc.secrets.sealer import staged_copy
     from regc.tools import sops
 
-    path = secrets_file(root, env)
+    path = layout.secrets_path(root, env)
     if not path.is_file():
         return None
     with staged_copy(path) as staged:
@@ -57,21 +46,3 @@ def without_password(root: Path, env: str, user: str) -> bytes | None:
             if "not found" not in str(exc).lower():
                 raise
         return staged.read_bytes()
-
-
-@contextmanager
-def staged_copy(path: Path, name: str | None = None):
-    """A copy of `path` under a unique scratch name in its folder (`name`, when given, is kept at the
-    end so that .sops.yaml's rule for the file still matches), removed afterwards."""
-    from regc.errors import ToolError
-
-    handle, scratch = tempfile.mkstemp(prefix=".regc-tmp-", suffix=f"-{name or path.name}", dir=path.parent)
-    staged = Path(scratch)
-    try:
-        with open(handle, "wb", closefd=True) as copy:
-            copy.write(path.read_bytes())
-        yield staged
-    except ToolError as exc:  # name the file the person knows, not the scratch copy
-        raise ToolError(exc.message.replace(staged.name, path.name), exc.hint) from None
-    finally:
-        staged.unlink(missing_ok=True)

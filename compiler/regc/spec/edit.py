@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from regc.errors import RegcError
+from regc.layout import ENVIRONMENTS
 
 
 def _load(path: Path):
@@ -16,7 +17,7 @@ def _load(path: Path):
     yaml.indent(mapping=2, sequence=4, offset=2)
     from regc.load import load_yaml
 
-    load_yaml(path, f"environments/{path.name}")  # a broken spec is a located error before any change
+    load_yaml(path, f"{ENVIRONMENTS}/{path.name}")  # a broken spec is a located error before any change
     return yaml, yaml.load(path.read_text(encoding="utf-8"))
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regc.errors import Location, Problem, SpecError, shown
 from regc.load import Document, Positions, load_yaml
 from regc.spec.fields import check_dns_label
+
+if TYPE_CHECKING:
+    from regc.spec.model import Environment
+    from regc.world import Files
 
 
 @dataclass(frozen=True)
@@ -18,7 +22,7 @@ class LoadedEnvironment:
 
     name: str
     path: Path
-    spec: Any  # regc.spec.model.Environment; typed loosely so importing this costs no pydantic
+    spec: Environment  # imported only for type checking: importing this module costs no pydantic
     positions: Positions
 
     def locate(self, *loc: str | int) -> Location:
@@ -34,11 +38,11 @@ def environment_name(path: Path) -> str:
     return path.stem
 
 
-def read_environment(path: Path, display: str | None = None) -> LoadedEnvironment:
+def read_environment(path: Path, display: str | None = None, files: Files | None = None) -> LoadedEnvironment:
     """Load and validate `path`; raise SpecError listing every problem found."""
     display = display or str(path)
     name = environment_name(path)
-    document = load_yaml(path, display)
+    document = load_yaml(path, display, files)
     problems: list[Problem] = []
     try:
         check_dns_label(name)

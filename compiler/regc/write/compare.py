@@ -1,4 +1,4 @@
-"""Compare compiled units with what is on disk: stale, missing and extra files."""
+"""Compare compiled units with the tree as it stands: stale, missing and extra files."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from regc import layout
-from regc.cache import owned_files
+from regc.cache import DISK, owned_files
 from regc.emit.tree import Unit
+from regc.world import Files
 
 
 @dataclass
@@ -25,12 +26,12 @@ class UnitChanges:
         return bool(self.stale or self.missing or self.extra)
 
 
-def compare_unit(root: Path, unit: Unit) -> UnitChanges:
+def compare_unit(root: Path, unit: Unit, files: Files = DISK) -> UnitChanges:
     directory = root / unit.directory
     changes = UnitChanges(unit)
     for name, content in unit.files.items():
         try:
-            current = (directory / name).read_bytes()
+            current = files.read_bytes(directory / name)
         except (FileNotFoundError, NotADirectoryError):
             changes.missing.append(name)
             continue
@@ -38,20 +39,18 @@ def compare_unit(root: Path, unit: Unit) -> UnitChanges:
         if current != content or name in unit.unresolved:
             changes.stale.append(name)
     changes.missing.extend(name for name in unit.unresolved if name not in unit.files)
-    for name in owned_files(directory):
-        if name not in unit.files and (directory / name).is_file():
+    for name in owned_files(directory, files):
+        if name not in unit.files and files.is_file(directory / name):
             changes.extra.append(name)
-            changes.old[name] = (directory / name).read_bytes()
+            changes.old[name] = files.read_bytes(directory / name)
     return changes
 
 
-def orphan_units(root: Path, keep: set[str]) -> list[Unit]:
+def orphan_units(root: Path, keep: set[str], files: Files = DISK) -> list[Unit]:
     """Overlay directories regc wrote for environments that no longer exist: to be emptied."""
     orphans = []
-    overlays = root / layout.OVERLAYS
-    if overlays.is_dir():
-        for directory in sorted(overlays.iterdir()):
-            relative = layout.overlay_directory(directory.name)
-            if relative not in keep and (directory / layout.MANIFEST).is_file():
-                orphans.append(Unit(relative, "removed environment"))
+    for directory in files.children(root / layout.OVERLAYS):
+        relative = layout.overlay_directory(directory.name)
+        if relative not in keep and files.is_file(directory / layout.MANIFEST):
+            orphans.append(Unit(relative, "removed environment"))
     return orphans

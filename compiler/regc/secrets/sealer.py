@@ -1,0 +1,67 @@
+"""The sealer in use: the real sops, for the recipients of the repository's .sops.yaml. Plaintext
+goes through pipes only; the commands that work on files (`set`, `updatekeys`) get a scratch copy
+of the ciphertext beside its target, named so that .sops.yaml's rule for the target still matches."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from regc.layout import SCRATCH_PREFIX
+
+
+class SopsSealer:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def recipients(self) -> list[str]:
+        from regc.sopsconfig import read_recipients
+
+        return read_recipients(self.root)
+
+    def encrypt(self, plaintext: bytes, target: str) -> bytes:
+        from regc.tools import sops
+
+        return sops.encrypt(plaintext, target, root=self.root)
+
+    def decrypt(self, ciphertext: bytes, target: str) -> bytes:
+        from regc.tools import sops
+
+        return sops.decrypt_stream(ciphertext, root=self.root, subject=target)
+
+    def set_values(self, ciphertext: bytes, target: str, values: dict[tuple[str, ...], object]) -> bytes:
+        from regc.tools import sops
+
+        with staged_copy(self.root / target, ciphertext) as staged:
+            for path, value in values.items():
+                index = "".join(f'["{part}"]' for part in path)
+                sops.set_value(staged, index, json.dumps(value).encode(), root=self.root)
+            return staged.read_bytes()
+
+    def rewrap(self, ciphertext: bytes, target: str) -> bytes:
+        from regc.tools import sops
+
+        with staged_copy(self.root / target, ciphertext) as staged:
+            sops.update_keys(staged, root=self.root)
+            return staged.read_bytes()
+
+
+@contextmanager
+def staged_copy(path: Path, content: bytes | None = None) -> Iterator[Path]:
+    """A scratch copy of `path` (or `content`, for a file not written yet) under a unique name in its
+    folder that ends with the file's own name, removed afterwards. Errors name the file, not the copy."""
+    from regc.errors import ToolError
+
+    handle, scratch = tempfile.mkstemp(prefix=SCRATCH_PREFIX, suffix=f"-{path.name}", dir=path.parent)
+    staged = Path(scratch)
+    try:
+        with open(handle, "wb", closefd=True) as copy:
+            copy.write(path.read_bytes() if content is None else content)
+        yield staged
+    except ToolError as exc:
+        raise ToolError(exc.message.replace(staged.name, path.name), exc.hint) from None
+    finally:
+        staged.unlink(missing_ok=True)

@@ -1,0 +1,175 @@
+"""What a compiler run touches outside its own code: the repository's files, the sealer that encrypts
+(sops), the clock and the random source. The disk, sops, the system clock and the OS's randomness in
+use; a memory file system and fakes in tests, so the whole pipeline runs in one process.
+Standard library only: the no-op path reads the disk through `DiskFiles` too."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from regc.write.compare import UnitChanges
+
+
+class Files(Protocol):
+    """Read access to the repository, and the one way a run changes it."""
+
+    def read_bytes(self, path: Path) -> bytes:
+        """The file's bytes; FileNotFoundError when there is no file, IsADirectoryError for a folder."""
+        ...
+
+    def is_file(self, path: Path) -> bool: ...
+
+    def is_dir(self, path: Path) -> bool: ...
+
+    def children(self, path: Path) -> list[Path]:
+        """The entries of a folder, sorted; [] when it is no folder."""
+        ...
+
+    def resolve(self, path: Path) -> Path: ...
+
+    def commit(self, root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes]) -> None:
+        """Make every changed unit what it should be, with the secrets files in `inputs`, all or nothing."""
+        ...
+
+
+class Sealer(Protocol):
+    """Encryption of Secrets and secrets files for the recipients of the repository's .sops.yaml.
+    `target` is a path relative to the root: it chooses the creation rule."""
+
+    def recipients(self) -> list[str]:
+        """The recipients of the compiled tree, sorted; [] when none are configured."""
+        ...
+
+    def encrypt(self, plaintext: bytes, target: str) -> bytes: ...
+
+    def decrypt(self, ciphertext: bytes, target: str) -> bytes: ...
+
+    def set_values(self, ciphertext: bytes, target: str, values: dict[tuple[str, ...], object]) -> bytes:
+        """The encrypted document with each value set at its key path, every other value kept."""
+        ...
+
+    def rewrap(self, ciphertext: bytes, target: str) -> bytes:
+        """The same plaintext for the current recipients (each value's ciphertext kept)."""
+        ...
+
+
+class Random(Protocol):
+    def token(self, nbytes: int) -> str:
+        """A URL-safe random text of `nbytes` random bytes."""
+        ...
+
+    def choice(self, alphabet: str) -> str: ...
+
+
+class SystemRandom:
+    """The OS's randomness (the `secrets` module)."""
+
+    def token(self, nbytes: int) -> str:
+        return secrets.token_urlsafe(nbytes)
+
+    def choice(self, alphabet: str) -> str:
+        return secrets.choice(alphabet)
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class DiskFiles:
+    """The repository on disk; a commit is the journaled swap of regc.write.commit."""
+
+    def read_bytes(self, path: Path) -> bytes:
+        return path.read_bytes()
+
+    def is_file(self, path: Path) -> bool:
+        return path.is_file()
+
+    def is_dir(self, path: Path) -> bool:
+        return path.is_dir()
+
+    def children(self, path: Path) -> list[Path]:
+        return sorted(path.iterdir()) if path.is_dir() else []
+
+    def resolve(self, path: Path) -> Path:
+        return path.resolve()
+
+    def commit(self, root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes]) -> None:
+        from regc.write.commit import commit
+
+        commit(root, changes, inputs)
+
+
+@dataclass
+class MemoryFiles:
+    """A repository held in memory: {absolute path: bytes}. Folders exist where files are."""
+
+    files: dict[PurePosixPath, bytes] = field(default_factory=dict)
+
+    def write(self, path: Path, content: bytes) -> None:
+        self.files[PurePosixPath(path)] = content
+
+    def read_bytes(self, path: Path) -> bytes:
+        key = PurePosixPath(path)
+        if key in self.files:
+            return self.files[key]
+        if self.is_dir(path):
+            raise IsADirectoryError(str(path))
+        raise FileNotFoundError(str(path))
+
+    def is_file(self, path: Path) -> bool:
+        return PurePosixPath(path) in self.files
+
+    def is_dir(self, path: Path) -> bool:
+        folder = PurePosixPath(path)
+        return any(folder in key.parents for key in self.files)
+
+    def children(self, path: Path) -> list[Path]:
+        folder = PurePosixPath(path)
+        depth = len(folder.parts) + 1
+        return sorted({Path(*key.parts[:depth]) for key in self.files if folder in key.parents})
+
+    def resolve(self, path: Path) -> Path:
+        return Path(path)
+
+    def under(self, folder: Path) -> Iterator[tuple[str, bytes]]:
+        """(path relative to `folder`, bytes) of every file under it."""
+        base = PurePosixPath(folder)
+        for key in sorted(self.files):
+            if base in key.parents:
+                yield key.relative_to(base).as_posix(), self.files[key]
+
+    def commit(self, root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes]) -> None:
+        for change in changes:
+            if not change.changed:
+                continue
+            folder = PurePosixPath(root / change.unit.directory)
+            for name in change.extra:
+                self.files.pop(folder / name, None)
+            for name, content in change.unit.files.items():
+                self.files[folder / name] = content
+        for path, content in inputs.items():
+            self.write(path, content)
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything a compiler run reads, writes or draws on."""
+
+    root: Path
+    files: Files
+    sealer: Sealer
+    clock: Callable[[], datetime.datetime] = utc_now
+    random: Random = field(default_factory=SystemRandom)
+
+
+def disk_world(root: Path, *, clock: Callable[[], datetime.datetime] = utc_now) -> World:
+    """The repository at `root` on disk, encrypted with the real sops."""
+    from regc.secrets.sealer import SopsSealer
+
+    return World(root, DiskFiles(), SopsSealer(root), clock)
