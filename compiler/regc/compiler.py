@@ -157,6 +157,7 @@ class Compiler:
         every environment is built)."""
         from regc.emit.tree import Unit, base_unit, overlay_unit
         from regc.plan.plan import plan_for
+        from regc.render.environment import render_environment, workload_objects
         from regc.secrets.stage import SecretStage
         from regc.spec.model import API_VERSION, Environment
 
@@ -171,7 +172,8 @@ class Compiler:
         }
         environments = self.load([p for p in paths if fresh[p] is None])
         base_plan = plan_for("base", Environment(apiVersion=API_VERSION, kind="Environment"))
-        units = [base_unit(base_plan)]
+        base_objects = workload_objects(base_plan)
+        units = [base_unit(base_objects)]
         secrets_files: dict[Path, bytes] = {}
         generated: dict[str, list[str]] = {}
         compiled = iter(environments)
@@ -186,7 +188,10 @@ class Compiler:
             secrets = stage.run()
             # Digest the inputs as they will be: the secrets stage may have generated values to store.
             settled = cache.overlay_inputs(root, path, layout.spec_name(path), secrets.source_update, files)
-            units.append(overlay_unit(plan, base_plan, self._display(env.path), secrets, settled))
+            rendered = render_environment(plan, secrets.checksum, secrets.resources)
+            units.append(
+                overlay_unit(rendered, (base_plan.names, base_objects), self._display(env.path), secrets, settled)
+            )
             if secrets.source_update is not None:
                 secrets_files[layout.secrets_path(root, env.name)] = secrets.source_update
             if secrets.generated:
@@ -210,6 +215,7 @@ class Compiler:
         build of every environment writes it); an empty unit removes it when none does any more."""
         from regc.emit.tree import Unit, application_set_unit
         from regc.plan.plan import plan_for
+        from regc.render.gitops import application_set
 
         root, files = self.root, self.files
         inputs = cache.every_spec_inputs(root, paths, files)
@@ -221,7 +227,7 @@ class Compiler:
         everyone = [by_path.get(files.resolve(p)) or read_environment(p, self._display(p), files) for p in paths]
         members = [plan_for(env.name, env.spec) for env in everyone if env.spec.gitops.application_set]
         if members:
-            return [application_set_unit(members, inputs)]
+            return [application_set_unit(application_set(members), inputs)]
         if files.is_file(root / directory / layout.MANIFEST):
             return [Unit(directory, "no environment sets gitops.applicationSet")]
         return []

@@ -18,6 +18,11 @@ BASE = "base"
 OVERLAYS = "overlays"
 APPLICATION_SET_DIRECTORY = "argocd"  # the repository's folder of the Argo CD ApplicationSet
 
+# Files of an overlay that the GitOps engines read.
+KSOPS_GENERATOR = "secret-generator.yaml"  # Argo CD: the KSOPS generator listing the encrypted Secrets
+MEMBER_FILE = "applicationset-member.yaml"  # read by the ApplicationSet's git files generator
+GITOPS_FOLDER = "gitops"  # bootstrap objects, applied once by hand
+
 # regc's own files.
 MANIFEST = ".regc-manifest"  # in each unit: the files regc wrote and the digests of their inputs
 STATE_FILE = ".regc-secrets.yaml"  # in each overlay: digests of each Secret's inputs

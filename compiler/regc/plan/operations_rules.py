@@ -122,16 +122,16 @@ def _network_policy_problems(env: LoadedEnvironment) -> list[Problem]:
 
 
 def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
+    from regc.plan.credentials import managed_variables
     from regc.plan.names import AUTH_DIR, CERTS_DIR, DATA_DIR, INSTANCE_LABEL
     from regc.plan.plan import plan_for
-    from regc.render.deployment import managed_variables
-    from regc.render.registry_config import managed_config, managed_keys
+    from regc.plan.registry_config import managed_keys
 
     spec = env.spec
     extras = spec.extras
     problems: list[Problem] = []
     plan = plan_for(env.name, spec)
-    config = managed_config(plan) if renderable and (extras.config or extras.env) else {}
+    config = plan.managed_config if renderable and (extras.config or extras.env) else {}
     managed = managed_keys(config)
     allowed = set(extras.config_overrides)
 

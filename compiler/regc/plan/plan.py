@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from regc.plan.names import Names, config_directory, image_major_version
+
+if TYPE_CHECKING:
+    from regc.spec.model import Environment
 
 
 @dataclass(frozen=True)
@@ -12,7 +17,7 @@ class Plan:
     """Everything the renderers need for one environment; pure data."""
 
     name: str
-    spec: object  # regc.spec.model.Environment
+    spec: Environment
     registry_major: int | None
     config_dir: str
     names: Names = field(default_factory=Names)
@@ -21,13 +26,28 @@ class Plan:
     def namespace(self) -> str:
         return self.spec.namespace
 
+    @cached_property
+    def managed_config(self) -> dict[str, Any]:
+        """config.yml as regc writes it, before extras.config: computed once."""
+        from regc.plan.registry_config import managed_config
 
-def shared_storage(spec) -> bool:
+        return managed_config(self)
+
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        """config.yml as the pod reads it: the managed keys, then extras.config. No secret appears
+        here (http.secret comes from REGISTRY_HTTP_SECRET)."""
+        from regc.plan.registry_config import merge_extra_config
+
+        return merge_extra_config(self.managed_config, self.spec.extras.config)
+
+
+def shared_storage(spec: Environment) -> bool:
     """Storage that several pods can use at once: object storage or a ReadWriteMany volume."""
     return spec.storage.driver != "filesystem" or spec.storage.access_mode == "ReadWriteMany"
 
 
-def plan_for(name: str, spec) -> Plan:
+def plan_for(name: str, spec: Environment) -> Plan:
     """The plan of an already-checked spec (also used for the shared base)."""
     major = image_major_version(spec.registry.image)
     return Plan(

@@ -5,12 +5,11 @@ from __future__ import annotations
 from regc import yamltext
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
-from regc.render.registry_config import registry_config
 
 
 def config_text(plan: Plan) -> str:
     """config.yml exactly as the pod reads it."""
-    return yamltext.dump(registry_config(plan))
+    return yamltext.dump(plan.config)
 
 
 def configmap(plan: Plan) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from regc.plan.credentials import env_credential_inputs
+from regc.plan.credentials import managed_variables
 from regc.plan.names import AUTH_DIR, CERTS_DIR, CONTAINER, DATA_DIR, HTTP_PORT, METRICS_PORT_NAME, Names
 from regc.plan.plan import Plan, shared_storage
 from regc.render.configmap import config_text
@@ -131,34 +131,11 @@ def _container(plan: Plan) -> dict:
     }
 
 
-STORAGE_VARIABLES = {
-    "swift": [("REGISTRY_STORAGE_SWIFT_PASSWORD", "swift-password")],
-    "s3": [("REGISTRY_STORAGE_S3_ACCESSKEY", "s3-access-key"), ("REGISTRY_STORAGE_S3_SECRETKEY", "s3-secret-key")],
-}
-
-
-CREDENTIAL_VARIABLES = {
-    "proxy-username": "REGISTRY_PROXY_USERNAME",
-    "proxy-password": "REGISTRY_PROXY_PASSWORD",
-    "redis-password": "REGISTRY_REDIS_PASSWORD",
-    "notification-endpoints": "REGISTRY_NOTIFICATIONS_ENDPOINTS",
-}
-
-
 def _ports(plan: Plan) -> list[dict]:
     ports = [{"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"}]
     if plan.spec.metrics.enabled:
         ports.append({"name": METRICS_PORT_NAME, "containerPort": plan.spec.metrics.port, "protocol": "TCP"})
     return ports
-
-
-def managed_variables(spec) -> list[tuple[str, str, str]]:
-    """(variable, Secret, key) of every credential regc passes to the registry."""
-    names = Names(spec.instance)
-    variables = [("REGISTRY_HTTP_SECRET", names.http_secret, "http-secret")]
-    variables += [(name, names.storage_secret, key) for name, key in STORAGE_VARIABLES.get(spec.storage.driver, [])]
-    variables += [(CREDENTIAL_VARIABLES[key], names.env_secret, key) for key in env_credential_inputs(spec)]
-    return variables
 
 
 def _environment(plan: Plan) -> list[dict]:

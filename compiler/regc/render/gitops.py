@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
+from regc.layout import MEMBER_FILE, OVERLAYS
 from regc.plan.plan import Plan
-
-KSOPS_GENERATOR = "secret-generator.yaml"
 
 
 def flux_ref(gitops) -> dict:
@@ -75,8 +74,7 @@ def ksops_generator(plan: Plan, secret_files: list[str]) -> dict:
 
 # In each member overlay: what the ApplicationSet's git files generator reads. Only folders regc
 # compiled for the ApplicationSet hold it, so a folder a user adds under overlays/ is never adopted.
-MEMBER_FILE = "applicationset-member.yaml"
-MEMBER_GLOB = f"overlays/*/{MEMBER_FILE}"
+MEMBER_GLOB = f"{OVERLAYS}/*/{MEMBER_FILE}"
 
 
 def application_set_member(plan: Plan) -> dict:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from regc import yamltext
-from regc.plan.credentials import env_credential_inputs
+from regc.plan.credentials import STORAGE_SECRET_KEYS, env_credential_inputs
 from regc.plan.names import certificate_names, secret_file, service_host
 from regc.plan.plan import Plan
-from regc.render import secrets as secret_objects
 from regc.secrets import htpasswd
+from regc.secrets import objects as secret_objects
 from regc.secrets.document import CREDENTIAL_KEYS, KeyPath, SecretsFile
 
 CA_FILE = "ca.crt"
@@ -204,13 +204,10 @@ def _ca_file(plan: Plan, item: Product, values: SecretsFile, previous: Previous)
     return header + _required(values, ("ca", "cert"))
 
 
-STORAGE_KEYS = {"password": "swift-password", "accessKey": "s3-access-key", "secretKey": "s3-secret-key"}
-
-
 def _storage(plan: Plan, item: Product, values: SecretsFile, previous: Previous) -> str:
     credentials = values.section(item.public["driver"])
     return _secret_text(
-        plan, secret_objects.storage_secret(plan.names, {STORAGE_KEYS[k]: v for k, v in credentials.items()})
+        plan, secret_objects.storage_secret(plan.names, {STORAGE_SECRET_KEYS[k]: v for k, v in credentials.items()})
     )
 
 
@@ -221,7 +218,7 @@ def _env(plan: Plan, item: Product, values: SecretsFile, previous: Previous) -> 
         if key != "notification-endpoints":
             variables[key] = _required(values, paths[0])
     if any(e.secret_headers for e in spec.notifications):
-        from regc.render.registry_config import notification_endpoints
+        from regc.plan.registry_config import notification_endpoints
 
         # The registry reads a whole list from one variable: the endpoints, secret headers included.
         headers = values.plain().get("notifications", {})

@@ -1,4 +1,5 @@
-"""The registry's config.yml, as the distribution registry documents it."""
+"""The registry's config.yml, as the distribution registry documents it: computed once per plan
+(`Plan.config`), read by the ConfigMap's renderer and by the rules that guard the escape hatches."""
 
 from __future__ import annotations
 
@@ -16,11 +17,6 @@ SWIFT_OPTIONS = (
     "prefix",
     "endpointtype",
 )
-
-
-def registry_config(plan: Plan) -> dict:
-    """config.yml as data; no secret appears here (http.secret comes from REGISTRY_HTTP_SECRET)."""
-    return merge_extra_config(managed_config(plan), plan.spec.extras.config)
 
 
 def managed_config(plan: Plan) -> dict:
