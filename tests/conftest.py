@@ -37,12 +37,47 @@ class Result:
     stderr: str
 
 
-def run_regc(*args: str, cwd: Path, stdin: str | None = None) -> Result:
-    """Run the real command line, as a user would, in `cwd`."""
+def run_console(*args: str, cwd: Path, stdin: str | None = None) -> Result:
+    """Run the real console script in its own process, as a user would, in `cwd`: the contract tests
+    of the command line (exit codes, help, what a fresh process prints)."""
     done = subprocess.run(
         [sys.executable, "-m", "regc", *args], cwd=cwd, capture_output=True, text=True, input=stdin, timeout=120
     )
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+def run_regc(*args: str, cwd: Path, stdin: str | None = None) -> Result:
+    """Run the command line in this process, as the console script does (`regc.console.main` with
+    these arguments), in `cwd`: what it prints and its exit status. An exception that escapes is
+    printed as the traceback a person would see."""
+    import contextlib
+    import io
+    import os
+    import traceback
+
+    from regc import console
+    from regc.tools.sops import sops_binary
+
+    sops_binary.cache_clear()  # a test may point REGC_SOPS elsewhere
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    saved = os.getcwd(), sys.argv, sys.stdin
+    os.chdir(cwd)
+    sys.argv, sys.stdin = ["regc", *args], io.StringIO(stdin or "")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                console.main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except BaseException:
+                traceback.print_exc(file=err)
+                code = 1
+    finally:
+        os.chdir(saved[0])
+        sys.argv, sys.stdin = saved[1], saved[2]
+        sops_binary.cache_clear()
+    return Result(code, out.getvalue(), err.getvalue())
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
@@ -63,11 +98,25 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def built(repo: Path) -> Path:
-    """The example repository, compiled."""
-    result = run_regc("build", cwd=repo)
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory) -> Path:
+    """The example repository compiled once per session (with the real sops and the test-only key)."""
+    root = tmp_path_factory.mktemp("built-once")
+    shutil.copytree(EXAMPLES, root / "environments")
+    shutil.copy(REPO / ".sops.yaml", root / ".sops.yaml")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SOPS_AGE_KEY_FILE", str(TEST_KEY))
+        env.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        result = run_regc("build", cwd=root)
     assert result.code == 0, result.stderr
+    (root / ".regc.lock").unlink(missing_ok=True)
+    return root
+
+
+@pytest.fixture
+def built(repo: Path, built_once: Path) -> Path:
+    """The example repository, compiled: a copy of the session's build."""
+    shutil.copytree(built_once, repo, dirs_exist_ok=True)
     return repo
 
 

@@ -12,22 +12,22 @@ from ruamel.yaml import YAML
 from regc import __version__
 from regc.spec.schema import schema, schema_text
 from regc.starter import starter_text
-from tests.conftest import EXAMPLE_SPECS, EXAMPLES, run_regc
+from tests.conftest import EXAMPLE_SPECS, EXAMPLES, run_console
 
 
 def test_version_and_help(tmp_path: Path):
-    assert run_regc("--version", cwd=tmp_path).stdout == f"regc {__version__}\n"
-    result = run_regc("build", "--help", cwd=tmp_path)
+    assert run_console("--version", cwd=tmp_path).stdout == f"regc {__version__}\n"
+    result = run_console("build", "--help", cwd=tmp_path)
     assert result.code == 0
     for text in ("--check", "--diff", "regc build environments/prod.yaml"):
         assert text in result.stdout
-    top = run_regc("--help", cwd=tmp_path)
+    top = run_console("--help", cwd=tmp_path)
     for command in ("build", "check", "init", "schema"):
         assert command in top.stdout
 
 
 def test_unknown_option_is_a_usage_error(tmp_path: Path):
-    result = run_regc("build", "--frobnicate", cwd=tmp_path)
+    result = run_console("build", "--frobnicate", cwd=tmp_path)
     assert result.code == 2
     assert "No such option" in result.stderr and "Traceback" not in result.stderr
 
@@ -37,7 +37,7 @@ def test_committed_schema_is_current():
 
 
 def test_schema_command_prints_it(tmp_path: Path):
-    assert json.loads(run_regc("schema", cwd=tmp_path).stdout) == schema()
+    assert json.loads(run_console("schema", cwd=tmp_path).stdout) == schema()
 
 
 @pytest.mark.parametrize("spec", [p.name for p in EXAMPLE_SPECS])
@@ -53,22 +53,22 @@ def test_schema_rejects_unknown_keys():
 
 
 def test_init_writes_a_starter_that_builds(tmp_path: Path):
-    assert run_regc("keys", "init", cwd=tmp_path).code == 0
-    result = run_regc("init", "staging", "--namespace", "registry-staging", cwd=tmp_path)
+    assert run_console("keys", "init", cwd=tmp_path).code == 0
+    result = run_console("init", "staging", "--namespace", "registry-staging", cwd=tmp_path)
     assert result.code == 0, result.stderr
     spec = tmp_path / "environments" / "staging.yaml"
     assert spec.read_text() == starter_text("staging", "registry-staging")
     assert (tmp_path / "environments" / "environment.schema.json").read_text() == schema_text()
-    build = run_regc("build", cwd=tmp_path)
+    build = run_console("build", cwd=tmp_path)
     assert build.code == 0, build.stderr
     assert "namespace: registry-staging" in (tmp_path / "overlays/staging/kustomization.yaml").read_text()
-    again = run_regc("init", "staging", cwd=tmp_path)
+    again = run_console("init", "staging", cwd=tmp_path)
     assert again.code == 1 and "already exists" in again.stderr
 
 
 def test_the_starters_commented_sections_build_when_uncommented(tmp_path: Path):
-    assert run_regc("keys", "init", cwd=tmp_path).code == 0
-    assert run_regc("init", "edge", cwd=tmp_path).code == 0
+    assert run_console("keys", "init", cwd=tmp_path).code == 0
+    assert run_console("init", "edge", cwd=tmp_path).code == 0
     spec = tmp_path / "environments" / "edge.yaml"
     lines = spec.read_text().splitlines()
     start = lines.index('# How the cluster syncs this overlay ("GitOps delivery"):')
@@ -83,26 +83,26 @@ def test_the_starters_commented_sections_build_when_uncommented(tmp_path: Path):
     ]
     spec.write_text("\n".join(uncommented) + "\n")
     assert "\ngitops:\n  engine: flux" in spec.read_text() and "\nnetworkPolicy:" in spec.read_text()
-    build = run_regc("build", cwd=tmp_path)
+    build = run_console("build", cwd=tmp_path)
     assert build.code == 0, build.stderr
     assert (tmp_path / "overlays" / "edge" / "gitops" / "flux-kustomization.yaml").is_file()
     assert (tmp_path / "overlays" / "edge" / "networkpolicy-registry.yaml").is_file()
 
 
 def test_init_refuses_a_bad_name(tmp_path: Path):
-    result = run_regc("init", "Prod_1", cwd=tmp_path)
+    result = run_console("init", "Prod_1", cwd=tmp_path)
     assert result.code == 2  # invalid input
     assert "'Prod_1' is not a DNS label" in result.stderr
     assert not (tmp_path / "environments").exists()
 
 
 def test_check_command_on_the_examples(built: Path):
-    result = run_regc("check", cwd=built)
+    result = run_console("check", cwd=built)
     assert result.code == 0, result.stderr
     (built / "overlays" / "prod" / "leak.yaml").write_text(
         "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {password: hunter2}\n"
     )
-    result = run_regc("check", cwd=built)
+    result = run_console("check", cwd=built)
     assert result.code == 1
     assert "in clear: overlays/prod/leak.yaml holds a Secret that is not SOPS-encrypted" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from regc.cache import all_fresh
-from tests.conftest import run_regc
+from tests.conftest import run_console
 
 NOW = datetime.datetime.now(datetime.UTC)
 
@@ -71,12 +71,12 @@ def test_a_certificate_due_for_renewal_leaves_the_fast_path(built: Path):
 def test_a_hand_edit_is_still_reported_by_check(built: Path):
     path = built / "overlays" / "prod" / "namespace.yaml"
     path.write_text(path.read_text() + "# edited by hand\n")
-    result = run_regc("build", "--check", cwd=built)
+    result = run_console("build", "--check", cwd=built)
     assert result.code == 1 and "stale: overlays/prod/namespace.yaml" in result.stderr
 
 
 def test_the_build_that_generates_secrets_is_followed_by_a_no_op(repo: Path):
     """Generated values are stored in the secrets file during the build: the manifest must record the
     file as it is afterwards, or the next build would rewrite the manifest."""
-    assert run_regc("build", cwd=repo).code == 0
+    assert run_console("build", cwd=repo).code == 0
     assert all_fresh(repo, None, NOW) is not None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_regc, tree_bytes, without_key, write_spec
+from tests.conftest import run_console, run_regc, tree_bytes, without_key, write_spec
 from tests.secrets_helpers import decrypt_file
 
 
@@ -63,7 +63,7 @@ def test_every_command_fails_cleanly_and_changes_nothing(built: Path, tmp_path: 
     monkeypatch.setenv("EDITOR", "true")
     for name, args in COMMANDS.items():
         before = inputs_and_tree(built)
-        result = run_regc(*[other if a == "RECIPIENT" else a for a in args], cwd=built)
+        result = run_console(*[other if a == "RECIPIENT" else a for a in args], cwd=built)
         output = result.stdout + result.stderr
         assert "Traceback" not in output, (name, output[-2000:])
         assert result.code in (0, 1, 2, 3), (name, result.code, output[-500:])

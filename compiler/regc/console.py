@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def main() -> None:
-    simple = parse_simple(sys.argv[1:])
+    simple = parse_simple(sys.argv[1:])  # the test suite runs this in process with sys.argv set
     if simple is None:
         from regc.cli import main as full_main
 

@@ -1,0 +1,198 @@
+"""The whole pipeline in one process: the examples compiled from a repository in memory, with the
+fake sealer, a seeded random source and a fixed clock. Nothing here starts a process or touches
+the disk; the real sops, age and disk are the other tests' business."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from regc import layout, yamlread
+from regc.compiler import Compiler, discover_specs
+from regc.errors import SpecError
+from regc.secrets.document import SecretsFile, parse_secrets
+from regc.world import World
+from tests.conftest import EXAMPLE_SPECS, REPO, TEST_KEY, tree_bytes
+from tests.fakes import NOW, ROOT, FakeSealer, memory_world, tree_of
+
+# Files whose bytes depend on the sealer: Secrets, and the digests that cover them.
+SEALED = ("secret-", layout.MANIFEST, layout.STATE_FILE)
+
+
+@pytest.fixture(scope="session")
+def example_inputs() -> dict[str, bytes]:
+    """The example specs, and their secrets files re-sealed by the fake (decrypted once by the real
+    sops with the test-only key), as a repository in memory holds them."""
+    from regc.secrets.sealer import SopsSealer
+
+    sops, fake = SopsSealer(REPO), FakeSealer(["age1fake"])
+    files = {f"{layout.ENVIRONMENTS}/{spec.name}": spec.read_bytes() for spec in EXAMPLE_SPECS}
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SOPS_AGE_KEY_FILE", str(TEST_KEY))
+        for spec in EXAMPLE_SPECS:
+            name = layout.secrets_display(spec.stem)
+            files[name] = fake.encrypt(sops.decrypt((REPO / name).read_bytes(), name), name)
+    files[layout.SOPS_CONFIG] = (REPO / layout.SOPS_CONFIG).read_bytes()
+    return files
+
+
+def _build(world: World, *, regenerate: bool = False) -> Compiler:
+    compiler = Compiler(world, may_decrypt=True, regenerate=regenerate)
+    compiled = compiler.compile(discover_specs(world.root, world.files))
+    compiler.write(compiled, compiler.changes(compiled, prune=True))
+    return compiler
+
+
+def _changes(world: World) -> list[str]:
+    compiler = Compiler(world)
+    compiled = compiler.compile(discover_specs(world.root, world.files))
+    return [f"{c.unit.directory}/{n}" for c in compiler.changes(compiled, prune=True) for n in (*c.stale, *c.missing)]
+
+
+def _sealed(name: str) -> bool:
+    return Path(name).name.startswith(SEALED)
+
+
+@pytest.fixture
+def no_processes(monkeypatch):
+    """Any attempt to start a program (sops, age, kubectl) fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a process was started: {args[0] if args else kwargs}")
+
+    for name in ("run", "Popen", "call", "check_output"):
+        monkeypatch.setattr(subprocess, name, refuse)
+
+
+def test_the_examples_compile_in_memory_to_the_committed_tree(example_inputs, no_processes, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    world, memory, _ = memory_world(example_inputs)
+    _build(world)
+    built, committed = tree_of(memory), tree_bytes(REPO)
+    assert sorted(built) == sorted(committed)
+    differing = [name for name in committed if built[name] != committed[name] and not _sealed(name)]
+    assert differing == []
+    assert list(tmp_path.iterdir()) == []  # the disk is never touched
+
+
+def test_a_rebuild_seals_nothing_and_changes_nothing(example_inputs, no_processes):
+    world, memory, sealer = memory_world(example_inputs)
+    _build(world)
+    before, calls = tree_of(memory), dict(sealer.calls)
+    assert _changes(world) == []
+    _build(world)
+    assert tree_of(memory) == before and dict(sealer.calls) == calls
+
+
+def test_one_changed_spec_rebuilds_its_overlay_only_without_opening_a_secret(example_inputs, no_processes):
+    world, memory, sealer = memory_world(example_inputs)
+    _build(world)
+    before, calls = tree_of(memory), dict(sealer.calls)
+    spec = ROOT / layout.ENVIRONMENTS / "dev.yaml"
+    memory.write(spec, memory.read_bytes(spec).replace(b"logLevel: ", b"logLevel: error #"))
+    _build(world)
+    after = tree_of(memory)
+    changed = {name for name in after if after[name] != before.get(name)}
+    # argocd/ depends on every spec: its manifest records the new inputs, its ApplicationSet stays.
+    assert changed - {f"{layout.APPLICATION_SET_DIRECTORY}/{layout.MANIFEST}"}
+    assert all(name.startswith("overlays/dev/") for name in changed - {f"argocd/{layout.MANIFEST}"})
+    assert not any(_sealed(name) and not name.endswith(layout.MANIFEST) for name in changed)
+    assert dict(sealer.calls) == calls  # every Secret reused by its ciphertext digest, no key needed
+
+
+def test_a_new_recipient_rewraps_every_secret_without_re_rendering_one(example_inputs, no_processes):
+    world, memory, sealer = memory_world(example_inputs)
+    _build(world)
+    secrets = sorted(name for name, content in tree_of(memory).items() if b"\nsops:\n" in content)
+    sealer._recipients.append("age1second")  # what a new recipient in .sops.yaml means to sops
+    memory.write(ROOT / layout.SOPS_CONFIG, memory.read_bytes(ROOT / layout.SOPS_CONFIG) + b"# age1second\n")
+    encrypted = sealer.calls["encrypt"]
+    _build(world)
+    assert sealer.calls["rewrap"] == len(secrets) and sealer.calls["encrypt"] == encrypted
+    for name in secrets:
+        recipients = [entry["recipient"] for entry in yamlread.load(tree_of(memory)[name])["sops"]["age"]]
+        assert recipients == ["age1fake", "age1second"]
+
+
+NEW_SPEC = (
+    b"apiVersion: regc/v1\nkind: Environment\nnamespace: fresh\n"
+    b"storage:\n  driver: swift\n  username: reg:swift\n  container: images\n  credentials: generate\n"
+    b"radosgw:\n  hosts: [10.0.0.1]\n"
+    b"auth:\n  htpasswd:\n    users: [alice]\n    generateMissingPasswords: true\n"
+)
+
+
+def _fresh(seed: int) -> tuple[SecretsFile, list[str], FakeSealer]:
+    world, memory, sealer = memory_world({"environments/fresh.yaml": NEW_SPEC, ".sops.yaml": b""}, seed=seed)
+    compiler = _build(world)
+    target = layout.secrets_display("fresh")
+    values = parse_secrets(sealer.decrypt(memory.read_bytes(ROOT / target), target), target)
+    generated = compiler.compile(discover_specs(ROOT, memory))
+    return values, [u.directory for u in generated.units], sealer
+
+
+def test_generated_values_come_from_the_injected_random_source_and_clock(no_processes):
+    first, units, _ = _fresh(seed=1)
+    again, _, _ = _fresh(seed=1)
+    other, _, _ = _fresh(seed=2)
+    assert units == ["base", "overlays/fresh"]
+
+    # The same seed, the same secrets: the random source is injected. Private keys are not drawn
+    # from it (cryptography takes them from the OS: a key from a seeded source would be weak).
+    def drawn(values: SecretsFile) -> dict:
+        return {k: v for k, v in values.plain().items() if k not in ("ca", "tls")}
+
+    assert drawn(first) == drawn(again) and drawn(first)["users"]["alice"]
+    assert first.value(("users", "alice")) != other.value(("users", "alice"))
+    assert first.value(("swift", "password")) != other.value(("swift", "password"))
+    ca = x509.load_pem_x509_certificate((first.value(("ca", "cert")) or "").encode())
+    assert ca.not_valid_before_utc <= NOW < ca.not_valid_before_utc + datetime.timedelta(days=1)
+
+
+def test_the_secrets_file_never_prints_a_value():
+    values = SecretsFile.model_validate({"users": {"alice": "hunter2-hunter2"}, "swift": {"password": "sw0rdfish!"}})
+    for shown in (repr(values), str(values), f"{values}", repr(values.users)):
+        assert "hunter2" not in shown and "sw0rdfish" not in shown
+    assert values.value(("users", "alice")) == "hunter2-hunter2"
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (b"users: {alice: 12}\n", "users.alice: must be a string (quote it)"),
+        (b"swift: {pasword: x}\n", "swift: unknown key 'pasword' (known: password)"),
+        (b"tls: {cert: x}\n", "tls.key: missing"),
+        (b"tokens: {}\n", "the top level: unknown key 'tokens'"),
+    ],
+)
+def test_a_broken_secrets_file_names_the_key_never_the_value(document: bytes, message: str):
+    with pytest.raises(SpecError) as raised:
+        parse_secrets(document, "environments/x.secrets.yaml")
+    assert message in str(raised.value) and "x.secrets.yaml" in str(raised.value)
+
+
+def test_a_missing_password_is_reported_before_anything_is_sealed(no_processes):
+    spec = NEW_SPEC.replace(b"    generateMissingPasswords: true\n", b"")
+    world, memory, sealer = memory_world({"environments/fresh.yaml": spec, ".sops.yaml": b""})
+    with pytest.raises(SpecError, match="alice"):
+        _build(world)
+    assert sealer.calls["encrypt"] == 0 and tree_of(memory) == {}
+
+
+@pytest.mark.parametrize("example", [spec.stem for spec in EXAMPLE_SPECS])
+def test_each_example_alone_compiles_to_its_committed_overlay(example_inputs, example: str, no_processes):
+    world, _, _ = memory_world(example_inputs)
+    compiler = Compiler(world, may_decrypt=True)
+    compiled = compiler.compile([ROOT / layout.ENVIRONMENTS / f"{example}.yaml"])
+    [overlay] = [u for u in compiled.units if u.directory == layout.overlay_directory(example)]
+    committed = {
+        name.removeprefix(f"{overlay.directory}/"): content
+        for name, content in tree_bytes(REPO).items()
+        if name.startswith(f"{overlay.directory}/")
+    }
+    assert sorted(overlay.files) == sorted(committed)
+    assert [n for n in committed if overlay.files[n] != committed[n] and not _sealed(n)] == []
