@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 from urllib.parse import urlsplit
 
 from regc import yamlread
@@ -56,7 +58,7 @@ def _contract_failures(root: Path) -> list[str]:
     return failures
 
 
-def _contract(document: dict, fields) -> list[str]:
+def _contract(document: dict[str, Any], fields: ModuleType) -> list[str]:
     kind, spec = document.get("kind"), document.get("spec") or {}
     problems = []
     flux = document.get("apiVersion", "").endswith(".toolkit.fluxcd.io/v1")
@@ -101,6 +103,7 @@ def _gitops_failures(root: Path) -> list[str]:
         relative = path.relative_to(root).as_posix()
         document = yamlread.load(path.read_text()) or {}
         kind, spec = document.get("kind"), document.get("spec") or {}
+        targets: list[str | None]
         if kind == "Application":
             source = spec.get("source") or {}
             targets, revision = [source.get("path")], source.get("targetRevision")
@@ -126,10 +129,10 @@ def _gitops_failures(root: Path) -> list[str]:
     return failures
 
 
-def _generated_paths(root: Path, spec: dict) -> tuple[list[str], str | None]:
+def _generated_paths(root: Path, spec: dict[str, Any]) -> tuple[list[str | None], str | None]:
     """The overlays an ApplicationSet's git generator yields (the folders of the files its files
     generator matches, or the folders its directory generator matches), and its revision."""
-    git = next((g["git"] for g in spec.get("generators") or [] if "git" in g), {})
+    git: dict[str, Any] = next((g["git"] for g in spec.get("generators") or [] if "git" in g), {})
     paths = {
         p.parent.relative_to(root).as_posix()
         for f in git.get("files") or []
@@ -145,7 +148,8 @@ def _generated_paths(root: Path, spec: dict) -> tuple[list[str], str | None]:
         for p in root.glob(d["path"])
         if p.is_dir()
     } - excluded
-    return sorted(paths) or [None], git.get("revision")
+    found: list[str | None] = [*sorted(paths)] or [None]
+    return found, git.get("revision")
 
 
 def _encrypted_resources(root: Path, overlay: Path) -> list[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
@@ -420,7 +422,7 @@ def user_remove(
     print(f"removed {name} from {env}; run `regc build {spec.relative_to(root)}`")
 
 
-def _changing(root: Path):
+def _changing(root: Path) -> AbstractContextManager[None]:
     """The build lock: a command that changes inputs never interleaves with a build or another command."""
     from regc.write.lock import build_lock
 
@@ -446,7 +448,7 @@ def _spec_path(root: Path, env: str) -> Path:
     return path
 
 
-def _checked(check, value: str) -> None:
+def _checked(check: Callable[[str], str], value: str) -> None:
     try:
         check(value)
     except ValueError as exc:

@@ -171,7 +171,7 @@ class Compiler:
             for path in paths
         }
         environments = self.load([p for p in paths if fresh[p] is None])
-        base_plan = plan_for("base", Environment(apiVersion=API_VERSION, kind="Environment"))
+        base_plan = plan_for("base", Environment.model_validate({"apiVersion": API_VERSION, "kind": "Environment"}))
         base_objects = workload_objects(base_plan)
         units = [base_unit(base_objects)]
         secrets_files: dict[Path, bytes] = {}

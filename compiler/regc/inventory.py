@@ -26,7 +26,7 @@ def identities(env: LoadedEnvironment) -> dict[tuple[str, str, str], str]:
     from regc.plan.plan import plan_for
     from regc.render.environment import workload_objects
     from regc.render.namespace import namespace
-    from regc.secrets.stage import products
+    from regc.secrets.products import products
 
     plan = plan_for(env.name, env.spec)
     found: dict[tuple[str, str, str], str] = {}

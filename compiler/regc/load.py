@@ -157,7 +157,7 @@ class _Converter:
             return self._sequence(node, path)
         return _scalar(node)
 
-    def _mapping(self, node: dict, path: Path_) -> dict[str, Any]:
+    def _mapping(self, node: dict[str, Any], path: Path_) -> dict[str, Any]:
         result: dict[str, Any] = {}
         lc = getattr(node, "lc", None)
         for key, value in node.items():
@@ -179,7 +179,7 @@ class _Converter:
             result[key] = self.convert(value, child)
         return result
 
-    def _sequence(self, node: list, path: Path_) -> list[Any]:
+    def _sequence(self, node: list[Any], path: Path_) -> list[Any]:
         lc = getattr(node, "lc", None)
         items = []
         for index, value in enumerate(node):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ENCRYPTED = "ENC["
 
@@ -23,7 +24,7 @@ class OverlayDiff:
     changes: list[ObjectChange] = field(default_factory=list)
 
 
-def render_overlays(root: Path) -> dict[str, dict[str, dict]]:
+def render_overlays(root: Path) -> dict[str, dict[str, dict[str, Any]]]:
     """Every overlay of a tree, rendered: {overlay: {kind/namespace/name: object}}."""
     from regc.tools.kubectl import render_overlay
 
@@ -35,12 +36,12 @@ def render_overlays(root: Path) -> dict[str, dict[str, dict]]:
     return rendered
 
 
-def _identity(obj: dict) -> str:
+def _identity(obj: dict[str, Any]) -> str:
     meta = obj.get("metadata", {})
     return f"{obj.get('kind')}/{meta.get('namespace', '-')}/{meta.get('name')}"
 
 
-def diff_trees(before: dict, after: dict) -> list[OverlayDiff]:
+def diff_trees(before: dict[str, Any], after: dict[str, Any]) -> list[OverlayDiff]:
     result = []
     for overlay in sorted(set(before) | set(after)):
         old, new = before.get(overlay, {}), after.get(overlay, {})
@@ -59,12 +60,12 @@ def diff_trees(before: dict, after: dict) -> list[OverlayDiff]:
     return result
 
 
-def _without_sops(obj: dict) -> dict:
+def _without_sops(obj: dict[str, Any]) -> dict[str, Any]:
     # The sops block changes with every encryption (date, MAC); the values' change says enough.
     return {k: v for k, v in obj.items() if k != "sops"}
 
 
-def _field_changes(old, new, path: str) -> list[str]:
+def _field_changes(old: Any, new: Any, path: str) -> list[str]:
     if isinstance(old, dict) and isinstance(new, dict):
         lines = []
         for key in sorted(set(old) | set(new), key=str):
@@ -102,17 +103,17 @@ def _text_changes(old: str, new: str, path: str) -> list[str]:
     return lines if len(lines) > 1 else [f"{path}: white space changed"]
 
 
-def _is_encrypted(value) -> bool:
+def _is_encrypted(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(ENCRYPTED)
 
 
-def _shown(value) -> str:
+def _shown(value: Any) -> str:
     if isinstance(value, (dict, list)) or _is_encrypted(value):
         return ""
     return f" ({_short(value)})"
 
 
-def _short(value) -> str:
+def _short(value: Any) -> str:
     if _is_encrypted(value):
         return "(encrypted)"
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from regc.errors import RegcError
 from regc.layout import SOPS_CONFIG
@@ -51,7 +52,7 @@ def config_text(root: Path, recipients: list[str]) -> str:
     return HEADER + yamltext.dump({"creation_rules": ours + others})
 
 
-def _rules(root: Path) -> list[dict]:
+def _rules(root: Path) -> list[dict[str, Any]]:
     path = root / SOPS_CONFIG
     if not path.is_file():
         return []
@@ -67,7 +68,7 @@ def _rules(root: Path) -> list[dict]:
     return [r for r in rules if isinstance(r, dict)]
 
 
-def _split(value) -> list[str]:
+def _split(value: object) -> list[str]:
     if isinstance(value, list):
         return sorted(str(v).strip() for v in value if str(v).strip())
     return sorted(part.strip() for part in str(value).split(",") if part.strip())

@@ -3,12 +3,18 @@ Specs are read elsewhere, with positions, by the round-trip loader."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+
 from functools import lru_cache
 from typing import Any
 
 
 @lru_cache(maxsize=1)
-def _loader():
+def _loader() -> YAML:
     from ruamel.yaml import YAML
 
     try:
@@ -21,11 +27,11 @@ def load(text: str | bytes) -> Any:
     return _loader().load(text)
 
 
-def load_all(text: str | bytes) -> list:
+def load_all(text: str | bytes) -> list[Any]:
     return list(_loader().load_all(text))
 
 
-def load_file(path, display: str, hint: str) -> Any:
+def load_file(path: Path, display: str, hint: str) -> Any:
     """One document of a file regc reads but a person may have broken (a secrets file, .sops.yaml):
     invalid YAML becomes a located error with `hint`, never a traceback."""
     from regc.errors import Location, Problem, SpecError

@@ -48,14 +48,14 @@ def dump(data: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mapping(data: dict, indent: int, lines: list[str]) -> None:
+def _mapping(data: dict[str, Any], indent: int, lines: list[str]) -> None:
     pad = " " * indent
     for key, value in data.items():
         head = f"{pad}{_scalar(str(key))}:"
         _value(head, value, indent, lines)
 
 
-def _sequence(data: list, indent: int, lines: list[str]) -> None:
+def _sequence(data: list[Any], indent: int, lines: list[str]) -> None:
     pad = " " * indent
     for item in data:
         if isinstance(item, dict) and item:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from regc.errors import RegcError
 from regc.kube_names import is_dns_label, is_dns_subdomain
 
@@ -41,7 +43,7 @@ REMOVED = {
 LABEL_NAMED = {"Service", "Namespace"}  # kinds whose names must be DNS labels (RFC 1123)
 
 
-def check_emittable(obj: dict) -> None:
+def check_emittable(obj: dict[str, Any]) -> None:
     """Refuse an object Kubernetes would reject for its API version or its name."""
     api, kind, name = obj["apiVersion"], obj["kind"], obj["metadata"]["name"]
     if api in REMOVED:

@@ -17,7 +17,7 @@ MERGE_KEYS = {
 _SAME = object()
 
 
-def object_patch(base: dict, target: dict) -> dict | None:
+def object_patch(base: dict[str, Any], target: dict[str, Any]) -> dict[str, Any] | None:
     """A patch that kustomize applies to `base` to give `target`; None when they are equal."""
     changes = _diff_mapping(base, target)
     if changes is _SAME:
@@ -35,7 +35,7 @@ def object_patch(base: dict, target: dict) -> dict | None:
     return patch
 
 
-def delete_patch(base: dict) -> dict:
+def delete_patch(base: dict[str, Any]) -> dict[str, Any]:
     """A patch that removes `base` from the build."""
     return {
         "$patch": "delete",
@@ -55,8 +55,8 @@ def _diff(base: Any, target: Any, field: str) -> Any:
     return target
 
 
-def _diff_mapping(base: dict, target: dict) -> Any:
-    changes: dict = {}
+def _diff_mapping(base: dict[str, Any], target: dict[str, Any]) -> Any:
+    changes: dict[str, Any] = {}
     for key, value in target.items():
         if key not in base:
             changes[key] = value
@@ -70,7 +70,7 @@ def _diff_mapping(base: dict, target: dict) -> Any:
     return changes or _SAME
 
 
-def _diff_list(base: list, target: list, field: str) -> Any:
+def _diff_list(base: list[Any], target: list[Any], field: str) -> Any:
     key = MERGE_KEYS.get(field)
     target_keys = _keys(target, key) if key else None
     if target_keys is not None and target_keys == _keys(base, key):
@@ -86,7 +86,7 @@ def _diff_list(base: list, target: list, field: str) -> Any:
     return target
 
 
-def _keys(items: list, key: str) -> list | None:
+def _keys(items: list[Any], key: str | None) -> list[Any] | None:
     if not all(isinstance(item, dict) and key in item for item in items):
         return None
     return [item[key] for item in items]

@@ -4,7 +4,7 @@ rendered objects and the sealed Secrets as data; renders nothing itself."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regc import yamltext
 from regc.cache import base_inputs, manifest_text
@@ -47,7 +47,7 @@ class Unit:
     def add(self, name: str, text: str) -> None:
         self.files[name] = text.encode("utf-8")
 
-    def add_object(self, name: str, obj: dict, header: str) -> None:
+    def add_object(self, name: str, obj: dict[str, Any], header: str) -> None:
         if obj.get("$patch") != "delete":
             check_emittable(obj)
         self.add(name, header + yamltext.dump(obj))
@@ -138,7 +138,7 @@ def overlay_unit(
     for name, obj in rendered.gitops.items():
         unit.add(f"{GITOPS_FOLDER}/{name}", header + bootstrap + yamltext.dump(obj))
 
-    kustomization = {**KUSTOMIZATION_HEADER}
+    kustomization: dict[str, Any] = {**KUSTOMIZATION_HEADER}
     if secrets.foreign_namespaces:
         # `namespace:` would move the pull secrets out of the namespaces that pull.
         kustomization["transformers"] = [_namespace_transformer(plan.namespace)]
@@ -178,7 +178,7 @@ def _namespace_transformer(namespace: str) -> str:
     )
 
 
-def _labels(plan: Plan) -> list[dict]:
+def _labels(plan: Plan) -> list[dict[str, Any]]:
     # Not in selectors: kustomize would add a selector to the selector-less radosgw Service.
     # Each environment has its own namespace, so the selectors need no instance label.
     labels = [{"pairs": {INSTANCE_LABEL: plan.name}, "includeTemplates": True}]
@@ -187,5 +187,5 @@ def _labels(plan: Plan) -> list[dict]:
     return labels
 
 
-def _identity(obj: dict) -> tuple[str, str, str]:
+def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:
     return obj["apiVersion"].split("/")[0], obj["kind"], obj["metadata"]["name"]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regc.spec.model import Environment
+
 from dataclasses import dataclass
 
 APP = "registry"
@@ -134,17 +139,17 @@ AUTH_DIR = "/auth"
 CERTS_DIR = "/certs"
 
 
-def service_host(spec) -> str:
+def service_host(spec: Environment) -> str:
     """The registry Service's name inside the cluster: `<service>.<namespace>.svc`."""
     return f"{Names(spec.instance).service}.{spec.namespace}.svc"
 
 
-def service_names(spec) -> list[str]:
+def service_names(spec: Environment) -> list[str]:
     """The DNS names of the registry Service, which its certificate must always carry."""
     return [service_host(spec), f"{service_host(spec)}.{spec.cluster_domain}"]
 
 
-def certificate_names(spec) -> list[str]:
+def certificate_names(spec: Environment) -> list[str]:
     """Every name the server certificate must cover, in a stable order."""
     names = service_names(spec)
     wanted = list(spec.tls.extra_names)
@@ -162,7 +167,7 @@ def secret_file(name: str, namespace: str | None = None) -> str:
     return f"secret-{namespace}-{name}.yaml" if namespace else f"secret-{name}.yaml"
 
 
-def radosgw_url(spec) -> str | None:
+def radosgw_url(spec: Environment) -> str | None:
     """The radosgw front's URL inside the cluster, when the spec lists radosgw hosts."""
     front = spec.radosgw
     if front is None:
@@ -170,7 +175,7 @@ def radosgw_url(spec) -> str | None:
     return f"http://{front.service_name}.{spec.namespace}.svc.{spec.cluster_domain}:{front.port}"
 
 
-def storage_url(spec) -> str | None:
+def storage_url(spec: Environment) -> str | None:
     """Where the registry reaches its object store: the spec's URL, else the radosgw front's."""
     storage = spec.storage
     if storage.driver == "swift":
@@ -181,9 +186,11 @@ def storage_url(spec) -> str | None:
     return None
 
 
-def radosgw_user(name: str, spec) -> str:
+def radosgw_user(name: str, spec: Environment) -> str:
     """The radosgw uid of this environment's registry."""
     storage = spec.storage
     if storage.driver == "swift":
-        return storage.username.split(":", 1)[0]
-    return storage.user or f"registry-{name}"
+        return str(storage.username).split(":", 1)[0]
+    if storage.driver == "s3" and storage.user:
+        return storage.user
+    return f"registry-{name}"

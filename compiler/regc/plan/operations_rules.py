@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from regc.errors import Problem
 from regc.plan.names import image_major_version
 from regc.plan.plan import shared_storage
@@ -260,7 +262,7 @@ def _config_key(variable: str) -> str | None:
     return ".".join(variable.lower().split("_")[1:]) if variable.startswith("REGISTRY_") else None
 
 
-def _dotted(mapping: dict, prefix: str = "") -> list[str]:
+def _dotted(mapping: dict[str, Any], prefix: str = "") -> list[str]:
     """The leaf keys of a mapping, dotted."""
     keys = []
     for key, value in mapping.items():

@@ -3,6 +3,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regc.spec.model import Environment
+
+from typing import Any
+
 from regc.plan.names import AUTH_DIR, CERTS_DIR, DATA_DIR, HTTP_PORT, storage_url
 from regc.plan.plan import Plan
 
@@ -19,17 +26,17 @@ SWIFT_OPTIONS = (
 )
 
 
-def managed_config(plan: Plan) -> dict:
+def managed_config(plan: Plan) -> dict[str, Any]:
     """config.yml as regc writes it, before extras.config."""
     spec = plan.spec
     registry = spec.registry
-    storage: dict = {}
+    storage: dict[str, Any] = {}
     if registry.blob_descriptor_cache != "none":
         storage["cache"] = {"blobdescriptor": registry.blob_descriptor_cache}
     storage.update(storage_driver(plan))
     log = {"level": registry.log_level, "formatter": registry.log_formatter, "fields": {"service": "registry"}}
     drain = max(spec.availability.termination_grace_period_seconds - 5, 1)
-    config: dict = {
+    config: dict[str, Any] = {
         "version": 0.1,
         "log": log,
         "storage": storage,
@@ -67,7 +74,7 @@ def managed_config(plan: Plan) -> dict:
     return config
 
 
-def notification_endpoints(spec, secret_headers: dict[str, dict[str, str]]) -> list[dict]:
+def notification_endpoints(spec: Environment, secret_headers: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     """`notifications.endpoints`; `secret_headers` (endpoint -> header -> value) come from the
     secrets file and reach the pod only through an encrypted Secret."""
     endpoints = []
@@ -98,7 +105,7 @@ def notification_endpoints(spec, secret_headers: dict[str, dict[str, str]]) -> l
     return endpoints
 
 
-def merge_extra_config(config: dict, extra: dict) -> dict:
+def merge_extra_config(config: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """extras.config merged last, mapping into mapping (the rules refuse keys regc writes unless
     they are listed in extras.configOverrides)."""
     merged = dict(config)
@@ -110,7 +117,7 @@ def merge_extra_config(config: dict, extra: dict) -> dict:
     return merged
 
 
-def managed_keys(config: dict, prefix: str = "") -> set[str]:
+def managed_keys(config: dict[str, Any], prefix: str = "") -> set[str]:
     """Every dotted key of config.yml that regc writes, leaves and mappings alike."""
     keys = set()
     for key, value in config.items():
@@ -121,16 +128,20 @@ def managed_keys(config: dict, prefix: str = "") -> set[str]:
     return keys
 
 
-def storage_driver(plan: Plan) -> dict:
+def storage_driver(plan: Plan) -> dict[str, Any]:
     """The storage section's driver, delete, redirect and maintenance keys; never a credential
     (those come from REGISTRY_STORAGE_* variables of an encrypted Secret)."""
     spec = plan.spec
     storage = spec.storage
-    section: dict = {}
+    section: dict[str, Any] = {}
     if storage.driver == "filesystem":
         section["filesystem"] = {"rootdirectory": DATA_DIR}
     elif storage.driver == "swift":
-        swift = {"authurl": storage_url(spec), "username": storage.username, "container": storage.container}
+        swift: dict[str, Any] = {
+            "authurl": storage_url(spec),
+            "username": storage.username,
+            "container": storage.container,
+        }
         swift.update({key: getattr(storage, key) for key in SWIFT_OPTIONS if getattr(storage, key) is not None})
         if storage.insecureskipverify:
             swift["insecureskipverify"] = True
@@ -142,7 +153,7 @@ def storage_driver(plan: Plan) -> dict:
             "regionendpoint": endpoint,
             "forcepathstyle": True,
             "bucket": storage.bucket,
-            "secure": storage.secure if storage.secure is not None else endpoint.startswith("https://"),
+            "secure": storage.secure if storage.secure is not None else (endpoint or "").startswith("https://"),
             "v4auth": storage.v4auth,
         }
         for key in ("chunksize", "rootdirectory"):
@@ -155,7 +166,7 @@ def storage_driver(plan: Plan) -> dict:
         section["delete"] = {"enabled": True}
     if storage.driver != "filesystem" and not storage.redirect:
         section["redirect"] = {"disable": True}
-    maintenance: dict = {}
+    maintenance: dict[str, Any] = {}
     purging = spec.upload_purging
     if purging.enabled:
         maintenance["uploadpurging"] = {

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regc.spec.model import Environment
+
+from typing import Any
+
 from regc.errors import Problem
 from regc.plan.gitops_rules import check_gitops_rules
 from regc.plan.operations_rules import check_operations_rules
@@ -14,12 +21,13 @@ def check_rules(env: LoadedEnvironment) -> list[Problem]:
     spec = env.spec
     problems: list[Problem] = []
     storage = spec.storage
+    volume = getattr(storage, "access_mode", "ReadWriteOnce")
     if spec.registry.replicas > 1 and not shared_storage(spec):
         problems.append(
             Problem(
                 env.locate("registry", "replicas"),
-                f"registry.replicas: {spec.registry.replicas} replicas cannot share a "
-                f"{storage.access_mode} volume: it attaches to one node at a time, so the other pods "
+                f"registry.replicas: {spec.registry.replicas} replicas cannot share a {volume} volume: it "
+                "attaches to one node at a time, so the other pods "
                 "never start (or two registries write one filesystem unaware of each other)",
                 "set replicas: 1, or use storage.accessMode: ReadWriteMany (CephFS), "
                 "or object storage shared by all replicas (storage.driver: s3 or swift)",
@@ -153,14 +161,17 @@ def check_storage_rules(env: LoadedEnvironment) -> list[Problem]:
     return problems
 
 
-def _object_store_identity(spec) -> tuple:
+def _object_store_identity(spec: Environment) -> tuple[Any, ...]:
     """Which radosgw an environment stores in: behind regc's front, its hosts (two namespaces' fronts
     over the same hosts are one radosgw); otherwise the URL's host and port."""
     from urllib.parse import urlsplit
 
     from regc.plan.names import storage_url
 
-    own_url = spec.storage.authurl if spec.storage.driver == "swift" else spec.storage.regionendpoint
+    storage = spec.storage
+    own_url = (
+        storage.authurl if storage.driver == "swift" else storage.regionendpoint if storage.driver == "s3" else None
+    )
     if own_url is None and spec.radosgw is not None:
         return ("hosts", tuple(sorted(spec.radosgw.hosts)), spec.radosgw.port)
     parts = urlsplit(storage_url(spec) or "")
@@ -170,7 +181,7 @@ def _object_store_identity(spec) -> tuple:
 def check_shared_storage(environments: list[LoadedEnvironment]) -> list[Problem]:
     """One Swift container (or S3 bucket and prefix) serves one registry, one user: sharing it is
     the guide's `401 Unauthorized` panic, and two registries would collect each other's blobs."""
-    owners: dict[tuple, LoadedEnvironment] = {}
+    owners: dict[tuple[Any, ...], LoadedEnvironment] = {}
     problems = []
     for env in environments:
         storage = env.spec.storage
@@ -178,7 +189,7 @@ def check_shared_storage(environments: list[LoadedEnvironment]) -> list[Problem]
             continue
         host = _object_store_identity(env.spec)
         if storage.driver == "swift":
-            key = ("swift", host, storage.container)
+            key: tuple[Any, ...] = ("swift", host, storage.container)
             what, field = f"Swift container {storage.container!r}", "container"
         else:
             key = ("s3", host, storage.bucket, (storage.rootdirectory or "").strip("/"))

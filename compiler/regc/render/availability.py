@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
 
-def disruption_budget(plan: Plan) -> dict | None:
+def disruption_budget(plan: Plan) -> dict[str, Any] | None:
     budget = plan.spec.availability.pod_disruption_budget
     if not budget.enabled:
         return None
@@ -20,7 +22,7 @@ def disruption_budget(plan: Plan) -> dict | None:
     )
 
 
-def autoscaler(plan: Plan) -> dict | None:
+def autoscaler(plan: Plan) -> dict[str, Any] | None:
     scaling = plan.spec.availability.autoscaling
     if not scaling.enabled:
         return None

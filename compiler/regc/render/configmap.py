@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from regc import yamltext
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
@@ -12,7 +14,7 @@ def config_text(plan: Plan) -> str:
     return yamltext.dump(plan.config)
 
 
-def configmap(plan: Plan) -> dict:
+def configmap(plan: Plan) -> dict[str, Any]:
     return k8s_object(
         "v1", "ConfigMap", plan.names.config_map, labels=plan.names.base_labels, data={"config.yml": config_text(plan)}
     )

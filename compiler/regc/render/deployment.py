@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regc.spec.model import Environment, Resources
+
 import hashlib
+from typing import Any
 
 from regc.plan.credentials import managed_variables
 from regc.plan.names import AUTH_DIR, CERTS_DIR, CONTAINER, DATA_DIR, HTTP_PORT, METRICS_PORT_NAME, Names
@@ -16,7 +22,7 @@ SECRETS_CHECKSUM = "regc/secrets-sha256"
 SECRET_FILE_MODE = 0o440
 
 
-def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
+def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict[str, Any]:
     """The Deployment; `secrets_checksum` digests the values of the Secrets the pod reads."""
     spec, names = plan.spec, plan.names
     checksum = hashlib.sha256(config_text(plan).encode()).hexdigest()
@@ -63,10 +69,10 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict:
     return k8s_object("apps/v1", "Deployment", names.deployment, labels=names.base_labels, spec=body)
 
 
-def scheduling(spec) -> dict:
+def scheduling(spec: Environment) -> dict[str, Any]:
     """Affinity, spread, priority, node selection and tolerations of the registry pods."""
     settings = spec.scheduling
-    result: dict = {}
+    result: dict[str, Any] = {}
     selector = Names(spec.instance).selector_labels
     term = {"labelSelector": {"matchLabels": dict(selector)}, "topologyKey": "kubernetes.io/hostname"}
     if settings.anti_affinity == "required":
@@ -95,7 +101,7 @@ def scheduling(spec) -> dict:
     return result
 
 
-def probes(plan: Plan) -> dict:
+def probes(plan: Plan) -> dict[str, Any]:
     """The kubelet's three probes, judged by how the registry answers them.
 
     The registry wraps every path of its listener, `/` included, in its health handler: while the
@@ -116,7 +122,7 @@ def probes(plan: Plan) -> dict:
     }
 
 
-def _container(plan: Plan) -> dict:
+def _container(plan: Plan) -> dict[str, Any]:
     registry = plan.spec.registry
     return {
         "name": CONTAINER,
@@ -131,14 +137,14 @@ def _container(plan: Plan) -> dict:
     }
 
 
-def _ports(plan: Plan) -> list[dict]:
+def _ports(plan: Plan) -> list[dict[str, Any]]:
     ports = [{"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"}]
     if plan.spec.metrics.enabled:
         ports.append({"name": METRICS_PORT_NAME, "containerPort": plan.spec.metrics.port, "protocol": "TCP"})
     return ports
 
 
-def _environment(plan: Plan) -> list[dict]:
+def _environment(plan: Plan) -> list[dict[str, Any]]:
     """Credentials reach the registry as variables from encrypted Secrets, never through config.yml."""
     env = [
         {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
@@ -148,7 +154,7 @@ def _environment(plan: Plan) -> list[dict]:
     return env
 
 
-def _resources(resources) -> dict:
+def _resources(resources: Resources) -> dict[str, Any]:
     result = {}
     for kind in ("requests", "limits"):
         amounts = getattr(resources, kind)
@@ -158,7 +164,7 @@ def _resources(resources) -> dict:
     return result
 
 
-def _mounts(plan: Plan) -> list[dict]:
+def _mounts(plan: Plan) -> list[dict[str, Any]]:
     mounts = [{"name": "config", "mountPath": plan.config_dir, "readOnly": True}]
     if plan.spec.auth.htpasswd is not None:
         mounts.append({"name": "htpasswd", "mountPath": AUTH_DIR, "readOnly": True})
@@ -171,7 +177,7 @@ def _mounts(plan: Plan) -> list[dict]:
     return mounts
 
 
-def _volumes(plan: Plan) -> list[dict]:
+def _volumes(plan: Plan) -> list[dict[str, Any]]:
     names = plan.names
     volumes = [{"name": "config", "configMap": {"name": names.config_map}}]
     if plan.spec.auth.htpasswd is not None:

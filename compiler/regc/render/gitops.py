@@ -3,13 +3,19 @@ ApplicationSet, and the KSOPS generator through which Argo CD decrypts the overl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regc.spec.model import GitOps
+
 import re
+from typing import Any
 
 from regc.layout import MEMBER_FILE, OVERLAYS
 from regc.plan.plan import Plan
 
 
-def flux_ref(gitops) -> dict:
+def flux_ref(gitops: GitOps) -> dict[str, Any]:
     """The GitRepository's `ref`: one field, chosen by `revisionKind` (or: a full SHA is a commit)."""
     kind = gitops.revision_kind
     if kind is None:
@@ -26,7 +32,7 @@ def engine_namespace(plan: Plan) -> str:
     return gitops.namespace or ("argocd" if gitops.engine == "argocd" else "flux-system")
 
 
-def gitops_objects(plan: Plan) -> dict[str, dict]:
+def gitops_objects(plan: Plan) -> dict[str, dict[str, Any]]:
     """File name (under gitops/) -> object; empty without an engine."""
     gitops = plan.spec.gitops
     name = f"registry-{plan.name}"
@@ -59,7 +65,7 @@ def gitops_objects(plan: Plan) -> dict[str, dict]:
     return {}
 
 
-def ksops_generator(plan: Plan, secret_files: list[str]) -> dict:
+def ksops_generator(plan: Plan, secret_files: list[str]) -> dict[str, Any]:
     """KSOPS decrypts these files inside Argo CD's repo-server when it builds the overlay."""
     return {
         "apiVersion": "viaduct.ai/v1",
@@ -77,12 +83,12 @@ def ksops_generator(plan: Plan, secret_files: list[str]) -> dict:
 MEMBER_GLOB = f"{OVERLAYS}/*/{MEMBER_FILE}"
 
 
-def application_set_member(plan: Plan) -> dict:
+def application_set_member(plan: Plan) -> dict[str, Any]:
     """The member file's parameters: the destination of this environment's Application."""
     return {"namespace": plan.namespace, "server": plan.spec.gitops.destination_server}
 
 
-def application_set(members: list[Plan]) -> dict:
+def application_set(members: list[Plan]) -> dict[str, Any]:
     """One Argo CD ApplicationSet for the `members`: a git files generator over the member files
     regc writes in their overlays, and the Application template that an environment with an
     Application of its own gets; each file's folder is the source path, its values the destination."""
@@ -106,8 +112,8 @@ def application_set(members: list[Plan]) -> dict:
 
 
 def _application(
-    name: str, namespace: str | None, gitops, path: str, destination_namespace: str, server: str | None = None
-) -> dict:
+    name: str, namespace: str | None, gitops: GitOps, path: str, destination_namespace: str, server: str | None = None
+) -> dict[str, Any]:
     metadata = {"name": name, "namespace": namespace, "finalizers": ["resources-finalizer.argocd.argoproj.io"]}
     return {
         "metadata": {key: value for key, value in metadata.items() if value is not None},

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
 
-def service_account(plan: Plan) -> dict:
+def service_account(plan: Plan) -> dict[str, Any]:
     return k8s_object(
         "v1",
         "ServiceAccount",

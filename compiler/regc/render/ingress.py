@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
@@ -16,18 +18,18 @@ NGINX_PUSH_ANNOTATIONS = {
 }
 
 
-def ingress(plan: Plan) -> dict | None:
+def ingress(plan: Plan) -> dict[str, Any] | None:
     spec = plan.spec
     settings = spec.ingress
     if settings is None:
         return None
-    annotations: dict = {}
+    annotations: dict[str, Any] = {}
     if settings.class_name == "nginx":
         annotations.update(NGINX_PUSH_ANNOTATIONS)
         if spec.tls.enabled:
             annotations["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTPS"
     annotations.update(settings.annotations)
-    body: dict = {"ingressClassName": settings.class_name}
+    body: dict[str, Any] = {"ingressClassName": settings.class_name}
     names = plan.names
     secret = settings.tls_secret_name or (names.tls_secret if spec.tls.enabled else None)
     if secret:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from regc.plan.names import DEFAULT_INSTANCE, METRICS_PORT_NAME
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
@@ -12,7 +14,7 @@ MONITORING = "monitoring.coreos.com/v1"
 REQUESTS_METRIC = "registry_http_requests_total"
 
 
-def metrics_service(plan: Plan) -> dict | None:
+def metrics_service(plan: Plan) -> dict[str, Any] | None:
     metrics = plan.spec.metrics
     if not metrics.enabled:
         return None
@@ -32,7 +34,7 @@ def metrics_service(plan: Plan) -> dict | None:
     )
 
 
-def service_monitor(plan: Plan) -> dict | None:
+def service_monitor(plan: Plan) -> dict[str, Any] | None:
     metrics = plan.spec.metrics
     if not (metrics.enabled and metrics.service_monitor):
         return None
@@ -52,7 +54,7 @@ def service_monitor(plan: Plan) -> dict | None:
     return obj
 
 
-def prometheus_rule(plan: Plan) -> dict | None:
+def prometheus_rule(plan: Plan) -> dict[str, Any] | None:
     metrics = plan.spec.metrics
     if not (metrics.enabled and metrics.prometheus_rule):
         return None
@@ -101,7 +103,7 @@ def prometheus_rule(plan: Plan) -> dict | None:
     return obj
 
 
-def _alert(name: str, expr: str, duration: str, severity: str, summary: str) -> dict:
+def _alert(name: str, expr: str, duration: str, severity: str, summary: str) -> dict[str, Any]:
     return {
         "alert": name,
         "expr": expr,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
 PSS = "pod-security.kubernetes.io"
 
 
-def namespace(plan: Plan) -> dict:
+def namespace(plan: Plan) -> dict[str, Any]:
     """Every pod regc emits meets `restricted`, so the namespace enforces it (and warns); except with
     the node proxy, whose hostPort no Pod Security level but `privileged` admits: then it only audits,
     since a warning would come back on every apply of the DaemonSet and teach people to ignore them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from regc.plan.names import HTTP_PORT, METRICS_PORT_NAME
 from regc.plan.plan import Plan
@@ -12,7 +13,7 @@ NAMESPACE_NAME = "kubernetes.io/metadata.name"  # set by Kubernetes on every nam
 DNS = {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
 
 
-def network_policy(plan: Plan) -> dict | None:
+def network_policy(plan: Plan) -> dict[str, Any] | None:
     spec = plan.spec
     policy = spec.network_policy
     if not policy.enabled:
@@ -48,7 +49,7 @@ def network_policy(plan: Plan) -> dict | None:
     )
 
 
-def smoke_test_policy(plan: Plan) -> dict | None:
+def smoke_test_policy(plan: Plan) -> dict[str, Any] | None:
     """The smoke test's pods, under a NetworkPolicy too: nothing in, out only to DNS and the registry."""
     spec = plan.spec
     if not (spec.network_policy.enabled and spec.smoke_test.enabled):
@@ -69,10 +70,10 @@ def smoke_test_policy(plan: Plan) -> dict | None:
     )
 
 
-def _namespaces(names: list[str]) -> dict:
+def _namespaces(names: list[str]) -> dict[str, Any]:
     return {"namespaceSelector": {"matchExpressions": [{"key": NAMESPACE_NAME, "operator": "In", "values": names}]}}
 
 
-def _block(address: str) -> dict:
+def _block(address: str) -> dict[str, Any]:
     ip = ipaddress.ip_address(address)
     return {"ipBlock": {"cidr": f"{ip}/{ip.max_prefixlen}"}}

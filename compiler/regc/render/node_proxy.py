@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from regc.plan.names import HTTP_PORT, service_host
 from regc.plan.plan import Plan
@@ -37,7 +38,7 @@ def haproxy_config(plan: Plan) -> str:
     )
 
 
-def node_proxy_objects(plan: Plan) -> list[dict]:
+def node_proxy_objects(plan: Plan) -> list[dict[str, Any]]:
     settings = plan.spec.node_proxy
     if not settings.enabled:
         return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
@@ -10,7 +11,7 @@ from regc.render.meta import k8s_object
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 
 
-def radosgw_objects(plan: Plan) -> list[dict]:
+def radosgw_objects(plan: Plan) -> list[dict[str, Any]]:
     front = plan.spec.radosgw
     if front is None:
         return []
@@ -28,7 +29,7 @@ def radosgw_objects(plan: Plan) -> list[dict]:
         },
     )
     objects = [service]
-    families = {"IPv4": [], "IPv6": []}
+    families: dict[str, list[str]] = {"IPv4": [], "IPv6": []}
     for host in front.hosts:
         families["IPv4" if ipaddress.ip_address(host).version == 4 else "IPv6"].append(host)
     for family, hosts in families.items():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # No image here needs root or its own user: the registry, HAProxy and curl run as any id that owns
 # their volumes (fsGroup). A high id (>= 10000) cannot collide with a user of the node.
 RUN_AS = 10001
 
 
-def pod_security_context() -> dict:
+def pod_security_context() -> dict[str, Any]:
     return {
         "runAsNonRoot": True,
         "runAsUser": RUN_AS,
@@ -17,7 +19,7 @@ def pod_security_context() -> dict:
     }
 
 
-def container_security_context() -> dict:
+def container_security_context() -> dict[str, Any]:
     return {
         "allowPrivilegeEscalation": False,
         "readOnlyRootFilesystem": True,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
 
-def service(plan: Plan) -> dict:
+def service(plan: Plan) -> dict[str, Any]:
     settings = plan.spec.service
-    port: dict = {"name": "http", "port": settings.port, "targetPort": "http", "protocol": "TCP"}
+    port: dict[str, Any] = {"name": "http", "port": settings.port, "targetPort": "http", "protocol": "TCP"}
     if settings.node_port is not None:
         port["nodePort"] = settings.node_port
     names = plan.names

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from regc.plan.names import service_host
 from regc.plan.plan import Plan
@@ -66,7 +67,7 @@ fi
 """
 
 
-def smoke_test_job(plan: Plan, revision: str) -> dict | None:
+def smoke_test_job(plan: Plan, revision: str) -> dict[str, Any] | None:
     """`revision` digests what the test depends on (config and Secrets): a change makes a new Job."""
     spec = plan.spec
     if not spec.smoke_test.enabled:
@@ -84,7 +85,7 @@ def smoke_test_job(plan: Plan, revision: str) -> dict | None:
     }
     if spec.tls.enabled:
         settings["CA_FILE"] = CA_FILE
-    container = {
+    container: dict[str, Any] = {
         "name": "smoke-test",
         "image": spec.smoke_test.image,
         "imagePullPolicy": "IfNotPresent",

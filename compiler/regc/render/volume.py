@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from regc.plan.plan import Plan
 from regc.render.meta import k8s_object
 
 
-def data_claim(plan: Plan) -> dict | None:
+def data_claim(plan: Plan) -> dict[str, Any] | None:
     storage = plan.spec.storage
     if storage.driver != "filesystem":
         return None
-    spec: dict = {"accessModes": [storage.access_mode]}
+    spec: dict[str, Any] = {"accessModes": [storage.access_mode]}
     if storage.storage_class_name:
         spec["storageClassName"] = storage.storage_class_name
     spec["resources"] = {"requests": {"storage": storage.size}}

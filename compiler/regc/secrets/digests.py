@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import Any
 
 
-def _canonical(value) -> bytes:
+def _canonical(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def ciphertext_digest(public: dict, ciphertexts: list[str | None], recipients: list[str]) -> str | None:
+def ciphertext_digest(public: dict[str, Any], ciphertexts: list[str | None], recipients: list[str]) -> str | None:
     """Digest of the public inputs, the encrypted inputs as committed, and the recipients;
     None when an input is not in the secrets file yet."""
     if any(c is None for c in ciphertexts):
@@ -21,7 +22,7 @@ def ciphertext_digest(public: dict, ciphertexts: list[str | None], recipients: l
     return "sha256:" + hashlib.sha256(_canonical(document)).hexdigest()
 
 
-def keyed_digest(key: str, public: dict, plaintexts: list[str | None]) -> str:
+def keyed_digest(key: str, public: dict[str, Any], plaintexts: list[str | None]) -> str:
     document = {"public": public, "plaintexts": plaintexts}
     return "hmac-sha256:" + hmac.new(key.encode("utf-8"), _canonical(document), hashlib.sha256).hexdigest()
 

@@ -80,7 +80,8 @@ class SecretsFile(_Section):
 
     def plain(self) -> dict[str, Any]:
         """The document in clear, by the file's own keys (only for renderers and the sealer)."""
-        return _reveal(self.model_dump(by_alias=True, exclude_none=True))
+        plain: dict[str, Any] = _reveal(self.model_dump(by_alias=True, exclude_none=True))
+        return plain
 
     def updated(self, updates: dict[KeyPath, object]) -> SecretsFile:
         """This document with each value set at its key path."""

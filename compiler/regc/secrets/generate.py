@@ -48,7 +48,7 @@ def missing_values(
     auth = spec.auth.htpasswd
     for user in list(auth.users) if auth else []:
         password = values.value(("users", user))
-        if password is None and auth.generate_missing_passwords:
+        if password is None and auth is not None and auth.generate_missing_passwords:
             password = random.token(24)
             updates[("users", user)] = password
         problem = htpasswd.password_problem(user, password)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores what lies beyond: a longer password would be silently cut
 
@@ -21,7 +22,7 @@ def password_problem(user: str, password: str | None) -> str | None:
     return None
 
 
-def hasher(cost: int):
+def hasher(cost: int) -> Any:
     """A bcrypt hasher of `cost` with the `$2y$` ident. Resolve it before starting threads:
     passlib.hash is a lazy module whose first import is not thread-safe."""
     from passlib.hash import bcrypt  # libpass: passlib's maintained fork

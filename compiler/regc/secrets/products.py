@@ -155,7 +155,8 @@ def _products(plan: Plan, leaves: dict[KeyPath, str]) -> list[Product]:
 
 def pull_server(plan: Plan) -> str:
     spec = plan.spec
-    return spec.pull_secrets.server or f"{service_host(spec)}:{spec.service.port}"
+    server = spec.pull_secrets.server if spec.pull_secrets else None
+    return server or f"{service_host(spec)}:{spec.service.port}"
 
 
 # -- renderers: (plan, product, values, previous) -> the file's plaintext ------------------------

@@ -23,8 +23,8 @@ def parse_state(content: bytes | None) -> dict[str, Any]:
     return data
 
 
-def state_text(secrets: dict, certificate: dict | None) -> str:
-    document: dict = {"secrets": {name: secrets[name] for name in sorted(secrets)}}
+def state_text(secrets: dict[str, Any], certificate: dict[str, Any] | None) -> str:
+    document: dict[str, Any] = {"secrets": {name: secrets[name] for name in sorted(secrets)}}
     if certificate:
         document["certificate"] = certificate
     return HEADER + yamltext.dump(document)

@@ -6,6 +6,12 @@ import datetime
 import ipaddress
 from dataclasses import dataclass
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PublicKeyTypes
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
 CA_VALIDITY_DAYS = 3650
 BACKDATE = datetime.timedelta(minutes=5)  # tolerate clocks slightly behind ours
 
@@ -17,37 +23,24 @@ class CertificateInfo:
     algorithm: str
 
 
-def _crypto():
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    return x509, hashes, serialization, ec, rsa, ExtendedKeyUsageOID, NameOID
-
-
-def _new_key(algorithm: str):
-    _, _, _, ec, rsa, _, _ = _crypto()
+def _new_key(algorithm: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
     if algorithm == "rsa-2048":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def _key_pem(key) -> str:
-    _, _, serialization, *_ = _crypto()
+def _key_pem(key: CertificateIssuerPrivateKeyTypes) -> str:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode("ascii")
 
 
-def _cert_pem(cert) -> str:
-    _, _, serialization, *_ = _crypto()
+def _cert_pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
 def make_ca(common_name: str, algorithm: str, now: datetime.datetime) -> tuple[str, str]:
     """A self-signed CA that may sign server certificates only (path length 0)."""
-    x509, hashes, _, _, _, _, NameOID = _crypto()
     key = _new_key(algorithm)
     name = x509.Name(
         [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "regc"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
@@ -85,9 +78,10 @@ def issue_server(
     ca_cert_pem: str, ca_key_pem: str, names: list[str], algorithm: str, now: datetime.datetime, days: int
 ) -> tuple[str, str]:
     """A server certificate for `names` (DNS names and IP addresses), signed by the CA."""
-    x509, hashes, serialization, _, _, ExtendedKeyUsageOID, NameOID = _crypto()
     ca_cert = x509.load_pem_x509_certificate(ca_cert_pem.encode())
     ca_key = serialization.load_pem_private_key(ca_key_pem.encode(), password=None)
+    if not isinstance(ca_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise ValueError("the CA's key is neither RSA nor ECDSA")
     key = _new_key(algorithm)
     rsa_key = algorithm.startswith("rsa")
     cert = (
@@ -121,8 +115,7 @@ def issue_server(
     return _cert_pem(cert), _key_pem(key)
 
 
-def _general_name(name: str):
-    x509, *_ = _crypto()
+def _general_name(name: str) -> x509.GeneralName:
     try:
         return x509.IPAddress(ipaddress.ip_address(name))
     except ValueError:
@@ -130,7 +123,6 @@ def _general_name(name: str):
 
 
 def inspect(cert_pem: str) -> CertificateInfo:
-    x509, *_ = _crypto()
     cert = x509.load_pem_x509_certificate(cert_pem.encode())
     try:
         sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -140,8 +132,7 @@ def inspect(cert_pem: str) -> CertificateInfo:
     return CertificateInfo(cert.not_valid_after_utc, names, _algorithm(cert.public_key()))
 
 
-def _algorithm(public_key) -> str:
-    _, _, _, ec, rsa, _, _ = _crypto()
+def _algorithm(public_key: PublicKeyTypes) -> str:
     if isinstance(public_key, rsa.RSAPublicKey):
         return f"rsa-{public_key.key_size}"
     if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1":
@@ -163,7 +154,6 @@ def provided_problems(
     cert_pem: str, key_pem: str, names: list[str], now: datetime.datetime, renew_before: datetime.timedelta
 ) -> list[str]:
     """What is wrong with a certificate the user provides; messages hold no key material."""
-    x509, _, serialization, *_ = _crypto()
     try:
         cert = x509.load_pem_x509_certificate(cert_pem.encode())
     except ValueError:
@@ -189,7 +179,6 @@ def provided_problems(
 
 
 def signed_by(cert_pem: str, ca_cert_pem: str) -> bool:
-    x509, *_ = _crypto()
     cert = x509.load_pem_x509_certificate(cert_pem.encode())
     ca = x509.load_pem_x509_certificate(ca_cert_pem.encode())
     try:

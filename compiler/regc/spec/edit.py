@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from regc.errors import RegcError
 from regc.layout import ENVIRONMENTS
 
 
-def _load(path: Path):
+def _load(path: Path) -> tuple[Any, Any]:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
@@ -21,7 +22,7 @@ def _load(path: Path):
     return yaml, yaml.load(path.read_text(encoding="utf-8"))
 
 
-def _text(yaml, document) -> str:
+def _text(yaml: Any, document: Any) -> str:
     import io
 
     buffer = io.StringIO()

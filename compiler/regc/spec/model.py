@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.alias_generators import to_camel
@@ -202,9 +202,9 @@ class S3Storage(ObjectStorage):
     """The radosgw user `regc rgw-commands` creates; default `registry-<env>`."""
 
 
-def _storage_driver(value) -> str:
+def _storage_driver(value: Any) -> str:
     if isinstance(value, dict):
-        return value.get("driver", "filesystem")
+        return str(value.get("driver", "filesystem"))
     return getattr(value, "driver", "filesystem")
 
 
@@ -588,7 +588,7 @@ class Extras(SpecModel):
     """Annotations on the registry pods (the `regc/*` ones are regc's)."""
     pod_labels: dict[LabelKey, LabelValue] = {}
     """Labels on the registry pods (the `app.kubernetes.io/*` ones are regc's)."""
-    config: dict = {}
+    config: dict[str, Any] = {}
     """A config.yml fragment merged last. A key regc writes is refused with its name, unless it is
     listed in `configOverrides`."""
     config_overrides: list[str] = []

@@ -12,6 +12,8 @@ from regc.load import Document, Positions, load_yaml
 from regc.spec.fields import check_dns_label
 
 if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
     from regc.spec.model import Environment
     from regc.world import Files
 
@@ -73,7 +75,7 @@ def validate_document(document: Document) -> tuple[Any, list[Problem]]:
         return None, [_problem(error, document, Environment) for error in exc.errors()]
 
 
-def _document_path(loc: tuple, data) -> tuple:
+def _document_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
     """`loc` without the union tags pydantic inserts (`storage.swift.container` -> `storage.container`)."""
     path, node = [], data
     for index, part in enumerate(loc):
@@ -89,7 +91,7 @@ def _document_path(loc: tuple, data) -> tuple:
     return tuple(path)
 
 
-def _problem(error: dict, document: Document, root_model: type) -> Problem:
+def _problem(error: ErrorDetails, document: Document, root_model: type) -> Problem:
     positions = document.positions
     loc = _document_path(tuple(error["loc"]), document.data)
     kind = error["type"]
@@ -136,18 +138,18 @@ def _problem(error: dict, document: Document, root_model: type) -> Problem:
     return Problem(positions.locate(loc), f"{dotted}: {message}" if dotted else message, hint)
 
 
-def _dotted(loc: tuple) -> str:
+def _dotted(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 
 
-def _keys_at(model: type, loc: tuple) -> list[str]:
+def _keys_at(model: type, loc: tuple[Any, ...]) -> list[str]:
     """The keys a model accepts at `loc` (pydantic's loc, union tags included), for hints."""
     from pydantic import BaseModel
 
-    options: list = [model]
+    options: list[Any] = [model]
     for part in loc:
         tagged = [m for m in options if _driver_tag(m) == part]
         if tagged:
@@ -167,11 +169,11 @@ def _keys_at(model: type, loc: tuple) -> list[str]:
 
 def _driver_tag(model: type) -> str | None:
     field = getattr(model, "model_fields", {}).get("driver")
-    args = getattr(field.annotation, "__args__", ()) if field else ()
-    return args[0] if len(args) == 1 else None
+    args: tuple[Any, ...] = getattr(field.annotation, "__args__", ()) if field else ()
+    return str(args[0]) if len(args) == 1 else None
 
 
-def _flatten(annotation: Any) -> list:
+def _flatten(annotation: Any) -> list[Any]:
     """Every type inside unions and Annotated[...] wrappers."""
     found = []
     for arg in getattr(annotation, "__args__", ()) or ():

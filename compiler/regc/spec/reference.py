@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 
 def reference_markdown() -> str:
@@ -14,7 +15,7 @@ def reference_markdown() -> str:
     return "| key | type | default | meaning |\n|---|---|---|---|\n" + "".join(rows)
 
 
-def _walk(node: dict, defs: dict, prefix: str, rows: list[str]) -> None:
+def _walk(node: dict[str, Any], defs: dict[str, Any], prefix: str, rows: list[str]) -> None:
     required = set(node.get("required", ()))
     for key, prop in node.get("properties", {}).items():
         path = prefix + key
@@ -32,13 +33,14 @@ def _walk(node: dict, defs: dict, prefix: str, rows: list[str]) -> None:
         rows.append(f"| `{path}` | {_type(target)} | {default} | {_escape(description)} |\n")
 
 
-def _resolve(prop: dict, defs: dict) -> dict:
+def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     if "$ref" in prop:
-        return defs[prop["$ref"].rsplit("/", 1)[-1]]
+        resolved: dict[str, Any] = defs[prop["$ref"].rsplit("/", 1)[-1]]
+        return resolved
     return prop
 
 
-def _type(node: dict | bool) -> str:
+def _type(node: dict[str, Any] | bool) -> str:
     if not isinstance(node, dict) or not node:
         return "any"
     if "$ref" in node:
@@ -57,7 +59,7 @@ def _type(node: dict | bool) -> str:
         return f"list of {_type(node.get('items', {}))}"
     if kind == "integer" and ("minimum" in node or "maximum" in node):
         return f"integer {node.get('minimum', '')}..{node.get('maximum', '')}"
-    return kind
+    return str(kind)
 
 
 def _escape(text: str) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+from types import ModuleType
+from typing import Any
 
 
-def schema() -> dict:
+def schema() -> dict[str, Any]:
     from regc.spec import model
     from regc.spec.model import Environment
 
@@ -20,7 +22,7 @@ def schema_text() -> str:
     return json.dumps(schema(), indent=2, sort_keys=False) + "\n"
 
 
-def field_docstrings(module) -> dict[str, dict[str, str]]:
+def field_docstrings(module: ModuleType) -> dict[str, dict[str, str]]:
     """The docstring under each field of each class of `module`: {class: {field: text}}."""
     tree = ast.parse(inspect.getsource(module))
     found: dict[str, dict[str, str]] = {}
@@ -40,7 +42,7 @@ def field_docstrings(module) -> dict[str, dict[str, str]]:
     return found
 
 
-def _describe(document: dict, docstrings: dict[str, dict[str, str]]) -> None:
+def _describe(document: dict[str, Any], docstrings: dict[str, dict[str, str]]) -> None:
     """Set the description of every property from its field's docstring (inherited ones too)."""
     from regc.spec import model
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def default_base(root: Path) -> str:
 
 
 @contextmanager
-def worktree(root: Path, revision: str):
+def worktree(root: Path, revision: str) -> Iterator[Path]:
     """A detached, temporary worktree of `revision`, removed afterwards."""
     top = Path(_git(root, "rev-parse", "--show-toplevel"))
     commit = _git(root, "rev-parse", "--verify", f"{revision}^{{commit}}")

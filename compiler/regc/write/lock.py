@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from regc.layout import LOCK_FILE
 
 
 @contextmanager
-def build_lock(root: Path):
+def build_lock(root: Path) -> Iterator[None]:
     """Hold an exclusive lock on `root` for the duration; wait (and say so) if another build has it."""
     fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
