@@ -167,6 +167,14 @@ def load_yaml_file(path: Path) -> dict:
     return YAML(typ="safe", pure=True).load(path.read_text())
 
 
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (`-n 2`), every end-to-end test runs on one worker, in order: they share the
+    control plane, Ceph's ports and the tool cache, and the other worker takes the rest."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """The control plane, if a test started one (tests/cluster/apiserver.py), ends with the session."""
     from tests.cluster.apiserver import stop_shared_cluster
