@@ -94,7 +94,15 @@ class Compiler:
     # -- load, validate, rules --------------------------------------------------------------------
 
     def load(self, paths: list[Path]) -> list[LoadedEnvironment]:
-        """Load and validate every spec; report the problems of all of them together."""
+        """Load and validate every spec; report the problems of all of them together. The specs are
+        read fast first (most builds find no problem); a problem is reported from a second reading
+        that keeps every key's position."""
+        try:
+            return self._load(paths, positions=False)
+        except SpecError:
+            return self._load(paths, positions=True)
+
+    def _load(self, paths: list[Path], *, positions: bool) -> list[LoadedEnvironment]:
         from regc.plan.gitops_rules import check_application_set
         from regc.plan.rules import check_rules, check_shared_storage
 
@@ -104,7 +112,7 @@ class Compiler:
         for path in paths:
             display = self._display(path)
             try:
-                env = read_environment(path, display, self.files)
+                env = read_environment(path, display, self.files, positions=positions)
             except SpecError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -124,7 +132,7 @@ class Compiler:
             seen[env.name] = display
             loaded.append(env)
         if not problems and loaded:
-            everyone = self._other_environments(paths) + loaded
+            everyone = self._other_environments(paths, positions) + loaded
             problems.extend(check_shared_storage(everyone))
             problems.extend(check_application_set(everyone))
             if not problems and len(everyone) > 1:
@@ -135,7 +143,7 @@ class Compiler:
             raise SpecError(problems)
         return loaded
 
-    def _other_environments(self, paths: list[Path]) -> list[LoadedEnvironment]:
+    def _other_environments(self, paths: list[Path], positions: bool) -> list[LoadedEnvironment]:
         """The environments not being built, for rules across environments; broken ones are skipped
         (their own build reports them)."""
         chosen = {self.files.resolve(p) for p in paths}
@@ -145,7 +153,7 @@ class Compiler:
             if not layout.is_spec_file(path.name) or self.files.resolve(path) in chosen:
                 continue
             try:
-                others.append(read_environment(path, self._display(path), self.files))
+                others.append(read_environment(path, self._display(path), self.files, positions=positions))
             except SpecError:
                 continue
         return others
@@ -224,7 +232,10 @@ class Compiler:
         if fresh is not None:
             return [Unit(fresh.directory, f"{layout.ENVIRONMENTS}/*.yaml", dict(fresh.files))]
         by_path = {files.resolve(env.path): env for env in loaded}
-        everyone = [by_path.get(files.resolve(p)) or read_environment(p, self._display(p), files) for p in paths]
+        everyone = [
+            by_path.get(files.resolve(p)) or read_environment(p, self._display(p), files, positions=False)
+            for p in paths
+        ]
         members = [plan_for(env.name, env.spec) for env in everyone if env.spec.gitops.application_set]
         if members:
             return [application_set_unit(application_set(members), inputs)]

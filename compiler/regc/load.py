@@ -47,8 +47,12 @@ class Document:
     positions: Positions
 
 
-def load_yaml(path: Path, display: str | None = None, files: Files | None = None) -> Document:
-    """Read `path` as one YAML mapping; any fault becomes a located SpecError."""
+def load_yaml(
+    path: Path, display: str | None = None, files: Files | None = None, *, positions: bool = True
+) -> Document:
+    """Read `path` as one YAML mapping; any fault becomes a located SpecError. Without `positions`,
+    a plain document is read by the fast loader and its Positions stay empty (for specs that are
+    expected to be valid: the caller reads again with positions to locate a problem)."""
     display = display or str(path)
     try:
         raw = files.read_bytes(path) if files is not None else path.read_bytes()
@@ -73,7 +77,55 @@ def load_yaml(path: Path, display: str | None = None, files: Files | None = None
         raise SpecError(
             [Problem(Location(display, line, column), f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
         ) from None
+    if not positions:
+        data = _plain_data(text)
+        if data is not None:
+            return Document(data, Positions(display))
     return parse_yaml(text, display)
+
+
+# Anchors, aliases and tags take the round-trip loader's path, which checks and locates them.
+_NOT_PLAIN = ("&", "*", "!")
+
+
+def _plain_data(text: str) -> dict[str, Any] | None:
+    """The document as parse_yaml reads it, by ruamel's C loader (several times faster than the
+    round-trip one), for a plain document: None for anything else (anchors, tags, dates, keys that
+    are not strings, a broken document), which the round-trip loader reads and reports."""
+    if any(mark in text for mark in _NOT_PLAIN):
+        return None
+    from ruamel.yaml.error import YAMLError
+
+    from regc.yamlread import load_all_strict
+
+    try:
+        documents = load_all_strict(text)
+    except (YAMLError, ValueError, RecursionError):
+        return None
+    if len(documents) != 1 or not isinstance(documents[0], dict):
+        return None
+    data: dict[str, Any] | None = _plain(documents[0], [0])
+    return data
+
+
+def _plain(node: Any, count: list[int]) -> Any:
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        return None
+    if isinstance(node, dict):
+        result = {}
+        for key, value in node.items():
+            converted = _plain(value, count)
+            if not isinstance(key, str) or (converted is None and value is not None):
+                return None
+            result[key] = converted
+        return result
+    if isinstance(node, list):
+        items = [_plain(value, count) for value in node]
+        return None if any(i is None and v is not None for i, v in zip(items, node, strict=True)) else items
+    if isinstance(node, (datetime.date, datetime.datetime)):
+        return None
+    return _scalar(node)
 
 
 def _offset_position(before: str) -> tuple[int, int]:

@@ -6,7 +6,6 @@ Standard library only: the no-op path reads the disk through `DiskFiles` too."""
 from __future__ import annotations
 
 import datetime
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -71,9 +70,13 @@ class SystemRandom:
     """The OS's randomness (the `secrets` module)."""
 
     def token(self, nbytes: int) -> str:
+        import secrets
+
         return secrets.token_urlsafe(nbytes)
 
     def choice(self, alphabet: str) -> str:
+        import secrets
+
         return secrets.choice(alphabet)
 
 

@@ -27,6 +27,23 @@ def load(text: str | bytes) -> Any:
     return _loader().load(text)
 
 
+@lru_cache(maxsize=1)
+def _strict_loader() -> YAML:
+    from ruamel.yaml import YAML
+
+    try:
+        yaml = YAML(typ="safe")
+    except Exception:
+        yaml = YAML(typ="safe", pure=True)
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def load_all_strict(text: str) -> list[Any]:
+    """Every document of `text`, refusing duplicate keys (as specs are read)."""
+    return list(_strict_loader().load_all(text))
+
+
 def load_all(text: str | bytes) -> list[Any]:
     return list(_loader().load_all(text))
 

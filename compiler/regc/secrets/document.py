@@ -1,5 +1,4 @@
-"""The secrets file (environments/<env>.secrets.yaml): its decrypted shape as a model whose values
-never print, and its encrypted leaves, read without a key."""
+"""The secrets file (environments/<env>.secrets.yaml) decrypted: a model whose values never print."""
 
 from __future__ import annotations
 
@@ -7,19 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from regc.errors import Location, Problem, RegcError, SpecError
+from regc.errors import Location, Problem, SpecError
+from regc.secrets.sections import CREDENTIAL_KEYS, SECTIONS, KeyPath
 
-KeyPath = tuple[str, ...]
-
-# The object store's and the other services' credentials: section -> its keys.
-CREDENTIAL_KEYS = {
-    "swift": ("password",),
-    "s3": ("accessKey", "secretKey"),
-    "proxy": ("username", "password"),
-    "redis": ("password",),
-}
-# The order of a new file's sections.
-SECTIONS = ("users", "httpSecret", "digestKey", "swift", "s3", "proxy", "redis", "notifications", "ca", "tls")
 FIX = "fix it with `regc secrets edit ENV`"
 
 
@@ -149,31 +138,3 @@ def _message(error: Any) -> str:
         wanted = "a string (quote it)" if kind == "string_type" else "a mapping"
         return f"{where}: must be {wanted}"
     return f"{where}: {kind.replace('_', ' ')}"
-
-
-def encrypted_leaves(content: bytes | None, display: str) -> dict[KeyPath, str]:
-    """Every encrypted leaf of a SOPS file (`ENC[...]` strings) by its key path; no key needed.
-    {} when there is no file (`content` None)."""
-    if content is None:
-        return {}
-    from regc import yamlread
-
-    hint = "restore it from git (`git checkout -- FILE`), or edit it only through `regc secrets edit`"
-    data = yamlread.load_text(content, display, hint) or {}
-    if not isinstance(data, dict) or "sops" not in data:
-        raise RegcError(
-            f"{display}: not a SOPS-encrypted file",
-            "a secrets file must never be committed in clear: encrypt it with "
-            "`sops encrypt -i FILE` and rotate what it held",
-        )
-    leaves: dict[KeyPath, str] = {}
-
-    def walk(node: Any, prefix: KeyPath) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, (*prefix, str(key)))
-        elif isinstance(node, str):
-            leaves[prefix] = node
-
-    walk({k: v for k, v in data.items() if k != "sops"}, ())
-    return leaves

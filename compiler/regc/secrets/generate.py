@@ -5,13 +5,17 @@ value the products need is there. Returns updates; writes nothing."""
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from regc.errors import Location, Problem, SpecError
 from regc.plan.credentials import env_credential_inputs
 from regc.plan.names import certificate_names
 from regc.plan.plan import Plan
 from regc.secrets import htpasswd
-from regc.secrets.document import CREDENTIAL_KEYS, KeyPath, SecretsFile
+from regc.secrets.sections import CREDENTIAL_KEYS, KeyPath
+
+if TYPE_CHECKING:
+    from regc.secrets.document import SecretsFile
 from regc.world import Random
 
 # What the build report calls each generated value.

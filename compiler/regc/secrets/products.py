@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regc import yamltext
 from regc.plan.credentials import STORAGE_SECRET_KEYS, env_credential_inputs
@@ -15,7 +15,10 @@ from regc.plan.names import certificate_names, secret_file, service_host
 from regc.plan.plan import Plan
 from regc.secrets import htpasswd
 from regc.secrets import objects as secret_objects
-from regc.secrets.document import CREDENTIAL_KEYS, KeyPath, SecretsFile
+from regc.secrets.sections import CREDENTIAL_KEYS, KeyPath
+
+if TYPE_CHECKING:
+    from regc.secrets.document import SecretsFile
 
 CA_FILE = "ca.crt"
 # Part of every Secret's public inputs: bump it when the shape of rendered Secrets changes, so
@@ -161,7 +164,7 @@ def pull_server(plan: Plan) -> str:
 
 # -- renderers: (plan, product, values, previous) -> the file's plaintext ------------------------
 
-Renderer = Callable[[Plan, Product, SecretsFile, Previous], str]
+Renderer = Callable[[Plan, Product, "SecretsFile", Previous], str]
 
 
 def render(plan: Plan, item: Product, values: SecretsFile, previous: Previous) -> str:

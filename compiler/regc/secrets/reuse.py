@@ -5,11 +5,14 @@ re-encrypts nothing whose values did not change."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regc.plan.plan import Plan
 from regc.secrets.digests import ciphertext_digest, keyed_digest
-from regc.secrets.document import KeyPath, SecretsFile
+from regc.secrets.sections import KeyPath
+
+if TYPE_CHECKING:
+    from regc.secrets.document import SecretsFile
 from regc.secrets.products import Kind, Product
 
 State = dict[str, Any]  # the overlay's .regc-secrets.yaml: {"secrets": {file: digests}, "certificate": ...}

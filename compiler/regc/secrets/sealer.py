@@ -16,11 +16,15 @@ from regc.layout import SCRATCH_PREFIX
 class SopsSealer:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._recipients: list[str] | None = None
 
     def recipients(self) -> list[str]:
-        from regc.sopsconfig import read_recipients
+        """Read from .sops.yaml once per run."""
+        if self._recipients is None:
+            from regc.sopsconfig import read_recipients
 
-        return read_recipients(self.root)
+            self._recipients = read_recipients(self.root)
+        return list(self._recipients)
 
     def encrypt(self, plaintext: bytes, target: str) -> bytes:
         from regc.tools import sops

@@ -7,14 +7,17 @@ from __future__ import annotations
 import base64
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regc import layout, yamlread, yamltext
 from regc.errors import InputError, RegcError
 from regc.plan.plan import Plan
 from regc.secrets import htpasswd, reuse
 from regc.secrets.digests import file_digest, values_digest
-from regc.secrets.document import KeyPath, SecretsFile, encrypted_leaves, new_document, parse_secrets
+from regc.secrets.sections import KeyPath, encrypted_leaves
+
+if TYPE_CHECKING:
+    from regc.secrets.document import SecretsFile
 from regc.secrets.generate import generated_names, missing_values
 from regc.secrets.products import Previous, Product, products, render
 from regc.secrets.state import parse_state, state_text
@@ -100,6 +103,8 @@ class SecretStage:
             raise no_recipients(self.world.root)
         if self.source is None:
             self._refuse_to_regenerate()
+        from regc.secrets.document import SecretsFile, parse_secrets
+
         sealer = self.world.sealer
         values = (
             parse_secrets(sealer.decrypt(self.source, self.display), self.display)
@@ -150,6 +155,8 @@ class SecretStage:
     def _store(self, updates: dict[KeyPath, object]) -> bytes:
         """The secrets file with the generated values set, sealed, in memory: the build writes it with
         the tree, all or nothing."""
+        from regc.secrets.document import new_document
+
         sealer = self.world.sealer
         if self.source is None:
             return sealer.encrypt(yamltext.dump(new_document(updates)).encode(), self.display)

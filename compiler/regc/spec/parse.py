@@ -40,11 +40,14 @@ def environment_name(path: Path) -> str:
     return path.stem
 
 
-def read_environment(path: Path, display: str | None = None, files: Files | None = None) -> LoadedEnvironment:
-    """Load and validate `path`; raise SpecError listing every problem found."""
+def read_environment(
+    path: Path, display: str | None = None, files: Files | None = None, *, positions: bool = True
+) -> LoadedEnvironment:
+    """Load and validate `path`; raise SpecError listing every problem found. Without `positions`
+    the plain YAML is read fast and problems are not located: read again with them to report."""
     display = display or str(path)
     name = environment_name(path)
-    document = load_yaml(path, display, files)
+    document = load_yaml(path, display, files, positions=positions)
     problems: list[Problem] = []
     try:
         check_dns_label(name)

@@ -140,6 +140,8 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
                 "move or rename that file, then run `regc build` again",
             )
         path.parent.mkdir(parents=True, exist_ok=True)
+        if change.old.get(name) == content and _link(current / name, path):
+            continue  # unchanged: the committed file itself, already on disk, moves into the new folder
         with open(path, "wb") as handle:
             handle.write(content)
             handle.flush()
@@ -150,6 +152,17 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
         unit.directory,
         (staging / f"{index}.old").relative_to(root).as_posix(),
     )
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Hard-link a regular file of the current unit into the staged one; False where that fails."""
+    if source.is_symlink() or not source.is_file():
+        return False
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
 
 
 def _write_inputs(inputs: dict[Path, bytes]) -> None:
