@@ -10,10 +10,9 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 
-from regc.compiler import Compiler
+from regc.compiler import Compiler, disk_world
 from regc.plan.plan import plan_for
 from regc.secrets.stage import SecretStage
-from regc.world import disk_world
 from tests.conftest import EXAMPLE_SPECS, EXAMPLES, REPO, TEST_KEY, decrypt_object, kustomize, run_regc, write_spec
 from tests.kustomize_model import by_identity, expected_objects
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from regc.errors import SpecError
-from regc.load import MAX_NODES, parse_yaml
+from regc.spec.load import MAX_NODES, parse_yaml
 
 
 def problem(text: str) -> str:

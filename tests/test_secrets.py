@@ -240,7 +240,7 @@ def test_check_fails_for_a_file_no_current_recipient_can_open(built: Path, tmp_p
     recipient = subprocess.run(
         ["age-keygen", "-y", str(other)], check=True, capture_output=True, text=True
     ).stdout.strip()
-    from regc.sopsconfig import write_config
+    from regc.secrets.sopsconfig import write_config
 
     write_config(built, [recipient])
     result = run_regc("check", cwd=built)

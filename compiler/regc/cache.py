@@ -186,14 +186,3 @@ def all_fresh(root: Path, specs: list[Path] | None, now: datetime.datetime) -> l
         elif any(u.fields.get("application_set") == "member" for u in found):
             return None
     return found
-
-
-def noop_answer(specs: list[Path], root: Path, check: bool) -> int | None:
-    """Answer a no-op `regc build [--check]` from the manifests; None when anything changed."""
-    from regc import report
-
-    units = all_fresh(root, specs or None, datetime.datetime.now(datetime.UTC))
-    if units is None:
-        return None
-    report.up_to_date([(u.directory, len(u.files)) for u in units], check)
-    return 0

@@ -100,7 +100,7 @@ def check(root: RootOption = Path(".")) -> None:
 
     Needs no private key. Exit 0 when all is well, 1 otherwise, 2 for an invalid spec.
     """
-    from regc.audit import audit_tree
+    from regc.commands.check import audit_tree
     from regc.compiler import Compiler, discover_specs
     from regc.report import stale_lines
 
@@ -124,7 +124,7 @@ def init(
     root: RootOption = Path("."),
 ) -> None:
     """Write a commented starter spec, environments/NAME.yaml."""
-    from regc.starter import write_starter
+    from regc.commands.init import write_starter
 
     path = write_starter(root, name, namespace)
     print(f"wrote {path}")
@@ -162,7 +162,7 @@ def schema(
     else:
         raise RegcError(f"unknown format {format!r}", "use --format json or --format markdown")
     if output:
-        from regc.write.files import write_atomic
+        from regc.files import write_atomic
 
         write_atomic(output, text.encode())
     else:
@@ -185,7 +185,7 @@ def diff(
     real kubectl kustomize. Encrypted values are never decrypted: a change shows as "encrypted
     value of key `htpasswd` changed". Exit 0 whether or not anything changed.
     """
-    from regc import object_diff as rendered
+    from regc.commands import diff as rendered
     from regc.tools.git import default_base, worktree
 
     if output not in ("text", "markdown", "json"):
@@ -216,7 +216,7 @@ def render(
     only to standard output (pipe it, do not save it). The overlay must be up to date with its
     spec (`regc build` first). Exit 3 when kubectl or sops is missing or no key can decrypt.
     """
-    from regc.manifests import cluster_manifests
+    from regc.commands.render import cluster_manifests
 
     _spec_path(root, env)
     sys.stdout.write(cluster_manifests(root, env))
@@ -237,8 +237,8 @@ def rgw_commands_command(
 ) -> None:
     """Print the radosgw-admin commands that create the environment's radosgw user (and Swift
     subuser, or S3 keys), as the guide does by hand."""
+    from regc.commands.rgw import rgw_commands
     from regc.compiler import Compiler
-    from regc.rgw import rgw_commands
 
     [loaded] = Compiler(root).load([_spec_path(root, env)])
     sys.stdout.write(rgw_commands(loaded, root, reveal))
@@ -261,7 +261,7 @@ def keys_init(root: RootOption = Path(".")) -> None:
     The identity goes where sops looks: $SOPS_AGE_KEY_FILE, else ~/.config/sops/age/keys.txt.
     It never leaves your machine; commit .sops.yaml.
     """
-    from regc.sopsconfig import read_recipients, write_config
+    from regc.secrets.sopsconfig import read_recipients, write_config
     from regc.tools.age import create_identity, default_identity_file, recipients_of
 
     identity = default_identity_file()
@@ -287,7 +287,7 @@ def keys_add(
     without sops, nothing changes.
     """
     from regc.layout import SOPS_CONFIG
-    from regc.sopsconfig import config_text, read_recipients
+    from regc.secrets.sopsconfig import config_text, read_recipients
     from regc.tools.age import RECIPIENT
 
     if not RECIPIENT.match(recipient):
@@ -431,7 +431,7 @@ def _changing(root: Path) -> AbstractContextManager[None]:
 
 def _write_together(files: dict[Path, bytes]) -> None:
     """Write files whose new contents are all prepared: nothing is written before every one is ready."""
-    from regc.write.files import write_atomic
+    from regc.files import write_atomic
 
     for path, content in files.items():
         write_atomic(path, content)

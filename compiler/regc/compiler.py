@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from regc import cache, layout
 from regc.errors import Location, Problem, RegcError, SpecError
 from regc.spec.parse import LoadedEnvironment, read_environment
-from regc.world import Files, World, disk_world, utc_now
+from regc.world import DiskFiles, Files, MemoryFiles, World, utc_now
 
 if TYPE_CHECKING:
     from regc.emit.tree import Unit
@@ -32,6 +32,13 @@ class Compiled:
     environments: list[LoadedEnvironment]
     secrets_files: dict[Path, bytes] = field(default_factory=dict)  # secrets files with generated values
     generated: dict[str, list[str]] = field(default_factory=dict)  # environment -> what was generated
+
+
+def disk_world(root: Path, *, clock: Callable[[], datetime.datetime] = utc_now) -> World:
+    """The repository at `root` on disk, encrypted with the real sops."""
+    from regc.secrets.sealer import SopsSealer
+
+    return World(root, DiskFiles(), SopsSealer(root), clock)
 
 
 def discover_specs(root: Path, files: Files = cache.DISK) -> list[Path]:
@@ -136,9 +143,12 @@ class Compiler:
             problems.extend(check_shared_storage(everyone))
             problems.extend(check_application_set(everyone))
             if not problems and len(everyone) > 1:
-                from regc.inventory import collisions
+                from regc.plan.inventory import collisions
+                from regc.plan.plan import plan_for
+                from regc.render.identities import identities
 
-                problems.extend(collisions(everyone, {env.name for env in loaded}))
+                emitted = {env.name: identities(plan_for(env.name, env.spec)) for env in everyone}
+                problems.extend(collisions(everyone, {env.name for env in loaded}, emitted))
         if problems:
             raise SpecError(problems)
         return loaded
@@ -257,4 +267,13 @@ class Compiler:
     def write(self, compiled: Compiled, changes: list[UnitChanges]) -> None:
         """Make the tree on disk what `changes` say, all or nothing, with the secrets files that
         gained generated values."""
-        self.files.commit(self.root, changes, compiled.secrets_files)
+        if isinstance(self.files, MemoryFiles):
+            writes = {
+                self.root / c.unit.directory / n: b for c in changes if c.changed for n, b in c.unit.files.items()
+            }
+            removals = [self.root / c.unit.directory / n for c in changes for n in c.extra]
+            self.files.apply({**writes, **compiled.secrets_files}, removals)
+            return
+        from regc.write.commit import commit
+
+        commit(self.root, changes, compiled.secrets_files)

@@ -72,7 +72,7 @@ def overlay_directory(name: str) -> str:
 
 def is_unit_directory(relative: str) -> bool:
     """A folder regc owns: base/, argocd/ or overlays/<name>."""
-    from regc.kube_names import is_dns_label
+    from regc.kube import is_dns_label
 
     parts = relative.split("/")
     return relative in (BASE, APPLICATION_SET_DIRECTORY) or (

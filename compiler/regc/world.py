@@ -9,10 +9,7 @@ import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from regc.write.compare import UnitChanges
+from typing import Protocol
 
 
 class Files(Protocol):
@@ -31,10 +28,6 @@ class Files(Protocol):
         ...
 
     def resolve(self, path: Path) -> Path: ...
-
-    def commit(self, root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes]) -> None:
-        """Make every changed unit what it should be, with the secrets files in `inputs`, all or nothing."""
-        ...
 
 
 class Sealer(Protocol):
@@ -85,7 +78,7 @@ def utc_now() -> datetime.datetime:
 
 
 class DiskFiles:
-    """The repository on disk; a commit is the journaled swap of regc.write.commit."""
+    """The repository on disk (a build commits to it by the journaled swap of regc.write.commit)."""
 
     def read_bytes(self, path: Path) -> bytes:
         return path.read_bytes()
@@ -101,11 +94,6 @@ class DiskFiles:
 
     def resolve(self, path: Path) -> Path:
         return path.resolve()
-
-    def commit(self, root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes]) -> None:
-        from regc.write.commit import commit
-
-        commit(root, changes, inputs)
 
 
 @dataclass
@@ -147,16 +135,11 @@ class MemoryFiles:
             if base in key.parents:
                 yield key.relative_to(base).as_posix(), self.files[key]
 
-    def commit(self, root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes]) -> None:
-        for change in changes:
-            if not change.changed:
-                continue
-            folder = PurePosixPath(root / change.unit.directory)
-            for name in change.extra:
-                self.files.pop(folder / name, None)
-            for name, content in change.unit.files.items():
-                self.files[folder / name] = content
-        for path, content in inputs.items():
+    def apply(self, writes: dict[Path, bytes], removals: list[Path]) -> None:
+        """A commit in memory: every write and removal at once."""
+        for path in removals:
+            self.files.pop(PurePosixPath(path), None)
+        for path, content in writes.items():
             self.write(path, content)
 
 
@@ -169,10 +152,3 @@ class World:
     sealer: Sealer
     clock: Callable[[], datetime.datetime] = utc_now
     random: Random = field(default_factory=SystemRandom)
-
-
-def disk_world(root: Path, *, clock: Callable[[], datetime.datetime] = utc_now) -> World:
-    """The repository at `root` on disk, encrypted with the real sops."""
-    from regc.secrets.sealer import SopsSealer
-
-    return World(root, DiskFiles(), SopsSealer(root), clock)

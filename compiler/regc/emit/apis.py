@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from regc.errors import RegcError
-from regc.kube_names import is_dns_label, is_dns_subdomain
+from regc.kube import is_dns_label, is_dns_subdomain
 
 SERVED = {
     ("v1", "Namespace"),

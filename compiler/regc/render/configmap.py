@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from regc import yamltext
+from regc.kube import k8s_object
 from regc.plan.plan import Plan
-from regc.render.meta import k8s_object
 
 
 def config_text(plan: Plan) -> str:

@@ -10,11 +10,11 @@ if TYPE_CHECKING:
 import hashlib
 from typing import Any
 
+from regc.kube import k8s_object
 from regc.plan.credentials import managed_variables
 from regc.plan.names import AUTH_DIR, CERTS_DIR, CONTAINER, DATA_DIR, HTTP_PORT, METRICS_PORT_NAME, Names
 from regc.plan.plan import Plan, shared_storage
 from regc.render.configmap import config_text
-from regc.render.meta import k8s_object
 from regc.render.security import container_security_context, pod_security_context
 
 CONFIG_CHECKSUM = "regc/config-sha256"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from regc.kube import k8s_object
 from regc.plan.plan import Plan
-from regc.render.meta import k8s_object
 
 # Without these, ingress-nginx answers 413 to a layer over 1 MiB, buffers whole layers on disk
 # and cuts uploads slower than a minute.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from regc.kube import k8s_object
 from regc.plan.names import DEFAULT_INSTANCE, METRICS_PORT_NAME
 from regc.plan.plan import Plan
-from regc.render.meta import k8s_object
 
 MONITORING = "monitoring.coreos.com/v1"
 

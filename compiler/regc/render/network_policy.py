@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from regc.kube import k8s_object
 from regc.plan.names import HTTP_PORT, METRICS_PORT_NAME
 from regc.plan.plan import Plan
-from regc.render.meta import k8s_object
 
 NAMESPACE_NAME = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace
 DNS = {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}

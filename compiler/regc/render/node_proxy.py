@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from regc.kube import k8s_object
 from regc.plan.names import HTTP_PORT, service_host
 from regc.plan.plan import Plan
-from regc.render.meta import k8s_object
 from regc.render.security import container_security_context, pod_security_context
 
 CONFIG_DIR = "/usr/local/etc/haproxy"

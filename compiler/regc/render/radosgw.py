@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from regc.kube import k8s_object
 from regc.plan.plan import Plan
-from regc.render.meta import k8s_object
 
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 

@@ -8,9 +8,9 @@ import hashlib
 import json
 from typing import Any
 
+from regc.kube import k8s_object
 from regc.plan.names import service_host
 from regc.plan.plan import Plan
-from regc.render.meta import k8s_object
 from regc.render.security import container_security_context, pod_security_context
 
 SMOKE_REPOSITORY = "regc-smoke/check"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from regc.kube import k8s_object
 from regc.plan.plan import Plan
-from regc.render.meta import k8s_object
 
 
 def data_claim(plan: Plan) -> dict[str, Any] | None:

@@ -7,8 +7,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from regc.kube import k8s_object
 from regc.plan.names import Names
-from regc.render.meta import k8s_object
 
 
 def encode(value: str | bytes) -> str:

@@ -21,7 +21,7 @@ class SopsSealer:
     def recipients(self) -> list[str]:
         """Read from .sops.yaml once per run."""
         if self._recipients is None:
-            from regc.sopsconfig import read_recipients
+            from regc.secrets.sopsconfig import read_recipients
 
             self._recipients = read_recipients(self.root)
         return list(self._recipients)

@@ -98,7 +98,7 @@ class SecretStage:
 
     def _rebuild(self) -> SecretFiles:
         if not self.recipients:
-            from regc.sopsconfig import no_recipients
+            from regc.secrets.sopsconfig import no_recipients
 
             raise no_recipients(self.world.root)
         if self.source is None:

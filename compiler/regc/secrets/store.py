@@ -1,6 +1,6 @@
 """New contents of a secrets file for the `user` and `secrets` commands, through sops: plaintext only
 in pipes, ciphertext returned to the caller, which writes every file a command changes together
-(regc.write.files)."""
+(regc.files)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from regc import layout, yamltext
 
 def ensure_secrets_file(root: Path, env: str) -> Path:
     """The secrets file of `env`, created (encrypted, empty of users) if it does not exist."""
+    from regc.files import write_atomic
     from regc.secrets.sealer import SopsSealer
-    from regc.write.files import write_atomic
 
     path = layout.secrets_path(root, env)
     if not path.is_file():

@@ -16,7 +16,7 @@ def _load(path: Path) -> tuple[Any, Any]:
     yaml.preserve_quotes = True
     yaml.width = 1 << 30
     yaml.indent(mapping=2, sequence=4, offset=2)
-    from regc.load import load_yaml
+    from regc.spec.load import load_yaml
 
     load_yaml(path, f"{ENVIRONMENTS}/{path.name}")  # a broken spec is a located error before any change
     return yaml, yaml.load(path.read_text(encoding="utf-8"))

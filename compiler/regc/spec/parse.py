@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from regc.errors import Location, Problem, SpecError, shown
-from regc.load import Document, Positions, load_yaml
 from regc.spec.fields import check_dns_label
+from regc.spec.load import Document, Positions, load_yaml
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from regc.cache import owned_files
 from regc.errors import RegcError
+from regc.files import sync_directory, write_atomic
 from regc.layout import JOURNAL, SCRATCH_PREFIX, STAGING, is_unit_directory
 from regc.write.compare import UnitChanges
-from regc.write.files import sync_directory, write_atomic
 
 
 def commit(root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes] | None = None) -> None:

@@ -167,7 +167,7 @@ def _encrypted_resources(root: Path, overlay: Path) -> list[str]:
 
 
 def _recipient_failures(root: Path) -> list[str]:
-    from regc.sopsconfig import read_recipients
+    from regc.secrets.sopsconfig import read_recipients
 
     current = set(read_recipients(root))
     candidates = [

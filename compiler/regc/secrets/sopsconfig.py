@@ -34,7 +34,7 @@ def no_recipients(root: Path) -> RegcError:
 
 def write_config(root: Path, recipients: list[str]) -> None:
     """Write .sops.yaml with regc's two rules for `recipients`, keeping other rules the user added."""
-    from regc.write.files import write_atomic
+    from regc.files import write_atomic
 
     write_atomic(root / SOPS_CONFIG, config_text(root, recipients).encode())
 

@@ -1,4 +1,5 @@
-"""The objects each environment puts in the cluster, by identity, and the collisions between environments."""
+"""The collisions between environments of one cluster: objects that two of them would both emit.
+The objects come in as data (regc.render.identities), so this rule renders nothing itself."""
 
 from __future__ import annotations
 
@@ -21,37 +22,6 @@ INSTANCE_REMEDY = (
 )
 
 
-def identities(env: LoadedEnvironment) -> dict[tuple[str, str, str], str]:
-    """(kind, namespace, name) of every object the environment's overlay emits -> which remedy applies."""
-    from regc.plan.plan import plan_for
-    from regc.render.environment import workload_objects
-    from regc.render.namespace import namespace
-    from regc.secrets.products import products
-
-    plan = plan_for(env.name, env.spec)
-    found: dict[tuple[str, str, str], str] = {}
-    front = env.spec.radosgw.service_name if env.spec.radosgw else None
-    for obj in workload_objects(plan):
-        name = obj["metadata"]["name"]
-        remedy = (
-            "radosgw"
-            if front
-            and (name == front or name.startswith(front + "-"))
-            and obj["kind"] in ("Service", "EndpointSlice", "Endpoints")
-            else "instance"
-        )
-        found[(obj["kind"], plan.namespace, name)] = remedy
-    for product in products(plan, {}):
-        if "secret" in product.public:
-            remote = product.public.get("namespace")
-            found[("Secret", remote or plan.namespace, product.public["secret"])] = "pull" if remote else "instance"
-    if env.spec.create_namespace:
-        found[("Namespace", "", namespace(plan)["metadata"]["name"])] = "Namespace"
-    if env.spec.node_proxy.enabled:  # a port of every node of the cluster, whatever the namespace
-        found[("hostPort", "", str(env.spec.node_proxy.host_port))] = "hostPort"
-    return found
-
-
 def cluster(env: LoadedEnvironment) -> str:
     """The cluster the environment is deployed to, as far as the spec says: Argo CD's destination, else
     the cluster the engine runs in (Argo CD's default destination)."""
@@ -60,15 +30,21 @@ def cluster(env: LoadedEnvironment) -> str:
     return gitops.destination_server if gitops.engine == "argocd" else in_cluster
 
 
-def collisions(environments: list[LoadedEnvironment], building: set[str]) -> list[Problem]:
+Identity = tuple[str, str, str]  # kind, namespace, name
+
+
+def collisions(
+    environments: list[LoadedEnvironment], building: set[str], emitted: dict[str, dict[Identity, str]]
+) -> list[Problem]:
     """The objects that two environments of one cluster would both emit (same kind, namespace and
     name), one problem per pair of environments and remedy, reported at the spec being built: Argo CD
-    or Flux would let the two overwrite each other."""
-    owners: dict[tuple[str, tuple[str, str, str]], LoadedEnvironment] = {}
+    or Flux would let the two overwrite each other. `emitted`: each environment's objects by
+    identity, and which remedy applies to each."""
+    owners: dict[tuple[str, Identity], LoadedEnvironment] = {}
     shared: dict[tuple[str, str, str], list[str]] = {}
     pairs: dict[tuple[str, str, str], tuple[LoadedEnvironment, LoadedEnvironment]] = {}
     for env in sorted(environments, key=lambda e: (e.name not in building, e.name)):
-        for identity, remedy in identities(env).items():
+        for identity, remedy in emitted[env.name].items():
             other = owners.setdefault((cluster(env), identity), env)
             if other is env:
                 continue

@@ -75,7 +75,7 @@ def write_starter(root: Path, name: str, namespace: str | None) -> Path:
             check_dns_label(namespace)
     except ValueError as exc:
         raise InputError(str(exc), "choose a lower-case name such as prod, staging or dev") from None
-    from regc.write.files import write_atomic
+    from regc.files import write_atomic
 
     folder = root / layout.ENVIRONMENTS
     path = layout.spec_path(root, name)

@@ -1,0 +1,66 @@
+"""The pipeline's layers call downwards only: each module imports from its own layer or the ones
+below it, never from a later stage (the import graph, read from the source)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "compiler" / "regc"
+# Lowest first. A module may import from its own layer and every layer before it.
+LAYERS = [
+    {"errors", "kube", "layout", "files", "world", "yamlread", "yamltext", "tools", "__init__", "__version__"},
+    {"cache"},
+    {"spec"},
+    {"plan"},
+    {"secrets"},
+    {"render"},
+    {"emit"},
+    {"write"},
+    {"report", "compiler"},
+    {"commands"},
+    {"console", "cli", "__main__"},
+]
+
+
+def _layer(module: str) -> int:
+    top = module.split(".", maxsplit=1)[0]
+    for index, names in enumerate(LAYERS):
+        if top in names:
+            return index
+    raise AssertionError(f"regc.{module} belongs to no layer: add it to LAYERS")
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("regc"):
+            found.add(node.module.removeprefix("regc").lstrip("."))
+            if node.module == "regc":
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name.removeprefix("regc.") for a in node.names if a.name.startswith("regc."))
+    return {name for name in found if name}
+
+
+def _own(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+
+
+def test_every_module_imports_only_its_own_layer_or_lower_ones():
+    upward = [
+        f"regc.{_own(path)} imports regc.{name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for name in sorted(_imports(path))
+        if _layer(name) > _layer(_own(path))
+    ]
+    assert upward == []
+
+
+def test_the_check_sees_an_upward_import(tmp_path: Path):
+    module = tmp_path / "rules.py"
+    module.write_text("from regc.render.deployment import deployment\n")
+    assert _imports(module) == {"render.deployment"}
+    assert _layer("render.deployment") > _layer("plan.rules")
