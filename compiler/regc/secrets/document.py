@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -55,7 +57,7 @@ class SecretsFile(_Section):
 
     def value(self, path: KeyPath) -> str | None:
         """The value at a key path of the file (`("users", "alice")`), in clear; None when unset."""
-        node: Any = self.plain()
+        node: Any = self._plain
         for part in path:
             if not isinstance(node, dict):
                 return None
@@ -64,11 +66,16 @@ class SecretsFile(_Section):
 
     def section(self, name: str) -> dict[str, str]:
         """A credentials section in clear, without its unset keys."""
-        node = self.plain().get(name) or {}
+        node = self._plain.get(name) or {}
         return {key: value for key, value in node.items() if isinstance(value, str)}
 
     def plain(self) -> dict[str, Any]:
         """The document in clear, by the file's own keys (only for renderers and the sealer)."""
+        return copy.deepcopy(self._plain)
+
+    @cached_property
+    def _plain(self) -> dict[str, Any]:
+        # Read once: `value` is asked for every user of a thousand-user file.
         plain: dict[str, Any] = _reveal(self.model_dump(by_alias=True, exclude_none=True))
         return plain
 
