@@ -41,6 +41,13 @@ class Plan:
 
         return merge_extra_config(self.managed_config, self.spec.extras.config)
 
+    @cached_property
+    def config_text(self) -> str:
+        """config.yml exactly as the pod reads it (the ConfigMap holds it, the pods roll on its digest)."""
+        from regc import yamltext
+
+        return yamltext.dump(self.config)
+
 
 def shared_storage(spec: Environment) -> bool:
     """Storage that several pods can use at once: object storage or a ReadWriteMany volume."""

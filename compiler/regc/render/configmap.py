@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from regc import yamltext
 from regc.kube import k8s_object
 from regc.plan.plan import Plan
 
 
 def config_text(plan: Plan) -> str:
     """config.yml exactly as the pod reads it."""
-    return yamltext.dump(plan.config)
+    return plan.config_text
 
 
 def configmap(plan: Plan) -> dict[str, Any]:

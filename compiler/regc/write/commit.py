@@ -43,6 +43,8 @@ def commit(root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes] | N
         (root / JOURNAL).unlink(missing_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    for folder in sorted({(root / target).parent for _, target, _ in swaps}):
+        sync_directory(folder)  # the renames are durable before the journal goes
     (root / JOURNAL).unlink()
     shutil.rmtree(staging, ignore_errors=True)
     for _, target, _ in swaps:
@@ -119,7 +121,7 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
     current = root / unit.directory
     staged = staging / f"{index}"
     ours = set(owned_files(current))
-    if current.is_dir():
+    if current.is_dir() and _has_files_of_yours(current, ours):
         # Keep what the user put here: copy every file regc did not write.
         shutil.copytree(
             current,
@@ -151,6 +153,15 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
         staged.relative_to(root).as_posix(),
         unit.directory,
         (staging / f"{index}.old").relative_to(root).as_posix(),
+    )
+
+
+def _has_files_of_yours(folder: Path, ours: set[str]) -> bool:
+    """Whether `folder` holds a file regc did not write (most units hold none)."""
+    return any(
+        path.relative_to(folder).as_posix() not in ours and not path.name.startswith(SCRATCH_PREFIX)
+        for path in folder.rglob("*")
+        if path.is_symlink() or not path.is_dir()
     )
 
 
@@ -186,7 +197,6 @@ def _swap(root: Path, staged: str, target: str, backup: str) -> None:
     if (root / target).exists():
         os.rename(root / target, root / backup)
     os.rename(root / staged, root / target)
-    sync_directory((root / target).parent)
 
 
 def _unswap(root: Path, staged: str, target: str, backup: str) -> None:
