@@ -20,6 +20,12 @@ KUBERNETES_VERSIONS = ["1.29", "1.37"]
 
 VARIANTS = {
     "defaults": "",
+    "identity-images": "serviceAccount:\n  name: registry-{name}\n"
+    "  annotations: {{eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/registry'}}\n"
+    "imagePullSecrets: [mirror-credentials]\nimagePullPolicy: Always\n"
+    "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
+    "pullSecrets:\n  user: p\n  namespaces: [{name}-apps]\nsmokeTest:\n  enabled: true\n"
+    "nodeProxy:\n  enabled: true\n  hostPort: 5003\n",
     "shared-volume": "registry:\n  replicas: 3\nstorage:\n  accessMode: ReadWriteMany\n  storageClassName: cephfs\n",
     "node-port": "service:\n  type: NodePort\n  nodePort: 30500\n  annotations: {{a.example/b: c}}\n",
     "registry-3": "registry:\n  image: registry:3.0.0\n  blobDescriptorCache: none\n  headers: {{}}\n",

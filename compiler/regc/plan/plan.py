@@ -26,6 +26,16 @@ class Plan:
     def namespace(self) -> str:
         return self.spec.namespace
 
+    @property
+    def service_account(self) -> str:
+        """The registry pods' ServiceAccount: the spec's name, else the instance's."""
+        return self.spec.service_account.name or self.names.service_account
+
+    def pod_images(self) -> dict[str, Any]:
+        """What every pod regc emits says about pulling its images: the pull secrets (pod level)."""
+        secrets = self.spec.image_pull_secrets
+        return {"imagePullSecrets": [{"name": name} for name in secrets]} if secrets else {}
+
     @cached_property
     def managed_config(self) -> dict[str, Any]:
         """config.yml as regc writes it, before extras.config: computed once."""

@@ -43,6 +43,7 @@ def check_rules(env: LoadedEnvironment) -> list[Problem]:
             )
         )
     problems.extend(check_secret_rules(env))
+    problems.extend(_image_pull_problems(env))
     problems.extend(check_operations_rules(env, renderable=not problems))
     problems.extend(check_gitops_rules(env))
     return problems
@@ -176,6 +177,25 @@ def _object_store_identity(spec: Environment) -> tuple[Any, ...]:
         return ("hosts", tuple(sorted(spec.radosgw.hosts)), spec.radosgw.port)
     parts = urlsplit(storage_url(spec) or "")
     return ("url", parts.hostname, parts.port)
+
+
+def _image_pull_problems(env: LoadedEnvironment) -> list[Problem]:
+    """The environment's own pull secret exists only in the namespaces it lists: a pod of the
+    registry's namespace can pull with it only when that namespace is one of them."""
+    spec = env.spec
+    own = spec.pull_secrets
+    problems = []
+    for index, name in enumerate(spec.image_pull_secrets):
+        if own is not None and name == own.name and spec.namespace not in own.namespaces:
+            problems.append(
+                Problem(
+                    env.locate("imagePullSecrets", index),
+                    f"imagePullSecrets[{index}]: {name!r} is this environment's pull secret, which exists only in "
+                    f"{', '.join(own.namespaces)}, not in {spec.namespace}: the pods could not pull",
+                    f"add {spec.namespace} to pullSecrets.namespaces, or name a Secret of {spec.namespace}",
+                )
+            )
+    return problems
 
 
 def check_shared_storage(environments: list[LoadedEnvironment]) -> list[Problem]:

@@ -42,9 +42,10 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict[str, Any
         else {"type": "Recreate"}
     )
     pod_spec = {
-        "serviceAccountName": names.service_account,
+        "serviceAccountName": plan.service_account,
         "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": spec.availability.termination_grace_period_seconds,
+        **plan.pod_images(),
         "securityContext": pod_security_context(),
         **scheduling(spec),
         "containers": [_container(plan)],
@@ -127,7 +128,7 @@ def _container(plan: Plan) -> dict[str, Any]:
     return {
         "name": CONTAINER,
         "image": registry.image,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": plan.spec.image_pull_policy,
         "ports": _ports(plan),
         "env": _environment(plan),
         "resources": _resources(registry.resources),

@@ -9,10 +9,16 @@ from regc.plan.plan import Plan
 
 
 def service_account(plan: Plan) -> dict[str, Any]:
-    return k8s_object(
+    """Cloud workload identities (EKS, GKE, Azure) read the annotations; their webhooks project a
+    token of their own, so the API token stays unmounted."""
+    obj = k8s_object(
         "v1",
         "ServiceAccount",
-        plan.names.service_account,
+        plan.service_account,
         labels=plan.names.base_labels,
         automountServiceAccountToken=False,
     )
+    annotations = plan.spec.service_account.annotations
+    if annotations:
+        obj["metadata"]["annotations"] = dict(sorted(annotations.items()))
+    return obj

@@ -56,11 +56,12 @@ def node_proxy_objects(plan: Plan) -> list[dict[str, Any]]:
             "automountServiceAccountToken": False,
             "securityContext": pod_security_context(),
             "priorityClassName": "system-node-critical",  # nodes pull through it
+            **plan.pod_images(),
             "containers": [
                 {
                     "name": "proxy",
                     "image": settings.image,
-                    "imagePullPolicy": "IfNotPresent",
+                    "imagePullPolicy": plan.spec.image_pull_policy,
                     "args": ["-f", f"{CONFIG_DIR}/haproxy.cfg"],
                     "ports": [
                         {

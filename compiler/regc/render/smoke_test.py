@@ -88,7 +88,7 @@ def smoke_test_job(plan: Plan, revision: str) -> dict[str, Any] | None:
     container: dict[str, Any] = {
         "name": "smoke-test",
         "image": spec.smoke_test.image,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": spec.image_pull_policy,
         "command": ["sh", "-c", SCRIPT],
         "env": [{"name": name, "value": value} for name, value in settings.items()],
         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}},
@@ -105,6 +105,7 @@ def smoke_test_job(plan: Plan, revision: str) -> dict[str, Any] | None:
         "restartPolicy": "Never",
         "automountServiceAccountToken": False,
         "securityContext": pod_security_context(),
+        **plan.pod_images(),
         "containers": [container],
         "volumes": volumes,
     }

@@ -595,6 +595,18 @@ class Extras(SpecModel):
     """Dotted config.yml keys (such as `http.addr`) that `config` may replace, on purpose."""
 
 
+class ServiceAccount(SpecModel):
+    """The registry pods' ServiceAccount: the identity a cloud's workload identity maps to a role."""
+
+    name: DnsName | None = None
+    """Its name; the instance's name (`registry`) when unset."""
+    annotations: dict[LabelKey, str] = {}
+    """Its annotations, such as `eks.amazonaws.com/role-arn` (EKS IRSA),
+    `iam.gke.io/gcp-service-account` (GKE Workload Identity) or `azure.workload.identity/client-id`
+    (Azure Workload Identity, which also wants the pod label `azure.workload.identity/use: "true"`
+    in `extras.podLabels`)."""
+
+
 class Environment(SpecModel):
     """One environment: a registry deployed to one namespace of one cluster."""
 
@@ -639,6 +651,14 @@ class Environment(SpecModel):
     `--insecure-registry`."""
     pull_secrets: PullSecrets | None = None
     """Pull secrets for the namespaces that pull from this registry."""
+    service_account: ServiceAccount = ServiceAccount()
+    """The registry pods' identity: its name and annotations (cloud workload identity)."""
+    image_pull_secrets: list[DnsName] = []
+    """Secrets that every pod regc emits pulls its image with, such as a private mirror's
+    credentials. Each must exist in the environment's namespace: yours, or this environment's own
+    `pullSecrets.name` when `pullSecrets.namespaces` lists the namespace."""
+    image_pull_policy: Literal["IfNotPresent", "Always", "Never"] = "IfNotPresent"
+    """When the kubelet pulls the images of regc's pods (`imagePullPolicy` of every container)."""
     cluster_domain: DnsName = "cluster.local"
     """The cluster's DNS domain, for the certificate's names."""
     gitops: GitOps = GitOps()
