@@ -1,9 +1,12 @@
-"""Clusters as they are: the registry's ServiceAccount for a cloud's workload identity, and images
-pulled from a private mirror by every pod regc emits."""
+"""Clusters as they are: the registry's ServiceAccount for a cloud's workload identity, images
+pulled from a private mirror by every pod regc emits, node affinity, and variables from the
+cluster's own Secrets, ConfigMaps and the pod itself."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from tests.test_kustomize import VARIANTS
 from tests.test_operations import build, one, refused
@@ -70,3 +73,67 @@ def test_bad_names_are_located_errors(repo: Path):
     assert "imagePullSecrets[0]" in message and "serviceAccount.name" in message
     message = refused(repo, "imagePullPolicy: Sometimes\n")
     assert "imagePullPolicy: must be 'IfNotPresent', 'Always' or 'Never'" in message
+
+
+def test_node_affinity_stands_beside_the_anti_affinity_preset(repo: Path):
+    pod = one(build(repo, "placed", VARIANTS["affinity-env"]), "Deployment")["spec"]["template"]["spec"]
+    nodes = pod["affinity"]["nodeAffinity"]
+    assert nodes["requiredDuringSchedulingIgnoredDuringExecution"] == {
+        "nodeSelectorTerms": [{"matchExpressions": [{"key": "node-role/registry", "operator": "Exists"}]}]
+    }
+    assert nodes["preferredDuringSchedulingIgnoredDuringExecution"] == [
+        {
+            "weight": 50,
+            "preference": {
+                "matchExpressions": [{"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["a", "b"]}]
+            },
+        }
+    ]
+    assert "requiredDuringSchedulingIgnoredDuringExecution" in pod["affinity"]["podAntiAffinity"]
+
+
+def test_variables_come_from_secrets_configmaps_and_the_pod(repo: Path):
+    pod = one(build(repo, "sourced", VARIANTS["affinity-env"]), "Deployment")["spec"]["template"]["spec"]
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    assert env["POD_NAME"] == {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
+    assert env["OTEL_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": "otel", "key": "token"}}
+    assert env["LEVEL"]["valueFrom"] == {"configMapKeyRef": {"name": "tuning", "key": "level", "optional": True}}
+    assert env["PLAIN"] == {"name": "PLAIN", "value": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "scheduling:\n  nodeAffinity:\n    required:\n      - matchExpressions: [{{key: a, operator: In}}]\n",
+            "scheduling.nodeAffinity.required[0].matchExpressions[0].values: In takes at least one value",
+        ),
+        (
+            "scheduling:\n  nodeAffinity:\n    preferred:\n      - weight: 1\n        preference:\n"
+            "          matchExpressions: [{{key: a, operator: Exists, values: [x]}}]\n",
+            "scheduling.nodeAffinity.preferred[0].preference.matchExpressions[0].values: Exists takes no values",
+        ),
+        (
+            "scheduling:\n  nodeAffinity:\n    required:\n"
+            "      - matchExpressions: [{{key: a, operator: Gt, values: [x]}}]\n",
+            "Gt takes exactly one integer",
+        ),
+        (
+            "extras:\n  env:\n    X: {{valueFrom: {{fieldRef: {{fieldPath: metadata.name}}, "
+            "secretKeyRef: {{name: s, key: k}}}}}}\n",
+            "extras.env.X.valueFrom: give exactly one of secretKeyRef, configMapKeyRef and fieldRef, "
+            "not secretKeyRef and fieldRef",
+        ),
+        (
+            "extras:\n  env:\n    X: {{valueFrom: {{fieldRef: {{fieldPath: spec.containers}}}}}}\n",
+            "extras.env.X.valueFrom.fieldRef.fieldPath: 'spec.containers' is not a field",
+        ),
+        (
+            "extras:\n  env:\n    REGISTRY_HTTP_SECRET: {{valueFrom: {{secretKeyRef: {{name: s, key: k}}}}}}\n",
+            "extras.env.REGISTRY_HTTP_SECRET: regc sets this variable",
+        ),
+    ],
+)
+def test_contradictions_are_located_errors(repo: Path, body: str, message: str):
+    error = refused(repo, body)
+    assert message in error and "environments/bad.yaml:" in error

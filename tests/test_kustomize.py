@@ -26,6 +26,14 @@ VARIANTS = {
     "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
     "pullSecrets:\n  user: p\n  namespaces: [{name}-apps]\nsmokeTest:\n  enabled: true\n"
     "nodeProxy:\n  enabled: true\n  hostPort: 5003\n",
+    "affinity-env": "scheduling:\n  antiAffinity: required\n  nodeAffinity:\n    required:\n"
+    "      - matchExpressions: [{{key: node-role/registry, operator: Exists}}]\n"
+    "    preferred:\n      - weight: 50\n        preference:\n"
+    "          matchExpressions: [{{key: topology.kubernetes.io/zone, operator: In, values: [a, b]}}]\n"
+    "extras:\n  env:\n    POD_NAME: {{valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}}}\n"
+    "    OTEL_TOKEN: {{valueFrom: {{secretKeyRef: {{name: otel, key: token}}}}}}\n"
+    "    LEVEL: {{valueFrom: {{configMapKeyRef: {{name: tuning, key: level, optional: true}}}}}}\n"
+    "    PLAIN: 'yes'\n",
     "shared-volume": "registry:\n  replicas: 3\nstorage:\n  accessMode: ReadWriteMany\n  storageClassName: cephfs\n",
     "node-port": "service:\n  type: NodePort\n  nodePort: 30500\n  annotations: {{a.example/b: c}}\n",
     "registry-3": "registry:\n  image: registry:3.0.0\n  blobDescriptorCache: none\n  headers: {{}}\n",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from regc.errors import Problem
 from regc.plan.names import image_major_version
 from regc.plan.plan import shared_storage
 from regc.spec.parse import LoadedEnvironment
+
+if TYPE_CHECKING:
+    from regc.spec.model import EnvFrom, NodeTerm
 
 RESERVED_VOLUMES = {"config", "htpasswd", "tls", "data", "tmp"}
 
@@ -94,7 +98,78 @@ def check_operations_rules(env: LoadedEnvironment, renderable: bool = True) -> l
                 )
             )
     problems.extend(_network_policy_problems(env))
+    problems.extend(_node_affinity_problems(env))
     problems.extend(_extras_problems(env, renderable))
+    return problems
+
+
+# What the downward API may put in a variable (Kubernetes' own list).
+FIELD_PATH = re.compile(
+    r"^(metadata\.(name|namespace|uid)|metadata\.(labels|annotations)\['[^']+'\]"
+    r"|spec\.(nodeName|serviceAccountName)|status\.(hostIP|hostIPs|podIP|podIPs))$"
+)
+
+
+def _env_source_problems(env: LoadedEnvironment, name: str, value: EnvFrom) -> list[Problem]:
+    source = value.value_from
+    given = [
+        key
+        for key, ref in (
+            ("secretKeyRef", source.secret_key_ref),
+            ("configMapKeyRef", source.config_map_key_ref),
+            ("fieldRef", source.field_ref),
+        )
+        if ref is not None
+    ]
+    where = ("extras", "env", name, "valueFrom")
+    if len(given) != 1:
+        return [
+            Problem(
+                env.locate(*where),
+                f"extras.env.{name}.valueFrom: give exactly one of secretKeyRef, configMapKeyRef and fieldRef"
+                + (f", not {' and '.join(given)}" if given else ""),
+            )
+        ]
+    if source.field_ref is not None and not FIELD_PATH.match(source.field_ref.field_path):
+        return [
+            Problem(
+                env.locate(*where, "fieldRef", "fieldPath"),
+                f"extras.env.{name}.valueFrom.fieldRef.fieldPath: {source.field_ref.field_path!r} is not a field "
+                "the downward API gives a variable",
+                "use metadata.name, metadata.namespace, metadata.uid, metadata.labels['KEY'], "
+                "metadata.annotations['KEY'], spec.nodeName, spec.serviceAccountName, status.hostIP(s) or "
+                "status.podIP(s)",
+            )
+        ]
+    return []
+
+
+def _node_affinity_problems(env: LoadedEnvironment) -> list[Problem]:
+    """Values as each operator takes them, as the API server checks them (else the Deployment is
+    refused at sync time, not here)."""
+    affinity = env.spec.scheduling.node_affinity
+    where = ("scheduling", "nodeAffinity")
+    terms: list[tuple[tuple[str | int, ...], NodeTerm]] = [
+        ((*where, "required", i), t) for i, t in enumerate(affinity.required)
+    ]
+    terms += [((*where, "preferred", i, "preference"), p.preference) for i, p in enumerate(affinity.preferred)]
+    problems = []
+    for path, term in terms:
+        for index, requirement in enumerate(term.match_expressions):
+            loc = (*path, "matchExpressions", index, "values")
+            values, operator = requirement.values, requirement.operator
+            wrong = (
+                "takes at least one value"
+                if operator in ("In", "NotIn") and not values
+                else "takes no values"
+                if operator in ("Exists", "DoesNotExist") and values
+                else "takes exactly one integer"
+                if operator in ("Gt", "Lt") and (len(values) != 1 or not values[0].lstrip("-").isdigit())
+                else None
+            )
+            if wrong:
+                dotted = ".".join(f"[{p}]" if isinstance(p, int) else p for p in loc).replace(".[", "[")
+                problems.append(Problem(env.locate(*loc), f"{dotted}: {operator} {wrong}"))
     return problems
 
 
@@ -142,7 +217,9 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
         return any(".".join(parts[:n]) in allowed for n in range(1, len(parts) + 1))
 
     taken = {name for name, _, _ in managed_variables(spec)}
-    for name in extras.env:
+    for name, value in extras.env.items():
+        if not isinstance(value, str):
+            problems.extend(_env_source_problems(env, name, value))
         key = _config_key(name)
         if name in taken:
             problems.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from regc.spec.model import Environment, Resources
+    from regc.spec.model import Environment, NodeAffinity, NodeTerm, Resources
 
 import hashlib
 from typing import Any
@@ -74,16 +74,23 @@ def scheduling(spec: Environment) -> dict[str, Any]:
     """Affinity, spread, priority, node selection and tolerations of the registry pods."""
     settings = spec.scheduling
     result: dict[str, Any] = {}
+    nodes = _node_affinity(settings.node_affinity)
+    if nodes:
+        result["affinity"] = {"nodeAffinity": nodes}
     selector = Names(spec.instance).selector_labels
     term = {"labelSelector": {"matchLabels": dict(selector)}, "topologyKey": "kubernetes.io/hostname"}
     if settings.anti_affinity == "required":
-        result["affinity"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}
-    elif settings.anti_affinity == "preferred":
-        result["affinity"] = {
-            "podAntiAffinity": {
-                "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]
-            }
+        result.setdefault("affinity", {})["podAntiAffinity"] = {
+            "requiredDuringSchedulingIgnoredDuringExecution": [term]
         }
+    elif settings.anti_affinity == "preferred":
+        result.setdefault("affinity", {}).update(
+            {
+                "podAntiAffinity": {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]
+                }
+            }
+        )
     if settings.topology_spread:
         result["topologySpreadConstraints"] = [
             {
@@ -99,6 +106,22 @@ def scheduling(spec: Environment) -> dict[str, Any]:
         result["nodeSelector"] = dict(sorted(settings.node_selector.items()))
     if settings.tolerations:
         result["tolerations"] = [t.model_dump(exclude_none=True) for t in settings.tolerations]
+    return result
+
+
+def _node_affinity(affinity: NodeAffinity) -> dict[str, Any]:
+    def term(node_term: NodeTerm) -> dict[str, Any]:
+        return {"matchExpressions": [r.model_dump(exclude_defaults=True) for r in node_term.match_expressions]}
+
+    result: dict[str, Any] = {}
+    if affinity.required:
+        result["requiredDuringSchedulingIgnoredDuringExecution"] = {
+            "nodeSelectorTerms": [term(t) for t in affinity.required]
+        }
+    if affinity.preferred:
+        result["preferredDuringSchedulingIgnoredDuringExecution"] = [
+            {"weight": p.weight, "preference": term(p.preference)} for p in affinity.preferred
+        ]
     return result
 
 
@@ -151,7 +174,12 @@ def _environment(plan: Plan) -> list[dict[str, Any]]:
         {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
         for name, secret, key in managed_variables(plan.spec)
     ]
-    env += [{"name": name, "value": value} for name, value in sorted(plan.spec.extras.env.items())]
+    for name, value in sorted(plan.spec.extras.env.items()):
+        if isinstance(value, str):
+            env.append({"name": name, "value": value})
+        else:
+            source = value.value_from.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
+            env.append({"name": name, "valueFrom": source})
     return env
 
 

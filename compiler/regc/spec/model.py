@@ -433,6 +433,42 @@ class Toleration(SpecModel):
     """The taint effect; unset matches every effect."""
 
 
+class NodeRequirement(SpecModel):
+    """A requirement on a node label (Kubernetes' NodeSelectorRequirement)."""
+
+    key: LabelKey
+    """The node label."""
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]
+    """`In` and `NotIn` take values, `Exists` and `DoesNotExist` none, `Gt` and `Lt` one integer."""
+    values: list[str] = []
+    """The values the operator compares the label with."""
+
+
+class NodeTerm(SpecModel):
+    """Requirements a node meets all of."""
+
+    match_expressions: list[NodeRequirement] = Field(min_length=1)
+    """The requirements."""
+
+
+class PreferredNodeTerm(SpecModel):
+    """A term the scheduler favours nodes by, with its weight."""
+
+    weight: int = Field(ge=1, le=100)
+    """1 to 100, added to a node's score when it meets the term."""
+    preference: NodeTerm
+    """The term."""
+
+
+class NodeAffinity(SpecModel):
+    """Which nodes the registry pods may run on, and which they prefer."""
+
+    required: list[NodeTerm] = []
+    """Terms of which a node must meet one (each term: all of its requirements)."""
+    preferred: list[PreferredNodeTerm] = []
+    """Terms the scheduler favours nodes by."""
+
+
 class Scheduling(SpecModel):
     """Where the registry pods run."""
 
@@ -448,6 +484,8 @@ class Scheduling(SpecModel):
     """Node labels a registry pod's node must carry."""
     tolerations: list[Toleration] = []
     """Taints the registry pods tolerate."""
+    node_affinity: NodeAffinity = NodeAffinity()
+    """Node affinity (required and preferred terms), beside the anti-affinity preset."""
 
 
 class Metrics(SpecModel):
@@ -576,12 +614,49 @@ class ExtraVolume(SpecModel):
     """An emptyDir as the volume."""
 
 
+class KeyRef(SpecModel):
+    """A key of a Secret or ConfigMap in the registry's namespace."""
+
+    name: DnsName
+    """The object's name."""
+    key: str
+    """The key."""
+    optional: bool = False
+    """Start the pod even when the key is missing."""
+
+
+class FieldRef(SpecModel):
+    """A field of the pod (the downward API)."""
+
+    field_path: str
+    """Such as `metadata.name`, `metadata.labels['x']`, `spec.nodeName` or `status.podIP`."""
+
+
+class EnvSource(SpecModel):
+    """Where a variable's value comes from: exactly one of these."""
+
+    secret_key_ref: KeyRef | None = None
+    """A key of a Secret (one regc does not write: an operator's, External Secrets')."""
+    config_map_key_ref: KeyRef | None = None
+    """A key of a ConfigMap."""
+    field_ref: FieldRef | None = None
+    """A field of the pod."""
+
+
+class EnvFrom(SpecModel):
+    """A variable whose value Kubernetes fills in at the pod's start."""
+
+    value_from: EnvSource
+    """The source."""
+
+
 class Extras(SpecModel):
     """Escape hatches. Each is checked: none may silently replace what regc manages."""
 
-    env: dict[str, str] = {}
-    """Extra environment variables of the registry container. `REGISTRY_*` variables that regc sets
-    (or that would override a config.yml key regc writes) are refused."""
+    env: dict[str, str | EnvFrom] = {}
+    """Extra environment variables of the registry container: a value, or `valueFrom` a Secret's or
+    ConfigMap's key or a field of the pod. `REGISTRY_*` variables that regc sets (or that would
+    override a config.yml key regc writes) are refused."""
     volumes: list[ExtraVolume] = []
     """Extra volumes and mounts."""
     pod_annotations: dict[str, str] = {}
