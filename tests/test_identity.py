@@ -1,6 +1,7 @@
 """Clusters as they are: the registry's ServiceAccount for a cloud's workload identity, images
-pulled from a private mirror by every pod regc emits, node affinity, and variables from the
-cluster's own Secrets, ConfigMaps and the pod itself."""
+pulled from a private mirror by every pod regc emits, node affinity, variables from the cluster's
+own Secrets, ConfigMaps and the pod itself, and the Service, availability, alert and Ingress knobs
+of the community chart."""
 
 from __future__ import annotations
 
@@ -135,5 +136,75 @@ def test_variables_come_from_secrets_configmaps_and_the_pod(repo: Path):
     ],
 )
 def test_contradictions_are_located_errors(repo: Path, body: str, message: str):
+    error = refused(repo, body)
+    assert message in error and "environments/bad.yaml:" in error
+
+
+def test_service_availability_alerts_and_ingress_knobs(repo: Path):
+    objects = build(repo, "knobs", VARIANTS["service-availability"])
+    service = one(objects, "Service", "registry")
+    assert service["spec"]["loadBalancerIP"] == "192.0.2.10"
+    assert service["spec"]["loadBalancerSourceRanges"] == ["10.0.0.0/8", "fd00::/8"]
+    assert service["spec"]["externalTrafficPolicy"] == "Local"
+    assert service["metadata"]["labels"]["exposure"] == "public"
+    assert one(objects, "PodDisruptionBudget")["spec"]["minAvailable"] == 2
+    assert "maxUnavailable" not in one(objects, "PodDisruptionBudget")["spec"]
+    scaler = one(objects, "HorizontalPodAutoscaler")["spec"]
+    assert [m["resource"]["name"] for m in scaler["metrics"]] == ["cpu", "memory"]
+    assert scaler["metrics"][1]["resource"]["target"] == {"type": "Utilization", "averageUtilization": 80}
+    assert scaler["behavior"] == {
+        "scaleDown": {
+            "stabilizationWindowSeconds": 600,
+            "policies": [{"type": "Pods", "value": 1, "periodSeconds": 120}],
+        },
+        "scaleUp": {"selectPolicy": "Max"},
+    }
+    rules = one(objects, "PrometheusRule")["spec"]["groups"][0]["rules"]
+    assert rules[-1] == {
+        "alert": "RegistrySlowPushes",
+        "expr": "histogram_quantile(0.9, rate(x[5m])) > 5",
+        "for": "15m",
+        "labels": {"severity": "warning"},
+        "annotations": {"summary": "Pushes are slow."},
+    }
+    ingress = one(objects, "Ingress")["spec"]
+    assert [r["host"] for r in ingress["rules"]] == ["r.knobs.example.com", "registry.knobs.example.com"]
+    assert {p["path"] for r in ingress["rules"] for p in r["http"]["paths"]} == {"/v2"}
+    assert ingress["tls"][0]["hosts"] == ["r.knobs.example.com", "registry.knobs.example.com"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("service:\n  loadBalancerIP: 192.0.2.1\n", "service.loadBalancerIP: only a LoadBalancer Service has it"),
+        ("service:\n  type: NodePort\n  loadBalancerSourceRanges: [10.0.0.0/8]\n", "not a NodePort"),
+        ("service:\n  loadBalancerSourceRanges: [10.0.0.300/8]\n", "is not an IPv4 or IPv6 network"),
+        ("service:\n  externalTrafficPolicy: Local\n", "a ClusterIP Service has no external traffic"),
+        ("service:\n  labels: {{app.kubernetes.io/name: x}}\n", "the app.kubernetes.io/ labels are regc's"),
+        (
+            "storage: {{accessMode: ReadWriteMany}}\nregistry: {{replicas: 2}}\n"
+            "availability:\n  podDisruptionBudget: {{enabled: true, minAvailable: 2}}\n",
+            "minAvailable: 2 of 2 pods must stay up",
+        ),
+        (
+            "storage: {{accessMode: ReadWriteMany}}\nregistry: {{replicas: 3}}\n"
+            "availability:\n  podDisruptionBudget: {{enabled: true, minAvailable: 1, maxUnavailable: 1}}\n",
+            "minAvailable and maxUnavailable together",
+        ),
+        (
+            "storage: {{accessMode: ReadWriteMany}}\nregistry:\n  resources: {{requests: {{cpu: 100m}}}}\n"
+            "availability:\n  autoscaling: {{enabled: true, targetMemoryUtilization: 80}}\n",
+            "targetMemoryUtilization: a percentage of the memory request, but the registry has none",
+        ),
+        ("metrics:\n  extraRules: [{{alert: A, expr: up}}]\n", "metrics.extraRules: no PrometheusRule holds them"),
+        (
+            "metrics:\n  enabled: true\n  prometheusRule: true\n"
+            "  extraRules: [{{alert: RegistryHighErrorRate, expr: up}}]\n",
+            "'RegistryHighErrorRate' is one of regc's alerts",
+        ),
+        ("ingress:\n  host: r.example.com\n  path: /registry\n", "ingress.path: must be '/' or '/v2'"),
+    ],
+)
+def test_knob_contradictions_are_located_errors(repo: Path, body: str, message: str):
     error = refused(repo, body)
     assert message in error and "environments/bad.yaml:" in error

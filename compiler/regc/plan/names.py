@@ -15,6 +15,13 @@ CONTAINER = "registry"
 HTTP_PORT = 5000
 DATA_DIR = "/var/lib/registry"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
+# The alerts of the PrometheusRule regc emits.
+NO_READY_ALERT, ERROR_RATE_ALERT, STORAGE_ALERT = (
+    "RegistryNoReadyReplicas",
+    "RegistryHighErrorRate",
+    "RegistryStorageUnhealthy",
+)
+ALERTS = (NO_READY_ALERT, ERROR_RATE_ALERT, STORAGE_ALERT)
 METRICS_PORT_NAME = "metrics"
 
 
@@ -154,7 +161,7 @@ def certificate_names(spec: Environment) -> list[str]:
     names = service_names(spec)
     wanted = list(spec.tls.extra_names)
     if spec.ingress is not None:
-        wanted.append(spec.ingress.host)
+        wanted += [spec.ingress.host, *spec.ingress.hosts]
     if spec.node_proxy.enabled:
         wanted += ["localhost", "127.0.0.1"]  # nodes reach the registry at localhost:<hostPort>
     for name in wanted:

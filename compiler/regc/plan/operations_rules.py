@@ -56,6 +56,9 @@ def check_operations_rules(env: LoadedEnvironment, renderable: bool = True) -> l
                 "run two or more replicas on shared storage, or turn the budget off",
             )
         )
+    problems.extend(_availability_problems(env, replicas))
+    problems.extend(_service_problems(env))
+    problems.extend(_alert_problems(env))
     major = image_major_version(spec.registry.image)
     if spec.proxy is not None and spec.proxy.ttl is not None and major is not None and major < 3:
         problems.append(
@@ -142,6 +145,104 @@ def _env_source_problems(env: LoadedEnvironment, name: str, value: EnvFrom) -> l
             )
         ]
     return []
+
+
+def _availability_problems(env: LoadedEnvironment, replicas: int) -> list[Problem]:
+    availability = env.spec.availability
+    budget, scaling = availability.pod_disruption_budget, availability.autoscaling
+    problems = []
+    where = ("availability", "podDisruptionBudget")
+    if budget.enabled and budget.min_available is not None and budget.max_unavailable is not None:
+        problems.append(
+            Problem(
+                env.locate(*where, "minAvailable"),
+                "availability.podDisruptionBudget: minAvailable and maxUnavailable together (Kubernetes takes one)",
+                "keep one of them",
+            )
+        )
+    elif budget.enabled and budget.min_available is not None and budget.min_available >= replicas:
+        problems.append(
+            Problem(
+                env.locate(*where, "minAvailable"),
+                f"availability.podDisruptionBudget.minAvailable: {budget.min_available} of {replicas} pods must stay "
+                "up, so no drain could ever evict one",
+                f"set it below {replicas}, or run more replicas",
+            )
+        )
+    memory = env.spec.registry.resources.requests.memory
+    if scaling.enabled and scaling.target_memory_utilization is not None and memory is None:
+        problems.append(
+            Problem(
+                env.locate("availability", "autoscaling", "targetMemoryUtilization"),
+                "availability.autoscaling.targetMemoryUtilization: a percentage of the memory request, but the "
+                "registry has none",
+                "set registry.resources.requests.memory",
+            )
+        )
+    return problems
+
+
+def _service_problems(env: LoadedEnvironment) -> list[Problem]:
+    """What the API server would refuse for the Service's type, refused here with the field."""
+    service = env.spec.service
+    problems = []
+    for field, set_ in (
+        ("loadBalancerIP", service.load_balancer_ip),
+        ("loadBalancerSourceRanges", service.load_balancer_source_ranges),
+    ):
+        if set_ and service.type != "LoadBalancer":
+            problems.append(
+                Problem(
+                    env.locate("service", field),
+                    f"service.{field}: only a LoadBalancer Service has it, not a {service.type}",
+                    "set service.type: LoadBalancer, or remove it",
+                )
+            )
+    if service.external_traffic_policy and service.type == "ClusterIP":
+        problems.append(
+            Problem(
+                env.locate("service", "externalTrafficPolicy"),
+                "service.externalTrafficPolicy: a ClusterIP Service has no external traffic",
+                "set service.type: NodePort or LoadBalancer, or remove it",
+            )
+        )
+    for key in service.labels:
+        if key.startswith("app.kubernetes.io/"):
+            problems.append(
+                Problem(
+                    env.locate("service", "labels", key),
+                    f"service.labels.{key}: the app.kubernetes.io/ labels are regc's",
+                )
+            )
+    return problems
+
+
+def _alert_problems(env: LoadedEnvironment) -> list[Problem]:
+    from regc.plan.names import ALERTS
+
+    metrics = env.spec.metrics
+    problems = []
+    if metrics.extra_rules and not (metrics.enabled and metrics.prometheus_rule):
+        problems.append(
+            Problem(
+                env.locate("metrics", "extraRules"),
+                "metrics.extraRules: no PrometheusRule holds them",
+                "set metrics.enabled and metrics.prometheusRule: true",
+            )
+        )
+    seen = set(ALERTS)
+    for index, rule in enumerate(metrics.extra_rules):
+        if rule.alert in seen:
+            problems.append(
+                Problem(
+                    env.locate("metrics", "extraRules", index, "alert"),
+                    f"metrics.extraRules[{index}].alert: {rule.alert!r} is "
+                    + ("one of regc's alerts" if rule.alert in ALERTS else "given twice"),
+                    "give it a name of its own",
+                )
+            )
+        seen.add(rule.alert)
+    return problems
 
 
 def _node_affinity_problems(env: LoadedEnvironment) -> list[Problem]:

@@ -32,21 +32,13 @@ def ingress(plan: Plan) -> dict[str, Any] | None:
     body: dict[str, Any] = {"ingressClassName": settings.class_name}
     names = plan.names
     secret = settings.tls_secret_name or (names.tls_secret if spec.tls.enabled else None)
+    hosts = [settings.host, *(h for h in settings.hosts if h != settings.host)]
     if secret:
-        body["tls"] = [{"hosts": [settings.host], "secretName": secret}]
+        body["tls"] = [{"hosts": hosts, "secretName": secret}]
+    backend = {"service": {"name": names.service, "port": {"name": "http"}}}
     body["rules"] = [
-        {
-            "host": settings.host,
-            "http": {
-                "paths": [
-                    {
-                        "path": "/",
-                        "pathType": "Prefix",
-                        "backend": {"service": {"name": names.service, "port": {"name": "http"}}},
-                    }
-                ]
-            },
-        }
+        {"host": host, "http": {"paths": [{"path": settings.path, "pathType": "Prefix", "backend": backend}]}}
+        for host in hosts
     ]
     obj = k8s_object("networking.k8s.io/v1", "Ingress", names.service, labels=names.base_labels, spec=body)
     obj["metadata"]["annotations"] = dict(sorted(annotations.items()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from regc.kube import k8s_object
-from regc.plan.names import DEFAULT_INSTANCE, METRICS_PORT_NAME
+from regc.plan.names import DEFAULT_INSTANCE, ERROR_RATE_ALERT, METRICS_PORT_NAME, NO_READY_ALERT, STORAGE_ALERT
 from regc.plan.plan import Plan
 
 MONITORING = "monitoring.coreos.com/v1"
@@ -69,14 +69,14 @@ def prometheus_rule(plan: Plan) -> dict[str, Any] | None:
     errors = f'{REQUESTS_METRIC}{{{scope}, code=~"5.."}}'
     rules = [
         _alert(
-            "RegistryNoReadyReplicas",
+            NO_READY_ALERT,
             f"kube_deployment_status_replicas_available{{{deployment}}} == 0",
             "5m",
             "critical",
             f"No registry pod of {namespace} is ready: pushes and pulls fail.",
         ),
         _alert(
-            "RegistryHighErrorRate",
+            ERROR_RATE_ALERT,
             f"sum(rate({errors}[10m])) / sum(rate({requests}[10m])) > {metrics.error_rate_threshold}",
             "10m",
             "warning",
@@ -84,7 +84,7 @@ def prometheus_rule(plan: Plan) -> dict[str, Any] | None:
             f"{namespace} fail with a 5xx status.",
         ),
         _alert(
-            "RegistryStorageUnhealthy",
+            STORAGE_ALERT,
             f"kube_deployment_status_replicas_unavailable{{{deployment}}} > 0",
             "10m",
             "warning",
@@ -92,6 +92,7 @@ def prometheus_rule(plan: Plan) -> dict[str, Any] | None:
             "(health.storagedriver) fails the readiness probe while the storage cannot be reached.",
         ),
     ]
+    rules += [rule.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True) for rule in metrics.extra_rules]
     obj = k8s_object(
         MONITORING,
         "PrometheusRule",

@@ -14,13 +14,15 @@ def service(plan: Plan) -> dict[str, Any]:
     if settings.node_port is not None:
         port["nodePort"] = settings.node_port
     names = plan.names
-    obj = k8s_object(
-        "v1",
-        "Service",
-        names.service,
-        labels=names.base_labels,
-        spec={"type": settings.type, "selector": dict(names.selector_labels), "ports": [port]},
-    )
+    body: dict[str, Any] = {"type": settings.type, "selector": dict(names.selector_labels), "ports": [port]}
+    if settings.load_balancer_ip:
+        body["loadBalancerIP"] = settings.load_balancer_ip
+    if settings.load_balancer_source_ranges:
+        body["loadBalancerSourceRanges"] = list(settings.load_balancer_source_ranges)
+    if settings.external_traffic_policy:
+        body["externalTrafficPolicy"] = settings.external_traffic_policy
+    labels = {**names.base_labels, **dict(sorted(settings.labels.items()))}
+    obj = k8s_object("v1", "Service", names.service, labels=labels, spec=body)
     if settings.annotations:
         obj["metadata"]["annotations"] = dict(sorted(settings.annotations.items()))
     return obj

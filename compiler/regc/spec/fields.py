@@ -170,6 +170,13 @@ def check_ip(value: str) -> str:
         raise ValueError(f"{shown(value)} is not an IPv4 or IPv6 address") from None
 
 
+def check_cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise ValueError(f"{shown(value)} is not an IPv4 or IPv6 network (such as 10.0.0.0/8)") from None
+
+
 def check_swift_user(value: str) -> str:
     if value.count(":") != 1 or any(c.isspace() for c in value) or value.startswith(":") or value.endswith(":"):
         raise ValueError(f"{shown(value)} is not a radosgw Swift user: write it as uid:subuser, such as kube:registry")
@@ -201,5 +208,6 @@ UserName = Annotated[str, AfterValidator(check_username)]
 HostName = Annotated[str, AfterValidator(check_host_name)]
 Url = Annotated[str, AfterValidator(check_url)]
 IpAddress = Annotated[str, AfterValidator(check_ip)]
+Cidr = Annotated[str, AfterValidator(check_cidr)]
 SwiftUser = Annotated[str, AfterValidator(check_swift_user)]
 BucketName = Annotated[str, AfterValidator(check_bucket)]

@@ -10,6 +10,7 @@ from pydantic.alias_generators import to_camel
 from regc.spec.fields import (
     INT32_MAX,
     BucketName,
+    Cidr,
     DnsLabel,
     DnsName,
     Duration,
@@ -236,6 +237,11 @@ class Ingress(SpecModel):
 
     host: DnsName
     """Host name clients push to; added to the certificate's names."""
+    hosts: list[DnsName] = []
+    """More host names of the same registry, each a rule of the Ingress and a name of the certificate."""
+    path: Literal["/", "/v2"] = "/"
+    """What the Ingress exposes: everything, or only the registry API (`/v2`); clients speak the API
+    at the host's root, so no other prefix works."""
     class_name: str = "nginx"
     """IngressClass. With `nginx`, regc adds the annotations that large pushes need."""
     tls_secret_name: DnsName | None = None
@@ -277,6 +283,14 @@ class Service(SpecModel):
     """Fixed node port, for type NodePort or LoadBalancer."""
     annotations: dict[str, str] = {}
     """Annotations of the Service, for example for a cloud load balancer."""
+    labels: dict[LabelKey, LabelValue] = {}
+    """More labels on the Service (the `app.kubernetes.io/*` ones are regc's)."""
+    load_balancer_ip: IpAddress | None = Field(None, alias="loadBalancerIP")
+    """The address a LoadBalancer Service asks for (where the cloud honours it)."""
+    load_balancer_source_ranges: list[Cidr] = []
+    """Networks a LoadBalancer Service admits clients from."""
+    external_traffic_policy: Literal["Cluster", "Local"] | None = None
+    """`Local` keeps the clients' addresses (NodePort and LoadBalancer only)."""
 
 
 class Htpasswd(SpecModel):
@@ -389,8 +403,42 @@ class DisruptionBudget(SpecModel):
 
     enabled: bool = False
     """Emit the PodDisruptionBudget. Needs more than one replica (one would block every drain)."""
-    max_unavailable: int = Field(1, ge=1, le=INT32_MAX)
-    """Pods a voluntary disruption may take down at once."""
+    max_unavailable: int | None = Field(None, ge=1, le=INT32_MAX)
+    """Pods a voluntary disruption may take down at once; 1 when neither this nor `minAvailable`
+    is set."""
+    min_available: int | None = Field(None, ge=1, le=INT32_MAX)
+    """Pods that must stay up instead (fewer than the replicas, or every drain blocks)."""
+
+
+class ScalingPolicy(SpecModel):
+    """How fast the autoscaler may change the number of pods."""
+
+    type: Literal["Pods", "Percent"]
+    """Count pods or a percentage of the current pods."""
+    value: int = Field(ge=1, le=INT32_MAX)
+    """How many (or what percentage) per period."""
+    period_seconds: int = Field(ge=1, le=1800)
+    """The period."""
+
+
+class ScalingRules(SpecModel):
+    """Scaling in one direction (`autoscaling/v2` HPAScalingRules)."""
+
+    stabilization_window_seconds: int | None = Field(None, ge=0, le=3600)
+    """How long past recommendations count, so the pod count does not flap."""
+    select_policy: Literal["Max", "Min", "Disabled"] | None = None
+    """Which policy wins when several apply; `Disabled` stops scaling this way."""
+    policies: list[ScalingPolicy] = []
+    """The policies."""
+
+
+class ScalingBehavior(SpecModel):
+    """The autoscaler's behavior up and down."""
+
+    scale_up: ScalingRules | None = None
+    """Scaling up."""
+    scale_down: ScalingRules | None = None
+    """Scaling down."""
 
 
 class Autoscaling(SpecModel):
@@ -404,6 +452,10 @@ class Autoscaling(SpecModel):
     """Most pods."""
     target_cpu_utilization: int = Field(75, ge=1, le=100)
     """Average CPU use, in percent of the request, that the autoscaler aims at."""
+    target_memory_utilization: int | None = Field(None, ge=1, le=100)
+    """Average memory use, in percent of the request, that it aims at too (needs a memory request)."""
+    behavior: ScalingBehavior | None = None
+    """How fast it scales up and down (stabilization windows, policies)."""
 
 
 class Availability(SpecModel):
@@ -488,6 +540,21 @@ class Scheduling(SpecModel):
     """Node affinity (required and preferred terms), beside the anti-affinity preset."""
 
 
+class AlertRule(SpecModel):
+    """A Prometheus alerting rule of your own, in the registry's PrometheusRule."""
+
+    alert: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """The alert's name (regc's own names are taken)."""
+    expr: str = Field(min_length=1)
+    """The PromQL expression."""
+    for_: PrometheusDuration | None = Field(None, alias="for")
+    """How long the expression must hold before the alert fires."""
+    labels: dict[LabelKey, str] = {}
+    """Labels, such as `severity: warning`."""
+    annotations: dict[str, str] = {}
+    """Annotations, such as `summary`."""
+
+
 class Metrics(SpecModel):
     """The registry's debug listener with Prometheus metrics (`http.debug`, `prometheus`)."""
 
@@ -509,6 +576,8 @@ class Metrics(SpecModel):
     labels: dict[LabelKey, LabelValue] = {}
     """Labels on the ServiceMonitor and PrometheusRule, for the Prometheus that selects them
     (such as `release: kube-prometheus-stack`)."""
+    extra_rules: list[AlertRule] = []
+    """More alerting rules in the PrometheusRule (needs `prometheusRule: true`)."""
 
 
 class NetworkPolicy(SpecModel):
