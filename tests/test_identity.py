@@ -208,3 +208,70 @@ def test_service_availability_alerts_and_ingress_knobs(repo: Path):
 def test_knob_contradictions_are_located_errors(repo: Path, body: str, message: str):
     error = refused(repo, body)
     assert message in error and "environments/bad.yaml:" in error
+
+
+def test_cert_manager_issues_the_registry_certificate_and_regc_seals_no_tls_secret(repo: Path):
+    objects = build(repo, "acme", VARIANTS["cert-manager"])
+    certificate = one(objects, "Certificate")
+    assert certificate["apiVersion"] == "cert-manager.io/v1"
+    spec = certificate["spec"]
+    assert spec["secretName"] == "registry-tls"
+    assert spec["issuerRef"] == {"name": "registry-ca", "kind": "ClusterIssuer", "group": "cert-manager.io"}
+    assert spec["dnsNames"] == [
+        "registry.acme.svc",
+        "registry.acme.svc.cluster.local",
+        "r.acme.example.com",
+        "localhost",
+    ]
+    assert spec["ipAddresses"] == ["127.0.0.1"]
+    assert (spec["duration"], spec["renewBefore"]) == ("2160h", "360h")
+    assert spec["privateKey"] == {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"}
+    assert not any(o["kind"] == "Secret" and o["metadata"]["name"] == "registry-tls" for o in objects)
+    overlay = repo / "overlays" / "acme"
+    assert not (overlay / "ca.crt").exists() and not (overlay / "secret-registry-tls.yaml").exists()
+    deployment = one(objects, "Deployment")
+    assert deployment["metadata"]["annotations"] == {"secret.reloader.stakater.com/reload": "registry-tls"}
+    pod = deployment["spec"]["template"]["spec"]
+    assert {"name": "tls", "secret": {"secretName": "registry-tls", "defaultMode": 0o440}} in pod["volumes"]
+    assert pod["containers"][0]["readinessProbe"]["httpGet"]["scheme"] == "HTTPS"
+    ingress = one(objects, "Ingress")
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
+
+
+def test_the_smoke_test_trusts_a_named_ca_bundle(repo: Path):
+    body = VARIANTS["cert-manager"].replace(
+        "    renewBefore: 360h\n", "    renewBefore: 360h\n    caBundle: {{configMap: corp-ca, key: bundle.pem}}\n"
+    )
+    job = one(build(repo, "bundled", body), "Job")
+    volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["ca"] == {
+        "name": "ca",
+        "configMap": {"name": "corp-ca", "items": [{"key": "bundle.pem", "path": "ca.crt"}]},
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "tls:\n  certificate: cert-manager\n",
+            "tls.certificate: cert-manager, but no tls.certManager names the issuer",
+        ),
+        ("tls:\n  certManager: {{issuer: ca}}\n", "tls.certManager: set, but tls.certificate is generate"),
+        (
+            "tls:\n  enabled: false\n  certificate: cert-manager\n  certManager: {{issuer: ca}}\ninsecure: true\n",
+            "tls.certificate: cert-manager, but TLS is off",
+        ),
+        (
+            "tls:\n  certificate: cert-manager\n  certManager: {{issuer: ca, duration: 30m}}\n",
+            "tls.certManager.duration: shorter than 1h",
+        ),
+        (
+            "tls:\n  certificate: cert-manager\n  certManager: {{issuer: ca, duration: 24h, renewBefore: 48h}}\n",
+            "tls.certManager.renewBefore: at least 5m, and shorter than the certificate's lifetime (24h)",
+        ),
+    ],
+)
+def test_cert_manager_contradictions_are_located_errors(repo: Path, body: str, message: str):
+    error = refused(repo, body)
+    assert message in error and "environments/bad.yaml:" in error

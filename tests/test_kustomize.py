@@ -40,6 +40,11 @@ VARIANTS = {
     "    - alert: RegistrySlowPushes\n      expr: 'histogram_quantile(0.9, rate(x[5m])) > 5'\n"
     "      for: 15m\n      labels: {{severity: warning}}\n      annotations: {{summary: Pushes are slow.}}\n"
     "ingress:\n  host: r.{name}.example.com\n  hosts: [registry.{name}.example.com]\n  path: /v2\n",
+    "cert-manager": "tls:\n  certificate: cert-manager\n  certManager:\n    issuer: registry-ca\n"
+    "    issuerKind: ClusterIssuer\n    duration: 2160h\n    renewBefore: 360h\n"
+    "ingress:\n  host: r.{name}.example.com\nnodeProxy:\n  enabled: true\n  hostPort: 5004\n"
+    "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
+    "pullSecrets:\n  user: p\n  namespaces: [{name}-apps]\nsmokeTest:\n  enabled: true\n",
     "affinity-env": "scheduling:\n  antiAffinity: required\n  nodeAffinity:\n    required:\n"
     "      - matchExpressions: [{{key: node-role/registry, operator: Exists}}]\n"
     "    preferred:\n      - weight: 50\n        preference:\n"
@@ -76,7 +81,10 @@ VARIANTS = {
     "notifications:\n  - name: audit\n    url: https://hooks.example/events\n"
     "    ignoredActions: [pull]\nuploadPurging:\n  age: 24h\n",
 }
-CUSTOM_RESOURCES = ("monitoring.coreos.com/",)  # checked against their published CRDs in test_contract
+CUSTOM_RESOURCES = (
+    "monitoring.coreos.com/",
+    "cert-manager.io/",
+)  # checked against their published CRDs in test_contract
 
 
 def _build_and_compare(root: Path, name: str) -> list[dict]:

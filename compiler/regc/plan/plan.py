@@ -27,6 +27,11 @@ class Plan:
         return self.spec.namespace
 
     @property
+    def sealed_tls(self) -> bool:
+        """The registry's TLS Secret is regc's own (sealed from the secrets file), not cert-manager's."""
+        return self.spec.tls.enabled and self.spec.tls.certificate != "cert-manager"
+
+    @property
     def service_account(self) -> str:
         """The registry pods' ServiceAccount: the spec's name, else the instance's."""
         return self.spec.service_account.name or self.names.service_account

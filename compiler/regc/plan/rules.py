@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -97,12 +98,64 @@ def check_secret_rules(env: LoadedEnvironment) -> list[Problem]:
                 "build would renew the certificate",
             )
         )
-    if spec.tls.certificate == "provided" and not spec.tls.enabled:
+    if spec.tls.certificate != "generate" and not spec.tls.enabled:
         problems.append(
             Problem(
-                env.locate("tls", "certificate"), "tls.certificate: provided, but TLS is off", "set tls.enabled: true"
+                env.locate("tls", "certificate"),
+                f"tls.certificate: {spec.tls.certificate}, but TLS is off",
+                "set tls.enabled: true",
             )
         )
+    problems.extend(_cert_manager_problems(env))
+    return problems
+
+
+GO_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|ms|s|m|h)")
+SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def _seconds(duration: str) -> float:
+    return sum(float(n) * SECONDS[unit] for n, unit in GO_DURATION_PART.findall(duration))
+
+
+def _cert_manager_problems(env: LoadedEnvironment) -> list[Problem]:
+    """What cert-manager's webhook would refuse, refused here with the field."""
+    tls = env.spec.tls
+    settings = tls.cert_manager
+    if tls.certificate == "cert-manager" and settings is None:
+        return [
+            Problem(
+                env.locate("tls", "certificate"),
+                "tls.certificate: cert-manager, but no tls.certManager names the issuer",
+                "add tls.certManager.issuer (and issuerKind: ClusterIssuer for a cluster-wide issuer)",
+            )
+        ]
+    if settings is None:
+        return []
+    if tls.certificate != "cert-manager":
+        return [
+            Problem(
+                env.locate("tls", "certManager"),
+                f"tls.certManager: set, but tls.certificate is {tls.certificate}",
+                "set tls.certificate: cert-manager, or remove tls.certManager",
+            )
+        ]
+    problems = []
+    duration = _seconds(settings.duration) if settings.duration else 90 * 24 * 3600
+    if settings.duration and duration < 3600:
+        problems.append(
+            Problem(env.locate("tls", "certManager", "duration"), "tls.certManager.duration: shorter than 1h")
+        )
+    if settings.renew_before:
+        before = _seconds(settings.renew_before)
+        if before < 300 or before >= duration:
+            problems.append(
+                Problem(
+                    env.locate("tls", "certManager", "renewBefore"),
+                    "tls.certManager.renewBefore: at least 5m, and shorter than the certificate's lifetime "
+                    f"({settings.duration or '90 days'})",
+                )
+            )
     return problems
 
 

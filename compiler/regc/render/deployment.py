@@ -17,6 +17,7 @@ from regc.plan.plan import Plan, shared_storage
 from regc.render.configmap import config_text
 from regc.render.security import container_security_context, pod_security_context
 
+RELOADER = "secret.reloader.stakater.com/reload"
 CONFIG_CHECKSUM = "regc/config-sha256"
 SECRETS_CHECKSUM = "regc/secrets-sha256"
 SECRET_FILE_MODE = 0o440
@@ -67,7 +68,12 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict[str, Any
     }
     if spec.availability.autoscaling.enabled:
         del body["replicas"]  # the HorizontalPodAutoscaler owns it; a synced value would fight it
-    return k8s_object("apps/v1", "Deployment", names.deployment, labels=names.base_labels, spec=body)
+    obj = k8s_object("apps/v1", "Deployment", names.deployment, labels=names.base_labels, spec=body)
+    if spec.tls.enabled and not plan.sealed_tls:
+        # cert-manager renews the Secret behind regc's back, and the registry reads its certificate at
+        # start: Stakater Reloader, where it runs, restarts the pods on each renewal.
+        obj["metadata"]["annotations"] = {RELOADER: names.tls_secret}
+    return obj
 
 
 def scheduling(spec: Environment) -> dict[str, Any]:

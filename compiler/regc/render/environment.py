@@ -9,6 +9,7 @@ from typing import Any
 
 from regc.plan.plan import Plan
 from regc.render.availability import autoscaler, disruption_budget
+from regc.render.certificate import certificate
 from regc.render.configmap import configmap
 from regc.render.deployment import deployment
 from regc.render.gitops import application_set_member, gitops_objects, ksops_generator
@@ -59,6 +60,7 @@ def workload_objects(plan: Plan, secrets_checksum: str | None = None) -> list[Ob
     objects = [
         service_account(plan),
         configmap(plan),
+        certificate(plan),
         data_claim(plan),
         service(plan),
         registry,

@@ -98,8 +98,14 @@ def smoke_test_job(plan: Plan, revision: str) -> dict[str, Any] | None:
     volumes = [{"name": "credentials", "secret": {"secretName": names.smoke_secret, "defaultMode": 0o440}}]
     if spec.tls.enabled:
         container["volumeMounts"].append({"name": "ca", "mountPath": CA_FILE.rsplit("/", 1)[0], "readOnly": True})
+        bundle = spec.tls.cert_manager.ca_bundle if spec.tls.cert_manager else None
         volumes.append(
-            {"name": "ca", "secret": {"secretName": names.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+            {"name": "ca", "configMap": {"name": bundle.config_map, "items": [{"key": bundle.key, "path": "ca.crt"}]}}
+            if bundle is not None
+            else {
+                "name": "ca",
+                "secret": {"secretName": names.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]},
+            }
         )
     pod_spec = {
         "restartPolicy": "Never",

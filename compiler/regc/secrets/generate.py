@@ -63,7 +63,7 @@ def missing_values(
         raise SpecError([Problem(Location(display), p, hint) for p in problems])
     updates.update(_storage_credentials(plan, values, random, display))
     _check_env_credentials(plan, values, display)
-    if spec.tls.enabled:
+    if plan.sealed_tls:
         updates.update(_certificates(plan, values, now, display))
     return updates
 

@@ -86,7 +86,7 @@ def _products(plan: Plan, leaves: dict[KeyPath, str]) -> list[Product]:
                 mounted=True,
             )
         )
-    if spec.tls.enabled:
+    if plan.sealed_tls:
         with_ca = spec.tls.certificate == "generate" or ("ca", "cert") in leaves
         inputs: tuple[KeyPath, ...] = (("tls", "cert"), ("tls", "key")) + ((("ca", "cert"),) if with_ca else ())
         items.append(

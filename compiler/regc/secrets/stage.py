@@ -122,7 +122,7 @@ class SecretStage:
         for item in items:
             files[item.file], states[item.file] = self._produce(item, values, leaves, old.get(item.file))
         certificate = None
-        if self.plan.spec.tls.enabled:
+        if self.plan.sealed_tls:
             from regc.secrets.tls import inspect
 
             info = inspect(values.value(("tls", "cert")) or "")

@@ -316,14 +316,46 @@ class Auth(SpecModel):
     """Basic auth with an htpasswd file; off when unset (anyone who reaches the registry may push)."""
 
 
+class CaBundle(SpecModel):
+    """A ConfigMap key holding the CA that clients trust, such as trust-manager's `Bundle` target."""
+
+    config_map: DnsName
+    """The ConfigMap, in the registry's namespace."""
+    key: str = "ca.crt"
+    """Its key holding the PEM bundle."""
+
+
+class CertManager(SpecModel):
+    """The registry's certificate from cert-manager: a `cert-manager.io/v1` Certificate whose Secret
+    (`registry-tls`) the registry mounts."""
+
+    issuer: DnsName
+    """The Issuer's or ClusterIssuer's name."""
+    issuer_kind: Literal["Issuer", "ClusterIssuer"] = "Issuer"
+    """`Issuer` (in the registry's namespace) or `ClusterIssuer`."""
+    issuer_group: DnsName = "cert-manager.io"
+    """The issuer's API group (an external issuer's own, such as `awspca.cert-manager.io`)."""
+    duration: Duration | None = None
+    """The certificate's lifetime (at least `1h`); cert-manager's default (90 days) when unset."""
+    renew_before: Duration | None = None
+    """Renew this long before the end (at least `5m`, less than `duration`); a third of the
+    lifetime when unset."""
+    ca_bundle: CaBundle | None = None
+    """Where the smoke test finds the CA to trust; the `ca.crt` cert-manager writes into the Secret
+    (CA, Vault and self-signed issuers do; ACME issuers do not) when unset."""
+
+
 class Tls(SpecModel):
     """TLS of the registry's listener."""
 
     enabled: bool = True
     """Serve HTTPS. Without it every client daemon needs `--insecure-registry`."""
-    certificate: Literal["generate", "provided"] = "generate"
+    certificate: Literal["generate", "provided", "cert-manager"] = "generate"
     """`generate`: regc keeps a CA and a server certificate in the secrets file and renews the
-    certificate; `provided`: `tls.cert` and `tls.key` of the secrets file are yours (validated)."""
+    certificate; `provided`: `tls.cert` and `tls.key` of the secrets file are yours (validated);
+    `cert-manager`: a Certificate of `certManager`'s issuer, which cert-manager renews."""
+    cert_manager: CertManager | None = None
+    """The issuer and lifetime, for `certificate: cert-manager`."""
     key_algorithm: Literal["ecdsa-p256", "rsa-2048"] = "ecdsa-p256"
     """Key type of generated keys; `rsa-2048` as in the guide's cfssl CSR."""
     validity_days: int = Field(365, ge=2, le=3650)
