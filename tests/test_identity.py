@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_regc
 from tests.test_kustomize import VARIANTS
 from tests.test_operations import build, one, refused
 
@@ -273,5 +274,61 @@ def test_the_smoke_test_trusts_a_named_ca_bundle(repo: Path):
     ],
 )
 def test_cert_manager_contradictions_are_located_errors(repo: Path, body: str, message: str):
+    error = refused(repo, body)
+    assert message in error and "environments/bad.yaml:" in error
+
+
+def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
+    objects = build(repo, "byo", VARIANTS["references"])
+    overlay = repo / "overlays" / "byo"
+    assert sorted(p.name for p in overlay.glob("secret-*.yaml")) == ["secret-registry-tls.yaml"]  # regc's own
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "Secret"] == ["registry-tls"]
+    deployment = one(objects, "Deployment")
+    env = {
+        e["name"]: e.get("valueFrom", {}).get("secretKeyRef")
+        for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["REGISTRY_HTTP_SECRET"] == {"name": "registry-shared", "key": "http-secret"}
+    assert env["REGISTRY_STORAGE_S3_ACCESSKEY"] == {"name": "registry-bucket", "key": "AWS_ACCESS_KEY_ID"}
+    assert env["REGISTRY_STORAGE_S3_SECRETKEY"] == {"name": "registry-bucket", "key": "AWS_SECRET_ACCESS_KEY"}
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["htpasswd"]["secret"]["secretName"] == "registry-users"
+    assert volumes["htpasswd"]["secret"]["items"] == [{"key": "htpasswd", "path": "htpasswd"}]
+    reload = "secret.reloader.stakater.com/reload"
+    assert deployment["metadata"]["annotations"] == {reload: "registry-bucket,registry-shared,registry-users"}
+    assert run_regc("build", cwd=repo).code == 0
+    checked = run_regc("check", cwd=repo)
+    assert checked.code == 0, checked.stderr
+    assert "note: byo reads the s3 credentials from the Secret registry-bucket" in checked.stdout
+    assert "note: byo reads the htpasswd file from the Secret registry-users" in checked.stdout
+    assert "note: byo reads the HTTP secret from the Secret registry-shared" in checked.stdout
+    rgw = run_regc("rgw-commands", "byo", cwd=repo)
+    assert rgw.code == 1 and "reads its s3 credentials from the Secret 'registry-bucket'" in rgw.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "storage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: http://rgw:7480\n  credentials: secret\n",
+            "storage.credentials: secret, but no storage.credentialsSecret names the Secret",
+        ),
+        (
+            "storage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: http://rgw:7480\n"
+            "  credentialsSecret: {{name: x}}\n",
+            "storage.credentialsSecret: set, but storage.credentials is provided",
+        ),
+        (
+            "auth:\n  htpasswd:\n    users: [a]\n    secretRef: {{name: u, key: htpasswd}}\n",
+            "auth.htpasswd.users: the users are those of the referenced htpasswd Secret",
+        ),
+        (
+            "auth:\n  htpasswd:\n    secretRef: {{name: u, key: htpasswd}}\n"
+            "pullSecrets:\n  user: a\n  namespaces: [apps]\n",
+            "pullSecrets: a pull secret holds a user's password",
+        ),
+    ],
+)
+def test_reference_contradictions_are_located_errors(repo: Path, body: str, message: str):
     error = refused(repo, body)
     assert message in error and "environments/bad.yaml:" in error

@@ -45,6 +45,10 @@ VARIANTS = {
     "ingress:\n  host: r.{name}.example.com\nnodeProxy:\n  enabled: true\n  hostPort: 5004\n"
     "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
     "pullSecrets:\n  user: p\n  namespaces: [{name}-apps]\nsmokeTest:\n  enabled: true\n",
+    "references": "storage:\n  driver: s3\n  bucket: b-{name}\n  regionendpoint: http://rgw:7480\n"
+    "  credentials: secret\n  credentialsSecret: {{name: registry-bucket}}\n"
+    "registry:\n  httpSecretRef: {{name: registry-shared, key: http-secret}}\n"
+    "auth:\n  htpasswd:\n    secretRef: {{name: registry-users, key: htpasswd}}\n",
     "affinity-env": "scheduling:\n  antiAffinity: required\n  nodeAffinity:\n    required:\n"
     "      - matchExpressions: [{{key: node-role/registry, operator: Exists}}]\n"
     "    preferred:\n      - weight: 50\n        preference:\n"

@@ -115,6 +115,11 @@ def check(root: RootOption = Path(".")) -> None:
         raise typer.Exit(1)
     overlays = sum(unit.directory.startswith("overlays/") for unit in compiled.units)
     print(f"ok: {overlays} environment(s) up to date, no Secret in clear")
+    from regc.plan.credentials import referenced_secrets
+
+    for env in compiler.load(discover_specs(root)):
+        for what, secret in referenced_secrets(env.spec).items():
+            print(f"note: {env.name} reads {what} from the Secret {secret}, which regc references and never writes")
 
 
 @app.command()

@@ -26,6 +26,12 @@ def rgw_commands(env: LoadedEnvironment, root: Path, reveal: bool) -> str:
             f"environment {env.name!r} stores images on a volume (storage.driver: filesystem): it has no radosgw user",
             "use storage.driver: swift or s3",
         )
+    if storage.credentials == "secret" and storage.credentials_secret is not None:
+        raise RegcError(
+            f"environment {env.name!r} reads its {storage.driver} credentials from the Secret "
+            f"{storage.credentials_secret.name!r}, which regc does not hold",
+            "create the radosgw user with the credentials of that Secret",
+        )
     secrets_file = layout.secrets_display(env.name)
     keys = [k for k in VARIABLES if k[0] == storage.driver]
     lines = [f"# radosgw user of the {env.name} registry ({storage.driver}); run where radosgw-admin works."]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from regc.plan.names import Names
+
 if TYPE_CHECKING:
     from regc.spec.model import Environment
 
@@ -40,12 +42,44 @@ CREDENTIAL_VARIABLES = {
 }
 
 
+def storage_referenced(spec: Environment) -> bool:
+    """The object store's credentials come from a Secret of the user's (`credentials: secret`)."""
+    storage = spec.storage
+    return storage.driver != "filesystem" and storage.credentials == "secret" and storage.credentials_secret is not None
+
+
+def referenced_secrets(spec: Environment) -> dict[str, str]:
+    """The values the registry reads from Secrets regc does not write: what -> the Secret."""
+    found = {}
+    if spec.registry.http_secret_ref:
+        found["the HTTP secret"] = spec.registry.http_secret_ref.name
+    htpasswd = spec.auth.htpasswd
+    if htpasswd is not None and htpasswd.secret_ref is not None:
+        found["the htpasswd file"] = htpasswd.secret_ref.name
+    storage = spec.storage
+    if storage_referenced(spec) and storage.driver != "filesystem" and storage.credentials_secret:
+        found[f"the {storage.driver} credentials"] = storage.credentials_secret.name
+    if spec.tls.enabled and spec.tls.certificate == "cert-manager":
+        found["the TLS certificate (cert-manager's)"] = Names(spec.instance).tls_secret
+    return found
+
+
 def managed_variables(spec: Environment) -> list[tuple[str, str, str]]:
     """(variable, Secret, key) of every credential regc passes to the registry."""
-    from regc.plan.names import Names
-
     names = Names(spec.instance)
-    variables = [("REGISTRY_HTTP_SECRET", names.http_secret, "http-secret")]
-    variables += [(name, names.storage_secret, key) for name, key in STORAGE_VARIABLES.get(spec.storage.driver, [])]
+    http = spec.registry.http_secret_ref
+    variables = [("REGISTRY_HTTP_SECRET", *((http.name, http.key) if http else (names.http_secret, "http-secret")))]
+    storage = spec.storage
+    referenced = getattr(storage, "credentials_secret", None) if storage_referenced(spec) else None
+    for name, key in STORAGE_VARIABLES.get(storage.driver, []):
+        if referenced is None:
+            variables.append((name, names.storage_secret, key))
+        else:
+            theirs = {
+                "swift-password": referenced.password_key,
+                "s3-access-key": referenced.access_key_key,
+                "s3-secret-key": referenced.secret_key_key,
+            }
+            variables.append((name, referenced.name, theirs[key]))
     variables += [(CREDENTIAL_VARIABLES[key], names.env_secret, key) for key in env_credential_inputs(spec)]
     return variables

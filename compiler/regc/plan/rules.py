@@ -45,6 +45,7 @@ def check_rules(env: LoadedEnvironment) -> list[Problem]:
         )
     problems.extend(check_secret_rules(env))
     problems.extend(_image_pull_problems(env))
+    problems.extend(_reference_problems(env))
     problems.extend(check_operations_rules(env, renderable=not problems))
     problems.extend(check_gitops_rules(env))
     return problems
@@ -230,6 +231,51 @@ def _object_store_identity(spec: Environment) -> tuple[Any, ...]:
         return ("hosts", tuple(sorted(spec.radosgw.hosts)), spec.radosgw.port)
     parts = urlsplit(storage_url(spec) or "")
     return ("url", parts.hostname, parts.port)
+
+
+def _reference_problems(env: LoadedEnvironment) -> list[Problem]:
+    """Values from Secrets of the user's: each reference says where it is, and nothing regc would
+    need to know of the value depends on it."""
+    spec = env.spec
+    problems = []
+    storage = spec.storage
+    if storage.driver != "filesystem":
+        if storage.credentials == "secret" and storage.credentials_secret is None:
+            problems.append(
+                Problem(
+                    env.locate("storage", "credentials"),
+                    "storage.credentials: secret, but no storage.credentialsSecret names the Secret",
+                    "add storage.credentialsSecret.name (and its keys, if not the defaults)",
+                )
+            )
+        if storage.credentials_secret is not None and storage.credentials != "secret":
+            problems.append(
+                Problem(
+                    env.locate("storage", "credentialsSecret"),
+                    f"storage.credentialsSecret: set, but storage.credentials is {storage.credentials}",
+                    "set storage.credentials: secret, or remove storage.credentialsSecret",
+                )
+            )
+    htpasswd = spec.auth.htpasswd
+    if htpasswd is not None and htpasswd.secret_ref is not None:
+        if htpasswd.users:
+            problems.append(
+                Problem(
+                    env.locate("auth", "htpasswd", "users"),
+                    "auth.htpasswd.users: the users are those of the referenced htpasswd Secret",
+                    "remove users, or the secretRef to let regc keep them",
+                )
+            )
+        if spec.pull_secrets is not None:
+            problems.append(
+                Problem(
+                    env.locate("pullSecrets"),
+                    "pullSecrets: a pull secret holds a user's password, which regc does not know when the "
+                    "htpasswd file is a Secret of yours",
+                    "keep the users in regc (no auth.htpasswd.secretRef), or make the pull secrets yourself",
+                )
+            )
+    return problems
 
 
 def _image_pull_problems(env: LoadedEnvironment) -> list[Problem]:

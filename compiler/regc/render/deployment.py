@@ -11,7 +11,7 @@ import hashlib
 from typing import Any
 
 from regc.kube import k8s_object
-from regc.plan.credentials import managed_variables
+from regc.plan.credentials import managed_variables, referenced_secrets
 from regc.plan.names import AUTH_DIR, CERTS_DIR, CONTAINER, DATA_DIR, HTTP_PORT, METRICS_PORT_NAME, Names
 from regc.plan.plan import Plan, shared_storage
 from regc.render.configmap import config_text
@@ -69,10 +69,12 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict[str, Any
     if spec.availability.autoscaling.enabled:
         del body["replicas"]  # the HorizontalPodAutoscaler owns it; a synced value would fight it
     obj = k8s_object("apps/v1", "Deployment", names.deployment, labels=names.base_labels, spec=body)
-    if spec.tls.enabled and not plan.sealed_tls:
-        # cert-manager renews the Secret behind regc's back, and the registry reads its certificate at
-        # start: Stakater Reloader, where it runs, restarts the pods on each renewal.
-        obj["metadata"]["annotations"] = {RELOADER: names.tls_secret}
+    referenced = sorted(set(referenced_secrets(spec).values()))
+    if referenced:
+        # Secrets regc does not write change behind its back (cert-manager renews, an operator
+        # rotates), and the registry reads them at start: Stakater Reloader, where it runs,
+        # restarts the pods when one changes. regc's own Secrets roll the pods by their digests.
+        obj["metadata"]["annotations"] = {RELOADER: ",".join(referenced)}
     return obj
 
 
@@ -215,7 +217,14 @@ def _mounts(plan: Plan) -> list[dict[str, Any]]:
 def _volumes(plan: Plan) -> list[dict[str, Any]]:
     names = plan.names
     volumes = [{"name": "config", "configMap": {"name": names.config_map}}]
-    if plan.spec.auth.htpasswd is not None:
+    htpasswd = plan.spec.auth.htpasswd
+    if htpasswd is not None and htpasswd.secret_ref is not None:
+        theirs = htpasswd.secret_ref
+        items = [{"key": theirs.key, "path": "htpasswd"}]
+        volumes.append(
+            {"name": "htpasswd", "secret": {"secretName": theirs.name, "items": items, "defaultMode": SECRET_FILE_MODE}}
+        )
+    elif htpasswd is not None:
         volumes.append(
             {"name": "htpasswd", "secret": {"secretName": names.htpasswd_secret, "defaultMode": SECRET_FILE_MODE}}
         )

@@ -8,7 +8,7 @@ import datetime
 from typing import TYPE_CHECKING
 
 from regc.errors import Location, Problem, SpecError
-from regc.plan.credentials import env_credential_inputs
+from regc.plan.credentials import env_credential_inputs, storage_referenced
 from regc.plan.names import certificate_names
 from regc.plan.plan import Plan
 from regc.secrets import htpasswd
@@ -46,7 +46,7 @@ def missing_values(
     updates: dict[KeyPath, object] = {}
     if not values.digest_key:
         updates[("digestKey",)] = random.token(32)
-    if not values.http_secret:
+    if not values.http_secret and spec.registry.http_secret_ref is None:
         updates[("httpSecret",)] = random.token(32)
     problems = []
     auth = spec.auth.htpasswd
@@ -71,7 +71,7 @@ def missing_values(
 def _storage_credentials(plan: Plan, values: SecretsFile, random: Random, display: str) -> dict[KeyPath, object]:
     """The object store's credentials: checked, or generated when the spec says so."""
     storage = plan.spec.storage
-    if storage.driver not in ("swift", "s3"):
+    if storage.driver not in ("swift", "s3") or storage_referenced(plan.spec):
         return {}
     driver = storage.driver
     present = values.section(driver)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from regc import yamltext
-from regc.plan.credentials import STORAGE_SECRET_KEYS, env_credential_inputs
+from regc.plan.credentials import STORAGE_SECRET_KEYS, env_credential_inputs, storage_referenced
 from regc.plan.names import certificate_names, secret_file, service_host
 from regc.plan.plan import Plan
 from regc.secrets import htpasswd
@@ -66,17 +66,19 @@ def products(plan: Plan, leaves: dict[KeyPath, str]) -> list[Product]:
 
 def _products(plan: Plan, leaves: dict[KeyPath, str]) -> list[Product]:
     spec, names = plan.spec, plan.names
-    items = [
-        Product(
-            Kind.HTTP_SECRET,
-            secret_file(names.http_secret),
-            {"secret": names.http_secret},
-            (("httpSecret",),),
-            mounted=True,
+    items = []
+    if spec.registry.http_secret_ref is None:
+        items.append(
+            Product(
+                Kind.HTTP_SECRET,
+                secret_file(names.http_secret),
+                {"secret": names.http_secret},
+                (("httpSecret",),),
+                mounted=True,
+            )
         )
-    ]
     auth = spec.auth.htpasswd
-    if auth is not None:
+    if auth is not None and auth.secret_ref is None:
         items.append(
             Product(
                 Kind.HTPASSWD,
@@ -105,7 +107,7 @@ def _products(plan: Plan, leaves: dict[KeyPath, str]) -> list[Product]:
         )
         if with_ca:
             items.append(Product(Kind.CA_FILE, CA_FILE, {"file": CA_FILE}, (("ca", "cert"),), encrypted=False))
-    if spec.storage.driver in ("swift", "s3"):
+    if spec.storage.driver in ("swift", "s3") and not storage_referenced(spec):
         driver = spec.storage.driver
         items.append(
             Product(

@@ -105,6 +105,9 @@ class Registry(SpecModel):
     """HTTP headers added to every response (`http.headers`)."""
     health_check: HealthCheck = HealthCheck()
     """Health checks the registry runs by itself (`health`)."""
+    http_secret_ref: SecretKey | None = None
+    """The HTTP secret (which signs upload state across replicas) from a Secret of yours instead of
+    the secrets file."""
 
 
 class StorageCommon(SpecModel):
@@ -131,15 +134,42 @@ class FilesystemStorage(StorageCommon):
     """Access mode of the claim. Only `ReadWriteMany` lets more than one replica share it."""
 
 
+class SecretKey(SpecModel):
+    """A key of a Secret in the registry's namespace that regc does not write (an operator's, External
+    Secrets', a Rook ObjectBucketClaim's)."""
+
+    name: DnsName
+    """The Secret's name."""
+    key: str = Field(min_length=1)
+    """The key."""
+
+
+class CredentialsSecret(SpecModel):
+    """A Secret in the registry's namespace holding the object store's credentials (a Rook
+    ObjectBucketClaim's Secret, say), and its keys."""
+
+    name: DnsName
+    """The Secret's name."""
+    password_key: str = "password"
+    """Swift: the key of the password."""
+    access_key_key: str = "AWS_ACCESS_KEY_ID"
+    """S3: the key of the access key (the ObjectBucketClaim's name for it by default)."""
+    secret_key_key: str = "AWS_SECRET_ACCESS_KEY"
+    """S3: the key of the secret key."""
+
+
 class ObjectStorage(StorageCommon):
     """Settings of the object stores (radosgw through Swift or S3)."""
 
     redirect: bool = False
     """Let clients fetch layers straight from the object store (`storage.redirect`). Keep it off for
     radosgw behind a private front that clients cannot reach."""
-    credentials: Literal["provided", "generate"] = "provided"
+    credentials: Literal["provided", "generate", "secret"] = "provided"
     """`provided`: the credentials are in the secrets file (a missing one is an error); `generate`:
-    regc generates them there, and `regc rgw-commands` creates them in radosgw."""
+    regc generates them there, and `regc rgw-commands` creates them in radosgw; `secret`: they are in
+    the Secret `credentialsSecret` names, which regc references and never writes."""
+    credentials_secret: CredentialsSecret | None = None
+    """The Secret of `credentials: secret`."""
 
 
 class SwiftStorage(ObjectStorage):
@@ -307,6 +337,9 @@ class Htpasswd(SpecModel):
     generate_missing_passwords: bool = False
     """Generate a password for a user who has none in the secrets file (stored there, encrypted),
     instead of failing the build. Read it back with `sops decrypt`."""
+    secret_ref: SecretKey | None = None
+    """An htpasswd file kept in a Secret of yours instead (its users are then yours: `users` stays
+    empty, and pull secrets, which need a password, cannot be made)."""
 
 
 class Auth(SpecModel):
@@ -751,10 +784,22 @@ class EnvFrom(SpecModel):
     """The source."""
 
 
+def _env_kind(value: Any) -> str:
+    return ENV_SOURCE if isinstance(value, dict) else ENV_TEXT
+
+
+# The tags of a variable's two shapes; regc.spec.parse leaves them out of error locations.
+ENV_TEXT, ENV_SOURCE = "(text)", "(valueFrom)"
+EnvValue = Annotated[
+    Annotated[str, Tag(ENV_TEXT)] | Annotated[EnvFrom, Tag(ENV_SOURCE)],
+    Discriminator(_env_kind),
+]
+
+
 class Extras(SpecModel):
     """Escape hatches. Each is checked: none may silently replace what regc manages."""
 
-    env: dict[str, str | EnvFrom] = {}
+    env: dict[str, EnvValue] = {}
     """Extra environment variables of the registry container: a value, or `valueFrom` a Secret's or
     ConfigMap's key or a field of the pod. `REGISTRY_*` variables that regc sets (or that would
     override a config.yml key regc writes) are refused."""

@@ -80,10 +80,14 @@ def validate_document(document: Document) -> tuple[Any, list[Problem]]:
 
 def _document_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
     """`loc` without the union tags pydantic inserts (`storage.swift.container` -> `storage.container`)."""
+    from regc.spec.model import ENV_SOURCE, ENV_TEXT  # tags no document spells
+
     path, node = [], data
     for index, part in enumerate(loc):
         last = index == len(loc) - 1
         if isinstance(node, dict) and part not in node and not last and part == node.get("driver", "filesystem"):
+            continue
+        if part in (ENV_TEXT, ENV_SOURCE):
             continue
         path.append(part)
         node = (
