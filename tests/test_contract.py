@@ -30,6 +30,9 @@ GITOPS_VARIANTS = {
     "flux-semver": "gitops:\n  engine: flux\n  repoURL: http://git.example/r\n  revision: '>=1.0.0 <2.0.0'\n"
     "  revisionKind: semver\n",
     "argocd": "gitops:\n  engine: argocd\n  repoURL: git@gitlab.example:team/r.git\n  revision: HEAD\n",
+    "argocd-named": "gitops:\n  engine: argocd\n  repoURL: https://git.example/r.git\n  destinationName: edge-{name}\n",
+    "flux-remote": "gitops:\n  engine: flux\n  repoURL: https://git.example/r.git\n"
+    "  kubeConfig: {{name: edge-{name}-kubeconfig}}\n",
     "argocd-set": "gitops:\n  engine: argocd\n  applicationSet: true\n"
     "  repoURL: https://github.com/example/registry-gitops.git\n",
     "monitoring": "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n  interval: 1m30s\n",

@@ -160,6 +160,38 @@ def test_application_set_members_may_deploy_to_different_clusters(built: Path):
     assert applications["registry-prod"]["spec"]["destination"]["server"] == "https://kubernetes.default.svc"
 
 
+def test_a_fleet_names_its_clusters_in_the_application_set(built: Path):
+    for name, cluster in (("mirror", "edge-1"), ("prod", "central"), ("dev", "central")):
+        spec = built / "environments" / f"{name}.yaml"
+        text = spec.read_text()
+        assert "  applicationSet: true" in text, name
+        spec.write_text(text.replace("  applicationSet: true", f"  applicationSet: true\n  destinationName: {cluster}"))
+    result = run_regc("build", cwd=built)
+    assert result.code == 0, result.stderr
+    appset = load(built / "argocd" / "applicationset.yaml")
+    assert appset["spec"]["template"]["spec"]["destination"] == {"name": "{{.cluster}}", "namespace": "{{.namespace}}"}
+    applications = generated_applications(built, appset)
+    assert applications["registry-mirror"]["spec"]["destination"] == {"name": "edge-1", "namespace": "registry-mirror"}
+    assert applications["registry-prod"]["spec"]["destination"]["name"] == "central"
+    spec = built / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text().replace("  destinationName: central\n", ""))
+    refused = run_regc("build", cwd=built)
+    assert refused.code == 2
+    assert "of the same ApplicationSet names its cluster by server URL" in refused.stderr
+
+
+def test_flux_deploys_to_another_cluster_through_its_kubeconfig(repo: Path):
+    write_spec(
+        repo,
+        "edge",
+        "namespace: edge\ngitops:\n  engine: flux\n  repoURL: https://git.example/r.git\n"
+        "  kubeConfig: {name: edge-kubeconfig, key: value.yaml}\n",
+    )
+    assert run_regc("build", "environments/edge.yaml", cwd=repo).code == 0
+    sync = load(repo / "overlays" / "edge" / "gitops" / "flux-kustomization.yaml")
+    assert sync["spec"]["kubeConfig"] == {"secretRef": {"name": "edge-kubeconfig", "key": "value.yaml"}}
+
+
 def test_application_set_goes_when_no_environment_is_in_it(built: Path):
     for env in ("dev", "mirror", "prod"):
         spec = built / "environments" / f"{env}.yaml"

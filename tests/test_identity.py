@@ -332,3 +332,26 @@ def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
 def test_reference_contradictions_are_located_errors(repo: Path, body: str, message: str):
     error = refused(repo, body)
     assert message in error and "environments/bad.yaml:" in error
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "gitops:\n  engine: argocd\n  repoURL: https://g.example/r.git\n  destinationName: edge\n"
+            "  destinationServer: https://edge.example:6443\n",
+            "gitops.destinationName: with destinationServer too; Argo CD takes one of them",
+        ),
+        (
+            "gitops:\n  engine: flux\n  repoURL: https://g.example/r.git\n  destinationName: edge\n",
+            "gitops.destinationName: argocd's, but gitops.engine is flux",
+        ),
+        (
+            "gitops:\n  engine: argocd\n  repoURL: https://g.example/r.git\n  kubeConfig: {{name: k}}\n",
+            "gitops.kubeConfig: flux's, but gitops.engine is argocd",
+        ),
+    ],
+)
+def test_fleet_contradictions_are_located_errors(repo: Path, body: str, message: str):
+    error = refused(repo, body)
+    assert message in error and "environments/bad.yaml:" in error

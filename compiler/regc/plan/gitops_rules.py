@@ -25,6 +25,28 @@ def check_gitops_rules(env: LoadedEnvironment) -> list[Problem]:
                 "set gitops.engine: argocd, or remove applicationSet",
             )
         )
+    gitops = spec.gitops
+    default_server = type(gitops).model_fields["destination_server"].default
+    if gitops.destination_name and gitops.destination_server != default_server:
+        problems.append(
+            Problem(
+                env.locate("gitops", "destinationName"),
+                "gitops.destinationName: with destinationServer too; Argo CD takes one of them",
+                "keep one",
+            )
+        )
+    for key, set_, engine in (
+        ("destinationName", gitops.destination_name, "argocd"),
+        ("kubeConfig", gitops.kube_config, "flux"),
+    ):
+        if set_ is not None and gitops.engine != engine:
+            problems.append(
+                Problem(
+                    env.locate("gitops", key),
+                    f"gitops.{key}: {engine}'s, but gitops.engine is {gitops.engine}",
+                    f"set gitops.engine: {engine}, or remove {key}",
+                )
+            )
     if spec.gitops.application_set and spec.gitops.path:
         problems.append(
             Problem(
@@ -46,6 +68,17 @@ def check_application_set(environments: list[LoadedEnvironment]) -> list[Problem
     would set differently, an ApplicationSet cannot express."""
     members = [env for env in environments if env.spec.gitops.application_set]
     problems = []
+    by_name = [env for env in members if env.spec.gitops.destination_name]
+    if by_name and len(by_name) != len(members):
+        odd = next(env for env in members if not env.spec.gitops.destination_name)
+        problems.append(
+            Problem(
+                by_name[0].locate("gitops", "destinationName"),
+                f"gitops.destinationName: environment {odd.name!r} ({odd.positions.path}) of the same "
+                "ApplicationSet names its cluster by server URL; one template names them one way",
+                "give every member a destinationName, or none",
+            )
+        )
     for env in members[1:]:
         first = members[0]
         for name in APPLICATION_SET_SHARED:

@@ -26,8 +26,12 @@ def cluster(env: LoadedEnvironment) -> str:
     """The cluster the environment is deployed to, as far as the spec says: Argo CD's destination, else
     the cluster the engine runs in (Argo CD's default destination)."""
     gitops = env.spec.gitops
-    in_cluster = type(gitops).model_fields["destination_server"].default
-    return gitops.destination_server if gitops.engine == "argocd" else in_cluster
+    in_cluster = str(type(gitops).model_fields["destination_server"].default)
+    if gitops.engine == "argocd":
+        return f"name:{gitops.destination_name}" if gitops.destination_name else gitops.destination_server
+    if gitops.engine == "flux" and gitops.kube_config is not None:
+        return f"kubeconfig:{gitops.kube_config.name}"
+    return in_cluster
 
 
 Identity = tuple[str, str, str]  # kind, namespace, name

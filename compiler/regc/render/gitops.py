@@ -44,7 +44,7 @@ def gitops_objects(plan: Plan) -> dict[str, dict[str, Any]]:
             "metadata": {"name": name, "namespace": namespace},
             "spec": {"interval": gitops.interval, "url": gitops.repo_url, "ref": flux_ref(gitops)},
         }
-        sync = {
+        sync: dict[str, Any] = {
             "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
             "kind": "Kustomization",
             "metadata": {"name": name, "namespace": namespace},
@@ -58,6 +58,8 @@ def gitops_objects(plan: Plan) -> dict[str, dict[str, Any]]:
                 "decryption": {"provider": "sops", "secretRef": {"name": gitops.decryption_secret}},
             },
         }
+        if gitops.kube_config is not None:
+            sync["spec"]["kubeConfig"] = {"secretRef": {"name": gitops.kube_config.name, "key": gitops.kube_config.key}}
         return {"gitrepository.yaml": source, "flux-kustomization.yaml": sync}
     if gitops.engine == "argocd" and not gitops.application_set:
         application = _application(name, namespace, gitops, overlay_path(plan), plan.namespace)
@@ -85,7 +87,10 @@ MEMBER_GLOB = f"{OVERLAYS}/*/{MEMBER_FILE}"
 
 def application_set_member(plan: Plan) -> dict[str, Any]:
     """The member file's parameters: the destination of this environment's Application."""
-    return {"namespace": plan.namespace, "server": plan.spec.gitops.destination_server}
+    gitops = plan.spec.gitops
+    if gitops.destination_name:
+        return {"namespace": plan.namespace, "cluster": gitops.destination_name}
+    return {"namespace": plan.namespace, "server": gitops.destination_server}
 
 
 def application_set(members: list[Plan]) -> dict[str, Any]:
@@ -93,8 +98,10 @@ def application_set(members: list[Plan]) -> dict[str, Any]:
     regc writes in their overlays, and the Application template that an environment with an
     Application of its own gets; each file's folder is the source path, its values the destination."""
     gitops = members[0].spec.gitops
+    # The members name their clusters one way (a rule): by Argo CD's name, or by server URL.
+    destination = {"name": "{{.cluster}}"} if gitops.destination_name else {"server": "{{.server}}"}
     template = _application(
-        "registry-{{.path.basename}}", None, gitops, "{{.path.path}}", "{{.namespace}}", server="{{.server}}"
+        "registry-{{.path.basename}}", None, gitops, "{{.path.path}}", "{{.namespace}}", destination=destination
     )
     return {
         "apiVersion": "argoproj.io/v1alpha1",
@@ -112,15 +119,21 @@ def application_set(members: list[Plan]) -> dict[str, Any]:
 
 
 def _application(
-    name: str, namespace: str | None, gitops: GitOps, path: str, destination_namespace: str, server: str | None = None
+    name: str,
+    namespace: str | None,
+    gitops: GitOps,
+    path: str,
+    destination_namespace: str,
+    destination: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    own = {"name": gitops.destination_name} if gitops.destination_name else {"server": gitops.destination_server}
     metadata = {"name": name, "namespace": namespace, "finalizers": ["resources-finalizer.argocd.argoproj.io"]}
     return {
         "metadata": {key: value for key, value in metadata.items() if value is not None},
         "spec": {
             "project": gitops.project,
             "source": {"repoURL": gitops.repo_url, "targetRevision": gitops.revision, "path": path},
-            "destination": {"server": server or gitops.destination_server, "namespace": destination_namespace},
+            "destination": {**(destination or own), "namespace": destination_namespace},
             "syncPolicy": {
                 "automated": {"prune": gitops.prune, "selfHeal": gitops.self_heal},
                 "syncOptions": ["CreateNamespace=true"],

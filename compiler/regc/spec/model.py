@@ -414,6 +414,15 @@ class PullSecrets(SpecModel):
     (only resolvable where nodes use the cluster DNS: otherwise name the ingress host)."""
 
 
+class KubeConfigRef(SpecModel):
+    """A Secret in Flux's namespace holding the kubeconfig of the cluster to deploy to."""
+
+    name: DnsName
+    """The Secret's name."""
+    key: str = Field("value", min_length=1)
+    """Its key holding the kubeconfig (Flux reads `value` by default)."""
+
+
 class GitOps(SpecModel):
     """The GitOps engine that syncs this environment's overlay, and where it reads it from. Its
     objects go to `overlays/<env>/gitops/`, outside the overlay they sync: apply them once."""
@@ -435,6 +444,12 @@ class GitOps(SpecModel):
     """Namespace of the engine's objects; default `argocd` or `flux-system`."""
     destination_server: Url = "https://kubernetes.default.svc"
     """Argo CD: the cluster to deploy to (the one Argo CD runs in by default)."""
+    destination_name: DnsName | None = None
+    """Argo CD: the cluster to deploy to by its name in Argo CD (`argocd cluster add` names it),
+    instead of `destinationServer`."""
+    kube_config: KubeConfigRef | None = None
+    """Flux: deploy to another cluster, through the kubeconfig in this Secret (the Kustomization's
+    `kubeConfig`)."""
     project: DnsLabel = "default"
     """Argo CD: the AppProject."""
     interval: FluxDuration = "10m"
