@@ -291,17 +291,23 @@ def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
     assert env["REGISTRY_HTTP_SECRET"] == {"name": "registry-shared", "key": "http-secret"}
     assert env["REGISTRY_STORAGE_S3_ACCESSKEY"] == {"name": "registry-bucket", "key": "AWS_ACCESS_KEY_ID"}
     assert env["REGISTRY_STORAGE_S3_SECRETKEY"] == {"name": "registry-bucket", "key": "AWS_SECRET_ACCESS_KEY"}
+    assert env["REGISTRY_PROXY_USERNAME"] == {"name": "hub-login", "key": "username"}
+    assert env["REGISTRY_PROXY_PASSWORD"] == {"name": "hub-login", "key": "password"}
+    assert env["REGISTRY_REDIS_PASSWORD"] == {"name": "redis-auth", "key": "password"}
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
     assert volumes["htpasswd"]["secret"]["secretName"] == "registry-users"
     assert volumes["htpasswd"]["secret"]["items"] == [{"key": "htpasswd", "path": "htpasswd"}]
     reload = "secret.reloader.stakater.com/reload"
-    assert deployment["metadata"]["annotations"] == {reload: "registry-bucket,registry-shared,registry-users"}
+    assert deployment["metadata"]["annotations"] == {
+        reload: "hub-login,redis-auth,registry-bucket,registry-shared,registry-users"
+    }
     assert run_regc("build", cwd=repo).code == 0
     checked = run_regc("check", cwd=repo)
     assert checked.code == 0, checked.stderr
     assert "note: byo reads the s3 credentials from the Secret registry-bucket" in checked.stdout
     assert "note: byo reads the htpasswd file from the Secret registry-users" in checked.stdout
     assert "note: byo reads the HTTP secret from the Secret registry-shared" in checked.stdout
+    assert "note: byo reads the Redis password from the Secret redis-auth" in checked.stdout
     rgw = run_regc("rgw-commands", "byo", cwd=repo)
     assert rgw.code == 1 and "reads its s3 credentials from the Secret 'registry-bucket'" in rgw.stderr
 
@@ -317,6 +323,15 @@ def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
             "storage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: http://rgw:7480\n"
             "  credentialsSecret: {{name: x}}\n",
             "storage.credentialsSecret: set, but storage.credentials is provided",
+        ),
+        (
+            "proxy:\n  remoteurl: https://r.example\n  credentials: true\n  credentialsSecret: {{name: l}}\n",
+            "proxy.credentialsSecret: with proxy.credentials: true, which reads the secrets file",
+        ),
+        (
+            "registry: {{blobDescriptorCache: redis}}\n"
+            "redis:\n  addr: r:6379\n  password: true\n  passwordSecret: {{name: r, key: p}}\n",
+            "redis.passwordSecret: with redis.password: true, which reads the secrets file",
         ),
         (
             "auth:\n  htpasswd:\n    users: [a]\n    secretRef: {{name: u, key: htpasswd}}\n",

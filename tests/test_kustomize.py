@@ -47,8 +47,10 @@ VARIANTS = {
     "pullSecrets:\n  user: p\n  namespaces: [{name}-apps]\nsmokeTest:\n  enabled: true\n",
     "references": "storage:\n  driver: s3\n  bucket: b-{name}\n  regionendpoint: http://rgw:7480\n"
     "  credentials: secret\n  credentialsSecret: {{name: registry-bucket}}\n"
-    "registry:\n  httpSecretRef: {{name: registry-shared, key: http-secret}}\n"
-    "auth:\n  htpasswd:\n    secretRef: {{name: registry-users, key: htpasswd}}\n",
+    "registry:\n  httpSecretRef: {{name: registry-shared, key: http-secret}}\n  blobDescriptorCache: redis\n"
+    "auth:\n  htpasswd:\n    secretRef: {{name: registry-users, key: htpasswd}}\n"
+    "proxy:\n  remoteurl: https://registry-1.docker.io\n  credentialsSecret: {{name: hub-login}}\n"
+    "redis:\n  addr: redis.cache.svc:6379\n  passwordSecret: {{name: redis-auth, key: password}}\n",
     "affinity-env": "scheduling:\n  antiAffinity: required\n  nodeAffinity:\n    required:\n"
     "      - matchExpressions: [{{key: node-role/registry, operator: Exists}}]\n"
     "    preferred:\n      - weight: 50\n        preference:\n"

@@ -42,6 +42,22 @@ CREDENTIAL_VARIABLES = {
 }
 
 
+def referenced_variables(spec: Environment) -> list[tuple[str, str, str]]:
+    """(variable, Secret, key) of the credentials the registry reads from Secrets of the user's."""
+    found = []
+    proxy = spec.proxy
+    if proxy is not None and proxy.credentials_secret is not None:
+        login = proxy.credentials_secret
+        found += [
+            (CREDENTIAL_VARIABLES["proxy-username"], login.name, login.username_key),
+            (CREDENTIAL_VARIABLES["proxy-password"], login.name, login.password_key),
+        ]
+    redis = spec.redis
+    if redis is not None and redis.password_secret is not None:
+        found.append((CREDENTIAL_VARIABLES["redis-password"], redis.password_secret.name, redis.password_secret.key))
+    return found
+
+
 def storage_referenced(spec: Environment) -> bool:
     """The object store's credentials come from a Secret of the user's (`credentials: secret`)."""
     storage = spec.storage
@@ -59,6 +75,10 @@ def referenced_secrets(spec: Environment) -> dict[str, str]:
     storage = spec.storage
     if storage_referenced(spec) and storage.driver != "filesystem" and storage.credentials_secret:
         found[f"the {storage.driver} credentials"] = storage.credentials_secret.name
+    if spec.proxy is not None and spec.proxy.credentials_secret is not None:
+        found["the proxy's upstream credentials"] = spec.proxy.credentials_secret.name
+    if spec.redis is not None and spec.redis.password_secret is not None:
+        found["the Redis password"] = spec.redis.password_secret.name
     if spec.tls.enabled and spec.tls.certificate == "cert-manager":
         found["the TLS certificate (cert-manager's)"] = Names(spec.instance).tls_secret
     return found
@@ -82,4 +102,5 @@ def managed_variables(spec: Environment) -> list[tuple[str, str, str]]:
             }
             variables.append((name, referenced.name, theirs[key]))
     variables += [(CREDENTIAL_VARIABLES[key], names.env_secret, key) for key in env_credential_inputs(spec)]
+    variables += referenced_variables(spec)
     return variables

@@ -256,6 +256,20 @@ def _reference_problems(env: LoadedEnvironment) -> list[Problem]:
                     "set storage.credentials: secret, or remove storage.credentialsSecret",
                 )
             )
+    proxy, redis = spec.proxy, spec.redis
+    both = []
+    if proxy is not None and proxy.credentials and proxy.credentials_secret is not None:
+        both.append(("proxy", "credentialsSecret", "credentials"))
+    if redis is not None and redis.password and redis.password_secret is not None:
+        both.append(("redis", "passwordSecret", "password"))
+    for section, reference, from_file in both:
+        problems.append(
+            Problem(
+                env.locate(section, reference),
+                f"{section}.{reference}: with {section}.{from_file}: true, which reads the secrets file",
+                f"keep one source: remove {section}.{from_file} or {section}.{reference}",
+            )
+        )
     htpasswd = spec.auth.htpasswd
     if htpasswd is not None and htpasswd.secret_ref is not None:
         if htpasswd.users:

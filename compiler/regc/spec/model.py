@@ -677,6 +677,17 @@ class NetworkPolicy(SpecModel):
     upstream, Redis, webhook receivers). The radosgw front's addresses and DNS are always allowed."""
 
 
+class LoginSecret(SpecModel):
+    """A Secret in the registry's namespace holding a user name and a password."""
+
+    name: DnsName
+    """The Secret's name."""
+    username_key: str = "username"
+    """The key of the user name."""
+    password_key: str = "password"
+    """The key of the password."""
+
+
 class Proxy(SpecModel):
     """A pull-through cache: the registry mirrors `remoteurl` and refuses pushes."""
 
@@ -685,6 +696,9 @@ class Proxy(SpecModel):
     credentials: bool = False
     """Log in to the upstream with `proxy.username` and `proxy.password` of the secrets file (they
     reach the pod as REGISTRY_PROXY_USERNAME and REGISTRY_PROXY_PASSWORD from an encrypted Secret)."""
+    credentials_secret: LoginSecret | None = None
+    """Log in with the user name and password of this Secret of yours instead (referenced, never
+    written)."""
     ttl: Duration | None = None
     """How long cached content is kept (`proxy.ttl`, registry 3 only; `0s` keeps it for ever).
     Registry 2.8 keeps it 7 days and has no setting."""
@@ -698,6 +712,8 @@ class Redis(SpecModel):
     """`host:port` of Redis."""
     password: bool = False
     """Authenticate with `redis.password` of the secrets file (REGISTRY_REDIS_PASSWORD)."""
+    password_secret: SecretKey | None = None
+    """Authenticate with the password in this Secret of yours instead (referenced, never written)."""
     db: int = Field(0, ge=0, le=INT32_MAX)
     """The database number."""
     dial_timeout: Duration = "1s"
