@@ -80,9 +80,11 @@ def materialize(objects: list[dict], root: Path, hosts: dict[str, str]) -> Pod:
                     config_path = target / key
         elif "secret" in volume:
             secret = by_kind["Secret"][volume["secret"]["secretName"]]
-            for key, value in secret["data"].items():
-                path = target / key
-                path.write_bytes(base64.b64decode(value))
+            # `items` projects the keys it names, each to its path; without it, every key by its name.
+            paths = {i["key"]: i["path"] for i in volume["secret"].get("items", [])} or {k: k for k in secret["data"]}
+            for key, relative in paths.items():
+                path = target / relative
+                path.write_bytes(base64.b64decode(secret["data"][key]))
                 path.chmod(volume["secret"].get("defaultMode", 0o644))
     env = {}
     for variable in container.get("env", []):
