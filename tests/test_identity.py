@@ -370,3 +370,17 @@ def test_reference_contradictions_are_located_errors(repo: Path, body: str, mess
 def test_fleet_contradictions_are_located_errors(repo: Path, body: str, message: str):
     error = refused(repo, body)
     assert message in error and "environments/bad.yaml:" in error
+
+
+def test_a_tls_secret_of_yours_is_mounted_and_never_written(repo: Path):
+    body = "tls:\n  certificate: secret\n  secretName: corp-registry-tls\ningress:\n  host: r.example.com\n"
+    objects = build(repo, "owntls", body)
+    assert not any(o["kind"] in ("Secret", "Certificate") and "tls" in o["metadata"]["name"] for o in objects)
+    assert not (repo / "overlays" / "owntls" / "ca.crt").exists()
+    deployment = one(objects, "Deployment")
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["tls"]["secret"]["secretName"] == "corp-registry-tls"
+    assert one(objects, "Ingress")["spec"]["tls"][0]["secretName"] == "corp-registry-tls"
+    assert deployment["metadata"]["annotations"] == {"secret.reloader.stakater.com/reload": "corp-registry-tls"}
+    assert "tls.certificate: secret, but no tls.secretName" in refused(repo, "tls:\n  certificate: secret\n")
+    assert "tls.secretName: set, but tls.certificate is generate" in refused(repo, "tls:\n  secretName: x\n")

@@ -81,6 +81,8 @@ def referenced_secrets(spec: Environment) -> dict[str, str]:
         found["the Redis password"] = spec.redis.password_secret.name
     if spec.tls.enabled and spec.tls.certificate == "cert-manager":
         found["the TLS certificate (cert-manager's)"] = Names(spec.instance).tls_secret
+    if spec.tls.enabled and spec.tls.certificate == "secret" and spec.tls.secret_name:
+        found["the TLS certificate"] = spec.tls.secret_name
     return found
 
 

@@ -28,8 +28,15 @@ class Plan:
 
     @property
     def sealed_tls(self) -> bool:
-        """The registry's TLS Secret is regc's own (sealed from the secrets file), not cert-manager's."""
-        return self.spec.tls.enabled and self.spec.tls.certificate != "cert-manager"
+        """The registry's TLS Secret is regc's own (sealed from the secrets file), not cert-manager's
+        or the user's."""
+        return self.spec.tls.enabled and self.spec.tls.certificate in ("generate", "provided")
+
+    @property
+    def tls_secret(self) -> str:
+        """The Secret the registry's certificate is mounted from: the user's with `certificate: secret`."""
+        tls = self.spec.tls
+        return tls.secret_name if tls.certificate == "secret" and tls.secret_name else self.names.tls_secret
 
     @property
     def service_account(self) -> str:

@@ -108,6 +108,22 @@ def check_secret_rules(env: LoadedEnvironment) -> list[Problem]:
             )
         )
     problems.extend(_cert_manager_problems(env))
+    if spec.tls.certificate == "secret" and not spec.tls.secret_name:
+        problems.append(
+            Problem(
+                env.locate("tls", "certificate"),
+                "tls.certificate: secret, but no tls.secretName names the Secret",
+                "add tls.secretName: the kubernetes.io/tls Secret holding tls.crt and tls.key",
+            )
+        )
+    if spec.tls.secret_name and spec.tls.certificate != "secret":
+        problems.append(
+            Problem(
+                env.locate("tls", "secretName"),
+                f"tls.secretName: set, but tls.certificate is {spec.tls.certificate}",
+                "set tls.certificate: secret, or remove tls.secretName",
+            )
+        )
     return problems
 
 

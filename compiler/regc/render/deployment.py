@@ -229,7 +229,7 @@ def _volumes(plan: Plan) -> list[dict[str, Any]]:
             {"name": "htpasswd", "secret": {"secretName": names.htpasswd_secret, "defaultMode": SECRET_FILE_MODE}}
         )
     if plan.spec.tls.enabled:
-        volumes.append({"name": "tls", "secret": {"secretName": names.tls_secret, "defaultMode": SECRET_FILE_MODE}})
+        volumes.append({"name": "tls", "secret": {"secretName": plan.tls_secret, "defaultMode": SECRET_FILE_MODE}})
     if plan.spec.storage.driver == "filesystem":
         volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": plan.names.data_claim}})
     volumes.append({"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}})

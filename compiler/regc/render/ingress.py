@@ -31,7 +31,7 @@ def ingress(plan: Plan) -> dict[str, Any] | None:
     annotations.update(settings.annotations)
     body: dict[str, Any] = {"ingressClassName": settings.class_name}
     names = plan.names
-    secret = settings.tls_secret_name or (names.tls_secret if spec.tls.enabled else None)
+    secret = settings.tls_secret_name or (plan.tls_secret if spec.tls.enabled else None)
     hosts = [settings.host, *(h for h in settings.hosts if h != settings.host)]
     if secret:
         body["tls"] = [{"hosts": hosts, "secretName": secret}]

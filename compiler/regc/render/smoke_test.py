@@ -104,7 +104,7 @@ def smoke_test_job(plan: Plan, revision: str) -> dict[str, Any] | None:
             if bundle is not None
             else {
                 "name": "ca",
-                "secret": {"secretName": names.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]},
+                "secret": {"secretName": plan.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]},
             }
         )
     pod_spec = {

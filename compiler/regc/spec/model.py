@@ -383,10 +383,13 @@ class Tls(SpecModel):
 
     enabled: bool = True
     """Serve HTTPS. Without it every client daemon needs `--insecure-registry`."""
-    certificate: Literal["generate", "provided", "cert-manager"] = "generate"
+    certificate: Literal["generate", "provided", "cert-manager", "secret"] = "generate"
     """`generate`: regc keeps a CA and a server certificate in the secrets file and renews the
     certificate; `provided`: `tls.cert` and `tls.key` of the secrets file are yours (validated);
-    `cert-manager`: a Certificate of `certManager`'s issuer, which cert-manager renews."""
+    `cert-manager`: a Certificate of `certManager`'s issuer, which cert-manager renews; `secret`: the
+    `kubernetes.io/tls` Secret `secretName` of yours, referenced, never written."""
+    secret_name: DnsName | None = None
+    """The TLS Secret of `certificate: secret` (`tls.crt`, `tls.key`, and `ca.crt` for the smoke test)."""
     cert_manager: CertManager | None = None
     """The issuer and lifetime, for `certificate: cert-manager`."""
     key_algorithm: Literal["ecdsa-p256", "rsa-2048"] = "ecdsa-p256"
