@@ -51,6 +51,8 @@ def _type(node: dict[str, Any] | bool) -> str:
         return " \\| ".join(f"`{value}`" for value in node["enum"])
     if "anyOf" in node:
         return " \\| ".join(_type(option) for option in node["anyOf"] if option.get("type") != "null")
+    if "oneOf" in node:
+        return " \\| ".join(_type(option) for option in node["oneOf"])
     kind = node.get("type", "any")
     if kind == "object":
         values = node.get("additionalProperties", {})
