@@ -384,3 +384,18 @@ def test_a_tls_secret_of_yours_is_mounted_and_never_written(repo: Path):
     assert deployment["metadata"]["annotations"] == {"secret.reloader.stakater.com/reload": "corp-registry-tls"}
     assert "tls.certificate: secret, but no tls.secretName" in refused(repo, "tls:\n  certificate: secret\n")
     assert "tls.secretName: set, but tls.certificate is generate" in refused(repo, "tls:\n  secretName: x\n")
+
+
+def test_user_commands_refuse_users_kept_in_a_secret_of_yours(repo: Path):
+    build(repo, "theirs", "auth:\n  htpasswd:\n    secretRef: {{name: users, key: htpasswd}}\n")
+    spec = (repo / "environments" / "theirs.yaml").read_bytes()
+    for args in (
+        ("add", "theirs", "carol", "--generate"),
+        ("passwd", "theirs", "carol", "--generate"),
+        ("remove", "theirs", "carol"),
+    ):
+        result = run_regc("user", *args, cwd=repo)
+        assert result.code == 1, (args, result.stdout + result.stderr)
+        assert "theirs reads its users from the Secret 'users' (auth.htpasswd.secretRef)" in result.stderr
+        assert "generated password" not in result.stdout
+    assert (repo / "environments" / "theirs.yaml").read_bytes() == spec

@@ -368,6 +368,7 @@ def user_add(
     from regc.spec.fields import check_username
 
     spec = _spec_path(root, env)
+    _users_are_regcs(spec, env)
     _checked(check_username, name)
     with _changing(root):
         spec_text = with_user(spec, name)  # a broken spec stops here, before anything is stored
@@ -396,7 +397,7 @@ def user_passwd(
     """Set a user's password (the secrets file only). Then `regc build`."""
     from regc.secrets.store import with_password
 
-    _spec_path(root, env)
+    _users_are_regcs(_spec_path(root, env), env)
     password = _password(password_stdin, generate)
     with _changing(root):
         _write_together({layout.secrets_path(root, env): with_password(root, env, name, password)})
@@ -418,6 +419,7 @@ def user_remove(
     from regc.spec.edit import without_user
 
     spec = _spec_path(root, env)
+    _users_are_regcs(spec, env)
     with _changing(root):
         spec_text = without_user(spec, name)
         secrets = without_password(root, env, name)
@@ -451,6 +453,23 @@ def _spec_path(root: Path, env: str) -> Path:
     if not path.is_file():
         raise RegcError(f"no environment {env!r} ({path} does not exist)", f"create it with `regc init {env}`")
     return path
+
+
+def _users_are_regcs(spec: Path, env: str) -> None:
+    """`regc user` keeps users in the spec and the secrets file: not those of an htpasswd Secret of
+    the user's (auth.htpasswd.secretRef), whose changes regc would never see."""
+    from regc.spec.load import load_yaml
+
+    data = load_yaml(spec, f"{layout.ENVIRONMENTS}/{spec.name}").data
+    auth = data.get("auth")
+    htpasswd = auth.get("htpasswd") if isinstance(auth, dict) else None
+    reference = htpasswd.get("secretRef") if isinstance(htpasswd, dict) else None
+    if isinstance(reference, dict):
+        raise RegcError(
+            f"{env} reads its users from the Secret {reference.get('name')!r} (auth.htpasswd.secretRef): "
+            "regc keeps none of them",
+            "add or change the user in that Secret's htpasswd file",
+        )
 
 
 def _checked(check: Callable[[str], str], value: str) -> None:
