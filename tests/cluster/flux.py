@@ -13,10 +13,31 @@ from tests.cluster.apiserver import APPLY, ControlPlane, tool
 from tests.e2e.kubelet import free_port
 from tests.e2e.processes import Processes
 
+# The kinds the controllers look up when they start: they exit if discovery does not serve them yet.
+SERVED_KINDS = {
+    "source.toolkit.fluxcd.io": {"gitrepositories", "helmrepositories", "ocirepositories", "buckets", "helmcharts"},
+    "kustomize.toolkit.fluxcd.io": {"kustomizations"},
+}
+
+
+def _wait_served(plane: ControlPlane, deadline: float = 60) -> None:
+    """Until the API server's discovery serves the CRDs just applied (established is not enough: the
+    controllers' REST mapper reads discovery)."""
+    end = time.monotonic() + deadline
+    for group, kinds in SERVED_KINDS.items():
+        while True:
+            listed = plane.kubectl("api-resources", f"--api-group={group}", "-o", "name", check=False).stdout
+            served = {line.split(".", 1)[0] for line in listed.split()}
+            if kinds <= served:
+                break
+            assert time.monotonic() < end, f"{group} serves {sorted(served)}, not yet {sorted(kinds - served)}"
+            time.sleep(0.3)
+
 
 def start_flux(plane: ControlPlane, work: Path, processes: Processes) -> None:
     crds = tool("flux-crds")
     plane.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crds.resolve()))
+    _wait_served(plane)
     env = {
         "PATH": "/usr/bin:/bin",
         "KUBECONFIG": str(plane.kubeconfig),
