@@ -103,42 +103,36 @@ def test_variables_come_from_secrets_configmaps_and_the_pod(repo: Path):
     assert env["PLAIN"] == {"name": "PLAIN", "value": "yes"}
 
 
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        (
-            "scheduling:\n  nodeAffinity:\n    required:\n      - matchExpressions: [{{key: a, operator: In}}]\n",
-            "scheduling.nodeAffinity.required[0].matchExpressions[0].values: In takes at least one value",
-        ),
-        (
-            "scheduling:\n  nodeAffinity:\n    preferred:\n      - weight: 1\n        preference:\n"
-            "          matchExpressions: [{{key: a, operator: Exists, values: [x]}}]\n",
-            "scheduling.nodeAffinity.preferred[0].preference.matchExpressions[0].values: Exists takes no values",
-        ),
-        (
-            "scheduling:\n  nodeAffinity:\n    required:\n"
-            "      - matchExpressions: [{{key: a, operator: Gt, values: [x]}}]\n",
-            "Gt takes exactly one integer",
-        ),
-        (
-            "extras:\n  env:\n    X: {{valueFrom: {{fieldRef: {{fieldPath: metadata.name}}, "
-            "secretKeyRef: {{name: s, key: k}}}}}}\n",
-            "extras.env.X.valueFrom: give exactly one of secretKeyRef, configMapKeyRef and fieldRef, "
-            "not secretKeyRef and fieldRef",
-        ),
-        (
-            "extras:\n  env:\n    X: {{valueFrom: {{fieldRef: {{fieldPath: spec.containers}}}}}}\n",
-            "extras.env.X.valueFrom.fieldRef.fieldPath: 'spec.containers' is not a field",
-        ),
-        (
-            "extras:\n  env:\n    REGISTRY_HTTP_SECRET: {{valueFrom: {{secretKeyRef: {{name: s, key: k}}}}}}\n",
-            "extras.env.REGISTRY_HTTP_SECRET: regc sets this variable",
-        ),
-    ],
-)
-def test_contradictions_are_located_errors(repo: Path, body: str, message: str):
-    error = refused(repo, body)
-    assert message in error and "environments/bad.yaml:" in error
+SCHEDULING_AND_VARIABLES = [
+    (
+        "scheduling:\n  nodeAffinity:\n    required:\n      - matchExpressions: [{{key: a, operator: In}}]\n",
+        "scheduling.nodeAffinity.required[0].matchExpressions[0].values: In takes at least one value",
+    ),
+    (
+        "scheduling:\n  nodeAffinity:\n    preferred:\n      - weight: 1\n        preference:\n"
+        "          matchExpressions: [{{key: a, operator: Exists, values: [x]}}]\n",
+        "scheduling.nodeAffinity.preferred[0].preference.matchExpressions[0].values: Exists takes no values",
+    ),
+    (
+        "scheduling:\n  nodeAffinity:\n    required:\n"
+        "      - matchExpressions: [{{key: a, operator: Gt, values: [x]}}]\n",
+        "Gt takes exactly one integer",
+    ),
+    (
+        "extras:\n  env:\n    X: {{valueFrom: {{fieldRef: {{fieldPath: metadata.name}}, "
+        "secretKeyRef: {{name: s, key: k}}}}}}\n",
+        "extras.env.X.valueFrom: give exactly one of secretKeyRef, configMapKeyRef and fieldRef, "
+        "not secretKeyRef and fieldRef",
+    ),
+    (
+        "extras:\n  env:\n    X: {{valueFrom: {{fieldRef: {{fieldPath: spec.containers}}}}}}\n",
+        "extras.env.X.valueFrom.fieldRef.fieldPath: 'spec.containers' is not a field",
+    ),
+    (
+        "extras:\n  env:\n    REGISTRY_HTTP_SECRET: {{valueFrom: {{secretKeyRef: {{name: s, key: k}}}}}}\n",
+        "extras.env.REGISTRY_HTTP_SECRET: regc sets this variable",
+    ),
+]
 
 
 def test_service_availability_alerts_and_ingress_knobs(repo: Path):
@@ -174,41 +168,35 @@ def test_service_availability_alerts_and_ingress_knobs(repo: Path):
     assert ingress["tls"][0]["hosts"] == ["r.knobs.example.com", "registry.knobs.example.com"]
 
 
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        ("service:\n  loadBalancerIP: 192.0.2.1\n", "service.loadBalancerIP: only a LoadBalancer Service has it"),
-        ("service:\n  type: NodePort\n  loadBalancerSourceRanges: [10.0.0.0/8]\n", "not a NodePort"),
-        ("service:\n  loadBalancerSourceRanges: [10.0.0.300/8]\n", "is not an IPv4 or IPv6 network"),
-        ("service:\n  externalTrafficPolicy: Local\n", "a ClusterIP Service has no external traffic"),
-        ("service:\n  labels: {{app.kubernetes.io/name: x}}\n", "the app.kubernetes.io/ labels are regc's"),
-        (
-            "storage: {{accessMode: ReadWriteMany}}\nregistry: {{replicas: 2}}\n"
-            "availability:\n  podDisruptionBudget: {{enabled: true, minAvailable: 2}}\n",
-            "minAvailable: 2 of 2 pods must stay up",
-        ),
-        (
-            "storage: {{accessMode: ReadWriteMany}}\nregistry: {{replicas: 3}}\n"
-            "availability:\n  podDisruptionBudget: {{enabled: true, minAvailable: 1, maxUnavailable: 1}}\n",
-            "minAvailable and maxUnavailable together",
-        ),
-        (
-            "storage: {{accessMode: ReadWriteMany}}\nregistry:\n  resources: {{requests: {{cpu: 100m}}}}\n"
-            "availability:\n  autoscaling: {{enabled: true, targetMemoryUtilization: 80}}\n",
-            "targetMemoryUtilization: a percentage of the memory request, but the registry has none",
-        ),
-        ("metrics:\n  extraRules: [{{alert: A, expr: up}}]\n", "metrics.extraRules: no PrometheusRule holds them"),
-        (
-            "metrics:\n  enabled: true\n  prometheusRule: true\n"
-            "  extraRules: [{{alert: RegistryHighErrorRate, expr: up}}]\n",
-            "'RegistryHighErrorRate' is one of regc's alerts",
-        ),
-        ("ingress:\n  host: r.example.com\n  path: /registry\n", "ingress.path: must be '/' or '/v2'"),
-    ],
-)
-def test_knob_contradictions_are_located_errors(repo: Path, body: str, message: str):
-    error = refused(repo, body)
-    assert message in error and "environments/bad.yaml:" in error
+KNOBS = [
+    ("service:\n  loadBalancerIP: 192.0.2.1\n", "service.loadBalancerIP: only a LoadBalancer Service has it"),
+    ("service:\n  type: NodePort\n  loadBalancerSourceRanges: [10.0.0.0/8]\n", "not a NodePort"),
+    ("service:\n  loadBalancerSourceRanges: [10.0.0.300/8]\n", "is not an IPv4 or IPv6 network"),
+    ("service:\n  externalTrafficPolicy: Local\n", "a ClusterIP Service has no external traffic"),
+    ("service:\n  labels: {{app.kubernetes.io/name: x}}\n", "the app.kubernetes.io/ labels are regc's"),
+    (
+        "storage: {{accessMode: ReadWriteMany}}\nregistry: {{replicas: 2}}\n"
+        "availability:\n  podDisruptionBudget: {{enabled: true, minAvailable: 2}}\n",
+        "minAvailable: 2 of 2 pods must stay up",
+    ),
+    (
+        "storage: {{accessMode: ReadWriteMany}}\nregistry: {{replicas: 3}}\n"
+        "availability:\n  podDisruptionBudget: {{enabled: true, minAvailable: 1, maxUnavailable: 1}}\n",
+        "minAvailable and maxUnavailable together",
+    ),
+    (
+        "storage: {{accessMode: ReadWriteMany}}\nregistry:\n  resources: {{requests: {{cpu: 100m}}}}\n"
+        "availability:\n  autoscaling: {{enabled: true, targetMemoryUtilization: 80}}\n",
+        "targetMemoryUtilization: a percentage of the memory request, but the registry has none",
+    ),
+    ("metrics:\n  extraRules: [{{alert: A, expr: up}}]\n", "metrics.extraRules: no PrometheusRule holds them"),
+    (
+        "metrics:\n  enabled: true\n  prometheusRule: true\n"
+        "  extraRules: [{{alert: RegistryHighErrorRate, expr: up}}]\n",
+        "'RegistryHighErrorRate' is one of regc's alerts",
+    ),
+    ("ingress:\n  host: r.example.com\n  path: /registry\n", "ingress.path: must be '/' or '/v2'"),
+]
 
 
 def test_cert_manager_issues_the_registry_certificate_and_regc_seals_no_tls_secret(repo: Path):
@@ -251,31 +239,25 @@ def test_the_smoke_test_trusts_a_named_ca_bundle(repo: Path):
     }
 
 
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        (
-            "tls:\n  certificate: cert-manager\n",
-            "tls.certificate: cert-manager, but no tls.certManager names the issuer",
-        ),
-        ("tls:\n  certManager: {{issuer: ca}}\n", "tls.certManager: set, but tls.certificate is generate"),
-        (
-            "tls:\n  enabled: false\n  certificate: cert-manager\n  certManager: {{issuer: ca}}\ninsecure: true\n",
-            "tls.certificate: cert-manager, but TLS is off",
-        ),
-        (
-            "tls:\n  certificate: cert-manager\n  certManager: {{issuer: ca, duration: 30m}}\n",
-            "tls.certManager.duration: shorter than 1h",
-        ),
-        (
-            "tls:\n  certificate: cert-manager\n  certManager: {{issuer: ca, duration: 24h, renewBefore: 48h}}\n",
-            "tls.certManager.renewBefore: at least 5m, and shorter than the certificate's lifetime (24h)",
-        ),
-    ],
-)
-def test_cert_manager_contradictions_are_located_errors(repo: Path, body: str, message: str):
-    error = refused(repo, body)
-    assert message in error and "environments/bad.yaml:" in error
+CERT_MANAGER = [
+    (
+        "tls:\n  certificate: cert-manager\n",
+        "tls.certificate: cert-manager, but no tls.certManager names the issuer",
+    ),
+    ("tls:\n  certManager: {{issuer: ca}}\n", "tls.certManager: set, but tls.certificate is generate"),
+    (
+        "tls:\n  enabled: false\n  certificate: cert-manager\n  certManager: {{issuer: ca}}\ninsecure: true\n",
+        "tls.certificate: cert-manager, but TLS is off",
+    ),
+    (
+        "tls:\n  certificate: cert-manager\n  certManager: {{issuer: ca, duration: 30m}}\n",
+        "tls.certManager.duration: shorter than 1h",
+    ),
+    (
+        "tls:\n  certificate: cert-manager\n  certManager: {{issuer: ca, duration: 24h, renewBefore: 48h}}\n",
+        "tls.certManager.renewBefore: at least 5m, and shorter than the certificate's lifetime (24h)",
+    ),
+]
 
 
 def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
@@ -312,64 +294,51 @@ def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
     assert rgw.code == 1 and "reads its s3 credentials from the Secret 'registry-bucket'" in rgw.stderr
 
 
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        (
-            "storage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: http://rgw:7480\n  credentials: secret\n",
-            "storage.credentials: secret, but no storage.credentialsSecret names the Secret",
-        ),
-        (
-            "storage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: http://rgw:7480\n"
-            "  credentialsSecret: {{name: x}}\n",
-            "storage.credentialsSecret: set, but storage.credentials is provided",
-        ),
-        (
-            "proxy:\n  remoteurl: https://r.example\n  credentials: true\n  credentialsSecret: {{name: l}}\n",
-            "proxy.credentialsSecret: with proxy.credentials: true, which reads the secrets file",
-        ),
-        (
-            "registry: {{blobDescriptorCache: redis}}\n"
-            "redis:\n  addr: r:6379\n  password: true\n  passwordSecret: {{name: r, key: p}}\n",
-            "redis.passwordSecret: with redis.password: true, which reads the secrets file",
-        ),
-        (
-            "auth:\n  htpasswd:\n    users: [a]\n    secretRef: {{name: u, key: htpasswd}}\n",
-            "auth.htpasswd.users: the users are those of the referenced htpasswd Secret",
-        ),
-        (
-            "auth:\n  htpasswd:\n    secretRef: {{name: u, key: htpasswd}}\n"
-            "pullSecrets:\n  user: a\n  namespaces: [apps]\n",
-            "pullSecrets: a pull secret holds a user's password",
-        ),
-    ],
-)
-def test_reference_contradictions_are_located_errors(repo: Path, body: str, message: str):
-    error = refused(repo, body)
-    assert message in error and "environments/bad.yaml:" in error
+REFERENCES = [
+    (
+        "storage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: http://rgw:7480\n  credentials: secret\n",
+        "storage.credentials: secret, but no storage.credentialsSecret names the Secret",
+    ),
+    (
+        "storage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: http://rgw:7480\n  credentialsSecret: {{name: x}}\n",
+        "storage.credentialsSecret: set, but storage.credentials is provided",
+    ),
+    (
+        "proxy:\n  remoteurl: https://r.example\n  credentials: true\n  credentialsSecret: {{name: l}}\n",
+        "proxy.credentialsSecret: with proxy.credentials: true, which reads the secrets file",
+    ),
+    (
+        "registry: {{blobDescriptorCache: redis}}\n"
+        "redis:\n  addr: r:6379\n  password: true\n  passwordSecret: {{name: r, key: p}}\n",
+        "redis.passwordSecret: with redis.password: true, which reads the secrets file",
+    ),
+    (
+        "auth:\n  htpasswd:\n    users: [a]\n    secretRef: {{name: u, key: htpasswd}}\n",
+        "auth.htpasswd.users: the users are those of the referenced htpasswd Secret",
+    ),
+    (
+        "auth:\n  htpasswd:\n    secretRef: {{name: u, key: htpasswd}}\n"
+        "pullSecrets:\n  user: a\n  namespaces: [apps]\n",
+        "pullSecrets: a pull secret holds a user's password",
+    ),
+]
 
 
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        (
-            "gitops:\n  engine: argocd\n  repoURL: https://g.example/r.git\n  destinationName: edge\n"
-            "  destinationServer: https://edge.example:6443\n",
-            "gitops.destinationName: with destinationServer too; Argo CD takes one of them",
-        ),
-        (
-            "gitops:\n  engine: flux\n  repoURL: https://g.example/r.git\n  destinationName: edge\n",
-            "gitops.destinationName: argocd's, but gitops.engine is flux",
-        ),
-        (
-            "gitops:\n  engine: argocd\n  repoURL: https://g.example/r.git\n  kubeConfig: {{name: k}}\n",
-            "gitops.kubeConfig: flux's, but gitops.engine is argocd",
-        ),
-    ],
-)
-def test_fleet_contradictions_are_located_errors(repo: Path, body: str, message: str):
-    error = refused(repo, body)
-    assert message in error and "environments/bad.yaml:" in error
+FLEETS = [
+    (
+        "gitops:\n  engine: argocd\n  repoURL: https://g.example/r.git\n  destinationName: edge\n"
+        "  destinationServer: https://edge.example:6443\n",
+        "gitops.destinationName: with destinationServer too; Argo CD takes one of them",
+    ),
+    (
+        "gitops:\n  engine: flux\n  repoURL: https://g.example/r.git\n  destinationName: edge\n",
+        "gitops.destinationName: argocd's, but gitops.engine is flux",
+    ),
+    (
+        "gitops:\n  engine: argocd\n  repoURL: https://g.example/r.git\n  kubeConfig: {{name: k}}\n",
+        "gitops.kubeConfig: flux's, but gitops.engine is argocd",
+    ),
+]
 
 
 def test_a_tls_secret_of_yours_is_mounted_and_never_written(repo: Path):
@@ -399,3 +368,12 @@ def test_user_commands_refuse_users_kept_in_a_secret_of_yours(repo: Path):
         assert "theirs reads its users from the Secret 'users' (auth.htpasswd.secretRef)" in result.stderr
         assert "generated password" not in result.stdout
     assert (repo / "environments" / "theirs.yaml").read_bytes() == spec
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    SCHEDULING_AND_VARIABLES + KNOBS + CERT_MANAGER + REFERENCES + FLEETS,
+)
+def test_contradictions_are_located_errors(repo: Path, body: str, message: str):
+    error = refused(repo, body)
+    assert message in error and "environments/bad.yaml:" in error

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import os
 import subprocess
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from regc.plan.names import certificate_names
 from regc.secrets import htpasswd, tls
 from tests.conftest import run_regc, write_spec
 from tests.e2e.registry import start_registry
-from tests.e2e.test_registry import round_trip
+from tests.e2e.test_registry import make_bucket, round_trip
 
 pytestmark = pytest.mark.e2e
 
@@ -57,23 +56,7 @@ def _bucket_owner(ceph, tmp_path: Path) -> None:
             f"--access-key={ACCESS_KEY}",
             f"--secret-key={SECRET_KEY}",
         )
-    made = subprocess.run(
-        [
-            "s3cmd",
-            "--host=127.0.0.1:7480",
-            "--host-bucket=",
-            "--no-ssl",
-            "--signature-v2",
-            f"--access_key={ACCESS_KEY}",
-            f"--secret_key={SECRET_KEY}",
-            "mb",
-            "s3://registry-byo",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
+    made = make_bucket(ACCESS_KEY, SECRET_KEY, "registry-byo", tmp_path)
     assert made.returncode == 0 or "BucketAlreadyOwnedByYou" in made.stderr, made.stderr[-800:]
 
 

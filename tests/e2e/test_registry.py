@@ -75,6 +75,27 @@ def provision(root: Path, env: str, ceph) -> None:
     assert done.returncode == 0, done.stderr[-1500:]
 
 
+def make_bucket(access_key: str, secret_key: str, bucket: str, home: Path) -> subprocess.CompletedProcess:
+    """The bucket the registry stores in, made with the S3 user's keys (radosgw-admin makes none)."""
+    return subprocess.run(
+        [
+            "s3cmd",
+            "--host=127.0.0.1:7480",
+            "--host-bucket=",
+            "--no-ssl",
+            "--signature-v2",
+            f"--access_key={access_key}",
+            f"--secret_key={secret_key}",
+            "mb",
+            f"s3://{bucket}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(home)},
+    )
+
+
 def test_dev_on_a_filesystem_volume_with_tls(built: Path, tmp_path: Path, processes):
     registry = run_registry(built, "dev", tmp_path, processes)
     assert registry.url.startswith("https://")
@@ -123,23 +144,7 @@ def test_prod_on_swift_through_radosgw(built: Path, tmp_path: Path, processes, c
 def test_staging_on_s3_through_radosgw(built: Path, tmp_path: Path, processes, ceph):
     provision(built, "staging", ceph)
     keys = decrypt_file(built / "environments" / "staging.secrets.yaml")["s3"]
-    made = subprocess.run(
-        [
-            "s3cmd",
-            "--host=127.0.0.1:7480",
-            "--host-bucket=",
-            "--no-ssl",
-            "--signature-v2",
-            f"--access_key={keys['accessKey']}",
-            f"--secret_key={keys['secretKey']}",
-            "mb",
-            "s3://registry-staging",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
+    made = make_bucket(keys["accessKey"], keys["secretKey"], "registry-staging", tmp_path)
     assert made.returncode == 0, made.stderr[-800:]
     registry = run_registry(built, "staging", tmp_path, processes, {"rgw.ceph.example.internal": "127.0.0.1"})
     users = users_of(built, "staging")
