@@ -5,6 +5,7 @@ of the community chart."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -276,12 +277,23 @@ def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
     assert env["REGISTRY_PROXY_USERNAME"] == {"name": "hub-login", "key": "username"}
     assert env["REGISTRY_PROXY_PASSWORD"] == {"name": "hub-login", "key": "password"}
     assert env["REGISTRY_REDIS_PASSWORD"] == {"name": "redis-auth", "key": "password"}
+    assert env["REGC_NOTIFICATION_AUDIT__AUTHORIZATION"] == {"name": "audit-hook", "key": "token"}
+    # The endpoint list is in clear and names the header's variable, which the kubelet expands (it
+    # must come after that variable); a literal `$` is doubled, Kubernetes' escape.
+    variables = [e["name"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]]
+    listed = variables.index("REGISTRY_NOTIFICATIONS_ENDPOINTS")
+    assert listed > variables.index("REGC_NOTIFICATION_AUDIT__AUTHORIZATION")
+    value = deployment["spec"]["template"]["spec"]["containers"][0]["env"][listed]["value"]
+    audit, plain = json.loads(value)
+    assert audit["headers"] == {"Authorization": ["$(REGC_NOTIFICATION_AUDIT__AUTHORIZATION)"], "X-Source": ["regc"]}
+    assert audit["url"] == "https://hooks.example/events?cost=$$5" and plain["headers"] == {}
+    assert "notifications" not in one(objects, "ConfigMap")["data"]["config.yml"]
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
     assert volumes["htpasswd"]["secret"]["secretName"] == "registry-users"
     assert volumes["htpasswd"]["secret"]["items"] == [{"key": "htpasswd", "path": "htpasswd"}]
     reload = "secret.reloader.stakater.com/reload"
     assert deployment["metadata"]["annotations"] == {
-        reload: "hub-login,redis-auth,registry-bucket,registry-shared,registry-users"
+        reload: "audit-hook,hub-login,redis-auth,registry-bucket,registry-shared,registry-users"
     }
     assert run_regc("build", cwd=repo).code == 0
     checked = run_regc("check", cwd=repo)
@@ -290,6 +302,9 @@ def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
     assert "note: byo reads the htpasswd file from the Secret registry-users" in checked.stdout
     assert "note: byo reads the HTTP secret from the Secret registry-shared" in checked.stdout
     assert "note: byo reads the Redis password from the Secret redis-auth" in checked.stdout
+    assert "note: byo reads the Authorization header of notification endpoint audit from the Secret audit-hook" in (
+        checked.stdout
+    )
     rgw = run_regc("rgw-commands", "byo", cwd=repo)
     assert rgw.code == 1 and "reads its s3 credentials from the Secret 'registry-bucket'" in rgw.stderr
 
@@ -320,6 +335,30 @@ REFERENCES = [
         "auth:\n  htpasswd:\n    secretRef: {{name: u, key: htpasswd}}\n"
         "pullSecrets:\n  user: a\n  namespaces: [apps]\n",
         "pullSecrets: a pull secret holds a user's password",
+    ),
+]
+
+
+HEADERS = [
+    (
+        "notifications:\n  - name: a\n    url: https://h/e\n    headers: {{Authorization: x}}\n"
+        "    headerSecrets: {{Authorization: {{name: s, key: k}}}}\n",
+        "notifications.a: header 'Authorization' is also given in `headers` or `secretHeaders`",
+    ),
+    (
+        "notifications:\n  - name: a\n    url: https://h/e\n    secretHeaders: [X-A]\n"
+        "  - name: b\n    url: https://h/f\n    headerSecrets: {{X-B: {{name: s, key: k}}}}\n",
+        "notifications.b.headerSecrets: cannot be combined with `secretHeaders` in one environment",
+    ),
+    (
+        "notifications:\n  - name: a\n    url: https://h/e\n"
+        "    headerSecrets: {{X-Token: {{name: s, key: k}}, X_Token: {{name: s, key: l}}}}\n",
+        "its variable REGC_NOTIFICATION_A__X_TOKEN is also that of a.X-Token",
+    ),
+    (
+        "notifications:\n  - name: a\n    url: https://h/e\n    headerSecrets: {{X-B: {{name: s, key: k}}}}\n"
+        "extras:\n  env:\n    REGISTRY_NOTIFICATIONS_ENDPOINTS: '[]'\n",
+        "extras.env.REGISTRY_NOTIFICATIONS_ENDPOINTS: regc sets this variable",
     ),
 ]
 
@@ -372,7 +411,7 @@ def test_user_commands_refuse_users_kept_in_a_secret_of_yours(repo: Path):
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    SCHEDULING_AND_VARIABLES + KNOBS + CERT_MANAGER + REFERENCES + FLEETS,
+    SCHEDULING_AND_VARIABLES + KNOBS + CERT_MANAGER + REFERENCES + HEADERS + FLEETS,
 )
 def test_contradictions_are_located_errors(repo: Path, body: str, message: str):
     error = refused(repo, body)

@@ -50,7 +50,10 @@ VARIANTS = {
     "registry:\n  httpSecretRef: {{name: registry-shared, key: http-secret}}\n  blobDescriptorCache: redis\n"
     "auth:\n  htpasswd:\n    secretRef: {{name: registry-users, key: htpasswd}}\n"
     "proxy:\n  remoteurl: https://registry-1.docker.io\n  credentialsSecret: {{name: hub-login}}\n"
-    "redis:\n  addr: redis.cache.svc:6379\n  passwordSecret: {{name: redis-auth, key: password}}\n",
+    "redis:\n  addr: redis.cache.svc:6379\n  passwordSecret: {{name: redis-auth, key: password}}\n"
+    "notifications:\n  - name: audit\n    url: https://hooks.example/events?cost=$5\n    headers: {{X-Source: regc}}\n"
+    "    headerSecrets:\n      Authorization: {{name: audit-hook, key: token}}\n"
+    "  - name: plain\n    url: https://plain.example/events\n",
     "affinity-env": "scheduling:\n  antiAffinity: required\n  nodeAffinity:\n    required:\n"
     "      - matchExpressions: [{{key: node-role/registry, operator: Exists}}]\n"
     "    preferred:\n      - weight: 50\n        preference:\n"

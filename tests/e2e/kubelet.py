@@ -89,7 +89,7 @@ def materialize(objects: list[dict], root: Path, hosts: dict[str, str]) -> Pod:
     env = {}
     for variable in container.get("env", []):
         if "value" in variable:
-            env[variable["name"]] = variable["value"]
+            env[variable["name"]] = expand(variable["value"], env)
             continue
         reference = variable["valueFrom"]
         if "secretKeyRef" in reference:
@@ -115,6 +115,30 @@ def materialize(objects: list[dict], root: Path, hosts: dict[str, str]) -> Pod:
         yaml.dump(config, handle)
     probes = {key: value for key, value in container.items() if key.endswith("Probe")}
     return Pod(root, final, env, port, metrics_port, probes)
+
+
+def expand(value: str, defined: dict[str, str]) -> str:
+    """The kubelet's expansion of a variable's value (Kubernetes' `expansion.Expand`): `$(NAME)` of a
+    variable defined before it becomes its value, an unknown one stays as written, `$$` is `$`."""
+    out, index = [], 0
+    while index < len(value):
+        char = value[index]
+        if char != "$" or index + 1 == len(value):
+            out.append(char)
+            index += 1
+            continue
+        following = value[index + 1]
+        if following == "$":
+            out.append("$")
+            index += 2
+        elif following == "(" and (close := value.find(")", index + 2)) != -1:
+            name = value[index + 2 : close]
+            out.append(defined.get(name, f"$({name})"))
+            index = close + 1
+        else:
+            out.append("$" + following)
+            index += 2
+    return "".join(out)
 
 
 def _reroot(node, root: Path, mount_paths: list[str]):

@@ -8,7 +8,11 @@ from __future__ import annotations
 import base64
 import datetime
 import subprocess
+import threading
+import time
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from ruamel.yaml import YAML
@@ -17,6 +21,7 @@ from regc.plan.names import certificate_names
 from regc.secrets import htpasswd, tls
 from tests.conftest import run_regc, write_spec
 from tests.e2e.registry import start_registry
+from tests.e2e.test_operations import _Receiver
 from tests.e2e.test_registry import make_bucket, round_trip
 
 pytestmark = pytest.mark.e2e
@@ -30,6 +35,8 @@ SPEC = (
     "auth:\n  htpasswd:\n    secretRef: {name: registry-users, key: htpasswd}\n"
     "tls:\n  certificate: cert-manager\n  certManager: {issuer: registry-ca, issuerKind: ClusterIssuer}\n"
     "  extraNames: [127.0.0.1]\n"
+    "notifications:\n  - name: audit\n    url: http://hooks.audit.svc:8080/events\n    timeout: 2s\n    backoff: 1s\n"
+    "    headerSecrets: {Authorization: {name: audit-hook, key: token}}\n"
 )
 
 
@@ -85,6 +92,7 @@ def test_referenced_secrets_and_a_cert_manager_secret_serve_pushes(repo: Path, t
         _secret("registry-bucket", {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}),
         _secret("registry-shared", {"http-secret": "a-shared-http-secret-of-the-fleet"}),
         _secret("registry-users", {"htpasswd": line + "\n"}),
+        _secret("audit-hook", {"token": "Bearer byo-hook-token"}),
     ]
     stream = "".join("---\n" + _dump(s) for s in secrets)
     cluster.kubectl("apply", "--server-side", "-f", "-", stdin=stream)
@@ -92,16 +100,36 @@ def test_referenced_secrets_and_a_cert_manager_secret_serve_pushes(repo: Path, t
     ca = tmp_path / "ca.crt"
     ca.write_text(ca_cert)
     objects = objects_in(cluster, "byo")
-    registry = start_registry(
-        objects, tmp_path / "registry", processes, ca=ca, hosts={"rgw.ceph.example.internal": "127.0.0.1"}
-    )
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    hosts = {"rgw.ceph.example.internal": "127.0.0.1", "hooks.audit.svc:8080": f"127.0.0.1:{hook.server_port}"}
+    try:
+        registry = start_registry(objects, tmp_path / "registry", processes, ca=ca, hosts=hosts)
+        _serves(registry, tmp_path, password, objects)
+    finally:
+        hook.shutdown()
+
+
+def _serves(registry, tmp_path: Path, password: str, objects: list[dict]) -> None:
     assert registry.url.startswith("https://")
     round_trip(registry, tmp_path, "e2e/byo", "alice", password)  # into radosgw with the claim's keys
     assert registry.status("/v2/", "alice", "wrong") == 401
     deployment = next(o for o in objects if o["kind"] == "Deployment")
     assert deployment["metadata"]["annotations"]["secret.reloader.stakater.com/reload"] == (
-        "registry-bucket,registry-shared,registry-tls,registry-users"
+        "audit-hook,registry-bucket,registry-shared,registry-tls,registry-users"
     )
+    # The webhook's header came from the Secret audit-hook, through the variable the kubelet expanded.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not _Hook.received:
+        time.sleep(0.2)
+    assert _Hook.received, "no event reached the webhook"
+    headers, envelope = _Hook.received[0]
+    assert headers["Authorization"] == "Bearer byo-hook-token"
+    assert any(event["action"] == "push" for event in envelope["events"])
+
+
+class _Hook(_Receiver):
+    received: ClassVar[list[tuple[dict, dict]]] = []
 
 
 def _dump(obj: dict) -> str:

@@ -3,7 +3,9 @@ Secret and key, made from which values of the secrets file."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import re
+from typing import TYPE_CHECKING, Any
 
 from regc.plan.names import Names
 
@@ -55,7 +57,38 @@ def referenced_variables(spec: Environment) -> list[tuple[str, str, str]]:
     redis = spec.redis
     if redis is not None and redis.password_secret is not None:
         found.append((CREDENTIAL_VARIABLES["redis-password"], redis.password_secret.name, redis.password_secret.key))
+    for endpoint in spec.notifications:
+        for header, theirs in sorted(endpoint.header_secrets.items()):
+            found.append((header_variable(endpoint.name, header), theirs.name, theirs.key))
     return found
+
+
+def header_variable(endpoint: str, header: str) -> str:
+    """The variable that carries a notification header kept in a Secret of the user's."""
+    return "REGC_NOTIFICATION_" + "__".join(re.sub("[^A-Z0-9]", "_", part.upper()) for part in (endpoint, header))
+
+
+def endpoints_variable(spec: Environment) -> str | None:
+    """REGISTRY_NOTIFICATIONS_ENDPOINTS in clear when headers come from Secrets of the user's: the
+    endpoint list as JSON, each such header a `$(VARIABLE)` the kubelet expands from the variables
+    before it (a literal `$` doubled, Kubernetes' escape)."""
+    if not any(endpoint.header_secrets for endpoint in spec.notifications):
+        return None
+    from regc.plan.registry_config import notification_endpoints
+
+    def escaped(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {escaped(key): escaped(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [escaped(value) for value in node]
+        return node.replace("$", "$$") if isinstance(node, str) else node
+
+    endpoints = escaped(notification_endpoints(spec, {}))
+    for endpoint, item in zip(spec.notifications, endpoints, strict=True):
+        for header in endpoint.header_secrets:
+            item["headers"][escaped(header)] = [f"$({header_variable(endpoint.name, header)})"]
+        item["headers"] = dict(sorted(item["headers"].items()))
+    return json.dumps(endpoints, separators=(",", ":"))
 
 
 def storage_referenced(spec: Environment) -> bool:
@@ -79,6 +112,9 @@ def referenced_secrets(spec: Environment) -> dict[str, str]:
         found["the proxy's upstream credentials"] = spec.proxy.credentials_secret.name
     if spec.redis is not None and spec.redis.password_secret is not None:
         found["the Redis password"] = spec.redis.password_secret.name
+    for endpoint in spec.notifications:
+        for header, theirs in sorted(endpoint.header_secrets.items()):
+            found[f"the {header} header of notification endpoint {endpoint.name}"] = theirs.name
     if spec.tls.enabled and spec.tls.certificate == "cert-manager":
         found["the TLS certificate (cert-manager's)"] = Names(spec.instance).tls_secret
     if spec.tls.enabled and spec.tls.certificate == "secret" and spec.tls.secret_name:

@@ -100,6 +100,14 @@ def check_operations_rules(env: LoadedEnvironment, renderable: bool = True) -> l
                     f"notifications.{endpoint.name}: header {header!r} is both in clear and secret",
                 )
             )
+        for header in sorted(set(endpoint.header_secrets) & (set(endpoint.headers) | set(endpoint.secret_headers))):
+            problems.append(
+                Problem(
+                    env.locate("notifications", index, "headerSecrets", header),
+                    f"notifications.{endpoint.name}: header {header!r} is also given in `headers` or `secretHeaders`",
+                )
+            )
+    problems.extend(_header_secret_problems(env))
     problems.extend(_network_policy_problems(env))
     problems.extend(_node_affinity_problems(env))
     problems.extend(_extras_problems(env, renderable))
@@ -299,8 +307,45 @@ def _network_policy_problems(env: LoadedEnvironment) -> list[Problem]:
     ]
 
 
+def _header_secret_problems(env: LoadedEnvironment) -> list[Problem]:
+    """Headers from Secrets of the user's reach the pod in a clear endpoint list that names one
+    variable per header; headers from the secrets file need the list in an encrypted Secret."""
+    from regc.plan.credentials import header_variable
+
+    spec = env.spec
+    problems = []
+    mixed = any(endpoint.secret_headers for endpoint in spec.notifications)
+    seen: dict[str, str] = {}
+    for index, endpoint in enumerate(spec.notifications):
+        for header in endpoint.header_secrets:
+            where = env.locate("notifications", index, "headerSecrets", header)
+            variable = header_variable(endpoint.name, header)
+            if mixed:
+                problems.append(
+                    Problem(
+                        where,
+                        f"notifications.{endpoint.name}.headerSecrets: cannot be combined with `secretHeaders` in "
+                        "one environment (the registry reads the whole endpoint list from one variable, either "
+                        "regc's encrypted Secret or a clear list naming your Secrets)",
+                        "keep every secret header in the secrets file, or every one in Secrets of yours",
+                    )
+                )
+                return problems
+            if variable in seen:
+                problems.append(
+                    Problem(
+                        where,
+                        f"notifications.{endpoint.name}.headerSecrets.{header}: its variable {variable} is also "
+                        f"that of {seen[variable]}",
+                        "spell the header names differently than by case or punctuation",
+                    )
+                )
+            seen[variable] = f"{endpoint.name}.{header}"
+    return problems
+
+
 def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
-    from regc.plan.credentials import managed_variables
+    from regc.plan.credentials import CREDENTIAL_VARIABLES, endpoints_variable, managed_variables
     from regc.plan.names import AUTH_DIR, CERTS_DIR, DATA_DIR, INSTANCE_LABEL
     from regc.plan.plan import plan_for
     from regc.plan.registry_config import managed_keys
@@ -318,6 +363,8 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
         return any(".".join(parts[:n]) in allowed for n in range(1, len(parts) + 1))
 
     taken = {name for name, _, _ in managed_variables(spec)}
+    if endpoints_variable(spec) is not None:
+        taken.add(CREDENTIAL_VARIABLES["notification-endpoints"])
     for name, value in extras.env.items():
         if not isinstance(value, str):
             problems.extend(_env_source_problems(env, name, value))

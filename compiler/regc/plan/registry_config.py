@@ -69,7 +69,7 @@ def managed_config(plan: Plan) -> dict[str, Any]:
             "readtimeout": redis.read_timeout,
             "writetimeout": redis.write_timeout,
         }
-    if spec.notifications and not any(e.secret_headers for e in spec.notifications):
+    if spec.notifications and not any(e.secret_headers or e.header_secrets for e in spec.notifications):
         config["notifications"] = {"endpoints": notification_endpoints(spec, {})}
     return config
 

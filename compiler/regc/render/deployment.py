@@ -11,7 +11,7 @@ import hashlib
 from typing import Any
 
 from regc.kube import k8s_object
-from regc.plan.credentials import managed_variables, referenced_secrets
+from regc.plan.credentials import CREDENTIAL_VARIABLES, endpoints_variable, managed_variables, referenced_secrets
 from regc.plan.names import AUTH_DIR, CERTS_DIR, CONTAINER, DATA_DIR, HTTP_PORT, METRICS_PORT_NAME, Names
 from regc.plan.plan import Plan, shared_storage
 from regc.render.configmap import config_text
@@ -182,6 +182,9 @@ def _environment(plan: Plan) -> list[dict[str, Any]]:
         {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
         for name, secret, key in managed_variables(plan.spec)
     ]
+    endpoints = endpoints_variable(plan.spec)
+    if endpoints is not None:
+        env.append({"name": CREDENTIAL_VARIABLES["notification-endpoints"], "value": endpoints})
     for name, value in sorted(plan.spec.extras.env.items()):
         if isinstance(value, str):
             env.append({"name": name, "value": value})

@@ -740,6 +740,12 @@ class NotificationEndpoint(SpecModel):
     """Headers whose values are secret: each is `notifications.<endpoint>.<header>` of the secrets
     file. With any, the endpoint list goes to the pod from an encrypted Secret
     (REGISTRY_NOTIFICATIONS_ENDPOINTS) instead of config.yml."""
+    header_secrets: dict[str, SecretKey] = {}
+    """Headers whose values are in Secrets of yours: header -> the Secret's name and key (referenced,
+    never written). Each reaches the pod as a variable, and the endpoint list
+    (REGISTRY_NOTIFICATIONS_ENDPOINTS, in clear in the Deployment) names it as `$(VARIABLE)`, which
+    the kubelet expands. The value is put into a JSON string as it is: it must not hold `"` or `\\`.
+    Not in one environment together with `secretHeaders`."""
     timeout: Duration = "1s"
     """HTTP timeout of a request."""
     threshold: int = Field(5, ge=1, le=INT32_MAX)
