@@ -22,7 +22,7 @@ def test_a_no_op_build_imports_no_typer_pydantic_or_ruamel(built: Path):
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 0 and done.stdout == "up to date: 4 environment(s)\n"
+    assert done.returncode == 0 and done.stdout == "up to date: 6 environment(s)\n"
     imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
     assert "regc" in imported
     assert not imported & {"typer", "click", "pydantic", "ruamel", "cryptography", "passlib", "bcrypt"}

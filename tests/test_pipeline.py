@@ -15,7 +15,7 @@ from regc import layout, yamlread
 from regc.compiler import Compiler, discover_specs
 from regc.errors import SpecError
 from regc.secrets.document import SecretsFile, parse_secrets
-from regc.world import World
+from regc.world import DiskFiles, World
 from tests.conftest import EXAMPLE_SPECS, REPO, TEST_KEY, tree_bytes
 from tests.fakes import NOW, ROOT, FakeSealer, memory_world, tree_of
 
@@ -31,6 +31,8 @@ def example_inputs() -> dict[str, bytes]:
 
     sops, fake = SopsSealer(REPO), FakeSealer(["age1fake"])
     files = {f"{layout.ENVIRONMENTS}/{spec.name}": spec.read_bytes() for spec in EXAMPLE_SPECS}
+    for shared in layout.shared_files(REPO / layout.ENVIRONMENTS, DiskFiles()):
+        files[shared.relative_to(REPO).as_posix()] = shared.read_bytes()
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SOPS_AGE_KEY_FILE", str(TEST_KEY))
         for spec in EXAMPLE_SPECS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -43,10 +44,14 @@ def base_inputs() -> str:
     return "sha256:" + hashlib.sha256(b"base\0" + code_fingerprint().encode()).hexdigest()
 
 
-def overlay_inputs(root: Path, spec: Path, name: str, secrets: bytes | None = None, files: Files = DISK) -> str:
-    """The spec, its secrets file (ciphertext; `secrets`: its new bytes, not written yet), .sops.yaml
-    and regc's code."""
+def overlay_inputs(
+    root: Path, spec: Path, name: str, secrets: bytes | None = None, files: Files = DISK, shared: str | None = None
+) -> str:
+    """The spec, the shared file it extends (`shared`, relative to the root), its secrets file
+    (ciphertext; `secrets`: its new bytes, not written yet), .sops.yaml and regc's code."""
     digest = hashlib.sha256(b"overlay\0" + code_fingerprint().encode())
+    if shared is not None:
+        digest.update(b"extends\0" + shared.encode() + b"\0" + _file_digest(root / shared, files))
     secrets_file = layout.secrets_path(root, name)
     for path in (spec, secrets_file, root / layout.SOPS_CONFIG):
         digest.update(
@@ -58,10 +63,13 @@ def overlay_inputs(root: Path, spec: Path, name: str, secrets: bytes | None = No
 
 
 def every_spec_inputs(root: Path, specs: list[Path], files: Files = DISK) -> str:
-    """Every spec and regc's code: what an object made from all environments depends on."""
+    """Every spec, every shared file a spec may extend, and regc's code: what an object made from
+    all environments depends on."""
     digest = hashlib.sha256(b"every\0" + code_fingerprint().encode())
     for spec in sorted(specs, key=lambda p: p.name):
         digest.update(spec.name.encode() + b"\0" + _file_digest(spec, files))
+    for shared in layout.shared_files(root / layout.ENVIRONMENTS, files):
+        digest.update(shared.relative_to(root).as_posix().encode() + b"\0" + _file_digest(shared, files))
     return "sha256:" + digest.hexdigest()
 
 
@@ -123,16 +131,33 @@ class FreshUnit:
     fields: dict[str, str]
 
 
+def fresh_overlay(root: Path, spec: Path, now: datetime.datetime, files: Files = DISK) -> FreshUnit | None:
+    """The spec's overlay as it stands on disk, if its inputs (the shared file its manifest records
+    included: the spec names it, and the spec is one of the inputs) and outputs still hold."""
+    name = layout.spec_name(spec)
+    directory = layout.overlay_directory(name)
+
+    def inputs(fields: dict[str, str]) -> str:
+        return overlay_inputs(root, spec, name, files=files, shared=fields.get("extends"))
+
+    return fresh_unit(root, directory, inputs, now, files)
+
+
 def fresh_unit(
-    root: Path, directory: str, inputs: str, now: datetime.datetime, files: Files = DISK
+    root: Path,
+    directory: str,
+    inputs: str | Callable[[dict[str, str]], str],
+    now: datetime.datetime,
+    files: Files = DISK,
 ) -> FreshUnit | None:
-    """The unit as it stands on disk, if its inputs and outputs are what its manifest records."""
+    """The unit as it stands on disk, if its inputs (given, or computed from the manifest's fields)
+    and outputs are what its manifest records."""
     folder = root / directory
     manifest = read_manifest(folder, files)
     if manifest is None:
         return None
     fields, names = manifest
-    if fields.get("inputs") != inputs:
+    if fields.get("inputs") != (inputs if isinstance(inputs, str) else inputs(fields)):
         return None
     renew_by = fields.get("renew_by")
     if renew_by and datetime.datetime.fromisoformat(renew_by) <= now:
@@ -171,8 +196,7 @@ def all_fresh(root: Path, specs: list[Path] | None, now: datetime.datetime) -> l
     for spec in specs:
         if not spec.is_file():
             return None
-        name = layout.spec_name(spec)
-        units.append(fresh_unit(root, layout.overlay_directory(name), overlay_inputs(root, spec, name), now))
+        units.append(fresh_overlay(root, spec, now))
     found = [u for u in units if u is not None]
     if len(found) != len(units):
         return None

@@ -397,7 +397,7 @@ def user_passwd(
     """Set a user's password (the secrets file only). Then `regc build`."""
     from regc.secrets.store import with_password
 
-    _users_are_regcs(_spec_path(root, env), env)
+    _users_are_regcs(_spec_path(root, env), env, listing=False)
     password = _password(password_stdin, generate)
     with _changing(root):
         _write_together({layout.secrets_path(root, env): with_password(root, env, name, password)})
@@ -455,13 +455,16 @@ def _spec_path(root: Path, env: str) -> Path:
     return path
 
 
-def _users_are_regcs(spec: Path, env: str) -> None:
+def _users_are_regcs(spec: Path, env: str, *, listing: bool = True) -> None:
     """`regc user` keeps users in the spec and the secrets file: not those of an htpasswd Secret of
-    the user's (auth.htpasswd.secretRef), whose changes regc would never see."""
+    the user's (auth.htpasswd.secretRef), whose changes regc would never see; and (`listing`: the
+    command edits the list) not a list of a shared file, which this spec's own list would replace."""
+    from regc.spec.extends import extended
     from regc.spec.load import load_yaml
 
-    data = load_yaml(spec, f"{layout.ENVIRONMENTS}/{spec.name}").data
-    auth = data.get("auth")
+    display = f"{layout.ENVIRONMENTS}/{spec.name}"
+    document, _ = extended(load_yaml(spec, display), spec, display, None, positions=True)
+    auth = document.data.get("auth")
     htpasswd = auth.get("htpasswd") if isinstance(auth, dict) else None
     reference = htpasswd.get("secretRef") if isinstance(htpasswd, dict) else None
     if isinstance(reference, dict):
@@ -469,6 +472,13 @@ def _users_are_regcs(spec: Path, env: str) -> None:
             f"{env} reads its users from the Secret {reference.get('name')!r} (auth.htpasswd.secretRef): "
             "regc keeps none of them",
             "add or change the user in that Secret's htpasswd file",
+        )
+    origin = document.positions.origins.get(("auth", "htpasswd", "users"))
+    if listing and origin is not None:
+        raise RegcError(
+            f"{env} lists its users in the shared file {origin} (extends): a list in {display} would replace it",
+            f"edit auth.htpasswd.users in {origin} (every environment that extends it follows), "
+            "then `regc user passwd` each environment",
         )
 
 

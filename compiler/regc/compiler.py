@@ -180,14 +180,8 @@ class Compiler:
         from regc.spec.model import API_VERSION, Environment
 
         root, now, files = self.root, self.now, self.files
-        inputs = {path: cache.overlay_inputs(root, path, layout.spec_name(path), files=files) for path in paths}
         # A unit whose inputs and outputs are as its manifest records is taken as it stands on disk.
-        fresh = {
-            path: cache.fresh_unit(root, layout.overlay_directory(layout.spec_name(path)), inputs[path], now, files)
-            if self.reuse_fresh
-            else None
-            for path in paths
-        }
+        fresh = {path: cache.fresh_overlay(root, path, now, files) if self.reuse_fresh else None for path in paths}
         environments = self.load([p for p in paths if fresh[p] is None])
         base_plan = plan_for("base", Environment.model_validate({"apiVersion": API_VERSION, "kind": "Environment"}))
         base_objects = workload_objects(base_plan)
@@ -205,10 +199,13 @@ class Compiler:
             stage = SecretStage(self.world, plan, now, may_decrypt=self.may_decrypt, regenerate=self.regenerate)
             secrets = stage.run()
             # Digest the inputs as they will be: the secrets stage may have generated values to store.
-            settled = cache.overlay_inputs(root, path, layout.spec_name(path), secrets.source_update, files)
+            extends = self._display(env.shared) if env.shared is not None else None
+            settled = cache.overlay_inputs(root, path, env.name, secrets.source_update, files, extends)
             rendered = render_environment(plan, secrets.checksum, secrets.resources)
             units.append(
-                overlay_unit(rendered, (base_plan.names, base_objects), self._display(env.path), secrets, settled)
+                overlay_unit(
+                    rendered, (base_plan.names, base_objects), self._display(env.path), secrets, settled, extends
+                )
             )
             if secrets.source_update is not None:
                 secrets_files[layout.secrets_path(root, env.name)] = secrets.source_update

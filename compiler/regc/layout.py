@@ -5,6 +5,10 @@ use it before anything heavy is imported."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regc.world import Files
 
 # Inputs.
 ENVIRONMENTS = "environments"
@@ -63,6 +67,16 @@ def spec_files(root: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.glob(f"*{SPEC_SUFFIX}") if is_spec_file(p.name))
+
+
+def shared_files(folder: Path, files: Files) -> list[Path]:
+    """The YAML files in the folders under environments/ (at any depth): what a spec may extend."""
+    found: list[Path] = []
+    for entry in files.children(folder):
+        if files.is_dir(entry):
+            found += [p for p in files.children(entry) if p.name.endswith((".yaml", ".yml")) and files.is_file(p)]
+            found += shared_files(entry, files)
+    return sorted(found)
 
 
 def overlay_directory(name: str) -> str:

@@ -6,6 +6,7 @@ Standard library only: the no-op path reads the disk through `DiskFiles` too."""
 from __future__ import annotations
 
 import datetime
+import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -126,7 +127,7 @@ class MemoryFiles:
         return sorted({Path(*key.parts[:depth]) for key in self.files if folder in key.parents})
 
     def resolve(self, path: Path) -> Path:
-        return Path(path)
+        return Path(posixpath.normpath(path))
 
     def under(self, folder: Path) -> Iterator[tuple[str, bytes]]:
         """(path relative to `folder`, bytes) of every file under it."""

@@ -52,10 +52,15 @@ class Unit:
             check_emittable(obj)
         self.add(name, header + yamltext.dump(obj))
 
-    def seal(self, inputs: str, renew_by: str | None = None, in_application_set: bool = False) -> None:
+    def seal(
+        self, inputs: str, renew_by: str | None = None, in_application_set: bool = False, extends: str | None = None
+    ) -> None:
         """Add the manifest (regc.cache): the digests of what the files were made from and of what they
-        hold; an overlay also says whether argocd/ must hold an ApplicationSet for it."""
+        hold; an overlay also says whether argocd/ must hold an ApplicationSet for it, and which shared
+        file its spec extends (a no-op build digests it before reading the spec)."""
         fields = {"inputs": inputs}
+        if extends:
+            fields["extends"] = extends
         if renew_by:
             fields["renew_by"] = renew_by
         if in_application_set:
@@ -87,6 +92,7 @@ def overlay_unit(
     spec_path: str,
     secrets: SecretFiles,
     inputs: str,
+    extends: str | None = None,
 ) -> Unit:
     """The overlay of one environment: its objects as patches on `base` (the base's names and
     objects), its sealed Secrets, and what the GitOps engines read."""
@@ -150,7 +156,7 @@ def overlay_unit(
     if patches:
         kustomization["patches"] = patches
     unit.add("kustomization.yaml", header + yamltext.dump(kustomization))
-    unit.seal(inputs, secrets.renew_by, in_application_set=plan.spec.gitops.application_set)
+    unit.seal(inputs, secrets.renew_by, in_application_set=plan.spec.gitops.application_set, extends=extends)
     return unit
 
 

@@ -26,6 +26,7 @@ class Positions:
     path: str
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    origins: dict[Path_, str] = field(default_factory=dict)  # paths that stand in another file (`extends`)
 
     def locate(self, loc: Path_, *, at_key: bool = False) -> Location:
         """The closest known position to `loc`: the path itself, else its nearest parent."""
@@ -35,7 +36,7 @@ class Positions:
             for candidate in (table, self.values, self.keys):
                 if prefix in candidate:
                     line, column = candidate[prefix]
-                    return Location(self.path, line, column)
+                    return Location(self.origins.get(prefix, self.path), line, column)
         return Location(self.path, 1, 1)
 
 

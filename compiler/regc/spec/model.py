@@ -877,6 +877,11 @@ class Environment(SpecModel):
     """Version of this format: `regc/v1`."""
     kind: Literal["Environment"]
     """Always `Environment`."""
+    extends: str | None = None
+    """A shared file this spec builds on, relative to this spec and inside `environments/` (such as
+    `shared/mirror.yaml`): its mappings are merged key by key under this spec's, which wins;
+    any other value (a list included) is taken whole from this spec when it gives one. One level:
+    the shared file has no `extends` of its own."""
     namespace: DnsLabel = "registry"
     """Namespace the registry runs in; the overlay creates it (see `createNamespace`)."""
     instance: DnsLabel = Field("registry", max_length=40)

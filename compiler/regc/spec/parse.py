@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from regc.errors import Location, Problem, SpecError, shown
+from regc.spec.extends import extended
 from regc.spec.fields import check_dns_label
 from regc.spec.load import Document, Positions, load_yaml
 
@@ -26,6 +27,7 @@ class LoadedEnvironment:
     path: Path
     spec: Environment  # imported only for type checking: importing this module costs no pydantic
     positions: Positions
+    shared: Path | None = None  # the file it extends
 
     def locate(self, *loc: str | int) -> Location:
         return self.positions.locate(tuple(loc))
@@ -47,7 +49,9 @@ def read_environment(
     the plain YAML is read fast and problems are not located: read again with them to report."""
     display = display or str(path)
     name = environment_name(path)
-    document = load_yaml(path, display, files, positions=positions)
+    document, shared = extended(
+        load_yaml(path, display, files, positions=positions), path, display, files, positions=positions
+    )
     problems: list[Problem] = []
     try:
         check_dns_label(name)
@@ -63,7 +67,7 @@ def read_environment(
     problems.extend(spec_problems)
     if problems:
         raise SpecError(sorted(problems, key=lambda p: (p.location.line, p.location.column)))
-    return LoadedEnvironment(name, path, spec, document.positions)
+    return LoadedEnvironment(name, path, spec, document.positions, shared)
 
 
 def validate_document(document: Document) -> tuple[Any, list[Problem]]:
