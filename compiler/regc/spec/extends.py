@@ -26,9 +26,7 @@ def extended(
         return document, None
     where = document.positions.locate((KEY,))
     if not isinstance(value, str) or not value.endswith((".yaml", ".yml")) or value.endswith(".secrets.yaml"):
-        raise SpecError(
-            [Problem(where, f"{KEY}: must name a YAML file such as shared/mirror.yaml, not {value!r}")]
-        )
+        raise SpecError([Problem(where, f"{KEY}: must name a YAML file such as shared/mirror.yaml, not {value!r}")])
     resolve = files.resolve if files is not None else Path.resolve
     folder = resolve(path.parent)
     shared = resolve(folder / value)
