@@ -106,11 +106,3 @@ def test_check_command_on_the_examples(built: Path):
     assert result.code == 1
     assert "in clear: overlays/prod/leak.yaml holds a Secret that is not SOPS-encrypted" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout
-
-
-def test_readme_reference_is_current():
-    from regc.spec.reference import reference_markdown
-
-    readme = (EXAMPLES.parent / "README.md").read_text()
-    section = readme.split("<!-- reference:start -->\n", 1)[1].split("<!-- reference:end -->", 1)[0]
-    assert section == reference_markdown()

@@ -70,3 +70,61 @@ def test_no_change_and_the_default_base(history: Path):
     assert "overlays/prod:" in run_regc("diff", cwd=history).stdout  # merge base with main
     assert run_regc("diff", "--against", "HEAD", cwd=history).stdout == "no change in any overlay\n"
     assert "regc-diff-" not in git(history, "worktree", "list")  # the temporary worktree is gone
+
+
+def _deployment(env: list[dict], mounts: list[dict], image: str = "registry:2.8.3") -> dict:
+    container = {"name": "registry", "image": image, "env": env, "volumeMounts": mounts}
+    sidecar = {"name": "exporter", "image": "exporter:1"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "registry", "namespace": "prod"},
+        "spec": {"template": {"spec": {"containers": [container, sidecar]}}},
+    }
+
+
+def test_lists_are_compared_item_by_item_by_their_key():
+    from regc.commands.diff import as_text, diff_trees
+
+    old = _deployment(
+        [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+        [{"name": "config", "mountPath": "/etc/docker/registry"}],
+    )
+    new = _deployment(
+        [{"name": "B", "value": "3"}, {"name": "C", "value": "4"}],
+        [{"name": "config", "mountPath": "/etc/distribution"}],
+        image="registry:3.0.0",
+    )
+    new["spec"]["template"]["spec"]["containers"].reverse()  # order alone is no change
+    [overlay] = diff_trees({"prod": {"d": old}}, {"prod": {"d": new}})
+    [change] = overlay.changes
+    assert change.fields == [
+        "spec.template.spec.containers[registry].env[A]: removed",
+        "spec.template.spec.containers[registry].env[B].value: 2 -> 3",
+        "spec.template.spec.containers[registry].env[C]: added",
+        "spec.template.spec.containers[registry].image: registry:2.8.3 -> registry:3.0.0",
+        "spec.template.spec.containers[registry].volumeMounts[config].mountPath: "
+        "/etc/docker/registry -> /etc/distribution",
+    ]
+    assert "[0]" not in as_text([overlay])
+
+
+def test_the_comment_folds_long_values_and_stays_under_githubs_limit():
+    from regc.commands.diff import COMMENT_LIMIT, ObjectChange, OverlayDiff, as_markdown
+
+    long = "spec.template.metadata.annotations.note: " + "x" * 300
+    diffs = [
+        OverlayDiff(f"env{i:03}", [ObjectChange(f"ConfigMap/env{i:03}/c{j}", "changed", [long]) for j in range(40)])
+        for i in range(20)
+    ]
+    comment = as_markdown(diffs, "0123456789abcdef")
+    assert len(comment) <= COMMENT_LIMIT
+    assert "<details><summary><code>spec.template.metadata.annotations.note: xxx" in comment
+    shown = [d.overlay for d in diffs if f"<code>overlays/{d.overlay}</code>" in comment]
+    left = [d.overlay for d in diffs if d.overlay not in shown]
+    assert shown and left  # some fit, the rest are named
+    note = comment.rsplit("> **Left out**", 1)[1]
+    assert all(f"`overlays/{name}`" in note for name in left)
+    assert "Run `regc diff --against 0123456789ab` to see all of it." in note
+    small = as_markdown(diffs[:1], "0123456789abcdef")
+    assert "Left out" not in small and "<code>overlays/env000</code>" in small

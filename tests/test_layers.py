@@ -19,9 +19,9 @@ LAYERS = [
     {"render"},
     {"emit"},
     {"write"},
-    {"report", "compiler"},
+    {"report", "compiler", "topology"},
     {"commands"},
-    {"console", "cli", "__main__"},
+    {"console", "cli", "__main__", "docgen"},
 ]
 
 

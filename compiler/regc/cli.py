@@ -198,13 +198,50 @@ def diff(
     revision = against or default_base(root)
     with worktree(root, revision) as old_root:
         before = rendered.render_overlays(old_root)
-    changes = rendered.diff_trees(before, rendered.render_overlays(root))
+    after = rendered.render_overlays(root)
+    changes = rendered.diff_trees(before, after)
     if output == "markdown":
-        sys.stdout.write(rendered.as_markdown(changes, revision))
+        from regc.commands.graph import change_graph, engine_of
+
+        pictures = {}
+        for overlay in changes:
+            marks = {rendered.object_key(c.identity): c.status for c in overlay.changes}
+            engine = engine_of(root / "overlays" / overlay.overlay)
+            old, new = before.get(overlay.overlay, {}), after.get(overlay.overlay, {})
+            pictures[overlay.overlay] = change_graph(old, new, marks, engine)
+        sys.stdout.write(rendered.as_markdown(changes, revision, pictures=pictures))
     elif output == "json":
         sys.stdout.write(rendered.as_json(changes, revision))
     else:
         sys.stdout.write(rendered.as_text(changes))
+
+
+@app.command()
+def graph(
+    env: Annotated[str, typer.Argument(help="Environment name (overlays/ENV).")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    root: RootOption = Path("."),
+) -> None:
+    """Print the environment's topology as a Mermaid diagram, read from its compiled overlay.
+
+    Clients and the Ingress or node proxy, the Service, the registry pods, the radosgw front and
+    hosts or the volume, the Secrets and ConfigMap they mount, what the NetworkPolicy lets in, and
+    the GitOps engine that syncs it. GitHub and the docs site draw it from a ```mermaid block:
+
+        regc graph prod
+        regc graph prod -o docs/prod.mmd
+    """
+    from regc.commands.graph import overlay_graph
+    from regc.spec.fields import check_dns_label
+
+    _checked(check_dns_label, env)
+    text = overlay_graph(root, env)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from regc.files import write_atomic
+
+        write_atomic(output, text.encode())
 
 
 @app.command()

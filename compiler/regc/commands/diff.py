@@ -41,6 +41,12 @@ def _identity(obj: dict[str, Any]) -> str:
     return f"{obj.get('kind')}/{meta.get('namespace', '-')}/{meta.get('name')}"
 
 
+def object_key(identity: str) -> str:
+    """kind/name of a kind/namespace/name identity (how the topology names objects)."""
+    kind, _, name = identity.split("/", 2)
+    return f"{kind}/{name}"
+
+
 def diff_trees(before: dict[str, Any], after: dict[str, Any]) -> list[OverlayDiff]:
     result = []
     for overlay in sorted(set(before) | set(after)):
@@ -83,12 +89,50 @@ def _field_changes(old: Any, new: Any, path: str) -> list[str]:
         return [f"encrypted value of key `{path.rsplit('.', 1)[-1]}` changed ({path})"]
     if isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new):
         return _text_changes(old, new, path)
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        lines = []
-        for index, (a, b) in enumerate(zip(old, new, strict=False)):
-            lines.extend(_field_changes(a, b, f"{path}[{index}]"))
-        return lines
+    if isinstance(old, list) and isinstance(new, list):
+        key = _item_key(old, new)
+        if key is not None:
+            return _keyed_changes({item[key]: item for item in old}, {item[key]: item for item in new}, path)
+        if len(old) == len(new):
+            lines = []
+            for index, (a, b) in enumerate(zip(old, new, strict=False)):
+                lines.extend(_field_changes(a, b, f"{path}[{index}]"))
+            return lines
+        if all(not isinstance(v, (dict, list)) for v in [*old, *new]):
+            gone = [v for v in old if v not in new]
+            came = [v for v in new if v not in old]
+            return [f"{path}: removed {_short(v)}" for v in gone] + [f"{path}: added {_short(v)}" for v in came]
     return [f"{path}: {_short(old)} -> {_short(new)}"]
+
+
+# The field that names an item of a Kubernetes list (containers, env, volumes, volumeMounts, ports,
+# items of a Secret volume...), in the order tried: lists are compared item by item by it.
+ITEM_KEYS = ("name", "mountPath", "containerPort", "port", "key", "path", "ip")
+
+
+def _item_key(old: list[Any], new: list[Any]) -> str | None:
+    items = [*old, *new]
+    if not items or not all(isinstance(item, dict) for item in items):
+        return None
+    for key in ITEM_KEYS:
+        if all(key in item and not isinstance(item[key], (dict, list)) for item in items) and all(
+            len({item[key] for item in side}) == len(side) for side in (old, new)
+        ):
+            return key
+    return None
+
+
+def _keyed_changes(old: dict[Any, Any], new: dict[Any, Any], path: str) -> list[str]:
+    lines = []
+    for name in [*old, *(n for n in new if n not in old)]:
+        child = f"{path}[{name}]"
+        if name not in new:
+            lines.append(f"{child}: removed")
+        elif name not in old:
+            lines.append(f"{child}: added")
+        else:
+            lines.extend(_field_changes(old[name], new[name], child))
+    return lines
 
 
 def _text_changes(old: str, new: str, path: str) -> list[str]:
@@ -117,8 +161,7 @@ def _short(value: Any) -> str:
     if _is_encrypted(value):
         return "(encrypted)"
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text.replace("\n", "\\n")
 
 
 def as_text(diffs: list[OverlayDiff]) -> str:
@@ -133,24 +176,65 @@ def as_text(diffs: list[OverlayDiff]) -> str:
     return "\n".join(out) + "\n"
 
 
-def as_markdown(diffs: list[OverlayDiff], against: str) -> str:
-    out = ["<!-- regc-rendered-diff -->", f"### Rendered diff against `{against[:12]}`", ""]
+# GitHub refuses a comment of more than 65,536 characters; the rest is room for the note.
+COMMENT_LIMIT = 65_536
+FOLD_AT = 100  # a changed line longer than this folds under its first characters
+
+
+def as_markdown(
+    diffs: list[OverlayDiff], against: str, limit: int = COMMENT_LIMIT, pictures: dict[str, str] | None = None
+) -> str:
+    """The pull-request comment: one folded section per overlay, each with its diagram (`pictures`:
+    overlay -> Mermaid, the change marked on it). Sections that would take the comment over `limit`
+    are left out and named, with the command that shows all of it."""
+    head = ["<!-- regc-rendered-diff -->", f"### Rendered diff against `{against[:12]}`", ""]
     if not diffs:
-        out.append("No change in any overlay.")
-    for overlay in diffs:
-        counts = {s: sum(c.status == s for c in overlay.changes) for s in ("added", "removed", "changed")}
-        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        return "\n".join([*head, "No change in any overlay."]) + "\n"
+    sections = [_overlay_section(overlay, (pictures or {}).get(overlay.overlay)) for overlay in diffs]
+    left_out: list[str] = []
+    budget = limit - 600 - len("\n".join(head))
+    kept = []
+    for overlay, section in zip(diffs, sections, strict=True):
+        if len(section) + 1 <= budget and not left_out:
+            kept.append(section)
+            budget -= len(section) + 1
+        else:
+            left_out.append(f"`overlays/{overlay.overlay}`")
+    out = [*head, *kept]
+    if left_out:
         out += [
-            f"<details><summary><code>overlays/{overlay.overlay}</code>: {summary}</summary>",
             "",
-            "| object | change |",
-            "|---|---|",
+            f"> **Left out** to keep this comment under GitHub's {COMMENT_LIMIT:,} characters: "
+            f"{', '.join(left_out)}. Run `regc diff --against {against[:12]}` to see all of it.",
         ]
-        for change in overlay.changes:
-            detail = "<br>".join(f"`{line}`" if "encrypted value" not in line else line for line in change.fields)
-            out.append(f"| `{change.identity}` | {change.status}{': ' + detail if detail else ''} |")
-        out += ["", "</details>"]
     return "\n".join(out) + "\n"
+
+
+def _overlay_section(overlay: OverlayDiff, picture: str | None = None) -> str:
+    counts = {s: sum(c.status == s for c in overlay.changes) for s in ("added", "removed", "changed")}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    out = [f"<details><summary><code>overlays/{overlay.overlay}</code>: {summary}</summary>", ""]
+    if picture:
+        out += ["```mermaid", picture.rstrip("\n"), "```", ""]
+    out += ["| object | change |", "|---|---|"]
+    for change in overlay.changes:
+        detail = "<br>".join(_cell(line) for line in change.fields)
+        out.append(f"| `{change.identity}` | {change.status}{': ' + detail if detail else ''} |")
+    out += ["", "</details>"]
+    return "\n".join(out)
+
+
+def _cell(line: str) -> str:
+    """One changed field in a table cell: code, folded when long (the summary is its start)."""
+    import html
+
+    if "encrypted value" in line:
+        return line
+    text = html.escape(line).replace("|", "&#124;")
+    if len(line) <= FOLD_AT:
+        return f"<code>{text}</code>"
+    start = html.escape(line[: FOLD_AT - 20]).replace("|", "&#124;")
+    return f"<details><summary><code>{start}…</code></summary><code>{text}</code></details>"
 
 
 def as_json(diffs: list[OverlayDiff], against: str) -> str:

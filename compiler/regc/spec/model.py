@@ -44,6 +44,7 @@ class SpecModel(BaseModel):
         # Values mean what they say: `true` is no number, `1.10` (a float to YAML) no branch name.
         strict=True,
         frozen=True,
+        defer_build=True,
         # Field docstrings become descriptions in `regc schema` (regc.spec.schema reads them):
         # pydantic's use_attribute_docstrings would parse this module's source on every import.
     )

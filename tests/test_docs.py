@@ -1,0 +1,73 @@
+"""The documentation: the README stays short, the generated pages (the spec reference, the command
+line) are current, and the site builds with `mkdocs build --strict` (a broken link or a page missing
+from the navigation fails it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_the_readme_is_short_and_starts_with_the_two_commands():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode()) <= 10 * 1024
+    first_block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert first_block.splitlines()[0].startswith("pip install -e . && regc build")
+    assert first_block.splitlines()[1].startswith("bash .ci/run")
+
+
+def test_the_generated_pages_are_current():
+    from regc.commands.graph import overlay_graph
+    from regc.docgen import pages
+    from regc.spec.reference import reference_markdown
+
+    for name, text in pages().items():
+        assert (REPO / name).read_text(encoding="utf-8") == text, f"{name}: run `python -m regc.docgen`"
+    assert reference_markdown() in (REPO / "docs" / "reference" / "spec.md").read_text(encoding="utf-8")
+    picture = "```mermaid\n" + overlay_graph(REPO, "prod") + "```\n"
+    assert picture in (REPO / "README.md").read_text(encoding="utf-8")
+    examples = (REPO / "docs" / "reference" / "examples.md").read_text(encoding="utf-8")
+    for env in ("dev", "mirror", "mirror-edge-a", "prod", "staging"):
+        assert f"## {env}\n" in examples and overlay_graph(REPO, env) in examples
+
+
+def test_the_cli_reference_lists_every_command_and_option():
+    from regc.docgen import cli_reference
+
+    page = cli_reference()
+    for command in ("regc build", "regc diff", "regc user add", "regc keys init", "regc secrets edit", "regc graph"):
+        assert f"## `{command}`" in page, command
+    assert "| `--regenerate-secrets` |" in page and "| `--root`, `-C` |" in page
+
+
+def test_the_site_builds_strictly(tmp_path: Path):
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "site" / "tutorial" / "getting-started" / "index.html").is_file()
+    assert (tmp_path / "site" / "reference" / "cli" / "index.html").is_file()
+
+
+def test_a_broken_link_fails_the_site(tmp_path: Path):
+    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    page = tmp_path / "docs" / "how-to" / "rotate.md"
+    page.write_text(page.read_text() + "\nSee [the missing page](nowhere.md).\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert done.returncode != 0 and "nowhere.md" in done.stdout + done.stderr
