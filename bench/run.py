@@ -67,6 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="runs per case (median, min, max)")
     parser.add_argument("--quick", action="store_true", help="fewer runs, 10 environments instead of 100")
+    parser.add_argument("--write-docs", action="store_true", help="put the table into docs/explanation/performance.md")
     options = parser.parse_args()
     runs = 3 if options.quick else options.runs
     many = 10 if options.quick else 100
@@ -75,7 +76,8 @@ def main() -> None:
     env = {**clean, "SOPS_AGE_KEY_FILE": str(TEST_KEY)}
     no_key = {**clean, "SOPS_AGE_KEY_FILE": "/nonexistent", "HOME": tempfile.gettempdir()}
     rows: list = []
-    print(f"regc benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {runs} runs per case", flush=True)
+    heading = f"regc benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {runs} runs per case"
+    print(heading, flush=True)
 
     with tempfile.TemporaryDirectory() as scratch:
         # One environment: no-op and a re-render next to kustomize of the same overlay.
@@ -202,7 +204,9 @@ def main() -> None:
             )
         )
 
-    print_table(rows, base, peak)
+    table = print_table(rows, base, peak)
+    if options.write_docs:
+        write_docs(table, heading)
 
 
 COUNT_HASHES = """
@@ -219,10 +223,21 @@ print(htpasswd.HASHES["count"], round(time.perf_counter() - start, 3))
 """
 
 
-def print_table(rows: list, kustomize: float, peak_mb: float) -> None:
-    print()
-    print("| case | median | min | max | ratio | goal |")
-    print("|---|---|---|---|---|---|")
+DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "explanation" / "performance.md"
+TABLE_START, TABLE_END = "<!-- bench:start -->\n", "<!-- bench:end -->"
+
+
+def write_docs(table: str, heading: str) -> None:
+    """Put this run's table, under a line saying when and where it ran, into the docs' performance page."""
+    page = DOCS_PAGE.read_text(encoding="utf-8")
+    before, rest = page.split(TABLE_START, 1)
+    _, after = rest.split(TABLE_END, 1)
+    DOCS_PAGE.write_text(before + TABLE_START + heading + "\n\n" + table + TABLE_END + after, encoding="utf-8")
+    print(f"wrote {DOCS_PAGE.relative_to(DOCS_PAGE.parents[2])}", file=sys.stderr)
+
+
+def print_table(rows: list, kustomize: float, peak_mb: float) -> str:
+    lines = ["| case | median | min | max | ratio | goal |", "|---|---|---|---|---|---|"]
     for label, median, low, high, reference, goal in rows:
         ratio = ""
         if reference == "kustomize":
@@ -230,8 +245,14 @@ def print_table(rows: list, kustomize: float, peak_mb: float) -> None:
         elif reference and reference.startswith("kapitan"):
             kapitan = KAPITAN_REFERENCE[reference.split()[1]]
             ratio = f"{kapitan / median:.1f} x faster than Kapitan's {kapitan} s (reference figure)"
-        print(f"| {label} | {median * 1000:.0f} ms | {low * 1000:.0f} ms | {high * 1000:.0f} ms | {ratio} | {goal} |")
-    print(f"| peak memory of a build of many environments | {peak_mb:.0f} MB | | | | < 100 MB |")
+        lines.append(
+            f"| {label} | {median * 1000:.0f} ms | {low * 1000:.0f} ms | {high * 1000:.0f} ms | {ratio} | {goal} |"
+        )
+    lines.append(f"| peak memory of a build of many environments | {peak_mb:.0f} MB | | | | < 100 MB |")
+    table = "\n".join(lines) + "\n"
+    print()
+    print(table, end="")
+    return table
 
 
 if __name__ == "__main__":
