@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.conftest import REPO
 
 TUTORIAL = REPO / "docs" / "tutorial" / "getting-started.md"
-FENCE = re.compile(r"```(sh|text)\n(.*?)```", re.S)
+FENCE = re.compile(r"```(sh|text|mermaid)\n(.*?)```", re.S)
 
 
 def _steps(page: str) -> list[tuple[str, str | None]]:

@@ -157,6 +157,7 @@ def pages() -> dict[str, str]:
         f"docs/{EXAMPLES_PAGE}": examples_page(),
         "README.md": with_picture(read("README.md")),
         "docs/index.md": with_picture(read("docs/index.md")),
+        "docs/how-to/radosgw-front.md": with_picture(read("docs/how-to/radosgw-front.md")),
     }
 
 
