@@ -71,3 +71,21 @@ def test_a_broken_link_fails_the_site(tmp_path: Path):
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert done.returncode != 0 and "nowhere.md" in done.stdout + done.stderr
+
+
+def test_the_rules_catalogue_holds_every_refusal_of_the_code():
+    import re
+
+    from regc.docgen import RULE_MODULES, rules_catalogue
+
+    catalogue = rules_catalogue()
+    entries = [line for line in catalogue.splitlines() if line.startswith("- ")]
+    package = REPO / "compiler"
+    made = sum(
+        len(re.findall(r"\b(?:Problem|ValueError)\(", (package / module).read_text(encoding="utf-8")))
+        for module in RULE_MODULES
+    )
+    assert len(entries) == made  # one entry per refusal the rules' code can make
+    assert "- registry.replicas: «replicas» replicas cannot share a «volume» volume" in catalogue
+    assert "- «value» is not pinned: name a version tag" in catalogue
+    assert "*Fix:* set tls.enabled: true" in catalogue

@@ -130,6 +130,111 @@ def examples_page() -> str:
     return "\n".join(lines)
 
 
+RULES_PAGE = "reference/rules.md"
+RULES_START, RULES_END = "<!-- rules:start -->\n", "<!-- rules:end -->"
+# Where the rules are: each check that refuses a spec makes a Problem (plan) or raises a ValueError
+# (spec values), and says what is wrong and why in its message.
+RULE_MODULES = (
+    "regc/plan/rules.py",
+    "regc/plan/operations_rules.py",
+    "regc/plan/gitops_rules.py",
+    "regc/plan/inventory.py",
+    "regc/spec/model.py",
+    "regc/spec/fields.py",
+)
+
+
+def rules_catalogue() -> str:
+    """Every refusal of the rules, read from their code: per checking function (its docstring as the
+    heading), each message (a placeholder for what the spec says) and its hint."""
+    import ast
+
+    package = Path(__file__).resolve().parent
+    out: list[str] = []
+    for relative in RULE_MODULES:
+        tree = ast.parse((package.parent / relative).read_text(encoding="utf-8"))
+        for function in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+            found = _refusals(function)
+            if not found:
+                continue
+            doc = (ast.get_docstring(function) or function.name).split("\n\n")[0].replace("\n", " ")
+            where = f"`{relative.removeprefix('regc/')}`, `{function.name}`"
+            out += [f"### {doc.rstrip('.')}", "", f"<small>{where}</small>", ""]
+            for message, hint in found:
+                out.append(f"- {message}" + (f" *Fix:* {hint}" if hint else ""))
+            out.append("")
+    return "\n".join(out)
+
+
+def _refusals(function: Any) -> list[tuple[str, str]]:
+    """(message, hint) of each Problem made and ValueError raised directly in `function`."""
+    import ast
+
+    found = []
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        if name not in ("Problem", "ValueError") or not node.args:
+            continue
+        parts = node.args[1:] if name == "Problem" else node.args[:1]
+        keywords = {k.arg: k.value for k in node.keywords}
+        message = parts[0] if parts else keywords.get("message")
+        hint = parts[1] if len(parts) > 1 else keywords.get("hint")
+        if message is None:
+            continue
+        found.append((_template(message), _template(hint) if hint is not None else ""))
+    return found
+
+
+def _template(node: Any) -> str:
+    """A message as the code writes it, each computed part shown as «what it is»."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return _escaped(node.value)
+    if isinstance(node, ast.JoinedStr):
+        text = ""
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                text += _escaped(str(part.value))
+            else:
+                text += "«" + _escaped(_placeholder(part.value)) + "»"  # type: ignore[attr-defined]
+        return text
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _template(node.left) + _template(node.right)
+    return "«" + _escaped(ast.unparse(node)) + "»"
+
+
+def _placeholder(expr: Any) -> str:
+    """What a computed part of a message is, by the name the code gives it."""
+    import ast
+
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Subscript):
+        return _placeholder(expr.value)
+    if isinstance(expr, ast.Call):
+        return _placeholder(expr.args[0]) if expr.args else _placeholder(expr.func)
+    if isinstance(expr, ast.BoolOp):
+        return _placeholder(expr.values[0])
+    if isinstance(expr, ast.IfExp):
+        return "…"  # a detail given only sometimes
+    return "value"
+
+
+def _escaped(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace("*", "\\*").replace("\n", " ")
+
+
+def rules_page(current: str) -> str:
+    before, rest = current.split(RULES_START, 1)
+    _, after = rest.split(RULES_END, 1)
+    return before + RULES_START + rules_catalogue() + RULES_END + after
+
+
 PICTURE_START, PICTURE_END = "<!-- picture:start -->\n", "<!-- picture:end -->"
 PICTURED = "prod"  # the example drawn on the README and the home page
 
@@ -155,6 +260,7 @@ def pages() -> dict[str, str]:
         f"docs/{CLI_PAGE}": cli_reference(),
         f"docs/{SPEC_PAGE}": spec_page(read(f"docs/{SPEC_PAGE}")),
         f"docs/{EXAMPLES_PAGE}": examples_page(),
+        f"docs/{RULES_PAGE}": rules_page(read(f"docs/{RULES_PAGE}")),
         "README.md": with_picture(read("README.md")),
         "docs/index.md": with_picture(read("docs/index.md")),
         "docs/how-to/radosgw-front.md": with_picture(read("docs/how-to/radosgw-front.md")),
