@@ -198,3 +198,55 @@ def test_each_example_alone_compiles_to_its_committed_overlay(example_inputs, ex
     }
     assert sorted(overlay.files) == sorted(committed)
     assert [n for n in committed if overlay.files[n] != committed[n] and not _sealed(n)] == []
+
+
+KEPT_SPEC = (
+    b"apiVersion: regc/v1\nkind: Environment\nnamespace: kept\n"
+    b"auth:\n  htpasswd:\n    users: [alice, bob]\n    bcryptCost: 5\n"
+)
+
+
+def _kept_world(hashes: dict[str, str], spec: bytes = KEPT_SPEC):
+    sealer = FakeSealer(["age1fake"])
+    target = layout.secrets_display("kept")
+    secrets = {"users": {"bob": "bob-password-1"}, "hashes": hashes}
+    files = {
+        "environments/kept.yaml": spec,
+        ".sops.yaml": b"",
+        target: sealer.encrypt(_dumped(secrets), target),
+    }
+    return memory_world(files)
+
+
+def _dumped(document: dict) -> bytes:
+    from regc import yamltext
+
+    return yamltext.dump(document).encode()
+
+
+def test_a_user_kept_by_hash_keeps_that_line_and_the_others_are_hashed(no_processes):
+    import base64
+
+    import bcrypt
+
+    old = bcrypt.hashpw(b"alice-old-password", bcrypt.gensalt(5, prefix=b"2b")).decode().replace("$2b$", "$2y$", 1)
+    world, memory, sealer = _kept_world({"alice": old})
+    _build(world)
+    path = "overlays/kept/secret-registry-htpasswd.yaml"
+    secret = yamlread.load(sealer.decrypt(memory.read_bytes(ROOT / path), path))
+    lines = base64.b64decode(secret["data"]["htpasswd"]).decode().splitlines()
+    assert lines[0] == f"alice:{old}"  # as it came: the old password still logs in
+    assert bcrypt.checkpw(b"alice-old-password", lines[0].split(":", 1)[1].replace("$2y$", "$2b$", 1).encode())
+    assert bcrypt.checkpw(b"bob-password-1", lines[1].split(":", 1)[1].replace("$2y$", "$2b$", 1).encode())
+
+
+def test_a_kept_hash_must_be_bcrypt_and_cannot_make_a_pull_secret(no_processes):
+    world, memory, _ = _kept_world({"alice": "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="})
+    with pytest.raises(SpecError, match=r"hashes\.alice: not a bcrypt hash"):
+        _build(world)
+    pulling = KEPT_SPEC + b"pullSecrets:\n  user: alice\n  namespaces: [apps]\n"
+    old = "$2y$05$" + "a" * 53
+    world, memory, _ = _kept_world({"alice": old}, pulling)
+    with pytest.raises(SpecError, match="only the htpasswd hash of the pull user is kept"):
+        _build(world)
+    assert tree_of(memory) == {}

@@ -45,6 +45,8 @@ class SecretsFile(_Section):
     """The decrypted secrets file. Its values print as `**********`: never in a log or a traceback."""
 
     users: dict[str, SecretStr] = Field(default_factory=dict)
+    # Users whose password regc does not know (imported): their htpasswd bcrypt hash, kept as it is.
+    hashes: dict[str, SecretStr] = Field(default_factory=dict)
     http_secret: SecretStr | None = Field(None, alias="httpSecret")
     digest_key: SecretStr | None = Field(None, alias="digestKey")
     swift: SwiftCredentials = Field(default_factory=SwiftCredentials)

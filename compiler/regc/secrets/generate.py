@@ -52,12 +52,23 @@ def missing_values(
     auth = spec.auth.htpasswd
     for user in list(auth.users) if auth else []:
         password = values.value(("users", user))
+        kept = values.value(("hashes", user))
+        if password is None and kept is not None:
+            problem = htpasswd.hash_problem(user, kept)
+            if problem:
+                problems.append(problem)
+            continue
         if password is None and auth is not None and auth.generate_missing_passwords:
             password = random.token(24)
             updates[("users", user)] = password
         problem = htpasswd.password_problem(user, password)
         if problem:
             problems.append(problem)
+    pull = spec.pull_secrets
+    if pull is not None and values.value(("users", pull.user)) is None and values.value(("hashes", pull.user)):
+        problems.append(
+            f"users.{pull.user}: only the htpasswd hash of the pull user is kept, and a pull secret needs the password"
+        )
     if problems:
         hint = f"set it with `regc user passwd {plan.name} USER`, or set auth.htpasswd.generateMissingPasswords: true"
         raise SpecError([Problem(Location(display), p, hint) for p in problems])

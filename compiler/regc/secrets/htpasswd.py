@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores what lies beyond: a longer password would be silently cut
 
 HASHES = {"count": 0}  # counted for tests: a no-op build hashes nothing
+
+
+BCRYPT_HASH = re.compile(r"^\$2[abxy]?\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$")
+
+
+def hash_problem(user: str, hashed: str) -> str | None:
+    """What is wrong with a kept htpasswd hash: the registry reads bcrypt only."""
+    if BCRYPT_HASH.match(hashed):
+        return None
+    return f"hashes.{user}: not a bcrypt hash (the registry's htpasswd reads only $2y$ bcrypt lines)"
 
 
 def password_problem(user: str, password: str | None) -> str | None:

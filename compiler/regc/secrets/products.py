@@ -84,7 +84,12 @@ def _products(plan: Plan, leaves: dict[KeyPath, str]) -> list[Product]:
                 Kind.HTPASSWD,
                 secret_file(names.htpasswd_secret),
                 {"secret": names.htpasswd_secret, "users": list(auth.users), "cost": auth.bcrypt_cost},
-                tuple(("users", user) for user in auth.users),
+                tuple(
+                    ("hashes", user)
+                    if ("users", user) not in leaves and ("hashes", user) in leaves
+                    else ("users", user)
+                    for user in auth.users
+                ),
                 mounted=True,
             )
         )
@@ -189,6 +194,10 @@ def _http_secret(plan: Plan, item: Product, values: SecretsFile, previous: Previ
 def _htpasswd(plan: Plan, item: Product, values: SecretsFile, previous: Previous) -> str:
     users = item.public["users"]
     kept = {u: line for u, line in previous.htpasswd_lines.items() if u in users}
+    # A user whose password regc does not know keeps the hash it came with (`hashes`, an import).
+    kept.update(
+        {u: f"{u}:{h}" for u in users if values.value(("users", u)) is None and (h := values.value(("hashes", u)))}
+    )
     fresh = htpasswd.hash_lines(
         [(u, _required(values, ("users", u))) for u in users if u not in kept], item.public["cost"]
     )

@@ -17,7 +17,7 @@ CREDENTIAL_KEYS = {
     "redis": ("password",),
 }
 # The order of a new file's sections.
-SECTIONS = ("users", "httpSecret", "digestKey", "swift", "s3", "proxy", "redis", "notifications", "ca", "tls")
+SECTIONS = ("users", "hashes", "httpSecret", "digestKey", "swift", "s3", "proxy", "redis", "notifications", "ca", "tls")
 
 
 def encrypted_leaves(content: bytes | None, display: str) -> dict[KeyPath, str]:
