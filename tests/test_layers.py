@@ -20,7 +20,7 @@ LAYERS = [
     {"emit"},
     {"write"},
     {"report", "compiler", "topology"},
-    {"commands"},
+    {"commands", "adopt"},
     {"console", "cli", "__main__", "docgen"},
 ]
 

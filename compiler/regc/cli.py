@@ -291,9 +291,46 @@ secrets_app = typer.Typer(help="The encrypted secrets file of an environment.", 
 user_app = typer.Typer(
     help="htpasswd users: the spec lists them, the secrets file holds their passwords.", no_args_is_help=True
 )
+import_app = typer.Typer(
+    help="Adopt a registry a team already runs: write its spec and encrypted secrets file.", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
 app.add_typer(keys_app, name="keys")
 app.add_typer(secrets_app, name="secrets")
 app.add_typer(user_app, name="user")
+
+
+@import_app.command("helm-values")
+def import_helm_values(
+    values: Annotated[Path, typer.Argument(help="A values file of the community chart (twuni docker-registry).")],
+    name: Annotated[str, typer.Option("--name", help="The environment to write: environments/NAME.yaml.")],
+    namespace: Annotated[str, typer.Option("--namespace", help="Namespace of the registry.")] = "registry",
+    root: RootOption = Path("."),
+) -> None:
+    """Write a spec and its encrypted secrets file from a values file of the community chart.
+
+    Every documented key of the chart goes to its place in the spec; the chart's secrets
+    (htpasswd, haSharedSecret, S3 or Swift credentials, proxy login) go to
+    environments/NAME.secrets.yaml, encrypted by sops before anything touches the disk. htpasswd
+    users keep their bcrypt hashes, so their passwords still work. Every setting that has no place
+    in the spec is listed with its path and why. Exit 0 when everything was mapped, 1 with the
+    report otherwise, 2 when the values file cannot be read.
+
+        helm get values my-registry -n registry -o yaml > values.yaml
+        regc import helm-values values.yaml --name prod --namespace registry
+        regc build environments/prod.yaml
+    """
+    from regc.adopt.helm import from_helm_values
+    from regc.adopt.write import write_import
+    from regc.spec.fields import check_dns_label
+    from regc.spec.load import load_yaml
+
+    _checked(check_dns_label, name)
+    _checked(check_dns_label, namespace)
+    document = load_yaml(values, str(values))
+    outcome = write_import(root, name, from_helm_values(document.data, namespace), str(values))
+    if not outcome.clean:
+        raise typer.Exit(1)
 
 
 @keys_app.command("init")

@@ -29,6 +29,8 @@ def test_every_block_of_the_guide_runs(guide: str, built: Path, tmp_path: Path):
     # The cluster as the guides expect it: Flux installed (its namespace), no sops-age Secret yet.
     if guide in ("gitops.md", "migrate.md"):
         ensure_namespaces(cluster, {"apps", "ci"})  # prod's pull secrets go to the apps' namespaces
+    if guide == "migrate.md":
+        ensure_namespaces(cluster, {"kube-registry"})  # the registry being moved runs there already
     if guide == "flux.md":
         cluster.kubectl("create", "namespace", "flux-system", check=False)
         cluster.kubectl("delete", "secret", "sops-age", "--namespace=flux-system", "--ignore-not-found")

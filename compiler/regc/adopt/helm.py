@@ -1,0 +1,555 @@
+"""A values file of the community chart (twuni `docker-registry`) as a regc spec and secrets: each
+documented key mapped to its place in the spec, the chart's secrets to the secrets file, and every
+other setting reported with its path and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from regc.adopt.values import Taken, Unmapped
+
+SOURCE = "the community chart twuni/docker-registry (values.yaml at 013c0af)"
+
+# The chart's defaults (values.yaml at 013c0af45a46e0b475909e9286a6be90a75aaea1): a value equal to
+# one of them is no setting of the team's and is not reported when it has no place in the spec.
+CHART_DEFAULTS: dict[str, Any] = {
+    "replicaCount": 1,
+    "updateStrategy": {},
+    "podAnnotations": {},
+    "podLabels": {},
+    "serviceAccount": {"create": False, "name": "", "annotations": {}},
+    "image": {"repository": "registry", "tag": "2.8.1", "pullPolicy": "IfNotPresent"},
+    "deployment": {},
+    "service": {"name": "registry", "type": "ClusterIP", "port": 5000, "annotations": {}},
+    "ingress": {
+        "enabled": False,
+        "className": "nginx",
+        "path": "/",
+        "hosts": ["chart-example.local"],
+        "annotations": {},
+        "labels": {},
+        "tls": None,
+    },
+    "resources": {},
+    "persistence": {"accessMode": "ReadWriteOnce", "enabled": False, "size": "10Gi"},
+    "storage": "filesystem",
+    "secrets": {"haSharedSecret": "", "htpasswd": ""},
+    "proxy": {
+        "enabled": False,
+        "remoteurl": "https://registry-1.docker.io",
+        "username": "",
+        "password": "",
+        "secretRef": "",
+    },
+    "metrics": {
+        "enabled": False,
+        "port": 5001,
+        "serviceMonitor": {"enabled": False, "labels": {}},
+        "prometheusRule": {"enabled": False, "labels": {}, "rules": {}},
+    },
+    "configData": {
+        "version": 0.1,
+        "log": {"fields": {"service": "registry"}},
+        "storage": {"cache": {"blobdescriptor": "inmemory"}},
+        "http": {
+            "addr": ":5000",
+            "headers": {"X-Content-Type-Options": ["nosniff"]},
+            "debug": {"addr": ":5001", "prometheus": {"enabled": False, "path": "/metrics"}},
+        },
+        "health": {"storagedriver": {"enabled": True, "interval": "10s", "threshold": 3}},
+    },
+    "containerSecurityContext": {
+        "enabled": True,
+        "seLinuxOptions": {},
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "privileged": False,
+        "readOnlyRootFilesystem": True,
+        "runAsUser": 1000,
+        "runAsGroup": 1000,
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    },
+    "securityContext": {
+        "enabled": True,
+        "fsGroupChangePolicy": "Always",
+        "sysctls": [],
+        "supplementalGroups": [],
+        "fsGroup": 1000,
+    },
+    "priorityClassName": "",
+    "podDisruptionBudget": {},
+    "autoscaling": {
+        "enabled": False,
+        "minReplicas": 1,
+        "maxReplicas": 2,
+        "targetCPUUtilizationPercentage": 60,
+        "targetMemoryUtilizationPercentage": 60,
+        "behavior": {},
+    },
+    "nodeSelector": {},
+    "affinity": {},
+    "tolerations": [],
+    "extraVolumeMounts": [],
+    "extraVolumes": [],
+    "extraEnvVars": [],
+    "initContainers": [],
+    "garbageCollect": {"enabled": False, "deleteUntagged": True, "schedule": "0 1 * * *", "resources": {}},
+}
+# The chart's secretRef keys (templates/deployment.yaml): s3 accessKey/secretKey, proxy proxyUsername/proxyPassword.
+S3_SECRET_KEYS = ("accessKey", "secretKey")
+PROXY_SECRET_KEYS = ("proxyUsername", "proxyPassword")
+
+
+@dataclass
+class Imported:
+    """What an import makes: the spec (by the spec's own keys), the secrets file's values, what could
+    not be mapped, and what will behave differently once regc runs it."""
+
+    spec: dict[str, Any]
+    secrets: dict[str, Any]
+    unmapped: list[Unmapped]
+    notes: list[str] = field(default_factory=list)
+    complete: bool = True  # False: the spec would not say where images are; nothing is written
+
+
+def from_helm_values(values: dict[str, Any], namespace: str) -> Imported:
+    taken = Taken(values, CHART_DEFAULTS)
+    spec: dict[str, Any] = {"apiVersion": "regc/v1", "kind": "Environment", "namespace": namespace}
+    secrets: dict[str, Any] = {}
+    notes: list[str] = []
+    registry: dict[str, Any] = {}
+    image = taken.take(("image",), "repository", "tag", "pullPolicy")
+    registry["image"] = f"{image.get('repository', 'registry')}:{image.get('tag', '2.8.1')}"
+    if image.get("pullPolicy", "IfNotPresent") != "IfNotPresent":
+        spec["imagePullPolicy"] = image["pullPolicy"]
+    pull = taken.get("imagePullSecrets", default=[])
+    if pull:
+        spec["imagePullSecrets"] = [s["name"] if isinstance(s, dict) else str(s) for s in pull]
+    registry["replicas"] = taken.get("replicaCount", default=1)
+    resources = _resources(taken)
+    if resources:
+        registry["resources"] = resources
+    spec["registry"] = registry
+    _storage(taken, spec, secrets, notes)
+    _service(taken, spec)
+    _ingress(taken, spec)
+    _auth_and_tls(taken, spec, secrets, notes)
+    _proxy(taken, spec, secrets)
+    _metrics(taken, spec)
+    _config_data(taken, spec)
+    _scheduling(taken, spec)
+    _availability(taken, spec)
+    _identity_and_extras(taken, spec, notes)
+    for path in taken.left():
+        taken.refuse(path, "no key of the regc spec says this")
+    complete = "storage" in spec
+    return Imported(_pruned(spec), secrets, taken.unmapped, notes, complete)
+
+
+def _resources(taken: Taken) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for kind in ("requests", "limits"):
+        amounts = taken.data.get("resources", {}).get(kind) or {}
+        for name, value in amounts.items():
+            if name in ("cpu", "memory"):
+                taken.get("resources", kind, name)
+                found.setdefault(kind, {})[name] = str(value)
+    return found
+
+
+def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes: list[str]) -> None:
+    driver = taken.get("storage", default="filesystem")
+    if driver == "filesystem":
+        persistence = taken.take(("persistence",), "enabled", "size", "storageClass", "accessMode")
+        storage: dict[str, Any] = {"driver": "filesystem", "size": persistence.get("size", "10Gi")}
+        if persistence.get("storageClass") not in (None, "-"):
+            storage["storageClassName"] = persistence["storageClass"]
+        storage["accessMode"] = persistence.get("accessMode", "ReadWriteOnce")
+        if persistence.get("existingClaim"):
+            taken.refuse(
+                ("persistence", "existingClaim"),
+                "regc claims its own volume (registry-data); move the images onto it, or copy them to "
+                "object storage first",
+            )
+        if not persistence.get("enabled", False):
+            notes.append(
+                "persistence.enabled is false: the chart keeps images in an emptyDir, lost when the pod goes; "
+                f"regc claims a {storage['size']} volume"
+            )
+        spec["storage"] = storage
+    elif driver == "s3":
+        s3 = taken.take(("s3",), "region", "regionEndpoint", "bucket", "rootdirectory", "secure")
+        storage = {"driver": "s3", "bucket": s3.get("bucket", ""), "region": s3.get("region", "us-east-1")}
+        if s3.get("regionEndpoint"):
+            storage["regionendpoint"] = s3["regionEndpoint"]
+        for key in ("rootdirectory", "secure"):
+            if key in s3:
+                storage[key] = s3[key]
+        if s3.get("encrypt"):
+            taken.refuse(("s3", "encrypt"), "server-side encryption is not a key of regc's S3 storage")
+        keys = taken.take(("secrets", "s3"), "secretRef", "accessKey", "secretKey")
+        if keys.get("secretRef"):
+            storage["credentials"] = "secret"
+            storage["credentialsSecret"] = {
+                "name": keys["secretRef"],
+                "accessKeyKey": S3_SECRET_KEYS[0],
+                "secretKeyKey": S3_SECRET_KEYS[1],
+            }
+        elif keys.get("accessKey") or keys.get("secretKey"):
+            storage["credentials"] = "provided"
+            secrets["s3"] = {"accessKey": keys.get("accessKey", ""), "secretKey": keys.get("secretKey", "")}
+        else:
+            taken.refuse(
+                ("secrets", "s3"),
+                "no S3 keys (the chart then relies on the node's or pod's cloud identity)",
+                "serviceAccount.annotations for the cloud identity, with keys in a Secret of yours "
+                "(storage.credentials: secret)",
+            )
+            storage["credentials"] = "provided"
+        spec["storage"] = storage
+    elif driver == "swift":
+        swift = taken.take(("swift",), "authurl", "container")
+        login = taken.take(("secrets", "swift"), "username", "password")
+        storage = {
+            "driver": "swift",
+            "authurl": swift.get("authurl", ""),
+            "container": swift.get("container", ""),
+            "username": login.get("username", ""),
+            "credentials": "provided",
+        }
+        if login.get("password"):
+            secrets["swift"] = {"password": login["password"]}
+        spec["storage"] = storage
+    else:
+        taken.refuse(
+            ("storage",),
+            f"regc stores on a volume, Swift or S3 (radosgw), not {driver!r}",
+            "storage.driver: s3 with the provider's S3 endpoint, where it has one",
+        )
+
+
+def _service(taken: Taken, spec: dict[str, Any]) -> None:
+    service = taken.take(
+        ("service",),
+        "type",
+        "port",
+        "nodePort",
+        "loadBalancerIP",
+        "loadBalancerSourceRanges",
+        "annotations",
+        "labels",
+        "name",
+    )
+    out: dict[str, Any] = {}
+    for key in ("type", "port", "nodePort", "loadBalancerIP", "loadBalancerSourceRanges", "annotations", "labels"):
+        if service.get(key) not in (None, "", {}, []) and service.get(key) != CHART_DEFAULTS["service"].get(key):
+            out[key] = service[key]
+    for key in ("sessionAffinity", "sessionAffinityConfig", "clusterIP"):
+        if key in service:
+            taken.refuse(("service", key), "regc sets the Service's own")
+    if service.get("name", "registry") != "registry":
+        taken.refuse(("service", "name"), "regc names the Service after the instance", "instance")
+    if out:
+        spec["service"] = out
+
+
+def _ingress(taken: Taken, spec: dict[str, Any]) -> None:
+    ingress = taken.take(("ingress",), "enabled")
+    if not ingress.get("enabled"):
+        taken.used.add(("ingress",))  # off: the rest of it says nothing
+        return
+    taken.take(("ingress",), "hosts", "path", "className", "annotations", "tls")
+    hosts = list(ingress.get("hosts") or [])
+    if not hosts:
+        taken.refuse(("ingress", "hosts"), "an Ingress needs a host")
+        return
+    out: dict[str, Any] = {"host": hosts[0]}
+    if hosts[1:]:
+        out["hosts"] = hosts[1:]
+    if ingress.get("path", "/") != "/":
+        out["path"] = ingress["path"]
+    # `helm get values` gives what was set; the chart's default class is what its Ingress names.
+    out["className"] = ingress.get("className") or CHART_DEFAULTS["ingress"]["className"]
+    if ingress.get("annotations"):
+        out["annotations"] = ingress["annotations"]
+    tls = ingress.get("tls") or []
+    if tls:
+        out["tlsSecretName"] = tls[0].get("secretName")
+        for index in range(1, len(tls)):
+            taken.refuse(("ingress", "tls", index), "regc's Ingress has one TLS Secret for all its hosts")
+    if ingress.get("labels"):
+        taken.refuse(("ingress", "labels"), "regc labels the Ingress itself", "`labels`, on every object")
+    spec["ingress"] = out
+
+
+def _auth_and_tls(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes: list[str]) -> None:
+    shared = taken.get("secrets", "haSharedSecret", default="")
+    if shared:
+        secrets["httpSecret"] = shared
+    else:
+        notes.append("secrets.haSharedSecret is empty: the chart makes a new one at each install; regc generates one")
+    lines = [line for line in str(taken.get("secrets", "htpasswd", default="")).splitlines() if line.strip()]
+    users = []
+    for index, line in enumerate(lines):
+        user, _, hashed = line.partition(":")
+        if not hashed.startswith(("$2y$", "$2a$", "$2b$")):
+            taken.refuse(("secrets", "htpasswd", index), f"{user}: not a bcrypt hash, which the registry needs")
+            continue
+        users.append(user)
+        secrets.setdefault("hashes", {})[user] = hashed
+    if users:
+        spec["auth"] = {"htpasswd": {"users": users}}
+    tls_secret = taken.get("tlsSecretName", default="")
+    if tls_secret:
+        spec["tls"] = {"certificate": "secret", "secretName": tls_secret}
+    else:
+        spec["tls"] = {"enabled": False}
+        notes.append("no tlsSecretName: the chart serves plain HTTP, and so does the spec (tls.enabled: false)")
+        if users:
+            spec["insecure"] = True
+            notes.append("basic auth over HTTP sends passwords in clear: insecure: true says so; turn TLS on soon")
+
+
+def _proxy(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any]) -> None:
+    proxy = taken.take(("proxy",), "enabled")
+    if not proxy.get("enabled"):
+        taken.used.add(("proxy",))
+        return
+    taken.take(("proxy",), "remoteurl", "username", "password", "secretRef")
+    out: dict[str, Any] = {"remoteurl": proxy.get("remoteurl", "https://registry-1.docker.io")}
+    if proxy.get("secretRef"):
+        out["credentialsSecret"] = {
+            "name": proxy["secretRef"],
+            "usernameKey": PROXY_SECRET_KEYS[0],
+            "passwordKey": PROXY_SECRET_KEYS[1],
+        }
+    elif proxy.get("username") or proxy.get("password"):
+        out["credentials"] = True
+        secrets["proxy"] = {"username": proxy.get("username", ""), "password": proxy.get("password", "")}
+    spec["proxy"] = out
+
+
+def _metrics(taken: Taken, spec: dict[str, Any]) -> None:
+    metrics = taken.take(("metrics",), "enabled")
+    if not metrics.get("enabled"):
+        taken.used.add(("metrics",))
+        return
+    taken.take(("metrics",), "port")
+    taken.take(("metrics", "serviceMonitor"), "enabled", "labels")
+    taken.take(("metrics", "prometheusRule"), "enabled", "labels")
+    out: dict[str, Any] = {"enabled": True, "port": metrics.get("port", 5001)}
+    monitor = metrics.get("serviceMonitor") or {}
+    rule = metrics.get("prometheusRule") or {}
+    out["serviceMonitor"] = bool(monitor.get("enabled"))
+    out["prometheusRule"] = bool(rule.get("enabled"))
+    labels = {**(monitor.get("labels") or {}), **(rule.get("labels") or {})}
+    if labels:
+        out["labels"] = labels
+    if rule.get("rules"):
+        taken.refuse(
+            ("metrics", "prometheusRule", "rules"),
+            "regc writes its own alerts; the chart's rules are in its own format",
+            "metrics.extraRules (a list of Prometheus rules)",
+        )
+    spec["metrics"] = out
+
+
+# configData keys with a place in the spec: config.yml path -> spec path.
+CONFIG_KEYS = {
+    ("log", "level"): ("registry", "logLevel"),
+    ("log", "formatter"): ("registry", "logFormatter"),
+    ("http", "headers"): ("registry", "headers"),
+    ("health", "storagedriver", "enabled"): ("registry", "healthCheck", "storageDriver", "enabled"),
+    ("health", "storagedriver", "interval"): ("registry", "healthCheck", "storageDriver", "interval"),
+    ("health", "storagedriver", "threshold"): ("registry", "healthCheck", "storageDriver", "threshold"),
+    ("storage", "cache", "blobdescriptor"): ("registry", "blobDescriptorCache"),
+    ("storage", "delete", "enabled"): ("storage", "delete"),
+}
+# configData that the chart's own keys or regc set: left to them, not reported.
+CONFIG_MANAGED = (("version",), ("http", "addr"), ("http", "debug"), ("log", "fields"))
+
+
+def _config_data(taken: Taken, spec: dict[str, Any]) -> None:
+    from regc.adopt.values import leaves
+
+    config = taken.data.get("configData") or {}
+    default = CHART_DEFAULTS["configData"]
+    if not config:
+        taken.used.add(("configData",))
+        return
+    for source, target in CONFIG_KEYS.items():
+        value = _at(config, source)
+        if value is not None and value != _at(default, source):
+            taken.get("configData", *source)
+            node = spec
+            for part in target[:-1]:
+                node = node.setdefault(part, {})
+            node[target[-1]] = value
+    for path, value in leaves(config):
+        full = ("configData", *path)
+        if any(path[: len(m)] == m for m in CONFIG_MANAGED) or any(path[: len(k)] == k for k in CONFIG_KEYS):
+            taken.used.add(full)
+            continue
+        if _at(default, path) == value:
+            continue
+        taken.refuse(full, "a config.yml key regc does not derive from the spec", "extras.config")
+
+
+def _scheduling(taken: Taken, spec: dict[str, Any]) -> None:
+    out: dict[str, Any] = {}
+    if taken.get("priorityClassName", default=""):
+        out["priorityClassName"] = taken.get("priorityClassName")
+    if taken.get("nodeSelector", default={}):
+        out["nodeSelector"] = taken.get("nodeSelector")
+    tolerations = taken.get("tolerations", default=[])
+    if tolerations:
+        out["tolerations"] = [
+            {k: v for k, v in t.items() if k in ("key", "operator", "value", "effect")} for t in tolerations
+        ]
+    affinity = taken.data.get("affinity") or {}
+    node = affinity.get("nodeAffinity") or {}
+    if node:
+        taken.get("affinity", "nodeAffinity")
+        required = (node.get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms", [])
+        preferred = node.get("preferredDuringSchedulingIgnoredDuringExecution") or []
+        terms: dict[str, Any] = {}
+        if required:
+            terms["required"] = [{"matchExpressions": t.get("matchExpressions", [])} for t in required]
+        if preferred:
+            terms["preferred"] = [
+                {"weight": p["weight"], "preference": {"matchExpressions": p["preference"].get("matchExpressions", [])}}
+                for p in preferred
+            ]
+        out["nodeAffinity"] = terms
+    for kind in ("podAntiAffinity", "podAffinity"):
+        if affinity.get(kind):
+            taken.refuse(
+                ("affinity", kind),
+                "regc spreads the registry pods by presets",
+                "scheduling.antiAffinity (preferred or required) and scheduling.topologySpread",
+            )
+    if out:
+        spec["scheduling"] = out
+
+
+def _availability(taken: Taken, spec: dict[str, Any]) -> None:
+    out: dict[str, Any] = {}
+    budget = taken.get("podDisruptionBudget", default={})
+    if budget:
+        out["podDisruptionBudget"] = {
+            "enabled": True,
+            **{k: budget[k] for k in ("maxUnavailable", "minAvailable") if k in budget},
+        }
+    scaling = taken.take(("autoscaling",), "enabled")
+    if not scaling.get("enabled"):
+        taken.used.add(("autoscaling",))
+    else:
+        taken.take(
+            ("autoscaling",),
+            "minReplicas",
+            "maxReplicas",
+            "targetCPUUtilizationPercentage",
+            "targetMemoryUtilizationPercentage",
+            "behavior",
+        )
+        auto: dict[str, Any] = {
+            "enabled": True,
+            "minReplicas": scaling.get("minReplicas", 1),
+            "maxReplicas": scaling.get("maxReplicas", 2),
+            "targetCpuUtilization": scaling.get("targetCPUUtilizationPercentage", 60),
+        }
+        if scaling.get("targetMemoryUtilizationPercentage"):
+            auto["targetMemoryUtilization"] = scaling["targetMemoryUtilizationPercentage"]
+        if scaling.get("behavior"):
+            auto["behavior"] = scaling["behavior"]
+        out["autoscaling"] = auto
+    strategy = taken.get("updateStrategy", default={})
+    rolling = strategy.get("rollingUpdate") or {}
+    if rolling and all(isinstance(rolling.get(k, 0), int) for k in ("maxSurge", "maxUnavailable")):
+        out["rollingUpdate"] = {k: rolling[k] for k in ("maxSurge", "maxUnavailable") if k in rolling}
+    elif rolling:
+        taken.refuse(("updateStrategy", "rollingUpdate"), "regc takes whole pods, not percentages")
+    if strategy.get("type") == "Recreate":
+        taken.refuse(("updateStrategy", "type"), "regc chooses Recreate itself where a ReadWriteOnce volume needs it")
+    if out:
+        spec["availability"] = out
+
+
+def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -> None:
+    account = taken.take(("serviceAccount",), "create", "name", "annotations")
+    identity: dict[str, Any] = {}
+    if account.get("name"):
+        identity["name"] = account["name"]
+    if account.get("annotations"):
+        identity["annotations"] = account["annotations"]
+    if identity:
+        spec["serviceAccount"] = identity
+    extras: dict[str, Any] = {}
+    if taken.get("podAnnotations", default={}):
+        extras["podAnnotations"] = taken.get("podAnnotations")
+    if taken.get("podLabels", default={}):
+        extras["podLabels"] = taken.get("podLabels")
+    env: dict[str, Any] = {}
+    for variable in taken.get("extraEnvVars", default=[]):
+        if "value" in variable:
+            env[variable["name"]] = str(variable["value"])
+        elif "valueFrom" in variable:
+            env[variable["name"]] = {"valueFrom": variable["valueFrom"]}
+    if env:
+        extras["env"] = env
+    mounts = {m["name"]: m for m in taken.get("extraVolumeMounts", default=[])}
+    volumes = []
+    for index, volume in enumerate(taken.get("extraVolumes", default=[])):
+        mount = mounts.get(volume.get("name"))
+        if mount is None:
+            taken.refuse(("extraVolumes", index), "a volume no container mounts")
+            continue
+        item: dict[str, Any] = {"name": volume["name"], "mountPath": mount["mountPath"]}
+        item["readOnly"] = bool(mount.get("readOnly", True))
+        if "configMap" in volume:
+            item["configMap"] = volume["configMap"]["name"]
+        elif "secret" in volume and not volume["secret"].get("items"):
+            item["secret"] = volume["secret"]["secretName"]
+        elif "emptyDir" in volume:
+            item["emptyDir"] = True
+        else:
+            taken.refuse(("extraVolumes", index), "only whole ConfigMaps, Secrets and emptyDirs are mounted by regc")
+            continue
+        volumes.append(item)
+    if volumes:
+        extras["volumes"] = volumes
+    if extras:
+        spec["extras"] = extras
+    if taken.get("initContainers", default=[]):
+        taken.refuse(("initContainers",), "regc's pod has no init containers")
+    if taken.take(("garbageCollect",), "enabled").get("enabled"):
+        taken.refuse(
+            ("garbageCollect",),
+            "garbage collection must not run while the registry takes pushes; regc documents it as a procedure",
+            "the garbage collection how-to",
+        )
+    contexts = ("containerSecurityContext", "securityContext")
+    for key in contexts:
+        taken.get(key)
+    if any(key in taken.data and taken.data[key] != CHART_DEFAULTS[key] for key in contexts):
+        notes.append("regc runs the registry with its own restricted security context (Pod Security: restricted)")
+    if taken.data.get("deployment", {}).get("annotations"):
+        taken.refuse(("deployment", "annotations"), "regc annotates the Deployment itself", "extras.podAnnotations")
+
+
+def _at(node: Any, path: tuple[str | int, ...]) -> Any:
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _pruned(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec without the keys that say what the default says anyway (a shorter spec to review)."""
+    registry = spec.get("registry", {})
+    if registry.get("replicas") == 1:
+        registry.pop("replicas")
+    return spec

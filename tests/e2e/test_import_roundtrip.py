@@ -1,0 +1,67 @@
+"""End to end: a registry installed with the community chart, adopted by `regc import helm-values`.
+The values hold an htpasswd line hashed long ago and name the chart's TLS Secret; after the import
+and a build, the real registry (run as the kubelet would from what the API server holds) lets the
+old password in, refuses a wrong one, and serves the old certificate, which the old CA verifies."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+from pathlib import Path
+
+import bcrypt
+import pytest
+
+from tests.conftest import REPO, run_regc
+from tests.e2e.registry import start_registry
+from tests.e2e.test_references import _dump, _secret
+from tests.e2e.test_registry import round_trip
+
+pytestmark = pytest.mark.e2e
+
+OLD_PASSWORD = "the-password-alice-set-in-2023"
+
+
+def test_an_imported_install_keeps_its_passwords_and_its_ca(tmp_path: Path, processes):
+    from regc.secrets import tls
+    from tests.cluster.apiserver import apply_overlay, objects_in, shared_cluster
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(REPO / ".sops.yaml", repo / ".sops.yaml")
+    hashed = bcrypt.hashpw(OLD_PASSWORD.encode(), bcrypt.gensalt(5)).decode().replace("$2b$", "$2y$", 1)
+    (repo / "values.yaml").write_text(
+        "image: {repository: registry, tag: 2.8.3}\n"
+        "persistence: {enabled: true, size: 5Gi}\n"
+        f"secrets:\n  haSharedSecret: an-old-shared-secret\n  htpasswd: |\n    alice:{hashed}\n"
+        "tlsSecretName: registry-tls-old\n"
+    )
+    imported = run_regc("import", "helm-values", "values.yaml", "--name", "adopted", "--namespace", "adopted", cwd=repo)
+    assert imported.code == 0, imported.stderr
+    built = run_regc("build", cwd=repo)
+    assert built.code == 0, built.stderr
+
+    cluster = shared_cluster()
+    apply_overlay(cluster, repo, "adopted")
+    # The chart's TLS Secret, as it stands in the cluster: a certificate of the old CA.
+    now = datetime.datetime.now(datetime.UTC)
+    ca_cert, ca_key = tls.make_ca("the old registry CA", "ecdsa-p256", now)
+    names = ["registry.adopted.svc", "127.0.0.1"]
+    cert, key = tls.issue_server(ca_cert, ca_key, names, "ecdsa-p256", now, 30)
+    stream = "---\n" + _dump(
+        {
+            **_secret("registry-tls-old", {"tls.crt": cert, "tls.key": key}, "kubernetes.io/tls"),
+            "metadata": {
+                "name": "registry-tls-old",
+                "namespace": "adopted",
+            },
+        }
+    )
+    cluster.kubectl("apply", "--server-side", "-f", "-", stdin=stream)
+    ca = tmp_path / "old-ca.crt"
+    ca.write_text(ca_cert)
+
+    registry = start_registry(objects_in(cluster, "adopted"), tmp_path / "registry", processes, ca=ca)
+    assert registry.url.startswith("https://")  # verified against the old CA
+    round_trip(registry, tmp_path, "e2e/adopted", "alice", OLD_PASSWORD)
+    assert registry.status("/v2/", "alice", "not-the-old-password") == 401

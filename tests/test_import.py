@@ -1,0 +1,178 @@
+"""`regc import helm-values`: a values file of the community chart becomes a spec and an encrypted
+secrets file that build, for each storage driver and the proxy mode; htpasswd users keep their
+bcrypt hashes; every setting without a place in the spec is reported with its path; no secret ever
+reaches the disk in clear or the terminal; unreadable input exits 2."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import REPO, run_regc
+from tests.secrets_helpers import decrypt_file
+
+HASH = "$2y$05$" + "Ab0/" * 13 + "a"  # the shape of a bcrypt hash
+SECRETS = ("old-http-secret-value", "swift-password-old", "S3SECRETKEYOLD0000000000", "hub-password-old")
+
+
+@pytest.fixture
+def empty(tmp_path: Path) -> Path:
+    shutil.copy(REPO / ".sops.yaml", tmp_path / ".sops.yaml")
+    return tmp_path
+
+
+def _import(root: Path, values: str, name: str = "old"):
+    (root / "values.yaml").write_text(values)
+    return run_regc("import", "helm-values", "values.yaml", "--name", name, "--namespace", "registry", cwd=root)
+
+
+def _spec(root: Path, name: str = "old") -> dict:
+    return YAML(typ="safe", pure=True).load((root / "environments" / f"{name}.yaml").read_text())
+
+
+def _no_secret_in_clear(root: Path, result) -> None:
+    shown = result.stdout + result.stderr
+    for path in root.rglob("*"):
+        if path.is_file() and path.name != "values.yaml":
+            text = path.read_bytes()
+            assert not [s for s in SECRETS if s.encode() in text], path
+    assert not [s for s in SECRETS if s in shown]
+
+
+FILESYSTEM = f"""
+image: {{repository: registry, tag: 2.8.3}}
+persistence: {{enabled: true, size: 20Gi, storageClass: rbd}}
+secrets:
+  haSharedSecret: {SECRETS[0]}
+  htpasswd: |
+    alice:{HASH}
+tlsSecretName: registry-tls-old
+service: {{type: NodePort, nodePort: 30500}}
+"""
+
+
+def test_a_filesystem_install_maps_whole_and_builds(empty: Path):
+    result = _import(empty, FILESYSTEM)
+    assert result.code == 0, result.stderr
+    spec = _spec(empty)
+    assert spec["registry"]["image"] == "registry:2.8.3"
+    assert spec["storage"] == {
+        "driver": "filesystem",
+        "size": "20Gi",
+        "storageClassName": "rbd",
+        "accessMode": "ReadWriteOnce",
+    }
+    assert spec["auth"] == {"htpasswd": {"users": ["alice"]}}
+    assert spec["tls"] == {"certificate": "secret", "secretName": "registry-tls-old"}
+    assert spec["service"] == {"type": "NodePort", "nodePort": 30500}
+    secrets = decrypt_file(empty / "environments" / "old.secrets.yaml")
+    assert secrets == {"httpSecret": SECRETS[0], "hashes": {"alice": HASH}}
+    _no_secret_in_clear(empty, result)
+    built = run_regc("build", cwd=empty)
+    assert built.code == 0, built.stderr
+
+
+S3 = f"""
+storage: s3
+s3: {{region: us-east-1, regionEndpoint: 'http://rgw.example:7480', bucket: images, secure: false}}
+secrets:
+  s3: {{accessKey: OLDACCESSKEY, secretKey: {SECRETS[2]}}}
+proxy:
+  enabled: true
+  remoteurl: https://registry-1.docker.io
+  username: hubuser
+  password: {SECRETS[3]}
+"""
+
+
+def test_s3_keys_and_a_proxy_login_go_to_the_secrets_file(empty: Path):
+    result = _import(empty, S3)
+    assert result.code == 0, result.stderr
+    spec = _spec(empty)
+    assert spec["storage"]["driver"] == "s3" and spec["storage"]["regionendpoint"] == "http://rgw.example:7480"
+    assert spec["storage"]["credentials"] == "provided" and spec["storage"]["secure"] is False
+    assert spec["proxy"] == {"remoteurl": "https://registry-1.docker.io", "credentials": True}
+    secrets = decrypt_file(empty / "environments" / "old.secrets.yaml")
+    assert secrets["s3"] == {"accessKey": "OLDACCESSKEY", "secretKey": SECRETS[2]}
+    assert secrets["proxy"] == {"username": "hubuser", "password": SECRETS[3]}
+    assert "plain HTTP" in result.stderr  # no tlsSecretName: the chart serves HTTP, and so does the spec
+    _no_secret_in_clear(empty, result)
+    assert run_regc("build", cwd=empty).code == 0
+
+
+def test_secret_refs_become_references(empty: Path):
+    values = (
+        "storage: s3\ns3: {region: eu-west-1, bucket: images, regionEndpoint: 'https://s3.example'}\n"
+        "secrets:\n  s3: {secretRef: bucket-keys}\n"
+        "proxy: {enabled: true, secretRef: hub-login}\n"
+    )
+    result = _import(empty, values)
+    assert result.code == 0, result.stderr
+    spec = _spec(empty)
+    assert spec["storage"]["credentials"] == "secret"
+    assert spec["storage"]["credentialsSecret"] == {
+        "name": "bucket-keys",
+        "accessKeyKey": "accessKey",
+        "secretKeyKey": "secretKey",
+    }
+    assert spec["proxy"]["credentialsSecret"] == {
+        "name": "hub-login",
+        "usernameKey": "proxyUsername",
+        "passwordKey": "proxyPassword",
+    }
+    assert run_regc("build", cwd=empty).code == 0
+
+
+SWIFT = f"""
+storage: swift
+swift: {{authurl: 'http://rgw.example:7480/auth/v1', container: images}}
+secrets:
+  swift: {{username: 'kube:registry', password: {SECRETS[1]}}}
+"""
+
+
+def test_swift_credentials(empty: Path):
+    result = _import(empty, SWIFT)
+    assert result.code == 0, result.stderr
+    storage = _spec(empty)["storage"]
+    assert storage["username"] == "kube:registry" and storage["container"] == "images"
+    assert decrypt_file(empty / "environments" / "old.secrets.yaml")["swift"] == {"password": SECRETS[1]}
+    _no_secret_in_clear(empty, result)
+    assert run_regc("build", cwd=empty).code == 0
+
+
+def test_what_has_no_place_is_reported_by_path_and_exits_1(empty: Path):
+    values = (
+        "service: {sessionAffinity: ClientIP}\nconfigData:\n  log: {level: debug}\n  compatibility: {x: 1}\n"
+        "garbageCollect: {enabled: true}\ninitContainers: [{name: init, image: busybox}]\ncustomThing: 1\n"
+    )
+    result = _import(empty, values)
+    assert result.code == 1
+    for line in (
+        "values.yaml: service.sessionAffinity: not mapped: regc sets the Service's own",
+        "values.yaml: configData.compatibility.x: not mapped: a config.yml key regc does not derive from the spec "
+        "(use extras.config)",
+        "values.yaml: garbageCollect: not mapped: garbage collection must not run while the registry takes pushes",
+        "values.yaml: initContainers: not mapped",
+        "values.yaml: customThing: not mapped: no key of the regc spec says this",
+    ):
+        assert line in result.stderr, line
+    assert _spec(empty)["registry"]["logLevel"] == "debug"  # what maps is written all the same
+
+
+def test_an_unmappable_store_writes_nothing(empty: Path):
+    result = _import(empty, "storage: azure\n")
+    assert result.code == 1
+    assert "storage: not mapped: regc stores on a volume, Swift or S3 (radosgw), not 'azure'" in result.stderr
+    assert not (empty / "environments").exists()
+
+
+def test_broken_input_exits_2_and_an_existing_environment_is_kept(empty: Path):
+    broken = _import(empty, "image: [\n")
+    assert broken.code == 2 and "values.yaml:" in broken.stderr
+    assert _import(empty, FILESYSTEM).code == 0
+    again = _import(empty, FILESYSTEM)
+    assert again.code == 1 and "already exists" in again.stderr
