@@ -176,3 +176,74 @@ def test_broken_input_exits_2_and_an_existing_environment_is_kept(empty: Path):
     assert _import(empty, FILESYSTEM).code == 0
     again = _import(empty, FILESYSTEM)
     assert again.code == 1 and "already exists" in again.stderr
+
+
+def _manifests(root: Path, objects: list[dict], *args: str):
+    import io
+
+    stream = io.StringIO()
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False  # block style, as kubectl writes it
+    yaml.dump_all(objects, stream)
+    folder = root / "k8s"
+    folder.mkdir(exist_ok=True)
+    (folder / "registry.yaml").write_text(stream.getvalue())
+    return run_regc("import", "manifests", "k8s", *args, cwd=root)
+
+
+def test_the_guides_rbd_registry_is_adopted_with_its_mistakes_named(empty: Path):
+    from tests.guide_manifests import PASSWORD, USER, rbd_registry
+
+    objects, old = rbd_registry()
+    result = _manifests(empty, objects, "--name", "guide")
+    assert result.code == 1, result.stderr  # the Pod and the RBD Secret are not the registry's
+    report = result.stderr
+    assert "Deployment/kube-registry/registry: apiVersion apps/v1beta2 was removed in Kubernetes 1.16" in report
+    assert "manifests: Pod/kube-registry/private-pod: not mapped: not part of the registry regc runs" in report
+    assert "manifests: Secret/kube-registry/ceph-secret-kube: not mapped" in report
+    spec = _spec(empty, "guide")
+    assert spec["namespace"] == "kube-registry" and spec["registry"]["image"] == "registry:2.6"
+    assert spec["storage"] == {
+        "driver": "filesystem",
+        "size": "10G",
+        "storageClassName": "rbd",
+        "accessMode": "ReadWriteOnce",
+    }
+    assert spec["auth"] == {"htpasswd": {"users": [USER], "realm": "basic-realm"}}
+    assert spec["tls"] == {"certificate": "provided"}
+    assert spec["service"] == {"port": 80}
+    assert spec["pullSecrets"] == {"user": USER, "namespaces": ["kube-registry"], "name": "registry-login"}
+    secrets = decrypt_file(empty / "environments" / "guide.secrets.yaml")
+    assert secrets["hashes"] == {USER: old["hash"]}
+    assert secrets["users"] == {USER: PASSWORD}  # read from the pull secret, checked against the hash
+    assert secrets["tls"] == {"cert": old["cert"], "key": old["key"]}  # kept: clients keep trusting it
+    shown = result.stdout + result.stderr
+    assert PASSWORD not in shown and "PRIVATE KEY" not in shown
+    assert not [p for p in (empty / "environments").iterdir() if PASSWORD.encode() in p.read_bytes()]
+    built = run_regc("build", cwd=empty)
+    assert built.code == 0, built.stderr
+
+
+def test_the_guides_radosgw_front_and_its_swift_secret_under_spec(empty: Path):
+    from tests.guide_manifests import radosgw_front
+
+    result = _manifests(empty, radosgw_front(), "--name", "swift")
+    report = result.stderr
+    assert "Secret/registry/registry-cm: its keys are under `spec:`, which a Secret does not have" in report
+    assert "the value of swift.password ends in a newline" in report
+    spec = _spec(empty, "swift")
+    assert spec["radosgw"] == {"hosts": ["192.168.10.200", "192.168.10.201", "192.168.10.202"]}
+    assert spec["storage"]["driver"] == "swift" and spec["storage"]["username"] == "kube:registry"
+    assert spec["registry"]["replicas"] == 2
+    secrets = decrypt_file(empty / "environments" / "swift.secrets.yaml")
+    assert secrets["swift"]["password"] == "PHt3hIcjGQsCTkIwaBR9GLsxAjHt1RJoDcArWtc9"  # without the newline
+    assert "PHt3hIcj" not in result.stdout + result.stderr
+
+
+def test_manifests_without_a_registry_write_nothing_and_broken_yaml_exits_2(empty: Path):
+    result = _manifests(empty, [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}], "--name", "none")
+    assert result.code == 1 and "no Deployment runs a registry image" in result.stderr
+    assert not (empty / "environments").exists()
+    (empty / "broken.yaml").write_text("kind: [\n")
+    broken = run_regc("import", "manifests", "broken.yaml", "--name", "none", cwd=empty)
+    assert broken.code == 2 and "broken.yaml:" in broken.stderr

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -331,6 +331,71 @@ def import_helm_values(
     outcome = write_import(root, name, from_helm_values(document.data, namespace), str(values))
     if not outcome.clean:
         raise typer.Exit(1)
+
+
+@import_app.command("manifests")
+def import_manifests(
+    paths: Annotated[
+        list[str], typer.Argument(help="YAML files, folders of them, or - for standard input.", show_default=False)
+    ],
+    name: Annotated[str, typer.Option("--name", help="The environment to write: environments/NAME.yaml.")],
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", help="Namespace of the registry; default: its Deployment's.")
+    ] = None,
+    root: RootOption = Path("."),
+) -> None:
+    """Write a spec and its encrypted secrets file from the objects of a registry that runs today.
+
+    Reads the registry's Deployment and its config.yml, the htpasswd, TLS and storage Secrets (the
+    TLS key and certificate are kept, so clients keep trusting the registry; users keep their
+    bcrypt hashes), the radosgw front's Service and Endpoints or EndpointSlices, pull secrets, the
+    Ingress and the volume claim. Mistakes found are named (a removed API version, a Secret with
+    its keys under spec:); every object or setting without a place in the spec is listed. Exit 0
+    when everything was mapped, 1 with the report otherwise, 2 when the input cannot be read.
+
+        kubectl get deploy,svc,cm,secret,endpoints,endpointslices,ingress,pvc -n registry -o yaml \\
+          | regc import manifests - --name prod
+        regc import manifests k8s/registry/ --name prod --namespace registry
+    """
+    from regc.adopt.manifests import from_manifests, read_objects
+    from regc.adopt.write import write_import
+    from regc.spec.fields import check_dns_label
+
+    _checked(check_dns_label, name)
+    if namespace:
+        _checked(check_dns_label, namespace)
+    objects = read_objects(_manifest_documents(paths))
+    outcome = write_import(root, name, from_manifests(objects, namespace), "manifests")
+    if not outcome.clean:
+        raise typer.Exit(1)
+
+
+def _manifest_documents(paths: list[str]) -> list[Any]:
+    """Every YAML document of the paths (a folder: its .yaml, .yml and .json files, sorted); a file
+    that is not YAML is a located error (exit 2)."""
+    from regc import yamlread
+    from regc.errors import InputError, Location, Problem, SpecError
+
+    documents: list[Any] = []
+    for given in paths:
+        if given == "-":
+            sources = [("standard input", sys.stdin.read())]
+        else:
+            path = Path(given)
+            files = (
+                sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json")) if path.is_dir() else [path]
+            )
+            if not path.exists():
+                raise InputError(f"{given}: no such file or folder")
+            sources = [(str(p), p.read_text(encoding="utf-8", errors="replace")) for p in files]
+        for display, text in sources:
+            try:
+                documents += yamlread.load_all(text)
+            except Exception as exc:  # ruamel's errors: the input is not YAML
+                mark = getattr(exc, "problem_mark", None)
+                line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                raise SpecError([Problem(Location(display, line, column), "not valid YAML")]) from None
+    return documents
 
 
 @keys_app.command("init")

@@ -65,3 +65,32 @@ def test_an_imported_install_keeps_its_passwords_and_its_ca(tmp_path: Path, proc
     assert registry.url.startswith("https://")  # verified against the old CA
     round_trip(registry, tmp_path, "e2e/adopted", "alice", OLD_PASSWORD)
     assert registry.status("/v2/", "alice", "not-the-old-password") == 401
+
+
+def test_the_guides_registry_adopted_from_its_manifests_serves_its_old_users_and_certificate(tmp_path: Path, processes):
+    import io
+
+    from ruamel.yaml import YAML
+
+    from tests.cluster.apiserver import apply_overlay, objects_in, shared_cluster
+    from tests.guide_manifests import PASSWORD, USER, rbd_registry
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(REPO / ".sops.yaml", repo / ".sops.yaml")
+    objects, old = rbd_registry("guide-e2e")
+    stream = io.StringIO()
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.dump_all(objects, stream)
+    imported = run_regc("import", "manifests", "-", "--name", "guide", stdin=stream.getvalue(), cwd=repo)
+    assert imported.code == 1, imported.stderr  # the example Pod and the RBD Secret are reported
+    assert run_regc("build", cwd=repo).code == 0
+
+    cluster = shared_cluster()
+    apply_overlay(cluster, repo, "guide")
+    ca = tmp_path / "kubernetes-ca.pem"
+    ca.write_text(old["ca"])
+    registry = start_registry(objects_in(cluster, "guide-e2e"), tmp_path / "registry", processes, ca=ca)
+    round_trip(registry, tmp_path, "e2e/guide", USER, PASSWORD)  # the guide's kube / kube123
+    assert registry.status("/v2/", USER, "kube124") == 401

@@ -22,6 +22,16 @@ def hash_problem(user: str, hashed: str) -> str | None:
     return f"hashes.{user}: not a bcrypt hash (the registry's htpasswd reads only $2y$ bcrypt lines)"
 
 
+def verify(password: str, hashed: str) -> bool:
+    """Whether `password` is the one an htpasswd bcrypt hash was made from."""
+    import bcrypt
+
+    try:
+        return bcrypt.checkpw(password.encode(), re.sub(r"^\$2[axy]\$", "$2b$", hashed).encode())
+    except ValueError:
+        return False
+
+
 def password_problem(user: str, password: str | None) -> str | None:
     """What is wrong with a user's password, without ever quoting it."""
     if password is None:
