@@ -247,3 +247,25 @@ def test_manifests_without_a_registry_write_nothing_and_broken_yaml_exits_2(empt
     (empty / "broken.yaml").write_text("kind: [\n")
     broken = run_regc("import", "manifests", "broken.yaml", "--name", "none", cwd=empty)
     assert broken.code == 2 and "broken.yaml:" in broken.stderr
+
+
+def test_the_diff_against_the_running_objects_shows_what_changes_and_no_secret(empty: Path):
+    from tests.guide_manifests import PASSWORD, rbd_registry
+
+    objects, old = rbd_registry()
+    assert _manifests(empty, objects, "--name", "guide").code == 1
+    assert run_regc("build", cwd=empty).code == 0
+    result = run_regc("diff", "--against-manifests", "k8s", "--env", "guide", cwd=empty)
+    assert result.code == 0, result.stderr
+    text = result.stdout
+    assert "changed Deployment/kube-registry/registry" in text
+    assert "apiVersion: apps/v1beta2 -> apps/v1" in text
+    assert "removed Secret/kube-registry/registry-auth" in text  # regc names it registry-htpasswd
+    assert "added   Secret/kube-registry/registry-htpasswd" in text
+    assert "removed Pod/kube-registry/private-pod" in text
+    assert PASSWORD not in text and old["hash"] not in text and "PRIVATE KEY" not in text
+    markdown = run_regc("diff", "--against-manifests", "k8s", "--env", "guide", "-o", "markdown", cwd=empty)
+    assert "### Rendered diff against `the objects given (k8s)`" in markdown.stdout
+    assert "```mermaid" in markdown.stdout and PASSWORD not in markdown.stdout
+    missing = run_regc("diff", "--against-manifests", "k8s", cwd=empty)
+    assert missing.code == 2 and "--against-manifests needs --env" in missing.stderr

@@ -182,6 +182,15 @@ def diff(
     output: Annotated[
         str, typer.Option("--output", "-o", help="text, markdown (a pull-request comment) or json.")
     ] = "text",
+    against_manifests: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against-manifests",
+            help="Compare ENV's overlay with these objects (files, folders, or - for kubectl get -o yaml) "
+            "instead of a revision: what changes when regc takes over a registry.",
+        ),
+    ] = None,
+    env: Annotated[str | None, typer.Option("--env", help="The environment of --against-manifests.")] = None,
     root: RootOption = Path("."),
 ) -> None:
     """Show what each overlay changes in the cluster, object by object, against a git revision.
@@ -189,16 +198,34 @@ def diff(
     Renders every overlay at REV (in a temporary git worktree) and in the working tree with the
     real kubectl kustomize. Encrypted values are never decrypted: a change shows as "encrypted
     value of key `htpasswd` changed". Exit 0 whether or not anything changed.
+
+    After `regc import`, compare the compiled overlay with the objects that run today, before the
+    first sync (Secrets' values are never shown, on either side):
+
+        kubectl get deploy,svc,cm,secret,ingress,pvc -n registry -o yaml > running.yaml
+        regc diff --against-manifests running.yaml --env prod
     """
     from regc.commands import diff as rendered
-    from regc.tools.git import default_base, worktree
 
     if output not in ("text", "markdown", "json"):
         raise RegcError(f"unknown output {output!r}", "use --output text, markdown or json")
-    revision = against or default_base(root)
-    with worktree(root, revision) as old_root:
-        before = rendered.render_overlays(old_root)
-    after = rendered.render_overlays(root)
+    if against_manifests:
+        from regc.adopt.manifests import read_objects
+        from regc.spec.fields import check_dns_label
+
+        if env is None:
+            raise InputError("--against-manifests needs --env: the environment whose overlay takes over")
+        _checked(check_dns_label, env)
+        revision = "the objects given (" + ", ".join(against_manifests) + ")"
+        live = read_objects(_manifest_documents(against_manifests))
+        before, after = rendered.against_objects(root, env, live)
+    else:
+        from regc.tools.git import default_base, worktree
+
+        revision = against or default_base(root)
+        with worktree(root, revision) as old_root:
+            before = rendered.render_overlays(old_root)
+        after = rendered.render_overlays(root)
     changes = rendered.diff_trees(before, after)
     if output == "markdown":
         from regc.commands.graph import change_graph, engine_of

@@ -30,7 +30,8 @@ def test_every_block_of_the_guide_runs(guide: str, built: Path, tmp_path: Path):
     if guide in ("gitops.md", "migrate.md"):
         ensure_namespaces(cluster, {"apps", "ci"})  # prod's pull secrets go to the apps' namespaces
     if guide == "migrate.md":
-        ensure_namespaces(cluster, {"kube-registry"})  # the registry being moved runs there already
+        ensure_namespaces(cluster, {"kube-registry", "legacy"})  # the registries being moved run there already
+        _run_the_guides_registry(cluster, "legacy")
     if guide == "flux.md":
         cluster.kubectl("create", "namespace", "flux-system", check=False)
         cluster.kubectl("delete", "secret", "sops-age", "--namespace=flux-system", "--ignore-not-found")
@@ -44,6 +45,23 @@ def test_every_block_of_the_guide_runs(guide: str, built: Path, tmp_path: Path):
     if guide == "flux.md":
         secret = cluster.kubectl("get", "secret", "sops-age", "--namespace=flux-system", "-o", "name").stdout
         assert secret.strip() == "secret/sops-age"
+    if guide == "migrate.md":  # the guide's registry adopted from what runs, and built
+        assert (built / "overlays" / "legacy" / "kustomization.yaml").is_file()
     if guide == "gitops.md":
         applied = cluster.kubectl("get", "deployment", "registry", "--namespace=kube-registry", "-o", "name").stdout
         assert applied.strip() == "deployment.apps/registry"
+
+
+def _run_the_guides_registry(cluster, namespace: str) -> None:
+    """The guide's registry as it runs today (its Deployment as apps/v1: the API server no longer
+    serves apps/v1beta2)."""
+    import json
+
+    from tests.guide_manifests import rbd_registry
+
+    objects, _ = rbd_registry(namespace)
+    for obj in objects:
+        if obj["kind"] == "Deployment":
+            obj["apiVersion"] = "apps/v1"
+    stream = "".join(json.dumps(obj) + "\n" for obj in objects)
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=stream)

@@ -4,6 +4,7 @@ and the working tree, as the real kustomize renders them. Encrypted values are n
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,44 @@ def render_overlays(root: Path) -> dict[str, dict[str, dict[str, Any]]]:
         if (directory / "kustomization.yaml").is_file():
             rendered[directory.name] = {_identity(o): o for o in render_overlay(directory)}
     return rendered
+
+
+# What the API server adds to an object: not the team's, not regc's, never compared.
+SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink")
+SERVER_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision")
+SECRET_VALUE = "(a secret value)"
+
+
+def against_objects(
+    root: Path, env: str, live: list[dict[str, Any]]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The objects that run today and the compiled overlay of `env`, each by identity, with every
+    Secret value replaced by a marker on both sides (no value is ever shown)."""
+    from regc.errors import RegcError
+    from regc.tools.kubectl import render_overlay
+
+    overlay = root / "overlays" / env
+    if not (overlay / "kustomization.yaml").is_file():
+        raise RegcError(f"no compiled overlay overlays/{env}", f"run `regc build environments/{env}.yaml` first")
+    before = {_identity(o): _comparable(o, env) for o in live}
+    after = {_identity(o): _comparable(o, env) for o in render_overlay(overlay)}
+    return {env: before}, {env: after}
+
+
+def _comparable(obj: dict[str, Any], env: str) -> dict[str, Any]:
+    obj = {k: v for k, v in obj.items() if k not in ("status", "sops")}
+    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in SERVER_FIELDS}
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k not in SERVER_ANNOTATIONS}
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
+    obj["metadata"] = meta
+    if obj.get("kind") == "Secret":
+        for field_name in ("data", "stringData", "spec"):
+            if isinstance(obj.get(field_name), dict):
+                obj[field_name] = dict.fromkeys(obj[field_name], SECRET_VALUE)
+    return obj
 
 
 def _identity(obj: dict[str, Any]) -> str:
@@ -164,6 +203,11 @@ def _short(value: Any) -> str:
     return text.replace("\n", "\\n")
 
 
+def _revision(against: str) -> str:
+    """A commit by its first 12 digits; anything else (the objects given) as it is."""
+    return against[:12] if re.fullmatch(r"[0-9a-f]{12,64}", against) else against
+
+
 def as_text(diffs: list[OverlayDiff]) -> str:
     if not diffs:
         return "no change in any overlay\n"
@@ -187,7 +231,7 @@ def as_markdown(
     """The pull-request comment: one folded section per overlay, each with its diagram (`pictures`:
     overlay -> Mermaid, the change marked on it). Sections that would take the comment over `limit`
     are left out and named, with the command that shows all of it."""
-    head = ["<!-- regc-rendered-diff -->", f"### Rendered diff against `{against[:12]}`", ""]
+    head = ["<!-- regc-rendered-diff -->", f"### Rendered diff against `{_revision(against)}`", ""]
     if not diffs:
         return "\n".join([*head, "No change in any overlay."]) + "\n"
     sections = [_overlay_section(overlay, (pictures or {}).get(overlay.overlay)) for overlay in diffs]
@@ -205,7 +249,13 @@ def as_markdown(
         out += [
             "",
             f"> **Left out** to keep this comment under GitHub's {COMMENT_LIMIT:,} characters: "
-            f"{', '.join(left_out)}. Run `regc diff --against {against[:12]}` to see all of it.",
+            f"{', '.join(left_out)}. Run "
+            + (
+                f"`regc diff --against {_revision(against)}`"
+                if re.fullmatch(r"[0-9a-f]{12,64}", against)
+                else "the same `regc diff` in a terminal"
+            )
+            + " to see all of it.",
         ]
     return "\n".join(out) + "\n"
 
