@@ -269,3 +269,21 @@ def test_the_diff_against_the_running_objects_shows_what_changes_and_no_secret(e
     assert "```mermaid" in markdown.stdout and PASSWORD not in markdown.stdout
     missing = run_regc("diff", "--against-manifests", "k8s", cwd=empty)
     assert missing.code == 2 and "--against-manifests needs --env" in missing.stderr
+
+
+def test_pod_and_container_fields_without_a_place_are_reported(empty: Path):
+    from tests.guide_manifests import rbd_registry
+
+    objects, _ = rbd_registry()
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    pod["hostNetwork"] = True
+    pod["nodeSelector"] = {"disk": "ssd"}
+    pod["containers"][0]["args"] = ["serve", "/etc/docker/registry/config.yml"]
+    pod["containers"][0]["livenessProbe"] = {"httpGet": {"path": "/", "port": 5000}}
+    result = _manifests(empty, objects, "--name", "fields")
+    report = result.stderr
+    assert "Deployment/kube-registry/registry: spec.template.spec.hostNetwork: not mapped" in report
+    assert "Deployment/kube-registry/registry: containers[registry].args: not mapped" in report
+    assert "livenessProbe of the registry container: regc writes its own" in report
+    assert _spec(empty, "fields")["scheduling"] == {"nodeSelector": {"disk": "ssd"}}

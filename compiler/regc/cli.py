@@ -203,6 +203,7 @@ def diff(
     first sync (Secrets' values are never shown, on either side):
 
         kubectl get deploy,svc,cm,secret,ingress,pvc -n registry -o yaml > running.yaml
+
         regc diff --against-manifests running.yaml --env prod
     """
     from regc.commands import diff as rendered
@@ -256,6 +257,7 @@ def graph(
     the GitOps engine that syncs it. GitHub and the docs site draw it from a ```mermaid block:
 
         regc graph prod
+
         regc graph prod -o docs/prod.mmd
     """
     from regc.commands.graph import overlay_graph
@@ -319,7 +321,25 @@ user_app = typer.Typer(
     help="htpasswd users: the spec lists them, the secrets file holds their passwords.", no_args_is_help=True
 )
 import_app = typer.Typer(
-    help="Adopt a registry a team already runs: write its spec and encrypted secrets file.", no_args_is_help=True
+    help="""Adopt a registry a team already runs: write its spec and encrypted secrets file.
+
+    From a release of the community chart, or from the objects that run (hand-written manifests):
+
+        helm get values my-registry -n registry -o yaml > values.yaml
+
+        regc import helm-values values.yaml --name prod --namespace registry
+
+        kubectl get deploy,svc,cm,secret,endpoints,ingress,pvc -n registry -o yaml > running.yaml
+
+        regc import manifests running.yaml --name prod
+
+    Then see what changes in the cluster when regc takes over, before the first sync:
+
+        regc build environments/prod.yaml
+
+        regc diff --against-manifests running.yaml --env prod
+    """,
+    no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
 app.add_typer(keys_app, name="keys")
@@ -344,7 +364,9 @@ def import_helm_values(
     report otherwise, 2 when the values file cannot be read.
 
         helm get values my-registry -n registry -o yaml > values.yaml
+
         regc import helm-values values.yaml --name prod --namespace registry
+
         regc build environments/prod.yaml
     """
     from regc.adopt.helm import from_helm_values
@@ -380,8 +402,8 @@ def import_manifests(
     its keys under spec:); every object or setting without a place in the spec is listed. Exit 0
     when everything was mapped, 1 with the report otherwise, 2 when the input cannot be read.
 
-        kubectl get deploy,svc,cm,secret,endpoints,endpointslices,ingress,pvc -n registry -o yaml \\
-          | regc import manifests - --name prod
+        kubectl get deploy,svc,cm,secret,endpoints,ingress,pvc -n registry -o yaml | regc import manifests - --name prod
+
         regc import manifests k8s/registry/ --name prod --namespace registry
     """
     from regc.adopt.manifests import from_manifests, read_objects

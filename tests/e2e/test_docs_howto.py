@@ -18,7 +18,14 @@ GUIDES = sorted(p.name for p in (REPO / "docs" / "how-to").glob("*.md") if steps
 
 
 def test_the_guides_with_shell_blocks_are_the_ones_run():
-    assert GUIDES == ["ceph-storage.md", "flux.md", "gitops.md", "migrate.md", "rotate.md"]
+    assert GUIDES == [
+        "ceph-storage.md",
+        "flux.md",
+        "from-helm-chart.md",
+        "from-manifests.md",
+        "gitops.md",
+        "rotate.md",
+    ]
 
 
 @pytest.mark.parametrize("guide", GUIDES)
@@ -27,11 +34,13 @@ def test_every_block_of_the_guide_runs(guide: str, built: Path, tmp_path: Path):
 
     cluster = shared_cluster()
     # The cluster as the guides expect it: Flux installed (its namespace), no sops-age Secret yet.
-    if guide in ("gitops.md", "migrate.md"):
+    if guide in ("gitops.md", "from-manifests.md"):
         ensure_namespaces(cluster, {"apps", "ci"})  # prod's pull secrets go to the apps' namespaces
-    if guide == "migrate.md":
+    if guide == "from-manifests.md":
         ensure_namespaces(cluster, {"kube-registry", "legacy"})  # the registries being moved run there already
         _run_the_guides_registry(cluster, "legacy")
+    if guide == "from-helm-chart.md":
+        ensure_namespaces(cluster, {"registry"})  # where the release runs
     if guide == "flux.md":
         cluster.kubectl("create", "namespace", "flux-system", check=False)
         cluster.kubectl("delete", "secret", "sops-age", "--namespace=flux-system", "--ignore-not-found")
@@ -45,7 +54,7 @@ def test_every_block_of_the_guide_runs(guide: str, built: Path, tmp_path: Path):
     if guide == "flux.md":
         secret = cluster.kubectl("get", "secret", "sops-age", "--namespace=flux-system", "-o", "name").stdout
         assert secret.strip() == "secret/sops-age"
-    if guide == "migrate.md":  # the guide's registry adopted from what runs, and built
+    if guide == "from-manifests.md":  # the guide's registry adopted from what runs, and built
         assert (built / "overlays" / "legacy" / "kustomization.yaml").is_file()
     if guide == "gitops.md":
         applied = cluster.kubectl("get", "deployment", "registry", "--namespace=kube-registry", "-o", "name").stdout

@@ -138,6 +138,7 @@ def from_manifests(objects: list[Object], namespace: str | None) -> Imported:
                     "extras.volumes",
                 )
             )
+    _pod_fields(workload, pod, container, spec, unmapped, notes)
     _radosgw(pool, spec, notes)
     _pull_secrets(pool, spec, secrets, unmapped)
     _service_and_ingress(pool, workload, spec)
@@ -145,6 +146,85 @@ def from_manifests(objects: list[Object], namespace: str | None) -> Imported:
         if position not in pool.used:
             unmapped.append(Unmapped(_identity(obj), "not part of the registry regc runs"))
     return Imported(spec, secrets, unmapped, notes, complete="storage" in spec)
+
+
+# Fields of the pod and the registry container: mapped, regc's own (a note), or the API server's
+# defaults (nothing of the team's); any other is reported.
+POD_MAPPED = (
+    "containers",
+    "volumes",
+    "imagePullSecrets",
+    "nodeSelector",
+    "tolerations",
+    "affinity",
+    "priorityClassName",
+)
+POD_DEFAULTS = (
+    "dnsPolicy",
+    "restartPolicy",
+    "schedulerName",
+    "securityContext",
+    "terminationGracePeriodSeconds",
+    "serviceAccount",
+    "serviceAccountName",
+)
+CONTAINER_MAPPED = ("name", "image", "imagePullPolicy", "resources", "env", "volumeMounts", "ports")
+CONTAINER_OWN = ("livenessProbe", "readinessProbe", "startupProbe", "securityContext")
+CONTAINER_DEFAULTS = ("terminationMessagePath", "terminationMessagePolicy")
+
+
+def _pod_fields(
+    workload: Object, pod: Object, container: Object, spec: dict[str, Any], unmapped: list[Unmapped], notes: list[str]
+) -> None:
+    where = _identity(workload)
+    scheduling: dict[str, Any] = {}
+    if pod.get("nodeSelector"):
+        scheduling["nodeSelector"] = pod["nodeSelector"]
+    if pod.get("tolerations"):
+        scheduling["tolerations"] = [
+            {k: v for k, v in t.items() if k in ("key", "operator", "value", "effect")} for t in pod["tolerations"]
+        ]
+    if pod.get("priorityClassName"):
+        scheduling["priorityClassName"] = pod["priorityClassName"]
+    affinity = pod.get("affinity") or {}
+    for kind in affinity:
+        if kind != "nodeAffinity":
+            unmapped.append(
+                Unmapped(
+                    f"{where}: affinity.{kind}", "regc spreads the registry pods by presets", "scheduling.antiAffinity"
+                )
+            )
+    required = ((affinity.get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get(
+        "nodeSelectorTerms"
+    )
+    if required:
+        scheduling["nodeAffinity"] = {
+            "required": [{"matchExpressions": t.get("matchExpressions", [])} for t in required]
+        }
+    if scheduling:
+        spec["scheduling"] = scheduling
+    grace = pod.get("terminationGracePeriodSeconds")
+    if grace not in (None, 30):
+        spec.setdefault("availability", {})["terminationGracePeriodSeconds"] = grace
+    if pod.get("serviceAccountName") not in (None, "default"):
+        spec["serviceAccount"] = {"name": pod["serviceAccountName"]}
+    for key in pod:
+        if key not in POD_MAPPED + POD_DEFAULTS:
+            unmapped.append(Unmapped(f"{where}: spec.template.spec.{key}", "regc's pod has no such setting"))
+    for other in pod.get("containers", []):
+        if other is not container:
+            unmapped.append(
+                Unmapped(
+                    f"{where}: containers[{other.get('name')}]", "a second container; regc's pod runs the registry only"
+                )
+            )
+    for key in container:
+        if key in CONTAINER_OWN:
+            notes.append(f"{where}: {key} of the registry container: regc writes its own")
+        elif key not in CONTAINER_MAPPED + CONTAINER_DEFAULTS:
+            unmapped.append(
+                Unmapped(f"{where}: containers[{container.get('name')}].{key}", "regc runs the registry's own command")
+            )
 
 
 def _pod(workload: Object) -> Object:
