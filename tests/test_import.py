@@ -65,7 +65,7 @@ def test_a_filesystem_install_maps_whole_and_builds(empty: Path):
         "storageClassName": "rbd",
         "accessMode": "ReadWriteOnce",
     }
-    assert spec["auth"] == {"htpasswd": {"users": ["alice"]}}
+    assert spec["auth"] == {"htpasswd": {"users": ["alice"], "realm": "Registry Realm"}}
     assert spec["tls"] == {"certificate": "secret", "secretName": "registry-tls-old"}
     assert spec["service"] == {"type": "NodePort", "nodePort": 30500}
     secrets = decrypt_file(empty / "environments" / "old.secrets.yaml")
@@ -115,8 +115,8 @@ def test_secret_refs_become_references(empty: Path):
     assert spec["storage"]["credentials"] == "secret"
     assert spec["storage"]["credentialsSecret"] == {
         "name": "bucket-keys",
-        "accessKeyKey": "accessKey",
-        "secretKeyKey": "secretKey",
+        "accessKeyKey": "s3AccessKey",
+        "secretKeyKey": "s3SecretKey",
     }
     assert spec["proxy"]["credentialsSecret"] == {
         "name": "hub-login",

@@ -94,3 +94,49 @@ def test_the_guides_registry_adopted_from_its_manifests_serves_its_old_users_and
     registry = start_registry(objects_in(cluster, "guide-e2e"), tmp_path / "registry", processes, ca=ca)
     round_trip(registry, tmp_path, "e2e/guide", USER, PASSWORD)  # the guide's kube / kube123
     assert registry.status("/v2/", USER, "kube124") == 401
+
+
+def test_an_imported_s3_install_stores_on_radosgw_with_its_old_keys(tmp_path: Path, processes, ceph):
+    """The chart's S3 keys, imported into the secrets file, open the same bucket on the real radosgw."""
+    import subprocess
+
+    from tests.cluster.apiserver import apply_overlay, objects_in, shared_cluster
+    from tests.e2e.test_registry import make_bucket
+
+    access, secret = "REGCIMPORTEDKEY00001", "the-release-s3-secret-key-0123456789"
+    info = subprocess.run(["radosgw-admin", "user", "info", "--uid=registry-chart"], env=ceph.env, capture_output=True)
+    if info.returncode != 0:
+        ceph.admin(
+            "user",
+            "create",
+            "--uid=registry-chart",
+            "--display-name=chart",
+            f"--access-key={access}",
+            f"--secret-key={secret}",
+        )
+    made = make_bucket(access, secret, "registry-chart", tmp_path)
+    assert made.returncode == 0 or "BucketAlreadyOwnedByYou" in made.stderr, made.stderr[-800:]
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(REPO / ".sops.yaml", repo / ".sops.yaml")
+    (repo / "values.yaml").write_text(
+        "image: {repository: registry, tag: 2.8.3}\nstorage: s3\n"
+        "s3: {region: us-east-1, regionEndpoint: 'http://rgw.ceph.example.internal:7480', bucket: registry-chart, "
+        "secure: false}\n"
+        f"secrets:\n  s3: {{accessKey: {access}, secretKey: {secret}}}\n"
+    )
+    imported = run_regc("import", "helm-values", "values.yaml", "--name", "chart", "--namespace", "chart", cwd=repo)
+    assert imported.code == 0, imported.stderr
+    assert secret not in imported.stdout + imported.stderr
+    assert run_regc("build", cwd=repo).code == 0
+    cluster = shared_cluster()
+    apply_overlay(cluster, repo, "chart")
+    registry = start_registry(
+        objects_in(cluster, "chart"),
+        tmp_path / "registry",
+        processes,
+        ca=None,
+        hosts={"rgw.ceph.example.internal": "127.0.0.1"},
+    )
+    round_trip(registry, tmp_path, "e2e/chart", None, None)  # into the bucket, with the release's keys

@@ -97,8 +97,10 @@ CHART_DEFAULTS: dict[str, Any] = {
     "initContainers": [],
     "garbageCollect": {"enabled": False, "deleteUntagged": True, "schedule": "0 1 * * *", "resources": {}},
 }
-# The chart's secretRef keys (templates/deployment.yaml): s3 accessKey/secretKey, proxy proxyUsername/proxyPassword.
-S3_SECRET_KEYS = ("accessKey", "secretKey")
+# The keys the chart's pods read from a secretRef (templates/_helpers.tpl at 06a26b1, its secretKeyRefs):
+# s3AccessKey/s3SecretKey (values.yaml's comment says accessKey/secretKey; the template is what runs),
+# proxyUsername/proxyPassword.
+S3_SECRET_KEYS = ("s3AccessKey", "s3SecretKey")
 PROXY_SECRET_KEYS = ("proxyUsername", "proxyPassword")
 
 
@@ -162,11 +164,13 @@ def _resources(taken: Taken) -> dict[str, Any]:
 def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes: list[str]) -> None:
     driver = taken.get("storage", default="filesystem")
     if driver == "filesystem":
-        persistence = taken.take(("persistence",), "enabled", "size", "storageClass", "accessMode")
+        persistence = taken.take(("persistence",), "enabled", "size", "storageClass", "accessMode", "deleteEnabled")
         storage: dict[str, Any] = {"driver": "filesystem", "size": persistence.get("size", "10Gi")}
         if persistence.get("storageClass") not in (None, "-"):
             storage["storageClassName"] = persistence["storageClass"]
         storage["accessMode"] = persistence.get("accessMode", "ReadWriteOnce")
+        if persistence.get("deleteEnabled"):
+            storage["delete"] = True
         if persistence.get("existingClaim"):
             taken.refuse(
                 ("persistence", "existingClaim"),
@@ -300,7 +304,8 @@ def _auth_and_tls(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], n
         users.append(user)
         secrets.setdefault("hashes", {})[user] = hashed
     if users:
-        spec["auth"] = {"htpasswd": {"users": users}}
+        # The chart's pods name this realm (REGISTRY_AUTH_HTPASSWD_REALM in templates/_helpers.tpl).
+        spec["auth"] = {"htpasswd": {"users": users, "realm": "Registry Realm"}}
     tls_secret = taken.get("tlsSecretName", default="")
     if tls_secret:
         spec["tls"] = {"certificate": "secret", "secretName": tls_secret}
