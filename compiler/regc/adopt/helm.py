@@ -116,8 +116,70 @@ class Imported:
     complete: bool = True  # False: the spec would not say where images are; nothing is written
 
 
+# Keys the chart documents without a default in values.yaml, and the shape it reads them in.
+DOCUMENTED_SHAPES: dict[tuple[str, ...], type | tuple[type, ...]] = {
+    ("imagePullSecrets",): list,
+    ("tlsSecretName",): str,
+    ("s3",): dict,
+    ("swift",): dict,
+    ("secrets", "s3"): dict,
+    ("secrets", "swift"): dict,
+    ("persistence", "storageClass"): str,
+    ("persistence", "existingClaim"): str,
+    ("persistence", "deleteEnabled"): bool,
+    ("ingress", "tls"): list,
+}
+
+
+def _shapes(values: dict[str, Any]) -> tuple[dict[str, Any], list[Unmapped]]:
+    """`values` without the settings that are not in the shape the chart documents (a list where it
+    reads a mapping, text where it reads a number...), which are reported instead of misread."""
+    from copy import deepcopy
+
+    from regc.adopt.values import dotted
+
+    clean = deepcopy(values)
+    refused: list[Unmapped] = []
+    expected: dict[tuple[str, ...], Any] = dict(DOCUMENTED_SHAPES)
+
+    def collect(node: Any, prefix: tuple[str, ...]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                expected.setdefault((*prefix, key), type(value) if not isinstance(value, bool) else bool)
+                if isinstance(value, dict) and value:
+                    collect(value, (*prefix, key))
+        elif node is not None:
+            expected.setdefault(prefix, type(node))
+
+    collect(CHART_DEFAULTS, ())
+    for path, shape in sorted(expected.items(), key=lambda item: len(item[0])):
+        parent: Any = clean
+        for part in path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict) or path[-1] not in parent or parent[path[-1]] is None:
+            continue
+        value = parent[path[-1]]
+        wanted = (int, float) if shape in (int, float) else shape
+        numeric = shape in (int, float)
+        if shape is type(None) or (isinstance(value, wanted) and not (isinstance(value, bool) and numeric)):
+            continue
+        names = {
+            dict: "a mapping",
+            list: "a list",
+            str: "text",
+            bool: "true or false",
+            int: "a number",
+            float: "a number",
+        }
+        refused.append(Unmapped(dotted(path), f"must be {names.get(shape, shape.__name__)} as the chart reads it"))
+        del parent[path[-1]]
+    return clean, refused
+
+
 def from_helm_values(values: dict[str, Any], namespace: str) -> Imported:
+    values, misshapen = _shapes(values)
     taken = Taken(values, CHART_DEFAULTS)
+    taken.unmapped += misshapen
     spec: dict[str, Any] = {"apiVersion": "regc/v1", "kind": "Environment", "namespace": namespace}
     secrets: dict[str, Any] = {}
     notes: list[str] = []
@@ -127,23 +189,34 @@ def from_helm_values(values: dict[str, Any], namespace: str) -> Imported:
     if image.get("pullPolicy", "IfNotPresent") != "IfNotPresent":
         spec["imagePullPolicy"] = image["pullPolicy"]
     pull = taken.get("imagePullSecrets", default=[])
-    if pull:
-        spec["imagePullSecrets"] = [s["name"] if isinstance(s, dict) else str(s) for s in pull]
+    names = [s.get("name") if isinstance(s, dict) else s for s in pull]
+    if names and all(isinstance(n, str) for n in names):
+        spec["imagePullSecrets"] = names
+    elif names:
+        taken.refuse(("imagePullSecrets",), "each entry must be a Secret's name, or {name: ...}")
     registry["replicas"] = taken.get("replicaCount", default=1)
     resources = _resources(taken)
     if resources:
         registry["resources"] = resources
     spec["registry"] = registry
-    _storage(taken, spec, secrets, notes)
-    _service(taken, spec)
-    _ingress(taken, spec)
-    _auth_and_tls(taken, spec, secrets, notes)
-    _proxy(taken, spec, secrets)
-    _metrics(taken, spec)
-    _config_data(taken, spec)
-    _scheduling(taken, spec)
-    _availability(taken, spec)
-    _identity_and_extras(taken, spec, notes)
+    sections: list[tuple[str, Any]] = [
+        ("storage", lambda: _storage(taken, spec, secrets, notes)),
+        ("service", lambda: _service(taken, spec)),
+        ("ingress", lambda: _ingress(taken, spec)),
+        ("secrets", lambda: _auth_and_tls(taken, spec, secrets, notes)),
+        ("proxy", lambda: _proxy(taken, spec, secrets)),
+        ("metrics", lambda: _metrics(taken, spec)),
+        ("configData", lambda: _config_data(taken, spec)),
+        ("affinity", lambda: _scheduling(taken, spec)),
+        ("autoscaling", lambda: _availability(taken, spec)),
+        ("extraEnvVars", lambda: _identity_and_extras(taken, spec, notes)),
+    ]
+    for key, section in sections:
+        try:
+            section()
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+            # An item deeper than the documented shapes (a list entry, a term) is not as the chart reads it.
+            taken.refuse((key,), "an entry in it is not in the shape the chart documents")
     for path in taken.left():
         taken.refuse(path, "no key of the regc spec says this")
     complete = "storage" in spec
@@ -153,7 +226,10 @@ def from_helm_values(values: dict[str, Any], namespace: str) -> Imported:
 def _resources(taken: Taken) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for kind in ("requests", "limits"):
-        amounts = taken.data.get("resources", {}).get(kind) or {}
+        amounts = (taken.data.get("resources") or {}).get(kind) or {}
+        if not isinstance(amounts, dict):
+            taken.refuse(("resources", kind), "must be a mapping of cpu and memory")
+            continue
         for name, value in amounts.items():
             if name in ("cpu", "memory"):
                 taken.get("resources", kind, name)
@@ -409,12 +485,17 @@ def _scheduling(taken: Taken, spec: dict[str, Any]) -> None:
     if taken.get("nodeSelector", default={}):
         out["nodeSelector"] = taken.get("nodeSelector")
     tolerations = taken.get("tolerations", default=[])
-    if tolerations:
+    if tolerations and all(isinstance(t, dict) for t in tolerations):
         out["tolerations"] = [
             {k: v for k, v in t.items() if k in ("key", "operator", "value", "effect")} for t in tolerations
         ]
+    elif tolerations:
+        taken.refuse(("tolerations",), "each toleration is a mapping")
     affinity = taken.data.get("affinity") or {}
     node = affinity.get("nodeAffinity") or {}
+    if not isinstance(node, dict):
+        taken.refuse(("affinity", "nodeAffinity"), "must be a mapping as Kubernetes reads it")
+        node = {}
     if node:
         taken.get("affinity", "nodeAffinity")
         required = (node.get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms", [])
@@ -497,17 +578,25 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
     if taken.get("podLabels", default={}):
         extras["podLabels"] = taken.get("podLabels")
     env: dict[str, Any] = {}
-    for variable in taken.get("extraEnvVars", default=[]):
+    for index, variable in enumerate(taken.get("extraEnvVars", default=[])):
+        if not isinstance(variable, dict) or not isinstance(variable.get("name"), str):
+            taken.refuse(("extraEnvVars", index), "a variable is {name, value} or {name, valueFrom}")
+            continue
         if "value" in variable:
             env[variable["name"]] = str(variable["value"])
         elif "valueFrom" in variable:
             env[variable["name"]] = {"valueFrom": variable["valueFrom"]}
     if env:
         extras["env"] = env
-    mounts = {m["name"]: m for m in taken.get("extraVolumeMounts", default=[])}
+    mounts = {}
+    for index, mount in enumerate(taken.get("extraVolumeMounts", default=[])):
+        if isinstance(mount, dict) and isinstance(mount.get("name"), str) and isinstance(mount.get("mountPath"), str):
+            mounts[mount["name"]] = mount
+        else:
+            taken.refuse(("extraVolumeMounts", index), "a mount is {name, mountPath}")
     volumes = []
     for index, volume in enumerate(taken.get("extraVolumes", default=[])):
-        mount = mounts.get(volume.get("name"))
+        mount = mounts.get(volume.get("name")) if isinstance(volume, dict) else None
         if mount is None:
             taken.refuse(("extraVolumes", index), "a volume no container mounts")
             continue
@@ -540,7 +629,7 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
         taken.get(key)
     if any(key in taken.data and taken.data[key] != CHART_DEFAULTS[key] for key in contexts):
         notes.append("regc runs the registry with its own restricted security context (Pod Security: restricted)")
-    if taken.data.get("deployment", {}).get("annotations"):
+    if (taken.data.get("deployment") or {}).get("annotations"):
         taken.refuse(("deployment", "annotations"), "regc annotates the Deployment itself", "extras.podAnnotations")
 
 

@@ -43,9 +43,11 @@ def read_objects(documents: list[Any]) -> list[Object]:
     for document in documents:
         if not isinstance(document, dict):
             continue
-        if document.get("kind") == "List" or (document.get("kind", "").endswith("List") and "items" in document):
-            found += [item for item in document.get("items") or [] if isinstance(item, dict)]
-        elif document.get("kind"):
+        kind = document.get("kind")
+        items = document.get("items")
+        if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+            found += [item for item in items if isinstance(item, dict) and isinstance(item.get("kind"), str)]
+        elif isinstance(kind, str) and kind:
             found.append(document)
     return found
 
@@ -70,6 +72,16 @@ class _Objects:
 
 
 def from_manifests(objects: list[Object], namespace: str | None) -> Imported:
+    try:
+        return _from_manifests(objects, namespace)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError):
+        # The objects are not as Kubernetes reads them (a list where a mapping goes, a Secret value
+        # that is not base64...): nothing is guessed, nothing written.
+        reason = "the objects are not in the shape Kubernetes reads (check them with `kubectl apply --dry-run=client`)"
+        return Imported({}, {}, [Unmapped("(objects)", reason)], [], complete=False)
+
+
+def _from_manifests(objects: list[Object], namespace: str | None) -> Imported:
     pool = _Objects(objects)
     unmapped: list[Unmapped] = []
     notes: list[str] = []
