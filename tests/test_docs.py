@@ -89,3 +89,22 @@ def test_the_rules_catalogue_holds_every_refusal_of_the_code():
     assert "- registry.replicas: «replicas» replicas cannot share a «volume» volume" in catalogue
     assert "- «value» is not pinned: name a version tag" in catalogue
     assert "*Fix:* set tls.enabled: true" in catalogue
+
+
+def test_every_spec_example_in_the_docs_is_a_valid_spec():
+    """A ```yaml block of the docs whose keys are the spec's is validated by the spec's own model."""
+    import re
+
+    from ruamel.yaml import YAML
+
+    from regc.spec.model import Environment
+
+    fields = {field.alias or name for name, field in Environment.model_fields.items()}
+    checked = 0
+    for page in sorted((REPO / "docs").rglob("*.md")):
+        for block in re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            document = YAML(typ="safe", pure=True).load(block)
+            if isinstance(document, dict) and set(document) <= fields:
+                Environment.model_validate({"apiVersion": "regc/v1", "kind": "Environment", **document})
+                checked += 1
+    assert checked >= 6
