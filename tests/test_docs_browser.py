@@ -22,6 +22,10 @@ import pytest
 from tests.conftest import REPO
 
 PAGES = ["", "tutorial/getting-started/", "how-to/radosgw-front/"]
+# Debian's Chromium (.ci/run installs it); the Chrome that GitHub's runners carry answers the same protocol.
+BROWSER = next(
+    (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), "chromium"
+)
 
 
 class DevTools:
@@ -33,7 +37,7 @@ class DevTools:
         self._events, from_chrome = os.pipe()
 
         chromium = [
-            shutil.which("chromium") or "chromium",
+            BROWSER,
             "--headless=new",
             "--no-sandbox",
             "--disable-gpu",
