@@ -343,3 +343,10 @@ def test_hostile_values_and_objects_never_end_in_a_traceback(empty: Path, data):
     (empty / "k8s.yaml").write_text("\n---\n".join(json.dumps(o) for o in objects))
     result = run_regc("import", "manifests", "k8s.yaml", "--name", "m1", cwd=empty)
     assert result.code in (0, 1) and "Traceback" not in result.stderr, result.stderr[-2000:]
+
+
+def test_without_a_recipient_nothing_is_written_and_the_fix_is_named(tmp_path: Path):
+    (tmp_path / "values.yaml").write_text(f"secrets: {{haSharedSecret: {SECRETS[0]}}}\n")
+    result = run_regc("import", "helm-values", "values.yaml", "--name", "x", cwd=tmp_path)
+    assert result.code == 1 and "run `regc keys init`" in result.stderr
+    assert not (tmp_path / "environments").exists() and SECRETS[0] not in result.stdout + result.stderr

@@ -51,8 +51,12 @@ def write_import(root: Path, name: str, imported: Imported, source: str) -> Outc
     """Write environments/NAME.yaml and its encrypted secrets file; print the report to stderr."""
     from regc.files import write_atomic
     from regc.secrets.sealer import SopsSealer
+    from regc.secrets.sopsconfig import no_recipients
     from regc.write.lock import build_lock
 
+    sealer = SopsSealer(root)
+    if not sealer.recipients():
+        raise no_recipients(root)  # before the report: nothing can be sealed, so nothing is written
     spec_path, secrets_path = layout.spec_path(root, name), layout.secrets_path(root, name)
     for path in (spec_path, secrets_path):
         if path.exists():
@@ -68,7 +72,7 @@ def write_import(root: Path, name: str, imported: Imported, source: str) -> Outc
     problems = problems_of(text, name)
     for problem in problems:
         print(f"{problem}", file=sys.stderr)
-    sealed = SopsSealer(root).encrypt(yamltext.dump(imported.secrets).encode(), layout.secrets_display(name))
+    sealed = sealer.encrypt(yamltext.dump(imported.secrets).encode(), layout.secrets_display(name))
     with build_lock(root):
         (root / layout.ENVIRONMENTS).mkdir(parents=True, exist_ok=True)
         write_atomic(secrets_path, sealed)
