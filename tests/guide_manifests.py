@@ -41,6 +41,23 @@ health:
 """
 
 
+def _deployment(meta: dict, api_version: str, replicas: int, container: dict, volumes: list[dict]) -> dict:
+    """The guide's Deployment shape: one registry container, selected by `app: registry`."""
+    return {
+        "apiVersion": api_version,
+        "kind": "Deployment",
+        "metadata": {"name": "registry", **meta},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "registry"}},
+            "template": {
+                "metadata": {"labels": {"app": "registry"}},
+                "spec": {"containers": [container], "volumes": volumes},
+            },
+        },
+    }
+
+
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
@@ -110,61 +127,50 @@ def rbd_registry(namespace: str = "kube-registry") -> tuple[list[dict], dict[str
                 "ports": [{"name": "api", "port": 80, "targetPort": "api", "protocol": "TCP"}],
             },
         },
-        {
-            "apiVersion": "apps/v1beta2",
-            "kind": "Deployment",
-            "metadata": {"name": "registry", **meta},
-            "spec": {
-                "replicas": 1,
-                "selector": {"matchLabels": {"app": "registry"}},
-                "template": {
-                    "metadata": {"labels": {"app": "registry"}},
-                    "spec": {
-                        "containers": [
-                            {
-                                "name": "registry",
-                                "image": "registry:2.6",
-                                "imagePullPolicy": "IfNotPresent",
-                                "ports": [{"name": "api", "containerPort": 5000}],
-                                "volumeMounts": [
-                                    {"name": "config", "mountPath": "/etc/docker/registry"},
-                                    {"name": "htpasswd", "mountPath": "/auth"},
-                                    {"name": "tls", "mountPath": "/tls"},
-                                    {"name": "data", "mountPath": "/var/lib/registry"},
-                                ],
-                            }
-                        ],
-                        "volumes": [
-                            {
-                                "name": "config",
-                                "configMap": {
-                                    "name": "registry-config",
-                                    "items": [{"key": "config.yml", "path": "config.yml"}],
-                                },
-                            },
-                            {
-                                "name": "htpasswd",
-                                "secret": {
-                                    "secretName": "registry-auth",
-                                    "items": [{"key": "htpasswd", "path": "htpasswd"}],
-                                },
-                            },
-                            {
-                                "name": "tls",
-                                "secret": {
-                                    "secretName": "registry-tls",
-                                    "items": [
-                                        {"key": "tls.key", "path": "registry-key.pem"},
-                                        {"key": "tls.crt", "path": "registry.pem"},
-                                    ],
-                                },
-                            },
-                            {"name": "data", "persistentVolumeClaim": {"claimName": "registry"}},
+        _deployment(
+            meta,
+            "apps/v1beta2",
+            1,
+            {
+                "name": "registry",
+                "image": "registry:2.6",
+                "imagePullPolicy": "IfNotPresent",
+                "ports": [{"name": "api", "containerPort": 5000}],
+                "volumeMounts": [
+                    {"name": "config", "mountPath": "/etc/docker/registry"},
+                    {"name": "htpasswd", "mountPath": "/auth"},
+                    {"name": "tls", "mountPath": "/tls"},
+                    {"name": "data", "mountPath": "/var/lib/registry"},
+                ],
+            },
+            [
+                {
+                    "name": "config",
+                    "configMap": {
+                        "name": "registry-config",
+                        "items": [{"key": "config.yml", "path": "config.yml"}],
+                    },
+                },
+                {
+                    "name": "htpasswd",
+                    "secret": {
+                        "secretName": "registry-auth",
+                        "items": [{"key": "htpasswd", "path": "htpasswd"}],
+                    },
+                },
+                {
+                    "name": "tls",
+                    "secret": {
+                        "secretName": "registry-tls",
+                        "items": [
+                            {"key": "tls.key", "path": "registry-key.pem"},
+                            {"key": "tls.crt", "path": "registry.pem"},
                         ],
                     },
                 },
-            },
-        },
+                {"name": "data", "persistentVolumeClaim": {"claimName": "registry"}},
+            ],
+        ),
         {
             "apiVersion": "v1",
             "kind": "Secret",
@@ -231,36 +237,25 @@ def radosgw_front(namespace: str = "registry") -> list[dict]:
             "metadata": {"name": "registry-config", **meta},
             "data": {"config.yml": config},
         },
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": "registry", **meta},
-            "spec": {
-                "replicas": 2,
-                "selector": {"matchLabels": {"app": "registry"}},
-                "template": {
-                    "metadata": {"labels": {"app": "registry"}},
-                    "spec": {
-                        "containers": [
-                            {
-                                "name": "registry",
-                                "image": "registry:2.8.3",
-                                "env": [
-                                    {
-                                        "name": "REGISTRY_STORAGE_SWIFT_USERNAME",
-                                        "valueFrom": {"secretKeyRef": {"name": "registry-cm", "key": "swift.username"}},
-                                    },
-                                    {
-                                        "name": "REGISTRY_STORAGE_SWIFT_PASSWORD",
-                                        "valueFrom": {"secretKeyRef": {"name": "registry-cm", "key": "swift.password"}},
-                                    },
-                                ],
-                                "volumeMounts": [{"name": "config", "mountPath": "/etc/docker/registry"}],
-                            }
-                        ],
-                        "volumes": [{"name": "config", "configMap": {"name": "registry-config"}}],
+        _deployment(
+            meta,
+            "apps/v1",
+            2,
+            {
+                "name": "registry",
+                "image": "registry:2.8.3",
+                "env": [
+                    {
+                        "name": "REGISTRY_STORAGE_SWIFT_USERNAME",
+                        "valueFrom": {"secretKeyRef": {"name": "registry-cm", "key": "swift.username"}},
                     },
-                },
+                    {
+                        "name": "REGISTRY_STORAGE_SWIFT_PASSWORD",
+                        "valueFrom": {"secretKeyRef": {"name": "registry-cm", "key": "swift.password"}},
+                    },
+                ],
+                "volumeMounts": [{"name": "config", "mountPath": "/etc/docker/registry"}],
             },
-        },
+            [{"name": "config", "configMap": {"name": "registry-config"}}],
+        ),
     ]

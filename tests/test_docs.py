@@ -13,6 +13,17 @@ from pathlib import Path
 from tests.conftest import REPO
 
 
+def build_site(project: Path, site: Path) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` of the project's mkdocs.yml into `site`."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
 def test_the_readme_is_short_and_starts_with_the_two_commands():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert len(readme.encode()) <= 10 * 1024
@@ -46,13 +57,7 @@ def test_the_cli_reference_lists_every_command_and_option():
 
 
 def test_the_site_builds_strictly(tmp_path: Path):
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
+    done = build_site(REPO, tmp_path / "site")
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "site" / "tutorial" / "getting-started" / "index.html").is_file()
     assert (tmp_path / "site" / "reference" / "cli" / "index.html").is_file()
@@ -63,13 +68,7 @@ def test_a_broken_link_fails_the_site(tmp_path: Path):
     shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
     page = tmp_path / "docs" / "how-to" / "rotate.md"
     page.write_text(page.read_text() + "\nSee [the missing page](nowhere.md).\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
+    done = build_site(tmp_path, tmp_path / "site")
     assert done.returncode != 0 and "nowhere.md" in done.stdout + done.stderr
 
 

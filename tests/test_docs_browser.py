@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
+from tests.test_docs import build_site
 
 PAGES = ["", "tutorial/getting-started/", "how-to/radosgw-front/"]
 # Debian's Chromium (.ci/run installs it); the Chrome that GitHub's runners carry answers the same protocol.
@@ -116,13 +116,7 @@ def site(tmp_path_factory) -> str:
     if not (REPO / "docs" / "assets" / "javascripts" / "mermaid.min.js").is_file():
         pytest.fail("docs/assets/javascripts/mermaid.min.js is missing: run `bash tests/tools/fetch-mermaid`")
     folder = tmp_path_factory.mktemp("site")
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
+    done = build_site(REPO, folder)
     assert done.returncode == 0, done.stderr
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None  # type: ignore[method-assign]

@@ -130,33 +130,21 @@ def _storage(graph: Graph, by_kind: dict[str, list[Object]], pod: Object, pods: 
 
 
 def _mounts(graph: Graph, by_kind: dict[str, list[Object]], pod: Object, container: Object, pods: str) -> None:
+    def read(kind: str, name: str, how: str) -> None:
+        ident = graph.node(
+            f"{'cm' if kind == 'ConfigMap' else 'secret'}_{_safe(name)}", f'>"{kind} {_text(name)}"]', f"{kind}/{name}"
+        )
+        graph.edge(ident, pods, how, dotted=True)
+
     for volume in pod.get("volumes", []):
         if "configMap" in volume:
-            name = volume["configMap"]["name"]
-            graph.edge(
-                graph.node(f"cm_{_safe(name)}", f'>"ConfigMap {_text(name)}"]', f"ConfigMap/{name}"),
-                pods,
-                "mounted",
-                dotted=True,
-            )
+            read("ConfigMap", volume["configMap"]["name"], "mounted")
         elif "secret" in volume:
-            name = volume["secret"]["secretName"]
-            graph.edge(
-                graph.node(f"secret_{_safe(name)}", f'>"Secret {_text(name)}"]', f"Secret/{name}"),
-                pods,
-                "mounted",
-                dotted=True,
-            )
+            read("Secret", volume["secret"]["secretName"], "mounted")
     for variable in container.get("env", []):
         ref = variable.get("valueFrom", {}).get("secretKeyRef")
         if ref:
-            name = ref["name"]
-            graph.edge(
-                graph.node(f"secret_{_safe(name)}", f'>"Secret {_text(name)}"]', f"Secret/{name}"),
-                pods,
-                "variables",
-                dotted=True,
-            )
+            read("Secret", ref["name"], "variables")
 
 
 def _allowances(graph: Graph, by_kind: dict[str, list[Object]], pods: str) -> None:

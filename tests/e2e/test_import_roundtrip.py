@@ -98,24 +98,11 @@ def test_the_guides_registry_adopted_from_its_manifests_serves_its_old_users_and
 
 def test_an_imported_s3_install_stores_on_radosgw_with_its_old_keys(tmp_path: Path, processes, ceph):
     """The chart's S3 keys, imported into the secrets file, open the same bucket on the real radosgw."""
-    import subprocess
-
     from tests.cluster.apiserver import apply_overlay, objects_in, shared_cluster
-    from tests.e2e.test_registry import make_bucket
+    from tests.e2e.test_registry import bucket_owner
 
     access, secret = "REGCIMPORTEDKEY00001", "the-release-s3-secret-key-0123456789"
-    info = subprocess.run(["radosgw-admin", "user", "info", "--uid=registry-chart"], env=ceph.env, capture_output=True)
-    if info.returncode != 0:
-        ceph.admin(
-            "user",
-            "create",
-            "--uid=registry-chart",
-            "--display-name=chart",
-            f"--access-key={access}",
-            f"--secret-key={secret}",
-        )
-    made = make_bucket(access, secret, "registry-chart", tmp_path)
-    assert made.returncode == 0 or "BucketAlreadyOwnedByYou" in made.stderr, made.stderr[-800:]
+    bucket_owner(ceph, "registry-chart", access, secret, "registry-chart", tmp_path)
 
     repo = tmp_path / "repo"
     repo.mkdir()

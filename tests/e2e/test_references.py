@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import subprocess
 import threading
 import time
 from http.server import ThreadingHTTPServer
@@ -22,7 +21,7 @@ from regc.secrets import htpasswd, tls
 from tests.conftest import run_regc, write_spec
 from tests.e2e.registry import start_registry
 from tests.e2e.test_operations import _Receiver
-from tests.e2e.test_registry import make_bucket, round_trip
+from tests.e2e.test_registry import bucket_owner, round_trip
 
 pytestmark = pytest.mark.e2e
 
@@ -51,26 +50,10 @@ def _secret(name: str, data: dict[str, str], kind: str = "Opaque") -> dict:
     }
 
 
-def _bucket_owner(ceph, tmp_path: Path) -> None:
-    """What an ObjectBucketClaim gives: a radosgw user with S3 keys, and its bucket."""
-    info = subprocess.run(["radosgw-admin", "user", "info", "--uid=registry-byo"], env=ceph.env, capture_output=True)
-    if info.returncode != 0:
-        ceph.admin(
-            "user",
-            "create",
-            "--uid=registry-byo",
-            "--display-name=byo",
-            f"--access-key={ACCESS_KEY}",
-            f"--secret-key={SECRET_KEY}",
-        )
-    made = make_bucket(ACCESS_KEY, SECRET_KEY, "registry-byo", tmp_path)
-    assert made.returncode == 0 or "BucketAlreadyOwnedByYou" in made.stderr, made.stderr[-800:]
-
-
 def test_referenced_secrets_and_a_cert_manager_secret_serve_pushes(repo: Path, tmp_path: Path, processes, ceph):
     from tests.cluster.apiserver import apply_overlay, objects_in, shared_cluster
 
-    _bucket_owner(ceph, tmp_path)
+    bucket_owner(ceph, "registry-byo", ACCESS_KEY, SECRET_KEY, "registry-byo", tmp_path)  # the claim's
     write_spec(repo, "byo", SPEC)
     built = run_regc("build", cwd=repo)
     assert built.code == 0, built.stderr

@@ -96,6 +96,23 @@ def make_bucket(access_key: str, secret_key: str, bucket: str, home: Path) -> su
     )
 
 
+def bucket_owner(ceph, uid: str, access_key: str, secret_key: str, bucket: str, home: Path) -> None:
+    """A radosgw user with these S3 keys, and its bucket (what an ObjectBucketClaim, or a chart's
+    install, leaves behind); made once per Ceph cluster."""
+    info = subprocess.run(["radosgw-admin", "user", "info", f"--uid={uid}"], env=ceph.env, capture_output=True)
+    if info.returncode != 0:
+        ceph.admin(
+            "user",
+            "create",
+            f"--uid={uid}",
+            f"--display-name={uid}",
+            f"--access-key={access_key}",
+            f"--secret-key={secret_key}",
+        )
+    made = make_bucket(access_key, secret_key, bucket, home)
+    assert made.returncode == 0 or "BucketAlreadyOwnedByYou" in made.stderr, made.stderr[-800:]
+
+
 def test_dev_on_a_filesystem_volume_with_tls(built: Path, tmp_path: Path, processes):
     registry = run_registry(built, "dev", tmp_path, processes)
     assert registry.url.startswith("https://")

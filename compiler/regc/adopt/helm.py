@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from regc.adopt.values import Taken, Unmapped
+from regc.adopt.values import Taken, Unmapped, value_at
 
 SOURCE = "the community chart twuni/docker-registry (values.yaml at 013c0af)"
 
@@ -461,8 +461,8 @@ def _config_data(taken: Taken, spec: dict[str, Any]) -> None:
         taken.used.add(("configData",))
         return
     for source, target in CONFIG_KEYS.items():
-        value = _at(config, source)
-        if value is not None and value != _at(default, source):
+        value = value_at(config, source)
+        if value is not None and value != value_at(default, source):
             taken.get("configData", *source)
             node = spec
             for part in target[:-1]:
@@ -473,7 +473,7 @@ def _config_data(taken: Taken, spec: dict[str, Any]) -> None:
         if any(path[: len(m)] == m for m in CONFIG_MANAGED) or any(path[: len(k)] == k for k in CONFIG_KEYS):
             taken.used.add(full)
             continue
-        if _at(default, path) == value:
+        if value_at(default, path, missing=object()) == value:
             continue
         taken.refuse(full, "a config.yml key regc does not derive from the spec", "extras.config")
 
@@ -631,14 +631,6 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
         notes.append("regc runs the registry with its own restricted security context (Pod Security: restricted)")
     if (taken.data.get("deployment") or {}).get("annotations"):
         taken.refuse(("deployment", "annotations"), "regc annotates the Deployment itself", "extras.podAnnotations")
-
-
-def _at(node: Any, path: tuple[str | int, ...]) -> Any:
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def _pruned(spec: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from regc.adopt.helm import Imported
-from regc.adopt.values import Taken, Unmapped
+from regc.adopt.values import Taken, Unmapped, dotted
 
 Object = dict[str, Any]
 REGISTRY_IMAGE = re.compile(r"(^|/)(registry|distribution)([:@]|$)")
@@ -66,9 +66,6 @@ class _Objects:
 
     def of_kind(self, *kinds: str) -> list[tuple[int, Object]]:
         return [(i, o) for i, o in enumerate(self.objects) if o.get("kind") in kinds]
-
-    def use(self, obj: Object) -> None:
-        self.used.add(next(i for i, o in enumerate(self.objects) if o is obj))
 
 
 def from_manifests(objects: list[Object], namespace: str | None) -> Imported:
@@ -139,7 +136,7 @@ def _from_manifests(objects: list[Object], namespace: str | None) -> Imported:
     for path in taken.left():
         instead = "extras.config"
         unmapped.append(
-            Unmapped(f"{config_source}: {_dotted(path)}", "a config.yml key regc derives from the spec", instead)
+            Unmapped(f"{config_source}: {dotted(path)}", "a config.yml key regc does not derive from the spec", instead)
         )
     for name, mount in mounts.items():
         if name not in taken_mounts:
@@ -247,12 +244,6 @@ def _identity(obj: Object) -> str:
     meta = obj.get("metadata", {})
     where = f"{meta['namespace']}/" if meta.get("namespace") else ""
     return f"{obj.get('kind')}/{where}{meta.get('name')}"
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    from regc.adopt.values import dotted
-
-    return dotted(path)
 
 
 def _secret_data(secret: Object, notes: list[str]) -> dict[str, str]:

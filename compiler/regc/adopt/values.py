@@ -79,6 +79,12 @@ def leaves(node: Any, prefix: Path_ = ()) -> list[tuple[Path_, Any]]:
     return [(prefix, node)]
 
 
+def value_at(node: Any, path: Path_, missing: Any = None) -> Any:
+    """The value at `path` of a document; `missing` where there is none."""
+    found = _at(node, path)
+    return missing if found is _MISSING else found
+
+
 def _at(node: Any, path: Path_) -> Any:
     for part in path:
         if isinstance(node, dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,12 +55,12 @@ def against_objects(
     overlay = root / "overlays" / env
     if not (overlay / "kustomization.yaml").is_file():
         raise RegcError(f"no compiled overlay overlays/{env}", f"run `regc build environments/{env}.yaml` first")
-    before = {_identity(o): _comparable(o, env) for o in live}
-    after = {_identity(o): _comparable(o, env) for o in render_overlay(overlay)}
+    before = {_identity(o): _comparable(o) for o in live}
+    after = {_identity(o): _comparable(o) for o in render_overlay(overlay)}
     return {env: before}, {env: after}
 
 
-def _comparable(obj: dict[str, Any], env: str) -> dict[str, Any]:
+def _comparable(obj: dict[str, Any]) -> dict[str, Any]:
     obj = {k: v for k, v in obj.items() if k not in ("status", "sops")}
     meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in SERVER_FIELDS}
     annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k not in SERVER_ANNOTATIONS}
@@ -112,16 +113,8 @@ def _without_sops(obj: dict[str, Any]) -> dict[str, Any]:
 
 def _field_changes(old: Any, new: Any, path: str) -> list[str]:
     if isinstance(old, dict) and isinstance(new, dict):
-        lines = []
-        for key in sorted(set(old) | set(new), key=str):
-            child = f"{path}.{key}" if path else str(key)
-            if key not in old:
-                lines.append(f"{child}: added{_shown(new[key])}")
-            elif key not in new:
-                lines.append(f"{child}: removed")
-            else:
-                lines.extend(_field_changes(old[key], new[key], child))
-        return lines
+        keys = sorted(set(old) | set(new), key=str)
+        return _member_changes(old, new, keys, lambda key: f"{path}.{key}" if path else str(key))
     if old == new:
         return []
     if _is_encrypted(old) or _is_encrypted(new):
@@ -131,7 +124,9 @@ def _field_changes(old: Any, new: Any, path: str) -> list[str]:
     if isinstance(old, list) and isinstance(new, list):
         key = _item_key(old, new)
         if key is not None:
-            return _keyed_changes({item[key]: item for item in old}, {item[key]: item for item in new}, path)
+            by_old, by_new = {item[key]: item for item in old}, {item[key]: item for item in new}
+            names = [*by_old, *(n for n in by_new if n not in by_old)]
+            return _member_changes(by_old, by_new, names, lambda name: f"{path}[{name}]")
         if len(old) == len(new):
             lines = []
             for index, (a, b) in enumerate(zip(old, new, strict=False)):
@@ -161,16 +156,18 @@ def _item_key(old: list[Any], new: list[Any]) -> str | None:
     return None
 
 
-def _keyed_changes(old: dict[Any, Any], new: dict[Any, Any], path: str) -> list[str]:
+def _member_changes(
+    old: dict[Any, Any], new: dict[Any, Any], names: list[Any], child: Callable[[Any], str]
+) -> list[str]:
+    """The changes of a mapping's keys, or of a list's items by their key, in the order of `names`."""
     lines = []
-    for name in [*old, *(n for n in new if n not in old)]:
-        child = f"{path}[{name}]"
-        if name not in new:
-            lines.append(f"{child}: removed")
-        elif name not in old:
-            lines.append(f"{child}: added")
+    for name in names:
+        if name not in old:
+            lines.append(f"{child(name)}: added{_shown(new[name])}")
+        elif name not in new:
+            lines.append(f"{child(name)}: removed")
         else:
-            lines.extend(_field_changes(old[name], new[name], child))
+            lines.extend(_field_changes(old[name], new[name], child(name)))
     return lines
 
 
