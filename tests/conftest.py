@@ -113,6 +113,17 @@ def built_once(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def variants(tmp_path_factory):
+    """The examples and every variant spec of tests/variants.py, compiled once per session (read only:
+    copy it before changing anything)."""
+    from tests.variants import build_variants
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        return build_variants(tmp_path_factory.mktemp("variants"))
+
+
 @pytest.fixture
 def built(repo: Path, built_once: Path) -> Path:
     """The example repository, compiled: a copy of the session's build."""

@@ -18,31 +18,16 @@ from regc.plan.plan import plan_for
 from regc.render.gitops import application_set, gitops_objects
 from regc.render.monitoring import service_monitor
 from regc.spec import fields
-from tests.conftest import kustomize, load_yaml_file, run_regc, write_spec
+from tests.conftest import load_yaml_file, run_regc, write_spec
 from tests.crd_schema import is_custom, problems, schemas
-from tests.test_kustomize import VARIANTS
-
-GITOPS_VARIANTS = {
-    "flux-tag": "gitops:\n  engine: flux\n  repoURL: git@github.com:org/repo.git\n  revision: v1.2.3\n"
-    "  revisionKind: tag\n  path: ./clusters/x/\n  interval: 1h30m\n",
-    "flux-commit": "gitops:\n  engine: flux\n  repoURL: ssh://git@git.example:2222/r.git\n"
-    "  revision: 0123456789abcdef0123456789abcdef01234567\n  interval: 500ms\n",
-    "flux-semver": "gitops:\n  engine: flux\n  repoURL: http://git.example/r\n  revision: '>=1.0.0 <2.0.0'\n"
-    "  revisionKind: semver\n",
-    "argocd": "gitops:\n  engine: argocd\n  repoURL: git@gitlab.example:team/r.git\n  revision: HEAD\n",
-    "argocd-named": "gitops:\n  engine: argocd\n  repoURL: https://git.example/r.git\n  destinationName: edge-{name}\n",
-    "flux-remote": "gitops:\n  engine: flux\n  repoURL: https://git.example/r.git\n"
-    "  kubeConfig: {{name: edge-{name}-kubeconfig}}\n",
-    "argocd-set": "gitops:\n  engine: argocd\n  applicationSet: true\n"
-    "  repoURL: https://github.com/example/registry-gitops.git\n",
-    "monitoring": "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n  interval: 1m30s\n",
-}
+from tests.variants import Built
 
 
-def custom_objects(root: Path) -> list[dict]:
+def custom_objects(variants: Built) -> list[dict]:
     """Every object of a vendored CRD in the compiled tree: overlays as kustomize builds them, and the
     bootstrap objects (gitops/, argocd/) as files."""
-    found = [obj for overlay in sorted((root / "overlays").iterdir()) for obj in kustomize(overlay)]
+    root = variants.root
+    found = [obj for overlay in variants.overlays() for obj in variants.objects(overlay)]
     files = sorted((root / "overlays").glob("*/gitops/*.yaml")) + sorted((root / "argocd").glob("*.yaml"))
     found += [load_yaml_file(path) for path in files]
     return [obj for obj in found if is_custom(obj)]
@@ -63,13 +48,9 @@ def test_the_vendored_crds_are_the_served_versions_of_what_regc_emits():
         assert re.search(rf"^{re.escape(path.name)}\s+github\.com/\S+\s+[0-9a-f]{{40}}\s", sources, re.M), path.name
 
 
-def test_examples_and_variants_pass_the_published_crds(repo: Path):
-    variants = {**VARIANTS, **GITOPS_VARIANTS}
-    for index, name in enumerate(sorted(variants)):
-        write_spec(repo, f"c{index}", f"namespace: c{index}\n" + variants[name].format(name=f"c{index}"))
-    result = run_regc("build", cwd=repo)
-    assert result.code == 0, result.stderr
-    objects = custom_objects(repo)
+@pytest.mark.xdist_group("variants")
+def test_examples_and_variants_pass_the_published_crds(variants: Built):
+    objects = custom_objects(variants)
     kinds = {obj["kind"] for obj in objects}
     assert kinds == {
         "GitRepository",
@@ -210,7 +191,7 @@ def test_scp_style_git_urls_become_ssh_urls(repo: Path):
         "scp",
         "namespace: scp\ngitops:\n  engine: flux\n  repoURL: git@github.com:org/repo.git\n  path: ./overlays/scp/\n",
     )
-    assert run_regc("build", cwd=repo).code == 0
+    assert run_regc("build", "environments/scp.yaml", cwd=repo).code == 0
     source = load_yaml_file(repo / "overlays" / "scp" / "gitops" / "gitrepository.yaml")
     sync = load_yaml_file(repo / "overlays" / "scp" / "gitops" / "flux-kustomization.yaml")
     assert source["spec"]["url"] == "ssh://git@github.com/org/repo.git"
@@ -229,7 +210,7 @@ def test_scp_style_git_urls_become_ssh_urls(repo: Path):
 def test_flux_ref_follows_revision_kind(repo: Path, revision: str, kind: str | None, ref: dict):
     body = f"namespace: ref\ngitops:\n  engine: flux\n  repoURL: https://git.example/r.git\n  revision: {revision}\n"
     write_spec(repo, "ref", body + (f"  revisionKind: {kind}\n" if kind else ""))
-    assert run_regc("build", cwd=repo).code == 0
+    assert run_regc("build", "environments/ref.yaml", cwd=repo).code == 0
     assert load_yaml_file(repo / "overlays" / "ref" / "gitops" / "gitrepository.yaml")["spec"]["ref"] == ref
 
 

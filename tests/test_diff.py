@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from regc.commands.diff import render_overlays
 from tests.conftest import run_regc
 from tests.secrets_helpers import decrypt_file
 
@@ -70,6 +72,24 @@ def test_no_change_and_the_default_base(history: Path):
     assert "overlays/prod:" in run_regc("diff", cwd=history).stdout  # merge base with main
     assert run_regc("diff", "--against", "HEAD", cwd=history).stdout == "no change in any overlay\n"
     assert "regc-diff-" not in git(history, "worktree", "list")  # the temporary worktree is gone
+
+
+def test_only_overlays_whose_files_differ_are_rendered(built: Path, tmp_path: Path):
+    """An overlay the same in both trees (with the same base) cannot differ: it is not rendered; a
+    base change renders every overlay, and an overlay on one side only is rendered on that side."""
+    old = tmp_path / "old"
+    shutil.copytree(built, old)
+    spec = built / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text().replace("logLevel: debug", "logLevel: warn"))
+    assert run_regc("build", cwd=built).code == 0
+    before, after = render_overlays(old, built)
+    assert set(before) == set(after) == {"dev"}
+    assert "Deployment/registry-dev/registry" in after["dev"] and "Deployment/registry-dev/registry" in before["dev"]
+    shutil.rmtree(old / "overlays" / "staging")
+    (old / "base" / "kustomization.yaml").write_text((old / "base" / "kustomization.yaml").read_text() + "\n")
+    before, after = render_overlays(old, built)
+    overlays = {p.name for p in (built / "overlays").iterdir()}
+    assert set(after) == overlays and set(before) == overlays - {"staging"}
 
 
 def _deployment(env: list[dict], mounts: list[dict], image: str = "registry:2.8.3") -> dict:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_regc
-from tests.test_kustomize import VARIANTS
 from tests.test_operations import build, one, refused
+from tests.variants import VARIANTS
 
 
 def _pod_templates(objects: list[dict]) -> dict[str, dict]:

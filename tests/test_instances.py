@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import decrypt_object, kustomize, run_regc, write_spec
 from tests.crd_schema import is_custom, problems
-from tests.test_kustomize import _build_and_compare
+from tests.test_kustomize import kustomized_as_rendered
 
 MIRROR = (
     "namespace: shared\ninstance: mirror\ncreateNamespace: false\nregistry:\n  image: registry:3.0.0\n"
@@ -41,7 +41,7 @@ def test_two_registries_share_a_namespace_without_touching_each_other(repo: Path
     write_spec(repo, "cache", MIRROR)
     result = run_regc("build", cwd=repo)
     assert result.code == 0, result.stderr
-    private, cache = (_build_and_compare(repo, name) for name in ("private", "cache"))
+    private, cache = (kustomized_as_rendered(repo, name) for name in ("private", "cache"))
     assert not {identity(o) for o in private} & {identity(o) for o in cache}
     assert {o["metadata"]["name"] for o in cache if o["kind"] == "Deployment"} == {"mirror"}
     assert "ConfigMap/shared/mirror-config" in {f"{k}/{n}/{m}" for k, n, m in map(identity, cache)}

@@ -195,9 +195,10 @@ def diff(
 ) -> None:
     """Show what each overlay changes in the cluster, object by object, against a git revision.
 
-    Renders every overlay at REV (in a temporary git worktree) and in the working tree with the
-    real kubectl kustomize. Encrypted values are never decrypted: a change shows as "encrypted
-    value of key `htpasswd` changed". Exit 0 whether or not anything changed.
+    Renders each overlay at REV (in a temporary git worktree) and in the working tree with the
+    real kubectl kustomize, in parallel; an overlay whose files and base are the same in both is
+    not rendered (nothing of it can differ). Encrypted values are never decrypted: a change shows
+    as "encrypted value of key `htpasswd` changed". Exit 0 whether or not anything changed.
 
     After `regc import`, compare the compiled overlay with the objects that run today, before the
     first sync (Secrets' values are never shown, on either side):
@@ -225,8 +226,7 @@ def diff(
 
         revision = against or default_base(root)
         with worktree(root, revision) as old_root:
-            before = rendered.render_overlays(old_root)
-        after = rendered.render_overlays(root)
+            before, after = rendered.render_overlays(old_root, root)
     changes = rendered.diff_trees(before, after)
     if output == "markdown":
         from regc.commands.graph import change_graph, engine_of

@@ -33,7 +33,7 @@ def test_every_example_and_bootstrap_object_is_accepted(built: Path, cluster):
 
 
 def test_every_variant_is_accepted(repo: Path, cluster):
-    from tests.test_kustomize import VARIANTS
+    from tests.variants import VARIANTS
 
     for index, variant in enumerate(sorted(VARIANTS)):
         write_spec(repo, f"k{index}", f"namespace: k{index}\n" + VARIANTS[variant].format(name=f"k{index}"))

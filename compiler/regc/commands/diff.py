@@ -4,6 +4,7 @@ and the working tree, as the real kustomize renders them. Encrypted values are n
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 ENCRYPTED = "ENC["
+Rendered = dict[str, dict[str, dict[str, Any]]]  # overlay -> kind/namespace/name -> object
 
 
 @dataclass
@@ -26,16 +28,38 @@ class OverlayDiff:
     changes: list[ObjectChange] = field(default_factory=list)
 
 
-def render_overlays(root: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    """Every overlay of a tree, rendered: {overlay: {kind/namespace/name: object}}."""
+def render_overlays(old_root: Path, new_root: Path) -> tuple[Rendered, Rendered]:
+    """The overlays of two trees, rendered ({overlay: {kind/namespace/name: object}}), side by side.
+    An overlay whose files and base are the same bytes in both trees renders the same and is left
+    out of both; the others render in parallel (kustomize is a process of its own)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from regc.tools.kubectl import render_overlay
 
-    rendered = {}
-    overlays = root / "overlays"
-    for directory in sorted(overlays.iterdir()) if overlays.is_dir() else []:
-        if (directory / "kustomization.yaml").is_file():
-            rendered[directory.name] = {_identity(o): o for o in render_overlay(directory)}
-    return rendered
+    same_base = _files(old_root / "base") == _files(new_root / "base")
+    jobs: list[tuple[int, str, Path]] = []
+    for side, root in enumerate((old_root, new_root)):
+        overlays = root / "overlays"
+        for directory in sorted(overlays.iterdir()) if overlays.is_dir() else []:
+            if not (directory / "kustomization.yaml").is_file():
+                continue
+            twin = (new_root if side == 0 else old_root) / "overlays" / directory.name
+            if same_base and _files(directory) == _files(twin):
+                continue
+            jobs.append((side, directory.name, directory))
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+        objects = list(pool.map(lambda job: render_overlay(job[2]), jobs))
+    sides: tuple[Rendered, Rendered] = ({}, {})
+    for (side, name, _), found in zip(jobs, objects, strict=True):
+        sides[side][name] = {_identity(o): o for o in found}
+    return sides
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    """Every file under `directory` by relative path, with its bytes (nothing when it is absent)."""
+    if not directory.is_dir():
+        return {}
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 # What the API server adds to an object: not the team's, not regc's, never compared.
