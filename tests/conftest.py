@@ -178,12 +178,24 @@ def load_yaml_file(path: Path) -> dict:
     return YAML(typ="safe", pure=True).load(path.read_text())
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """With pytest-xdist (`-n 2`), every end-to-end test runs on one worker, in order: they share the
     control plane, Ceph's ports and the tool cache, and the other worker takes the rest."""
     for item in items:
         if item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+def pytest_configure(config):
+    """pytest 9.2 drops pytest-xdist's group suffix (pytest-xdist#1386): every group would be spread
+    over both workers (the e2e tests fighting over Ceph's ports). Stop with the reason instead."""
+    version = tuple(int(part) for part in pytest.__version__.split(".")[:2] if part.isdigit())
+    if getattr(config.option, "dist", "no") == "loadgroup" and version >= (9, 2):
+        raise pytest.UsageError(
+            f"pytest {pytest.__version__} breaks pytest-xdist's --dist loadgroup (pytest-xdist#1386): "
+            "install the pytest that pyproject.toml allows (pip install -e '.[test]')"
+        )
 
 
 def pytest_sessionfinish(session, exitstatus):
