@@ -33,18 +33,17 @@ def test_the_readme_is_short_and_starts_with_the_two_commands():
 
 
 def test_the_generated_pages_are_current():
-    from regc.commands.graph import overlay_graph
-    from regc.docgen import pages
+    from regc.docgen import example_graph, pages
     from regc.spec.reference import reference_markdown
 
     for name, text in pages().items():
         assert (REPO / name).read_text(encoding="utf-8") == text, f"{name}: run `python -m regc.docgen`"
     assert reference_markdown() in (REPO / "docs" / "reference" / "spec.md").read_text(encoding="utf-8")
-    picture = "```mermaid\n" + overlay_graph(REPO, "prod") + "```\n"
+    picture = "```mermaid\n" + example_graph("prod") + "```\n"
     assert picture in (REPO / "README.md").read_text(encoding="utf-8")
     examples = (REPO / "docs" / "reference" / "examples.md").read_text(encoding="utf-8")
     for env in ("dev", "mirror", "mirror-edge-a", "prod", "staging"):
-        assert f"## {env}\n" in examples and overlay_graph(REPO, env) in examples
+        assert f"## {env}\n" in examples and example_graph(env) in examples
 
 
 def test_the_cli_reference_lists_every_command_and_option():

@@ -4,6 +4,7 @@ the spec reference (from the model), the compile-time rules (from the rules' own
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 from pathlib import Path
@@ -102,10 +103,17 @@ def spec_page(current: str) -> str:
     return before + START + reference_markdown() + END + after
 
 
+@functools.cache
+def example_graph(name: str) -> str:
+    """`regc graph NAME` of this repository's compiled example (kustomize runs once per example)."""
+    from regc.commands.graph import overlay_graph
+
+    return overlay_graph(DOCS.parent, name)
+
+
 def examples_page() -> str:
     """Each example environment of this repository and its topology, drawn from its compiled overlay."""
     from regc import layout
-    from regc.commands.graph import overlay_graph
 
     root = DOCS.parent
     lines = [
@@ -126,7 +134,7 @@ def examples_page() -> str:
             ),
             "",
         )
-        lines += [f"## {name}", "", first, "", "```mermaid", overlay_graph(root, name).rstrip("\n"), "```", ""]
+        lines += [f"## {name}", "", first, "", "```mermaid", example_graph(name).rstrip("\n"), "```", ""]
     return "\n".join(lines)
 
 
@@ -241,11 +249,9 @@ PICTURED = "prod"  # the example drawn on the README and the home page
 
 def with_picture(current: str) -> str:
     """A page with its picture (the prod example's topology) made current."""
-    from regc.commands.graph import overlay_graph
-
     before, rest = current.split(PICTURE_START, 1)
     _, after = rest.split(PICTURE_END, 1)
-    picture = "```mermaid\n" + overlay_graph(DOCS.parent, PICTURED) + "```\n"
+    picture = "```mermaid\n" + example_graph(PICTURED) + "```\n"
     return before + PICTURE_START + picture + PICTURE_END + after
 
 

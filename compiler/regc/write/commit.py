@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from regc.cache import owned_files
@@ -47,8 +48,9 @@ def commit(root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes] | N
         sync_directory(folder)  # the renames are durable before the journal goes
     (root / JOURNAL).unlink()
     shutil.rmtree(staging, ignore_errors=True)
-    for _, target, _ in swaps:
-        _remove_if_empty(root / target)
+    for change in changed:
+        if not change.unit.files:
+            _remove_if_empty(root / change.unit.directory)
 
 
 def recover(root: Path) -> bool:
@@ -121,7 +123,8 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
     current = root / unit.directory
     staged = staging / f"{index}"
     ours = set(owned_files(current))
-    if current.is_dir() and _has_files_of_yours(current, ours):
+    kept = current.is_dir() and _has_files_of_yours(current, ours)
+    if kept:
         # Keep what the user put here: copy every file regc did not write.
         shutil.copytree(
             current,
@@ -134,21 +137,25 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
         )
     else:
         staged.mkdir()
+    folders = {staged}
     for name, content in unit.files.items():
         path = staged / name
-        if path.exists():
+        if kept and path.exists():
             raise RegcError(
                 f"{unit.directory}/{name} exists and was not written by regc; it is left alone, so the build stops",
                 "move or rename that file, then run `regc build` again",
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
         if change.old.get(name) == content and _link(current / name, path):
             continue  # unchanged: the committed file itself, already on disk, moves into the new folder
         with open(path, "wb") as handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-    _prune_empty_folders(staged)
+    if kept:
+        _prune_empty_folders(staged)  # a folder of the copy may hold only files regc no longer writes
     return (
         staged.relative_to(root).as_posix(),
         unit.directory,
@@ -167,9 +174,9 @@ def _has_files_of_yours(folder: Path, ours: set[str]) -> bool:
 
 def _link(source: Path, target: Path) -> bool:
     """Hard-link a regular file of the current unit into the staged one; False where that fails."""
-    if source.is_symlink() or not source.is_file():
-        return False
     try:
+        if not stat.S_ISREG(os.lstat(source).st_mode):
+            return False
         os.link(source, target, follow_symlinks=False)
     except OSError:
         return False
