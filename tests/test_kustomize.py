@@ -4,15 +4,14 @@ and every object passes the Kubernetes API schemas (strict: unknown fields fail)
 from __future__ import annotations
 
 import datetime
-import functools
 from pathlib import Path
 
-import kubernetes_validate
 import pytest
 
 from regc.compiler import Compiler, disk_world
 from regc.plan.plan import plan_for
 from regc.secrets.stage import SecretStage
+from tests import kube_schema
 from tests.conftest import EXAMPLE_SPECS, kustomize, run_regc, write_spec
 from tests.kustomize_model import by_identity, expected_objects
 from tests.variants import VARIANTS, Built, environment
@@ -56,11 +55,8 @@ def test_variant_overlay_builds_into_its_render(variants: Built, variant: str):
 
 @pytest.mark.xdist_group("variants")
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
-def test_every_object_passes_the_kubernetes_schemas(variants: Built, version: str, monkeypatch):
+def test_every_object_passes_the_kubernetes_schemas(variants: Built, version: str):
     """Every object of the examples and of every variant, as kustomize builds it and sops decrypts it."""
-    # The validator parses a kind's schema and the shared definitions from disk for every object: once is enough.
-    utils = kubernetes_validate.utils
-    monkeypatch.setattr(utils, "schema_contents", functools.lru_cache(maxsize=None)(utils.schema_contents))
     overlays = [p.stem for p in EXAMPLE_SPECS] + [environment(v) for v in sorted(VARIANTS)]
     objects = [
         obj
@@ -69,17 +65,15 @@ def test_every_object_passes_the_kubernetes_schemas(variants: Built, version: st
         if not obj["apiVersion"].startswith(CUSTOM_RESOURCES)
     ]
     for obj in objects:
-        kubernetes_validate.validate(obj, version, strict=True)
+        kube_schema.validate(obj, version)
     assert len(objects) >= 5 * len(overlays)
 
 
 def test_schema_validation_would_catch_a_bad_object():
     """The validator really is strict: an unknown field and a wrong type fail."""
-    with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate(
-            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"portz": []}},
-            "1.37",
-            strict=True,
+    with pytest.raises(kube_schema.ValidationError):
+        kube_schema.validate(
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"portz": []}}, "1.37"
         )
 
 
