@@ -39,7 +39,7 @@ def selects(selector: dict, labels: dict) -> bool:
 def test_two_registries_share_a_namespace_without_touching_each_other(repo: Path):
     write_spec(repo, "private", PRIVATE)
     write_spec(repo, "cache", MIRROR)
-    result = run_regc("build", cwd=repo)
+    result = run_regc("build", "environments/private.yaml", "environments/cache.yaml", cwd=repo)
     assert result.code == 0, result.stderr
     private, cache = (kustomized_as_rendered(repo, name) for name in ("private", "cache"))
     assert not {identity(o) for o in private} & {identity(o) for o in cache}

@@ -79,7 +79,7 @@ def test_schema_validation_would_catch_a_bad_object():
 
 def test_registry_3_reads_config_from_etc_distribution(repo: Path):
     write_spec(repo, "v3", "namespace: v3\nregistry:\n  image: registry:3.0.0\n")
-    assert run_regc("build", cwd=repo).code == 0
+    assert run_regc("build", "environments/v3.yaml", cwd=repo).code == 0
     deployment = next(o for o in kustomize(repo / "overlays" / "v3") if o["kind"] == "Deployment")
     mounts = deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
     assert {"name": "config", "mountPath": "/etc/distribution", "readOnly": True} in mounts

@@ -203,7 +203,7 @@ def test_a_new_name_reissues_the_certificate(built: Path):
 
 def test_rsa_as_in_the_guide(repo: Path):
     write_spec(repo, "rsa", "namespace: rsa\ntls:\n  keyAlgorithm: rsa-2048\n")
-    assert run_regc("build", cwd=repo).code == 0
+    assert run_regc("build", "environments/rsa.yaml", cwd=repo).code == 0
     cert = x509.load_pem_x509_certificate(secret_data(repo / "overlays/rsa/secret-registry-tls.yaml")["tls.crt"])
     assert cert.public_key().key_size == 2048
 
@@ -313,7 +313,7 @@ def test_bad_passwords_are_refused_without_being_shown(built: Path, password: st
 
 def test_missing_password_is_refused_unless_generation_is_asked(repo: Path):
     write_spec(repo, "auth", "namespace: auth\nauth:\n  htpasswd:\n    users: [carol]\n")
-    result = run_regc("build", cwd=repo)
+    result = run_regc("build", "environments/auth.yaml", cwd=repo)
     assert result.code == 2
     assert "environments/auth.secrets.yaml: users.carol: no password" in result.stderr
     assert "regc user passwd auth USER" in result.stderr
@@ -352,7 +352,7 @@ def test_insecure_allows_basic_auth_without_tls(repo: Path):
         "namespace: lab\ninsecure: true\ntls:\n  enabled: false\n"
         "auth:\n  htpasswd:\n    users: [a]\n    generateMissingPasswords: true\n",
     )
-    result = run_regc("build", cwd=repo)
+    result = run_regc("build", "environments/lab.yaml", cwd=repo)
     assert result.code == 0
     assert (
         "warning: lab serves without TLS (insecure: true): every client daemon needs --insecure-registry"
@@ -369,21 +369,21 @@ def test_provided_certificate_is_validated(repo: Path):
     ca_cert, ca_key = tls.make_ca("someone else's CA", "ecdsa-p256", now)
     cert, key = tls.issue_server(ca_cert, ca_key, ["registry.byo.svc"], "ecdsa-p256", now, 90)
     write_spec(repo, "byo", "namespace: byo\ntls:\n  certificate: provided\n")
-    result = run_regc("build", cwd=repo)
+    result = run_regc("build", "environments/byo.yaml", cwd=repo)
     assert result.code == 2 and "tls: no certificate, but tls.certificate is `provided`" in result.stderr
     _write_secrets(repo, "byo", {"tls": {"cert": cert, "key": key}})
-    result = run_regc("build", cwd=repo)
+    result = run_regc("build", "environments/byo.yaml", cwd=repo)
     assert result.code == 2 and "tls.cert: its names do not cover registry.byo.svc.cluster.local" in result.stderr
     assert "BEGIN" not in result.stderr and "PRIVATE" not in result.stderr
     cert, _ = tls.issue_server(ca_cert, ca_key, ["*.byo.svc", "registry.byo.svc.cluster.local"], "ecdsa-p256", now, 90)
     _write_secrets(repo, "byo", {"tls": {"cert": cert, "key": key}})
-    result = run_regc("build", cwd=repo)
+    result = run_regc("build", "environments/byo.yaml", cwd=repo)
     assert result.code == 2 and "tls.key: does not match tls.cert" in result.stderr
     cert, key = tls.issue_server(
         ca_cert, ca_key, ["*.byo.svc", "registry.byo.svc.cluster.local"], "ecdsa-p256", now, 90
     )
     _write_secrets(repo, "byo", {"tls": {"cert": cert, "key": key}})
-    result = run_regc("build", cwd=repo)
+    result = run_regc("build", "environments/byo.yaml", cwd=repo)
     assert result.code == 0, result.stderr
     assert not (repo / "overlays/byo/ca.crt").exists()
     assert secret_data(repo / "overlays/byo/secret-registry-tls.yaml")["tls.crt"].decode() == cert

@@ -220,7 +220,7 @@ def test_smoke_test_job_logs_in_without_argv_secrets_and_reruns_on_change(repo: 
     assert credentials["username"] == b"puller"
     spec = repo / "environments" / "smoke.yaml"
     spec.write_text(spec.read_text() + "registry:\n  logLevel: debug\n")
-    assert run_regc("build", cwd=repo).code == 0
+    assert run_regc("build", "environments/smoke.yaml", cwd=repo).code == 0
     renamed = next(o for o in objects(repo, "smoke") if o["kind"] == "Job")
     assert renamed["metadata"]["name"] != job["metadata"]["name"]
 
@@ -311,7 +311,7 @@ def test_missing_provided_credentials_are_refused(repo: Path):
 def test_two_fronts_over_the_same_radosgw_hosts_are_one_radosgw(repo: Path):
     for name in ("first", "second"):
         write_spec(repo, name, f"namespace: {name}\n" + SWIFT.replace("c-{name}", "shared"))
-    result = run_regc("build", cwd=repo)
+    result = run_regc("build", "environments/first.yaml", "environments/second.yaml", cwd=repo)
     assert result.code == 2
     assert (
         "environments/second.yaml" in result.stderr and "'shared' is also used by environment 'first'" in result.stderr
