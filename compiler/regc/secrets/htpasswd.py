@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores what lies beyond: a longer password would be silently cut
@@ -60,6 +59,8 @@ def hash_lines(users: list[tuple[str, str]], cost: int) -> dict[str, str]:
     workers = min(len(users), os.cpu_count() or 1)
     if workers == 1:
         return {user: f"{user}:{scheme.hash(password)}" for user, password in users}
+    from concurrent.futures import ThreadPoolExecutor  # with logging under it: only when there is hashing to share
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         hashes = pool.map(lambda item: scheme.hash(item[1]), users)
         return {user: f"{user}:{digest}" for (user, _), digest in zip(users, hashes, strict=False)}
