@@ -158,6 +158,13 @@ def ensure_namespaces(plane: ControlPlane, names: set[str]) -> None:
         plane.kubectl("create", "serviceaccount", "default", "-n", name, check=False)
 
 
+def clear_namespace(plane: ControlPlane, namespace: str) -> None:
+    """Delete every object in `namespace` (the namespace stays: without a controller-manager its
+    deletion would never finish), as if nothing had been applied there before."""
+    kinds = plane.kubectl("api-resources", "--namespaced", "--verbs=delete", "-o", "name").stdout.split()
+    plane.kubectl("delete", ",".join(kinds), "--all", "-n", namespace, "--ignore-not-found", "--wait=false")
+
+
 def wait_established(plane: ControlPlane, names: list[str], deadline: float = 60) -> None:
     end = time.monotonic() + deadline
     for name in names:

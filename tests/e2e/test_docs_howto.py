@@ -30,12 +30,16 @@ def test_the_guides_with_shell_blocks_are_the_ones_run():
 
 @pytest.mark.parametrize("guide", GUIDES)
 def test_every_block_of_the_guide_runs(guide: str, built: Path, tmp_path: Path):
-    from tests.cluster.apiserver import ensure_namespaces, shared_cluster
+    from tests.cluster.apiserver import clear_namespace, ensure_namespaces, shared_cluster
 
     cluster = shared_cluster()
-    # The cluster as the guides expect it: Flux installed (its namespace), no sops-age Secret yet.
+    # The cluster as the guides expect it: Flux installed (its namespace), no sops-age Secret yet,
+    # and nothing of prod's applied by another test (under another field manager) before the guide's
+    # own `kubectl apply --server-side`.
     if guide in ("gitops.md", "from-manifests.md"):
         ensure_namespaces(cluster, {"apps", "ci"})  # prod's pull secrets go to the apps' namespaces
+        for namespace in ("kube-registry", "apps", "ci"):
+            clear_namespace(cluster, namespace)
     if guide == "from-manifests.md":
         ensure_namespaces(cluster, {"kube-registry", "legacy"})  # the registries being moved run there already
         _run_the_guides_registry(cluster, "legacy")
