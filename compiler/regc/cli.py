@@ -376,7 +376,7 @@ def import_helm_values(
 
     _checked(check_dns_label, name)
     _checked(check_dns_label, namespace)
-    document = load_yaml(values, str(values))
+    document = load_yaml(values, str(values), positions=False)  # the report names dotted paths, not lines
     outcome = write_import(root, name, from_helm_values(document.data, namespace), str(values))
     if not outcome.clean:
         raise typer.Exit(1)
