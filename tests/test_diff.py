@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from regc.commands.diff import render_overlays
-from tests.conftest import run_regc
+from tests.conftest import TEST_KEY, Result, run_regc
 from tests.secrets_helpers import decrypt_file
 
 
@@ -19,22 +19,43 @@ def git(root: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+def _make_history(root: Path) -> Path:
+    """The built examples committed, then one change built on top (uncommitted)."""
+    git(root, "init", "-q", "-b", "main")
+    git(root, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
+    git(root, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "first")
+    result = run_regc("user", "passwd", "prod", "alice", "--password-stdin", cwd=root, stdin="changed-pass-1\n")
+    assert result.code == 0
+    spec = root / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text().replace("logLevel: debug", "logLevel: warn"))
+    assert run_regc("build", cwd=root).code == 0
+    return root
+
+
 @pytest.fixture
 def history(built: Path) -> Path:
-    """A repository with the built examples committed, then one change built on top (uncommitted)."""
-    git(built, "init", "-q", "-b", "main")
-    git(built, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
-    git(built, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "first")
-    result = run_regc("user", "passwd", "prod", "alice", "--password-stdin", cwd=built, stdin="changed-pass-1\n")
-    assert result.code == 0
-    spec = built / "environments" / "dev.yaml"
-    spec.write_text(spec.read_text().replace("logLevel: debug", "logLevel: warn"))
-    assert run_regc("build", cwd=built).code == 0
-    return built
+    return _make_history(built)
 
 
-def test_text_diff_names_exactly_the_changed_objects(history: Path):
-    result = run_regc("diff", "--against", "main", cwd=history)
+@pytest.fixture(scope="module")
+def printed(built_once: Path, tmp_path_factory) -> tuple[Path, dict[str, Result]]:
+    """One history, and what `regc diff --against main` prints in each output (read only)."""
+    root = tmp_path_factory.mktemp("history")
+    shutil.copytree(built_once, root, dirs_exist_ok=True)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SOPS_AGE_KEY_FILE", str(TEST_KEY))
+        env.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        _make_history(root)
+        outputs = {o: run_regc("diff", "--against", "main", "--output", o, cwd=root) for o in OUTPUTS}
+    return root, outputs
+
+
+OUTPUTS = ("text", "markdown", "json")
+pytestmark = pytest.mark.xdist_group("diff")  # one worker computes `printed` once
+
+
+def test_text_diff_names_exactly_the_changed_objects(printed):
+    result = printed[1]["text"]
     assert result.code == 0, result.stderr
     out = result.stdout
     assert "overlays/dev:" in out and "overlays/prod:" in out and "overlays/staging" not in out
@@ -46,23 +67,23 @@ def test_text_diff_names_exactly_the_changed_objects(history: Path):
     assert "Deployment/kube-registry/registry" in out  # the pods roll on the new ciphertext
 
 
-def test_markdown_and_json(history: Path):
-    markdown = run_regc("diff", "--against", "main", "--output", "markdown", cwd=history).stdout
+def test_markdown_and_json(printed):
+    markdown = printed[1]["markdown"].stdout
     assert markdown.startswith("<!-- regc-rendered-diff -->")
     assert "<code>overlays/prod</code>" in markdown and "| `Secret/kube-registry/registry-htpasswd` |" in markdown
-    document = json.loads(run_regc("diff", "--against", "main", "--output", "json", cwd=history).stdout)
+    document = json.loads(printed[1]["json"].stdout)
     by_overlay = {o["overlay"]: {c["object"]: c for c in o["changes"]} for o in document["overlays"]}
     assert set(by_overlay) == {"dev", "prod"}
     assert by_overlay["prod"]["Secret/kube-registry/registry-htpasswd"]["status"] == "changed"
 
 
-def test_no_decrypted_value_is_ever_printed(history: Path):
-    secrets = decrypt_file(history / "environments" / "prod.secrets.yaml")
+def test_no_decrypted_value_is_ever_printed(printed):
+    root, outputs = printed
+    secrets = decrypt_file(root / "environments" / "prod.secrets.yaml")
     values = [*secrets["users"].values(), secrets["httpSecret"], secrets["swift"]["password"]]
-    for output in ("text", "markdown", "json"):
-        printed = run_regc("diff", "--against", "main", "--output", output, cwd=history)
-        assert printed.code == 0
-        assert not [v for v in values if v in printed.stdout + printed.stderr]
+    for output in OUTPUTS:
+        assert outputs[output].code == 0
+        assert not [v for v in values if v in outputs[output].stdout + outputs[output].stderr]
 
 
 def test_no_change_and_the_default_base(history: Path):
