@@ -34,25 +34,31 @@ def render_overlays(old_root: Path, new_root: Path) -> tuple[Rendered, Rendered]
     out of both; the others render in parallel (kustomize is a process of its own)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from regc import layout
     from regc.tools.kubectl import render_overlay
 
-    same_base = _files(old_root / "base") == _files(new_root / "base")
+    roots = (old_root, new_root)
+    names = sorted({d.name for root in roots for d in _overlays(root)})
+    same_base = _files(old_root / layout.BASE) == _files(new_root / layout.BASE)
     jobs: list[tuple[int, str, Path]] = []
-    for side, root in enumerate((old_root, new_root)):
-        overlays = root / "overlays"
-        for directory in sorted(overlays.iterdir()) if overlays.is_dir() else []:
-            if not (directory / "kustomization.yaml").is_file():
-                continue
-            twin = (new_root if side == 0 else old_root) / "overlays" / directory.name
-            if same_base and _files(directory) == _files(twin):
-                continue
-            jobs.append((side, directory.name, directory))
+    for name in names:
+        old, new = (root / layout.overlay_directory(name) for root in roots)
+        if same_base and _files(old) == _files(new):
+            continue
+        jobs += [(side, name, d) for side, d in enumerate((old, new)) if (d / "kustomization.yaml").is_file()]
     with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
         objects = list(pool.map(lambda job: render_overlay(job[2]), jobs))
     sides: tuple[Rendered, Rendered] = ({}, {})
     for (side, name, _), found in zip(jobs, objects, strict=True):
         sides[side][name] = {_identity(o): o for o in found}
     return sides
+
+
+def _overlays(root: Path) -> list[Path]:
+    from regc import layout
+
+    folder = root / layout.OVERLAYS
+    return [d for d in folder.iterdir() if (d / "kustomization.yaml").is_file()] if folder.is_dir() else []
 
 
 def _files(directory: Path) -> dict[str, bytes]:
