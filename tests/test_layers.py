@@ -11,7 +11,19 @@ from tests.conftest import REPO
 PACKAGE = REPO / "compiler" / "regc"
 # Lowest first. A module may import from its own layer and every layer before it.
 LAYERS = [
-    {"errors", "kube", "layout", "files", "world", "yamlread", "yamltext", "tools", "__init__", "__version__"},
+    {
+        "errors",
+        "kube",
+        "layout",
+        "files",
+        "world",
+        "yamlread",
+        "yamltext",
+        "tools",
+        "distribution",
+        "__init__",
+        "__version__",
+    },
     {"cache"},
     {"spec"},
     {"plan"},
