@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -213,13 +213,14 @@ def diff(
         raise RegcError(f"unknown output {output!r}", "use --output text, markdown or json")
     if against_manifests:
         from regc.adopt.manifests import read_objects
+        from regc.adopt.source import manifest_documents
         from regc.spec.fields import check_dns_label
 
         if env is None:
             raise InputError("--against-manifests needs --env: the environment whose overlay takes over")
         _checked(check_dns_label, env)
         revision = "the objects given (" + ", ".join(against_manifests) + ")"
-        live = read_objects(_manifest_documents(against_manifests))
+        live = read_objects(manifest_documents(against_manifests))
         before, after = rendered.against_objects(root, env, live)
     else:
         from regc.tools.git import default_base, worktree
@@ -347,11 +348,33 @@ app.add_typer(secrets_app, name="secrets")
 app.add_typer(user_app, name="user")
 
 
+AcceptLossOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--accept-loss",
+        help="Import even though the registry would lose this (auth, tls or storage): what regc cannot express "
+        "stops the import otherwise. Repeatable.",
+        show_default=False,
+    ),
+]
+
+
+def _accepted(kinds: list[str] | None) -> frozenset[str]:
+    from regc.adopt.verify import LOSS_KINDS
+    from regc.errors import InputError
+
+    for kind in kinds or []:
+        if kind not in LOSS_KINDS:
+            raise InputError(f"--accept-loss {kind}: not a loss regc names", f"one of {', '.join(LOSS_KINDS)}")
+    return frozenset(kinds or [])
+
+
 @import_app.command("helm-values")
 def import_helm_values(
     values: Annotated[Path, typer.Argument(help="A values file of the community chart (twuni docker-registry).")],
     name: Annotated[str, typer.Option("--name", help="The environment to write: environments/NAME.yaml.")],
     namespace: Annotated[str, typer.Option("--namespace", help="Namespace of the registry.")] = "registry",
+    accept_loss: AcceptLossOption = None,
     root: RootOption = Path("."),
 ) -> None:
     """Write a spec and its encrypted secrets file from a values file of the community chart.
@@ -370,14 +393,18 @@ def import_helm_values(
         regc build environments/prod.yaml
     """
     from regc.adopt.helm import from_helm_values
+    from regc.adopt.source import refuse_templates
     from regc.adopt.write import write_import
     from regc.spec.fields import check_dns_label
     from regc.spec.load import load_yaml
 
     _checked(check_dns_label, name)
     _checked(check_dns_label, namespace)
+    accepted = _accepted(accept_loss)
+    if values.is_file():
+        refuse_templates(values.read_text(encoding="utf-8", errors="replace"), str(values))
     document = load_yaml(values, str(values), positions=False)  # the report names dotted paths, not lines
-    outcome = write_import(root, name, from_helm_values(document.data, namespace), str(values))
+    outcome = write_import(root, name, from_helm_values(document.data, namespace), str(values), accepted)
     if not outcome.clean:
         raise typer.Exit(1)
 
@@ -391,6 +418,17 @@ def import_manifests(
     namespace: Annotated[
         str | None, typer.Option("--namespace", help="Namespace of the registry; default: its Deployment's.")
     ] = None,
+    registry_version: Annotated[
+        int | None,
+        typer.Option(
+            "--registry-version",
+            help="Which registry an image without a version tag runs (2 or 3): `registry` and `registry:latest` "
+            "pull 3.x today, 2.x before April 2025; the import will not guess.",
+            min=2,
+            max=3,
+        ),
+    ] = None,
+    accept_loss: AcceptLossOption = None,
     root: RootOption = Path("."),
 ) -> None:
     """Write a spec and its encrypted secrets file from the objects of a registry that runs today.
@@ -407,44 +445,18 @@ def import_manifests(
         regc import manifests k8s/registry/ --name prod --namespace registry
     """
     from regc.adopt.manifests import from_manifests, read_objects
+    from regc.adopt.source import manifest_documents
     from regc.adopt.write import write_import
     from regc.spec.fields import check_dns_label
 
     _checked(check_dns_label, name)
     if namespace:
         _checked(check_dns_label, namespace)
-    objects = read_objects(_manifest_documents(paths))
-    outcome = write_import(root, name, from_manifests(objects, namespace), "manifests")
+    accepted = _accepted(accept_loss)
+    objects = read_objects(manifest_documents(paths))
+    outcome = write_import(root, name, from_manifests(objects, namespace, registry_version), "manifests", accepted)
     if not outcome.clean:
         raise typer.Exit(1)
-
-
-def _manifest_documents(paths: list[str]) -> list[Any]:
-    """Every YAML document of the paths (a folder: its .yaml, .yml and .json files, sorted); a file
-    that is not YAML is a located error (exit 2)."""
-    from regc import yamlread
-    from regc.errors import InputError, Location, Problem, SpecError
-
-    documents: list[Any] = []
-    for given in paths:
-        if given == "-":
-            sources = [("standard input", sys.stdin.read())]
-        else:
-            path = Path(given)
-            files = (
-                sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json")) if path.is_dir() else [path]
-            )
-            if not path.exists():
-                raise InputError(f"{given}: no such file or folder")
-            sources = [(str(p), p.read_text(encoding="utf-8", errors="replace")) for p in files]
-        for display, text in sources:
-            try:
-                documents += yamlread.load_all(text)
-            except Exception as exc:  # ruamel's errors: the input is not YAML
-                mark = getattr(exc, "problem_mark", None)
-                line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-                raise SpecError([Problem(Location(display, line, column), "not valid YAML")]) from None
-    return documents
 
 
 @keys_app.command("init")

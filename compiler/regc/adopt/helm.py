@@ -4,9 +4,9 @@ other setting reported with its path and why."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from regc.adopt.imported import Imported
 from regc.adopt.values import Taken, Unmapped, value_at
 
 SOURCE = "the community chart twuni/docker-registry (values.yaml at 013c0af)"
@@ -102,18 +102,6 @@ CHART_DEFAULTS: dict[str, Any] = {
 # proxyUsername/proxyPassword.
 S3_SECRET_KEYS = ("s3AccessKey", "s3SecretKey")
 PROXY_SECRET_KEYS = ("proxyUsername", "proxyPassword")
-
-
-@dataclass
-class Imported:
-    """What an import makes: the spec (by the spec's own keys), the secrets file's values, what could
-    not be mapped, and what will behave differently once regc runs it."""
-
-    spec: dict[str, Any]
-    secrets: dict[str, Any]
-    unmapped: list[Unmapped]
-    notes: list[str] = field(default_factory=list)
-    complete: bool = True  # False: the spec would not say where images are; nothing is written
 
 
 # Keys the chart documents without a default in values.yaml, and the shape it reads them in.

@@ -1,40 +1,47 @@
-"""The Kubernetes objects of a registry a team runs (hand-written, or `kubectl get -o yaml`) as a regc
-spec and secrets: the registry workload and its config.yml, the htpasswd, TLS and storage Secrets,
-the radosgw front's Service and Endpoints, pull secrets, the Ingress and the volume claim. The old
-values are kept (passwords by hash, the TLS key and certificate as they are), the mistakes found are
-named, and every object or setting that has no place in the spec is reported."""
+"""The Kubernetes objects of a registry a team runs (hand-written, of any era, or `kubectl get -o
+yaml`) as a regc spec and secrets: the registry workload as it runs (its effective configuration:
+the image's own file, the mounted one, the variables), the htpasswd, TLS and storage credentials,
+the radosgw front, pull secrets, the Service, Ingress and volume claim, a per-node proxy. Old
+values are kept (passwords by hash, the TLS key and certificate as they are), mistakes are named,
+and every object or setting without a place in the spec is reported."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 from typing import Any
 
-from regc.adopt.helm import Imported
-from regc.adopt.values import Taken, Unmapped, dotted
+from regc.adopt.config import map_config
+from regc.adopt.imported import Imported
+from regc.adopt.runtime import (
+    POD_KINDS,
+    Runtime,
+    data_of,
+    echo_newline,
+    identity,
+    misplaced_keys,
+    pod_spec,
+    registry_container,
+    runtime,
+)
+from regc.adopt.values import Unmapped
+from regc.secrets import htpasswd
 
 Object = dict[str, Any]
-REGISTRY_IMAGE = re.compile(r"(^|/)(registry|distribution)([:@]|$)")
-WORKLOADS = ("Deployment", "StatefulSet", "ReplicationController", "DaemonSet")
-# API versions Kubernetes no longer serves, and what replaced them.
+# API versions of the objects an import meets that Kubernetes no longer serves, and the release that
+# removed them (the Kubernetes deprecation guide).
 REMOVED_APIS = {
-    ("apps/v1beta1", "Deployment"): "1.16",
-    ("apps/v1beta2", "Deployment"): "1.16",
-    ("extensions/v1beta1", "Deployment"): "1.16",
-    ("extensions/v1beta1", "Ingress"): "1.22",
-    ("networking.k8s.io/v1beta1", "Ingress"): "1.22",
+    "extensions/v1beta1": "1.16 (Deployment, DaemonSet, ReplicaSet) and 1.22 (Ingress)",
+    "apps/v1beta1": "1.16",
+    "apps/v1beta2": "1.16",
+    "networking.k8s.io/v1beta1": "1.22",
+    "policy/v1beta1": "1.25",
+    "batch/v1beta1": "1.25",
 }
-CONFIG_DIRS = ("/etc/docker/registry", "/etc/distribution")
-# Registry variables that carry credentials: variable -> where it goes in the secrets file.
-CREDENTIAL_VARIABLES = {
-    "REGISTRY_STORAGE_SWIFT_PASSWORD": ("swift", "password"),
-    "REGISTRY_STORAGE_S3_ACCESSKEY": ("s3", "accessKey"),
-    "REGISTRY_STORAGE_S3_SECRETKEY": ("s3", "secretKey"),
-    "REGISTRY_HTTP_SECRET": ("httpSecret",),
-    "REGISTRY_PROXY_USERNAME": ("proxy", "username"),
-    "REGISTRY_PROXY_PASSWORD": ("proxy", "password"),
-}
+NODE_PROXY_IMAGE = re.compile(r"kube-registry-proxy")
+CREDENTIAL_VARIABLES = ("PASSWORD", "SECRET", "ACCESSKEY", "SECRETKEY", "TOKEN")
 
 
 def read_objects(documents: list[Any]) -> list[Object]:
@@ -59,7 +66,7 @@ class _Objects:
 
     def find(self, kind: str, name: str | None) -> Object | None:
         for index, obj in enumerate(self.objects):
-            if obj.get("kind") == kind and obj.get("metadata", {}).get("name") == name:
+            if obj.get("kind") == kind and (obj.get("metadata") or {}).get("name") == name:
                 self.used.add(index)
                 return obj
         return None
@@ -67,55 +74,64 @@ class _Objects:
     def of_kind(self, *kinds: str) -> list[tuple[int, Object]]:
         return [(i, o) for i, o in enumerate(self.objects) if o.get("kind") in kinds]
 
+    def use(self, obj: Object) -> None:
+        for index, other in enumerate(self.objects):
+            if other is obj:
+                self.used.add(index)
 
-def from_manifests(objects: list[Object], namespace: str | None) -> Imported:
+
+def from_manifests(objects: list[Object], namespace: str | None, major: int | None = None) -> Imported:
+    """The import of `objects`; `major` says which registry an image without a version tag runs."""
     try:
-        return _from_manifests(objects, namespace)
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError):
+        return _from_manifests(objects, namespace, major)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError, binascii.Error):
         # The objects are not as Kubernetes reads them (a list where a mapping goes, a Secret value
         # that is not base64...): nothing is guessed, nothing written.
         reason = "the objects are not in the shape Kubernetes reads (check them with `kubectl apply --dry-run=client`)"
-        return Imported({}, {}, [Unmapped("(objects)", reason)], [], complete=False)
+        return Imported({}, {}, [Unmapped("(objects)", reason)], [], complete=False, objects=objects)
 
 
-def _from_manifests(objects: list[Object], namespace: str | None) -> Imported:
+def _workloads(pool: _Objects) -> list[tuple[int, Object, Object]]:
+    found = []
+    for index, obj in pool.of_kind(*POD_KINDS):
+        container = registry_container(obj)
+        if container is not None:
+            found.append((index, obj, container))
+    return found
+
+
+def _from_manifests(objects: list[Object], namespace: str | None, major: int | None) -> Imported:
     pool = _Objects(objects)
-    unmapped: list[Unmapped] = []
     notes: list[str] = []
-    workloads = [
-        (i, o)
-        for i, o in pool.of_kind(*WORKLOADS)
-        if any(REGISTRY_IMAGE.search(c.get("image", "")) for c in _pod(o).get("containers", []))
-    ]
+    unmapped: list[Unmapped] = []
+    workloads = _workloads(pool)
     if not workloads:
-        unmapped.append(Unmapped("(objects)", "no Deployment runs a registry image (registry or distribution)"))
-        return Imported({}, {}, unmapped, notes, complete=False)
-    index, workload = workloads[0]
+        kinds = sorted({f"{o.get('kind')}" for o in objects})
+        plural = "object" if len(objects) == 1 else "objects"
+        said = f"{len(objects)} {plural} ({', '.join(kinds)})" if objects else "no objects"
+        unmapped.append(Unmapped("(objects)", f"no registry among them: {said}, none runs a registry image"))
+        return Imported({}, {}, unmapped, notes, complete=False, objects=objects)
+    index, workload, container = workloads[0]
     pool.used.add(index)
-    for other_index, other in workloads[1:]:
+    for other_index, other, _ in workloads[1:]:
         pool.used.add(other_index)
-        unmapped.append(Unmapped(_identity(other), "a second registry: import it under its own --name"))
-    meta = workload.get("metadata", {})
+        unmapped.append(Unmapped(identity(other), "a second registry: import it under its own --name"))
+    meta = workload.get("metadata") or {}
     namespace = namespace or meta.get("namespace") or "registry"
     spec: dict[str, Any] = {"apiVersion": "regc/v1", "kind": "Environment", "namespace": namespace}
     secrets: dict[str, Any] = {}
-    for obj in objects:
-        removed = REMOVED_APIS.get((obj.get("apiVersion", ""), obj.get("kind", "")))
-        if removed:
-            notes.append(
-                f"{_identity(obj)}: apiVersion {obj['apiVersion']} was removed in Kubernetes {removed}; "
-                "regc writes the current one"
-            )
+    _api_notes(objects, notes)
     if workload["kind"] != "Deployment":
-        notes.append(f"{_identity(workload)}: a {workload['kind']}; regc runs the registry as a Deployment")
-    pod = _pod(workload)
-    container = next(c for c in pod.get("containers", []) if REGISTRY_IMAGE.search(c.get("image", "")))
-    registry: dict[str, Any] = {"image": container["image"]}
-    replicas = workload.get("spec", {}).get("replicas", 1)
-    if replicas != 1:
+        notes.append(f"{identity(workload)}: a {workload['kind']}; regc runs the registry as a Deployment")
+    run = runtime(objects, workload, container, major)
+    registry: dict[str, Any] = {"image": str(container["image"])}
+    replicas = 1 if workload["kind"] == "Pod" else (workload.get("spec") or {}).get("replicas", 1)
+    if replicas not in (1, None):
         registry["replicas"] = replicas
     resources = {
-        kind: {k: str(v) for k, v in (container.get("resources", {}).get(kind) or {}).items() if k in ("cpu", "memory")}
+        kind: {
+            k: str(v) for k, v in ((container.get("resources") or {}).get(kind) or {}).items() if k in ("cpu", "memory")
+        }
         for kind in ("requests", "limits")
     }
     if any(resources.values()):
@@ -123,38 +139,141 @@ def _from_manifests(objects: list[Object], namespace: str | None) -> Imported:
     spec["registry"] = registry
     if container.get("imagePullPolicy") not in (None, "IfNotPresent"):
         spec["imagePullPolicy"] = container["imagePullPolicy"]
+    pod = pod_spec(workload)
     if pod.get("imagePullSecrets"):
         spec["imagePullSecrets"] = [s["name"] for s in pod["imagePullSecrets"]]
-
-    mounts = {m["mountPath"].rstrip("/"): m for m in container.get("volumeMounts", [])}
-    volumes = {v["name"]: v for v in pod.get("volumes", [])}
-    taken_mounts: set[str] = set()
-    config, config_source = _config(pool, container, mounts, volumes, taken_mounts)
-    _environment(pool, container, config, secrets, unmapped, notes, workload)
-    taken = Taken(config)
-    _map_config(taken, spec, secrets, pool, mounts, volumes, taken_mounts, notes, unmapped)
-    for path in taken.left():
-        instead = "extras.config"
-        unmapped.append(
-            Unmapped(f"{config_source}: {dotted(path)}", "a config.yml key regc does not derive from the spec", instead)
-        )
-    for name, mount in mounts.items():
-        if name not in taken_mounts:
+    imported = Imported(spec, secrets, unmapped, notes, objects=objects, before=run)
+    if run.parsed is None:
+        for problem in run.problems:
             unmapped.append(
-                Unmapped(
-                    f"{_identity(workload)}: volumeMounts[{mount['name']}]",
-                    f"a volume at {name} regc does not know",
-                    "extras.volumes",
-                )
+                Unmapped(identity(workload), problem, "--registry-version 2 or 3" if run.major is None else "")
             )
-    _pod_fields(workload, pod, container, spec, unmapped, notes)
+        imported.complete = False
+        return imported
+    if run.parsed.error is not None:
+        unmapped.append(
+            Unmapped(
+                f"{identity(workload)} ({run.config.origin if run.config else 'no configuration file'})",
+                f"the registry does not start with this configuration: {run.parsed.error.message}",
+            )
+        )
+        imported.complete = False
+        return imported
+    where = run.config.origin if run.config else "config.yml"
+    for name in run.parsed.unread:
+        unmapped.append(Unmapped(f"{where}: {name}", "the registry does not read this key (it is ignored today)"))
+    for name, source in run.references:
+        if not any(word in name for word in CREDENTIAL_VARIABLES) and name.startswith("REGISTRY_"):
+            unmapped.append(
+                Unmapped(f"{identity(workload)}: env {name}", f"its value comes from {source}, not among the objects")
+            )
+    for name, _ in run.variables:
+        origin = run.sources.get(name)
+        if not name.startswith("REGISTRY_") and origin is not None and origin.kind not in ("Service",):
+            unmapped.append(Unmapped(f"{identity(workload)}: env {name}", "not a registry variable", "extras.env"))
+    if run.config is not None and run.config.kind in ("ConfigMap", "Secret"):
+        pool.find(run.config.kind, run.config.name)
+    mapped = map_config(run, spec, secrets, where)
+    notes += mapped.notes
+    unmapped += mapped.unmapped
+    imported.losses = mapped.losses
+    imported.leftovers = mapped.leftovers
+    _used_files(pool, run)
+    _secret_notes(pool, notes)
+    _storage_volume(pool, run, spec, notes)
+    _pod_fields(workload, pod, container, spec, unmapped, notes, run)
     _radosgw(pool, spec, notes)
     _pull_secrets(pool, spec, secrets, unmapped)
-    _service_and_ingress(pool, workload, spec)
+    _service_and_ingress(pool, workload, spec, unmapped)
+    _node_proxy(pool, spec, notes)
     for position, obj in enumerate(objects):
         if position not in pool.used:
-            unmapped.append(Unmapped(_identity(obj), "not part of the registry regc runs"))
-    return Imported(spec, secrets, unmapped, notes, complete="storage" in spec)
+            unmapped.append(Unmapped(identity(obj), "not part of the registry regc runs"))
+    imported.complete = "storage" in spec
+    return imported
+
+
+def _api_notes(objects: list[Object], notes: list[str]) -> None:
+    for obj in objects:
+        version = str(obj.get("apiVersion", ""))
+        if version in REMOVED_APIS:
+            notes.append(
+                f"{identity(obj)}: apiVersion {version} was removed in Kubernetes {REMOVED_APIS[version]}; "
+                "regc writes the current one"
+            )
+        elif version == "extensions/v1":
+            notes.append(f"{identity(obj)}: apiVersion extensions/v1 was never served by Kubernetes")
+
+
+def _used_files(pool: _Objects, run: Runtime) -> None:
+    """The Secrets and ConfigMaps the registry reads (files and variables) are part of it."""
+    for source in run.sources.values():
+        if source.kind in ("Secret", "ConfigMap") and source.held:
+            pool.find(source.kind, source.name)
+    for volume in pod_spec(run.workload).get("volumes") or []:
+        for kind, key, name_key in (("ConfigMap", "configMap", "name"), ("Secret", "secret", "secretName")):
+            if isinstance(volume.get(key), dict):
+                pool.find(kind, volume[key].get(name_key))
+        for item in (volume.get("projected") or {}).get("sources") or []:
+            for kind, key in (("ConfigMap", "configMap"), ("Secret", "secret")):
+                if isinstance(item.get(key), dict):
+                    pool.find(kind, item[key].get("name"))
+
+
+def _storage_volume(pool: _Objects, run: Runtime, spec: dict[str, Any], notes: list[str]) -> None:
+    """A filesystem registry's volume: the claim's size, class and access mode; another volume named."""
+    storage = spec.get("storage") or {}
+    if storage.get("driver") != "filesystem" or run.parsed is None:
+        return
+    root = str(
+        ((run.parsed.config.get("storage") or {}).get("filesystem") or {}).get("rootdirectory") or "/var/lib/registry"
+    )
+    mounts = [m for m in run.container.get("volumeMounts") or [] if isinstance(m, dict)]
+    covering = [
+        m
+        for m in mounts
+        if root == str(m.get("mountPath", "")).rstrip("/")
+        or root.startswith(str(m.get("mountPath", "")).rstrip("/") + "/")
+    ]
+    if not covering:
+        notes.append(
+            f"{identity(run.workload)}: the images are in the container's own file system at {root} (lost with the "
+            "pod); regc claims a volume for them"
+        )
+        return
+    mount = max(covering, key=lambda m: len(str(m.get("mountPath"))))
+    volume: Object = next(
+        (v for v in pod_spec(run.workload).get("volumes") or [] if v.get("name") == mount.get("name")), {}
+    )
+    claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+    templates = (run.workload.get("spec") or {}).get("volumeClaimTemplates") or []
+    claim = pool.find("PersistentVolumeClaim", claim_name) if claim_name else None
+    if claim is None:
+        claim = next((t for t in templates if (t.get("metadata") or {}).get("name") == mount.get("name")), None)
+    if claim is not None:
+        body = claim.get("spec") or {}
+        size = ((body.get("resources") or {}).get("requests") or {}).get("storage")
+        if size:
+            storage["size"] = str(size)
+        if body.get("storageClassName"):
+            storage["storageClassName"] = body["storageClassName"]
+        modes = body.get("accessModes") or []
+        if modes:
+            storage["accessMode"] = modes[0]
+        notes.append(
+            f"PersistentVolumeClaim/{(claim.get('metadata') or {}).get('name')}: the images on it stay there; regc "
+            "claims its own volume of that size and class: copy them over before the switch (the migrate how-to)"
+        )
+        return
+    kind = next((k for k in volume if k != "name"), "unknown")
+    notes.append(
+        f"{identity(run.workload)}: the images are on a {kind} volume ({mount.get('name')}); regc claims a volume "
+        "of its own: copy them over before the switch"
+    )
+    if kind == "persistentVolumeClaim" and claim_name:
+        notes.append(
+            f"PersistentVolumeClaim/{claim_name} is not among the objects: its size and class are regc's defaults"
+        )
 
 
 # Fields of the pod and the registry container: mapped, regc's own (a note), or the API server's
@@ -167,6 +286,7 @@ POD_MAPPED = (
     "tolerations",
     "affinity",
     "priorityClassName",
+    "enableServiceLinks",
 )
 POD_DEFAULTS = (
     "dnsPolicy",
@@ -177,15 +297,21 @@ POD_DEFAULTS = (
     "serviceAccount",
     "serviceAccountName",
 )
-CONTAINER_MAPPED = ("name", "image", "imagePullPolicy", "resources", "env", "volumeMounts", "ports")
+CONTAINER_MAPPED = ("name", "image", "imagePullPolicy", "resources", "env", "envFrom", "volumeMounts", "ports")
 CONTAINER_OWN = ("livenessProbe", "readinessProbe", "startupProbe", "securityContext")
 CONTAINER_DEFAULTS = ("terminationMessagePath", "terminationMessagePolicy")
 
 
 def _pod_fields(
-    workload: Object, pod: Object, container: Object, spec: dict[str, Any], unmapped: list[Unmapped], notes: list[str]
+    workload: Object,
+    pod: Object,
+    container: Object,
+    spec: dict[str, Any],
+    unmapped: list[Unmapped],
+    notes: list[str],
+    run: Runtime,
 ) -> None:
-    where = _identity(workload)
+    where = identity(workload)
     scheduling: dict[str, Any] = {}
     if pod.get("nodeSelector"):
         scheduling["nodeSelector"] = pod["nodeSelector"]
@@ -220,7 +346,7 @@ def _pod_fields(
     for key in pod:
         if key not in POD_MAPPED + POD_DEFAULTS:
             unmapped.append(Unmapped(f"{where}: spec.template.spec.{key}", "regc's pod has no such setting"))
-    for other in pod.get("containers", []):
+    for other in pod.get("containers") or []:
         if other is not container:
             unmapped.append(
                 Unmapped(
@@ -230,323 +356,135 @@ def _pod_fields(
     for key in container:
         if key in CONTAINER_OWN:
             notes.append(f"{where}: {key} of the registry container: regc writes its own")
+        elif key in ("command", "args"):
+            if run.config_path is None:
+                unmapped.append(
+                    Unmapped(f"{where}: containers[{container.get('name')}].{key}", "regc runs `registry serve`")
+                )
         elif key not in CONTAINER_MAPPED + CONTAINER_DEFAULTS:
             unmapped.append(
                 Unmapped(f"{where}: containers[{container.get('name')}].{key}", "regc runs the registry's own command")
             )
 
 
-def _pod(workload: Object) -> Object:
-    return workload.get("spec", {}).get("template", {}).get("spec", {}) or {}
-
-
-def _identity(obj: Object) -> str:
-    meta = obj.get("metadata", {})
-    where = f"{meta['namespace']}/" if meta.get("namespace") else ""
-    return f"{obj.get('kind')}/{where}{meta.get('name')}"
-
-
-def _secret_data(secret: Object, notes: list[str]) -> dict[str, str]:
-    """A Secret's values in clear, in memory only; the guide's mistake (keys under `spec:`) read and named."""
-    data = dict(secret.get("data") or {})
-    if not data and isinstance(secret.get("spec"), dict):
-        notes.append(
-            f"{_identity(secret)}: its keys are under `spec:`, which a Secret does not have (Kubernetes ignores "
-            "them): regc reads them, and writes the values to the secrets file"
-        )
-        data = dict(secret["spec"])
-    values = {key: base64.b64decode(str(value)).decode("utf-8", "replace") for key, value in data.items()}
-    values.update({str(k): str(v) for k, v in (secret.get("stringData") or {}).items()})
-    for key, value in list(values.items()):
-        if value.endswith("\n") and "\n" not in value[:-1]:
+def _secret_notes(pool: _Objects, notes: list[str]) -> None:
+    """The guide's mistakes in the Secrets the registry reads: keys under `spec:`, a value ending in
+    the newline of `echo` without -n."""
+    for index, secret in pool.of_kind("Secret"):
+        if index not in pool.used:
+            continue
+        if misplaced_keys(secret):
             notes.append(
-                f"{_identity(secret)}: the value of {key} ends in a newline (`echo` without -n before base64): "
-                "regc keeps it without"
+                f"{identity(secret)}: its keys are under `spec:`, which a Secret does not have (Kubernetes ignores "
+                "them): regc reads them, and writes the values to the secrets file"
             )
-            values[key] = value[:-1]
-    return values
-
-
-def _mounted(
-    path: str, mounts: dict[str, Object], volumes: dict[str, Object], taken_mounts: set[str]
-) -> tuple[Object, str] | None:
-    """The volume that provides the file at `path`, and the file's name inside the volume."""
-    for directory, mount in sorted(mounts.items(), key=lambda item: -len(item[0])):
-        if path.startswith(directory + "/"):
-            taken_mounts.add(directory)
-            relative = path[len(directory) + 1 :]
-            volume = volumes.get(mount["name"], {})
-            source = volume.get("secret") or volume.get("configMap") or {}
-            for item in source.get("items") or []:
-                if item.get("path") == relative:
-                    return volume, item["key"]
-            return volume, relative
-    return None
-
-
-def _config(
-    pool: _Objects, container: Object, mounts: dict[str, Object], volumes: dict[str, Object], taken_mounts: set[str]
-) -> tuple[dict[str, Any], str]:
-    from regc import yamlread
-
-    for directory in CONFIG_DIRS:
-        found = _mounted(f"{directory}/config.yml", mounts, volumes, taken_mounts)
-        if found is None:
-            continue
-        volume, key = found
-        config_map = pool.find("ConfigMap", (volume.get("configMap") or {}).get("name"))
-        if config_map is not None:
-            text = (config_map.get("data") or {}).get(key, "")
-            loaded = yamlread.load(text) if text else {}
-            return (loaded if isinstance(loaded, dict) else {}), f"{_identity(config_map)} {key}"
-    return {}, "config.yml"
-
-
-def _environment(
-    pool: _Objects,
-    container: Object,
-    config: dict[str, Any],
-    secrets: dict[str, Any],
-    unmapped: list[Unmapped],
-    notes: list[str],
-    workload: Object,
-) -> None:
-    """REGISTRY_* variables: credentials from Secrets to the secrets file, the rest into config.yml
-    (where the registry puts them too)."""
-    for variable in container.get("env", []):
-        name = variable.get("name", "")
-        if not name.startswith("REGISTRY_"):
-            unmapped.append(Unmapped(f"{_identity(workload)}: env {name}", "not a registry variable", "extras.env"))
-            continue
-        value: str | None = variable.get("value")
-        reference = (variable.get("valueFrom") or {}).get("secretKeyRef")
-        if reference:
-            secret = pool.find("Secret", reference.get("name"))
-            value = _secret_data(secret, notes).get(reference.get("key", "")) if secret else None
-            if value is None:
-                unmapped.append(Unmapped(f"{_identity(workload)}: env {name}", "its Secret is not among the objects"))
-                continue
-        if value is None:
-            continue
-        if name in CREDENTIAL_VARIABLES:
-            node = secrets
-            path = CREDENTIAL_VARIABLES[name]
-            for part in path[:-1]:
-                node = node.setdefault(part, {})
-            node[path[-1]] = value
-            continue
-        node = config
-        parts = name.lower().split("_")[1:]
-        for part in parts[:-1]:
-            node = node.setdefault(part, {}) if isinstance(node.get(part), dict) or part not in node else {}
-        node[parts[-1]] = value
-
-
-def _map_config(
-    taken: Taken,
-    spec: dict[str, Any],
-    secrets: dict[str, Any],
-    pool: _Objects,
-    mounts: dict[str, Object],
-    volumes: dict[str, Object],
-    taken_mounts: set[str],
-    notes: list[str],
-    unmapped: list[Unmapped],
-) -> None:
-    config = taken.data
-    taken.get("version")
-    taken.get("log", "fields")
-    taken.get("http", "addr")
-    taken.get("http", "debug")
-    registry = spec["registry"]
-    if taken.get("log", "level"):
-        registry["logLevel"] = taken.get("log", "level")
-    if taken.get("log", "formatter"):
-        registry["logFormatter"] = taken.get("log", "formatter")
-    headers = taken.get("http", "headers")
-    if headers and headers != {"X-Content-Type-Options": ["nosniff"]}:
-        registry["headers"] = headers
-    check = taken.get("health", "storagedriver", default={})
-    if check and check != {"enabled": True, "interval": "10s", "threshold": 3}:
-        registry.setdefault("healthCheck", {})["storageDriver"] = check
-    cache = taken.get("storage", "cache", "blobdescriptor")
-    if cache and cache != "inmemory":
-        registry["blobDescriptorCache"] = cache
-    if taken.get("http", "secret"):
-        secrets["httpSecret"] = taken.get("http", "secret")
-    storage = config.get("storage") or {}
-    if "filesystem" in storage:
-        taken.get("storage", "filesystem")
-        claim = _claim(
-            pool, mounts, volumes, taken_mounts, storage["filesystem"].get("rootdirectory", "/var/lib/registry")
-        )
-        spec["storage"] = {"driver": "filesystem", **claim}
-    elif "swift" in storage:
-        swift = taken.take(("storage", "swift"), "authurl", "username", "password", "container")
-        spec["storage"] = {
-            "driver": "swift",
-            "authurl": swift.get("authurl", ""),
-            "username": swift.get("username", ""),
-            "container": swift.get("container", ""),
-            "credentials": "provided",
-        }
-        if swift.get("password"):
-            secrets.setdefault("swift", {})["password"] = swift["password"]
-    elif "s3" in storage:
-        s3 = taken.take(
-            ("storage", "s3"), "region", "regionendpoint", "bucket", "accesskey", "secretkey", "secure", "rootdirectory"
-        )
-        out = {"driver": "s3", "bucket": s3.get("bucket", ""), "region": s3.get("region", "us-east-1")}
-        for key in ("regionendpoint", "secure", "rootdirectory"):
-            if key in s3:
-                out[key] = s3[key]
-        out["credentials"] = "provided"
-        for source, target in (("accesskey", "accessKey"), ("secretkey", "secretKey")):
-            if s3.get(source):
-                secrets.setdefault("s3", {})[target] = s3[source]
-        spec["storage"] = out
-    if taken.get("storage", "delete", "enabled"):
-        spec["storage"]["delete"] = True
-    htpasswd = taken.take(("auth", "htpasswd"), "realm", "path")
-    if htpasswd.get("path"):
-        found = _mounted(htpasswd["path"], mounts, volumes, taken_mounts)
-        secret = pool.find("Secret", (found[0].get("secret") or {}).get("secretName")) if found else None
-        if secret is None or found is None:
-            unmapped.append(Unmapped("config.yml: auth.htpasswd.path", "its Secret is not among the objects"))
-        else:
-            users = []
-            for line in _secret_data(secret, notes).get(found[1], "").splitlines():
-                user, _, hashed = line.partition(":")
-                if user and hashed:
-                    users.append(user)
-                    secrets.setdefault("hashes", {})[user] = hashed
-            auth: dict[str, Any] = {"users": users}
-            if htpasswd.get("realm") and htpasswd["realm"] != "registry":
-                auth["realm"] = htpasswd["realm"]
-            spec["auth"] = {"htpasswd": auth}
-    tls = taken.take(("http", "tls"), "certificate", "key")
-    if tls.get("certificate") and tls.get("key"):
-        cert_file = _mounted(tls["certificate"], mounts, volumes, taken_mounts)
-        key_file = _mounted(tls["key"], mounts, volumes, taken_mounts)
-        secret = pool.find("Secret", (cert_file[0].get("secret") or {}).get("secretName")) if cert_file else None
-        if secret is None or cert_file is None or key_file is None:
-            unmapped.append(Unmapped("config.yml: http.tls", "its Secret is not among the objects"))
-        else:
-            data = _secret_data(secret, notes)
-            secrets["tls"] = {"cert": data.get(cert_file[1], ""), "key": data.get(key_file[1], "")}
-            if data.get("ca.crt"):
-                secrets["ca"] = {"cert": data["ca.crt"]}
-            spec["tls"] = {"certificate": "provided"}
-            notes.append(
-                f"{_identity(secret)}: the certificate and key are kept as they are (tls.certificate: provided), "
-                "so clients keep trusting the registry; regc warns before it expires"
-            )
-    else:
-        spec["tls"] = {"enabled": False}
-        notes.append("config.yml has no http.tls: the registry serves plain HTTP, and so does the spec")
-        if spec.get("auth"):
-            spec["insecure"] = True
-
-
-def _claim(
-    pool: _Objects, mounts: dict[str, Object], volumes: dict[str, Object], taken_mounts: set[str], root: str
-) -> dict[str, Any]:
-    found = _mounted(f"{root.rstrip('/')}/x", mounts, volumes, taken_mounts)
-    claim_name = ((found[0].get("persistentVolumeClaim") or {}).get("claimName")) if found else None
-    claim = pool.find("PersistentVolumeClaim", claim_name) if claim_name else None
-    if claim is None:
-        return {}
-    spec = claim.get("spec", {})
-    out: dict[str, Any] = {}
-    size = (spec.get("resources", {}).get("requests") or {}).get("storage")
-    if size:
-        out["size"] = str(size)
-    if spec.get("storageClassName"):
-        out["storageClassName"] = spec["storageClassName"]
-    modes = spec.get("accessModes") or []
-    if modes:
-        out["accessMode"] = modes[0]
-    return out
+        for key, value in (secret.get("data") or (secret.get("spec") if misplaced_keys(secret) else {}) or {}).items():
+            if echo_newline(base64.b64decode(str(value or "")).decode("utf-8", "replace")):
+                notes.append(
+                    f"{identity(secret)}: the value of {key} ends in a newline (`echo` without -n before base64): "
+                    "regc keeps it without"
+                )
 
 
 def _radosgw(pool: _Objects, spec: dict[str, Any], notes: list[str]) -> None:
     """A selector-less Service with Endpoints or EndpointSlices of its name: the radosgw front."""
     for index, service in pool.of_kind("Service"):
-        if service.get("spec", {}).get("selector"):
+        if (service.get("spec") or {}).get("selector"):
             continue
-        name = service.get("metadata", {}).get("name")
+        name = (service.get("metadata") or {}).get("name")
         addresses: list[str] = []
         endpoints = pool.find("Endpoints", name)
         if endpoints is not None:
             addresses += [a["ip"] for s in endpoints.get("subsets") or [] for a in s.get("addresses") or []]
         for slice_index, endpoint_slice in pool.of_kind("EndpointSlice"):
-            if endpoint_slice.get("metadata", {}).get("labels", {}).get("kubernetes.io/service-name") == name:
+            if ((endpoint_slice.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/service-name") == name:
                 pool.used.add(slice_index)
                 addresses += [a for e in endpoint_slice.get("endpoints") or [] for a in e.get("addresses") or []]
         if not addresses:
             continue
         pool.used.add(index)
-        ports = service.get("spec", {}).get("ports") or [{}]
+        ports = (service.get("spec") or {}).get("ports") or [{}]
         front: dict[str, Any] = {"hosts": list(dict.fromkeys(addresses))}
         if ports[0].get("port", 7480) != 7480:
             front["port"] = ports[0]["port"]
+        if name != "radosgw":
+            front["serviceName"] = name
         spec["radosgw"] = front
         notes.append(
-            f"{_identity(service)}: the radosgw front; regc writes it with EndpointSlices (Endpoints is deprecated)"
+            f"{identity(service)}: the radosgw front; regc writes it with EndpointSlices (Endpoints is deprecated)"
         )
         return
 
 
 def _pull_secrets(pool: _Objects, spec: dict[str, Any], secrets: dict[str, Any], unmapped: list[Unmapped]) -> None:
     """Pull secrets: they hold a user's password, which (checked against its htpasswd hash) regc keeps."""
-    from regc.secrets import htpasswd
-
     hashes = secrets.get("hashes", {})
     found: list[tuple[Object, str]] = []
     for index, secret in pool.of_kind("Secret"):
         if secret.get("type") != "kubernetes.io/dockerconfigjson":
             continue
-        raw = base64.b64decode((secret.get("data") or {}).get(".dockerconfigjson", "")).decode() or "{}"
+        raw = data_of(secret).get(".dockerconfigjson", "") or "{}"
         for login in (json.loads(raw).get("auths") or {}).values():
             user, password = login.get("username"), login.get("password")
             if (user is None or password is None) and login.get("auth"):
-                user, _, password = base64.b64decode(login["auth"]).decode().partition(":")
+                user, _, password = base64.b64decode(login["auth"]).decode("utf-8", "replace").partition(":")
             if user in hashes and password and htpasswd.verify(password, hashes[user]):
                 pool.used.add(index)
                 secrets.setdefault("users", {})[user] = password
                 found.append((secret, user))
             elif user in hashes:
                 pool.used.add(index)
-                unmapped.append(Unmapped(_identity(secret), f"its password for {user} is not the one htpasswd holds"))
+                unmapped.append(Unmapped(identity(secret), f"its password for {user} is not the one htpasswd holds"))
     if found:
         first, user = found[0]
-        namespaces = sorted({s.get("metadata", {}).get("namespace") or spec["namespace"] for s, _ in found})
+        namespaces = sorted({(s.get("metadata") or {}).get("namespace") or spec["namespace"] for s, _ in found})
         spec["pullSecrets"] = {"user": user, "namespaces": namespaces, "name": first["metadata"]["name"]}
 
 
-def _service_and_ingress(pool: _Objects, workload: Object, spec: dict[str, Any]) -> None:
-    labels = workload.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+
+def _service_and_ingress(pool: _Objects, workload: Object, spec: dict[str, Any], unmapped: list[Unmapped]) -> None:
+    if workload.get("kind") == "Pod":
+        labels = (workload.get("metadata") or {}).get("labels") or {}
+    else:
+        labels = (((workload.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
     for index, service in pool.of_kind("Service"):
-        selector = service.get("spec", {}).get("selector") or {}
+        selector = (service.get("spec") or {}).get("selector") or {}
         if not selector or any(labels.get(k) != v for k, v in selector.items()):
             continue
         pool.used.add(index)
-        body = service["spec"]
+        body = service.get("spec") or {}
         out: dict[str, Any] = {}
         if body.get("type", "ClusterIP") != "ClusterIP":
             out["type"] = body["type"]
-        port = (body.get("ports") or [{}])[0]
+        ports = body.get("ports") or [{}]
+        port = ports[0]
         if port.get("port", 5000) != 5000:
             out["port"] = port["port"]
         if port.get("nodePort"):
             out["nodePort"] = port["nodePort"]
+        for key in ("loadBalancerIP", "loadBalancerSourceRanges", "externalTrafficPolicy"):
+            if body.get(key):
+                out[key] = body[key]
+        annotations = (service.get("metadata") or {}).get("annotations") or {}
+        if annotations:
+            out["annotations"] = {str(k): str(v) for k, v in annotations.items()}
+        for extra in ports[1:]:
+            unmapped.append(
+                Unmapped(
+                    f"{identity(service)}: ports[{extra.get('name') or extra.get('port')}]",
+                    "regc's Service has one port",
+                )
+            )
         if out:
             spec["service"] = out
         name = service["metadata"]["name"]
         for ingress_index, ingress in pool.of_kind("Ingress"):
-            rules = ingress.get("spec", {}).get("rules") or []
+            rules = (ingress.get("spec") or {}).get("rules") or []
             backends = [
-                p.get("backend", {}).get("service", {}).get("name") or p.get("backend", {}).get("serviceName")
+                ((p.get("backend") or {}).get("service") or {}).get("name")
+                or (p.get("backend") or {}).get("serviceName")
                 for r in rules
                 for p in (r.get("http") or {}).get("paths") or []
             ]
@@ -554,15 +492,61 @@ def _service_and_ingress(pool: _Objects, workload: Object, spec: dict[str, Any])
                 continue
             pool.used.add(ingress_index)
             hosts = [r["host"] for r in rules if r.get("host")]
-            if hosts:
-                entry: dict[str, Any] = {"host": hosts[0]}
-                if hosts[1:]:
-                    entry["hosts"] = hosts[1:]
-                class_name = ingress["spec"].get("ingressClassName")
-                if class_name:
-                    entry["className"] = class_name
-                tls = ingress["spec"].get("tls") or []
-                if tls and tls[0].get("secretName"):
-                    entry["tlsSecretName"] = tls[0]["secretName"]
-                spec["ingress"] = entry
+            if not hosts:
+                unmapped.append(
+                    Unmapped(identity(ingress), "an Ingress without a host: regc's Ingress names its hosts")
+                )
+                continue
+            entry: dict[str, Any] = {"host": hosts[0]}
+            if hosts[1:]:
+                entry["hosts"] = hosts[1:]
+            meta_annotations = dict((ingress.get("metadata") or {}).get("annotations") or {})
+            class_name = (ingress.get("spec") or {}).get("ingressClassName") or meta_annotations.pop(
+                INGRESS_CLASS_ANNOTATION, None
+            )
+            if class_name:
+                entry["className"] = str(class_name)
+            else:
+                unmapped.append(
+                    Unmapped(
+                        identity(ingress),
+                        "no ingress class: the cluster's default class serves it today; regc names one",
+                        "ingress.className (the default class's name)",
+                    )
+                )
+            if meta_annotations:
+                entry["annotations"] = {str(k): str(v) for k, v in meta_annotations.items()}
+            tls = (ingress.get("spec") or {}).get("tls") or []
+            if tls and tls[0].get("secretName"):
+                entry["tlsSecretName"] = tls[0]["secretName"]
+            elif tls:
+                unmapped.append(
+                    Unmapped(identity(ingress), "TLS without a Secret (the controller's default certificate)")
+                )
+            paths = {p.get("path") or "/" for r in rules for p in (r.get("http") or {}).get("paths") or []}
+            path = sorted(paths)[0]
+            if path not in ("/", "/v2", "/v2/"):
+                unmapped.append(Unmapped(identity(ingress), f"path {path}: regc's Ingress serves / or /v2"))
+            elif path != "/":
+                entry["path"] = "/v2"
+            spec["ingress"] = entry
         return
+
+
+def _node_proxy(pool: _Objects, spec: dict[str, Any], notes: list[str]) -> None:
+    """A per-node proxy (the add-on's kube-registry-proxy DaemonSet or Pods): regc's node proxy."""
+    for index, obj in pool.of_kind("DaemonSet", "Pod"):
+        containers = pod_spec(obj).get("containers") or []
+        proxy = next((c for c in containers if NODE_PROXY_IMAGE.search(str(c.get("image", "")))), None)
+        if proxy is None:
+            continue
+        pool.used.add(index)
+        ports = [p for p in proxy.get("ports") or [] if isinstance(p, dict) and p.get("hostPort")]
+        entry: dict[str, Any] = {"enabled": True}
+        if ports and ports[0]["hostPort"] != 5000:
+            entry["hostPort"] = ports[0]["hostPort"]
+        spec["nodeProxy"] = entry
+        notes.append(
+            f"{identity(obj)}: a per-node proxy (nodes pull from localhost:{ports[0]['hostPort'] if ports else 5000}); "
+            "regc runs its own (haproxy) as a DaemonSet"
+        )

@@ -9,25 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from regc import layout, yamltext
-from regc.adopt.helm import Imported
+from regc.adopt.imported import Imported
+from regc.adopt.verify import Verdict, spec_text, verify
 from regc.errors import Problem, RegcError, SpecError
 
 
 @dataclass
 class Outcome:
-    """The files written (none when the import is incomplete) and whether anything needs a person."""
+    """The files written (none when the import is incomplete or would lose what regc cannot express)
+    and whether anything needs a person."""
 
     written: list[Path]
     clean: bool
-
-
-def spec_text(imported: Imported, name: str, source: str) -> str:
-    header = (
-        f"# yaml-language-server: $schema=./{layout.SCHEMA_FILE}\n"
-        f"# The {name} environment, imported by `regc import` from {source}.\n"
-        f"# Review it (and the report the import printed), then `regc build {layout.ENVIRONMENTS}/{name}.yaml`.\n"
-    )
-    return header + yamltext.dump(imported.spec)
 
 
 def problems_of(text: str, name: str) -> list[Problem]:
@@ -47,7 +40,9 @@ def problems_of(text: str, name: str) -> list[Problem]:
     return check_rules(env)
 
 
-def write_import(root: Path, name: str, imported: Imported, source: str) -> Outcome:
+def write_import(
+    root: Path, name: str, imported: Imported, source: str, accepted: frozenset[str] = frozenset()
+) -> Outcome:
     """Write environments/NAME.yaml and its encrypted secrets file; print the report to stderr."""
     from regc.files import write_atomic
     from regc.secrets.sealer import SopsSealer
@@ -61,17 +56,22 @@ def write_import(root: Path, name: str, imported: Imported, source: str) -> Outc
     for path in (spec_path, secrets_path):
         if path.exists():
             raise RegcError(f"{path} already exists", "import under another --name, or move the file away")
+    say = _Reporter(imported)
     for item in imported.unmapped:
-        print(item.line(source), file=sys.stderr)
+        say(item.line(source))
     for note in imported.notes:
-        print(f"{source}: note: {note}", file=sys.stderr)
+        say(f"{source}: note: {note}")
     if not imported.complete:
-        print(f"nothing written: the import does not say where the registry stores images ({source})", file=sys.stderr)
+        say(f"nothing written: the import does not say how the registry runs or where it stores images ({source})")
+        return Outcome([], False)
+    verdict = verify(imported, name, source, set(accepted))
+    _report(say, verdict, accepted)
+    if verdict.blocked:
         return Outcome([], False)
     text = spec_text(imported, name, source)
     problems = problems_of(text, name)
     for problem in problems:
-        print(f"{problem}", file=sys.stderr)
+        say(f"{problem}")
     sealed = sealer.encrypt(yamltext.dump(imported.secrets).encode(), layout.secrets_display(name))
     with build_lock(root):
         (root / layout.ENVIRONMENTS).mkdir(parents=True, exist_ok=True)
@@ -88,4 +88,57 @@ def write_import(root: Path, name: str, imported: Imported, source: str) -> Outc
         print(f"then: fix what the rules say above, and `regc build {shown}`")
     else:
         print(f"then: `regc build {shown}`")
-    return Outcome([spec_path, secrets_path], not imported.unmapped and not problems)
+    return Outcome([spec_path, secrets_path], not imported.unmapped and not problems and verdict.clean)
+
+
+def _report(say: _Reporter, verdict: Verdict, accepted: frozenset[str]) -> None:
+    if verdict.not_compared:
+        say(f"not compared with what runs: {verdict.not_compared}")
+    for difference in verdict.differences:
+        label = "changes" if difference.kind == "change" else "differs"
+        say(f"{label}: {difference.line()}")
+    if verdict.blocked:
+        say("nothing written: regc cannot express what the registry does today:")
+        for loss in verdict.losses:
+            say(f"  {loss.kind}: {loss.what}")
+        kinds = sorted({loss.kind for loss in verdict.losses})
+        say(f"  to import without it, accept the loss: {' '.join(f'--accept-loss {k}' for k in kinds)}")
+    for kind in sorted(accepted):
+        say(f"accepted loss: {kind} (--accept-loss {kind})")
+
+
+class _Reporter:
+    """Prints report lines to stderr with every credential the import read replaced, in any of the
+    encodings it could appear in (as it is, base64, as a user:password pair)."""
+
+    def __init__(self, imported: Imported) -> None:
+        values: set[str] = set()
+        if imported.before is not None:
+            values |= imported.before.secret_values
+        values |= set(_strings(imported.secrets))
+        self.hidden = sorted(_encodings(v for v in values if len(v) >= 4), key=len, reverse=True)
+
+    def __call__(self, line: str) -> None:
+        for value in self.hidden:
+            if value in line:
+                line = line.replace(value, "(secret)")
+        print(line, file=sys.stderr)
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    return [str(node)] if node is not None else []
+
+
+def _encodings(values: object) -> set[str]:
+    import base64
+
+    found: set[str] = set()
+    for value in values:  # type: ignore[attr-defined]
+        found.add(value)
+        found.add(base64.b64encode(value.encode()).decode().rstrip("="))
+        for line in value.splitlines():
+            if len(line.strip()) >= 8:
+                found.add(line.strip())
+    return found

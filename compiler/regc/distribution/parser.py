@@ -459,3 +459,45 @@ def _is_zero(value: Any) -> bool:
 def canonical_config(config: dict[str, Any], major: int) -> dict[str, Any]:
     result: dict[str, Any] = canonical(config, configuration(major))
     return result
+
+
+def as_yaml(value: Any, shape: Shape) -> Any:
+    """A parsed value written back as YAML says it: durations as Go writes them (90s -> 1m30s)."""
+    kind = shape.kind
+    if kind == "duration" and isinstance(value, int):
+        return yamlv2.format_duration(value)
+    if kind == "struct" and isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            found = shape.field_of(key)
+            out[key] = as_yaml(item, found.shape) if found is not None else item
+        return out
+    if kind == "map" and isinstance(value, dict):
+        return {key: as_yaml(item, shape.item) for key, item in value.items()}
+    if kind == "slice" and isinstance(value, list):
+        return [as_yaml(item, shape.item) for item in value]
+    if kind == "ptr":
+        return None if value is None else as_yaml(value, shape.item)
+    if isinstance(value, dict):
+        return {key: as_yaml(item, _ANY) for key, item in value.items()}
+    return value
+
+
+def shape_at(major: int, path: Sequence[str]) -> Shape | None:
+    """The type at a dotted path of the configuration (None where the registry reads no such key)."""
+    shape: Shape | None = configuration(major)
+    for part in path:
+        if shape is None:
+            return None
+        while shape.kind == "ptr":
+            shape = shape.item
+        if shape.kind == "struct":
+            found = shape.field_of(part)
+            shape = found.shape if found is not None else None
+        elif shape.kind in ("map", "slice"):
+            shape = shape.item
+        elif shape.kind == "interface":
+            return _ANY
+        else:
+            return None
+    return shape

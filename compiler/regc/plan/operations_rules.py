@@ -376,7 +376,7 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
                     f"extras.env.{name}: regc sets this variable (from an encrypted Secret)",
                 )
             )
-        elif key and (instead := _derived(key)):
+        elif key and (instead := derived_instead(key)):
             problems.append(
                 Problem(
                     env.locate("extras", "env", name),
@@ -395,7 +395,7 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
     extra_keys = _dotted(extras.config)
     env_keys = {_config_key(name) for name in extras.env} - {None}
     for key in extra_keys:
-        if instead := _derived(key):
+        if instead := derived_instead(key):
             problems.append(
                 Problem(
                     env.locate("extras", "config", *key.split(".")),
@@ -474,7 +474,7 @@ DERIVED_KEYS = {
 }
 
 
-def _derived(key: str) -> str | None:
+def derived_instead(key: str) -> str | None:
     """The managed field to use instead, when `key` (dotted) overrides a key other objects derive from."""
     for prefix, instead in DERIVED_KEYS.items():
         if key == prefix or key.startswith(prefix + ".") or prefix.startswith(key + "."):

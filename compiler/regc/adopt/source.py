@@ -1,0 +1,122 @@
+"""The input files of an import: their YAML documents, and any template text in them, which is never
+read as a value (Helm's and Jinja's braces, `${VAR}`, placeholders of secret managers, SOPS
+ciphertext): found, it stops the import with where it stands (exit 2)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from regc import yamlread, yamltext
+from regc.errors import InputError, Location, Problem, SpecError, ToolError
+from regc.tools import kubectl
+
+# What marks text as a template or a reference to a secret store, and what it is.
+TEMPLATES = (
+    (re.compile(r"\{\{.*?\}\}|\{\{-?\s*$"), "template text ({{ }}: Helm, Go templates, Jinja)"),
+    (re.compile(r"\{%.*?%\}|\{#.*?#\}"), "template text ({% %}: Jinja, Salt)"),
+    (re.compile(r"\$\{[^}\s]*\}|\$\{\{[^}]*\}\}"), "a ${...} placeholder (envsubst, Terraform, CI)"),
+    (re.compile(r"\$[A-Z_][A-Z0-9_]{2,}(?![a-z0-9(])"), "a $VARIABLE placeholder (envsubst)"),
+    (re.compile(r"_{2,}[A-Z][A-Z0-9_]*PLACEHOLDER[A-Z0-9_]*_{2,}|_{2,}PLACEHOLDER[A-Z0-9_]*_{2,}"), "a placeholder"),
+    (re.compile(r"<%=?.*?%>"), "template text (<% %>: ERB)"),
+    (re.compile(r"<path:[^>]+>|<placeholder>"), "an argocd-vault-plugin placeholder"),
+    (re.compile(r"\bref\+[a-z0-9]+://"), "a vals reference (ref+...://)"),
+    (re.compile(r"\bvault:(?:secret|kv|[a-z0-9-]+)/[^\s#]+#"), "a bank-vaults reference (vault:...#key)"),
+    (re.compile(r"\(\([a-zA-Z_][\w.-]*\)\)"), "a Concourse (( )) variable"),
+    (re.compile(r"ENC\[(?:AES256_GCM|PGP)"), "SOPS ciphertext (decrypt it first: sops -d)"),
+)
+_COMMENT = re.compile(r"(?:^|\s)#(?![{%]).*$")
+MAX_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Template:
+    """Template text in an input file: where, what kind, the text (cut to one short line)."""
+
+    location: Location
+    kind: str
+    text: str
+
+    def problem(self) -> Problem:
+        return Problem(
+            self.location,
+            f"{self.kind} where a value belongs: {self.text!r}",
+            "regc reads what runs, not its template: render it first (helm template, envsubst, "
+            "kubectl get -o yaml), or give the values the template fills in",
+        )
+
+
+def templates(text: str, display: str) -> list[Template]:
+    """Template text outside comments, in the order it stands."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        content = _COMMENT.sub("", line) if "#" in line else line
+        for pattern, kind in TEMPLATES:
+            match = pattern.search(content)
+            if match is not None:
+                shown = match.group(0)
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                found.append(Template(Location(display, number, match.start() + 1), kind, shown))
+                break
+    return found
+
+
+def refuse_templates(text: str, display: str) -> None:
+    """Exit 2, located, when `text` holds template text."""
+    found = templates(text, display)
+    if found:
+        problems = [item.problem() for item in found[:MAX_SHOWN]]
+        if len(found) > MAX_SHOWN:
+            problems.append(Problem(Location(display), f"and {len(found) - MAX_SHOWN} more template places"))
+        raise SpecError(problems)
+
+
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def manifest_documents(paths: list[str]) -> list[Any]:
+    """Every YAML document of the paths (a folder: its .yaml, .yml and .json files, sorted, and its
+    sub-folders'; a Kustomize folder as `kubectl kustomize` builds it); template text or a file that
+    is not YAML is a located error (exit 2)."""
+    documents: list[Any] = []
+    for given in paths:
+        sources = _sources(given)
+        for display, text in sources:
+            refuse_templates(text, display)
+        folder = Path(given)
+        if given != "-" and folder.is_dir() and any((folder / name).is_file() for name in KUSTOMIZATIONS):
+            try:
+                built = kubectl.kustomize(folder)
+            except ToolError as exc:
+                raise InputError(
+                    f"{given}: a Kustomize folder that does not build ({exc.message[-300:]})",
+                    "give the objects it builds (kubectl kustomize DIR > objects.yaml), or its files one by one",
+                ) from None
+            refuse_templates("---\n".join(yamltext.dump(obj) for obj in built), f"{given} (as kubectl kustomize builds it)")
+            documents += built
+            continue
+        for display, text in sources:
+            try:
+                documents += yamlread.load_all(text)
+            except Exception as exc:  # ruamel's errors: the input is not YAML
+                mark = getattr(exc, "problem_mark", None)
+                line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                problem = getattr(exc, "problem", None) or "not valid YAML"
+                raise SpecError([Problem(Location(display, line, column), f"not valid YAML: {problem}")]) from None
+    return documents
+
+
+def _sources(given: str) -> list[tuple[str, str]]:
+    if given == "-":
+        return [("standard input", sys.stdin.read())]
+    path = Path(given)
+    if not path.exists():
+        raise InputError(f"{given}: no such file or folder")
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+    else:
+        files = [path]
+    return [(str(p), p.read_text(encoding="utf-8", errors="replace")) for p in files]
