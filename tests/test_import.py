@@ -28,7 +28,18 @@ def empty(tmp_path: Path) -> Path:
 
 def _import(root: Path, values: str, name: str = "old"):
     (root / "values.yaml").write_text(values)
-    return run_regc("import", "helm-values", "values.yaml", "--name", name, "--namespace", "registry", cwd=root)
+    return run_regc(
+        "import",
+        "helm-values",
+        "values.yaml",
+        "--name",
+        name,
+        "--namespace",
+        "registry",
+        "--chart-version",
+        "2.2.2",
+        cwd=root,
+    )
 
 
 def _spec(root: Path, name: str = "old") -> dict:
@@ -155,8 +166,7 @@ def test_what_has_no_place_is_reported_by_path_and_exits_1(empty: Path):
     assert result.code == 1
     for line in (
         "values.yaml: service.sessionAffinity: not mapped: regc sets the Service's own",
-        "values.yaml: configData.compatibility.x: not mapped: a config.yml key regc does not derive from the spec "
-        "(use extras.config)",
+        "values.yaml: configData.compatibility.x: not mapped: the registry does not read this key (ignored today)",
         "values.yaml: garbageCollect: not mapped: garbage collection must not run while the registry takes pushes",
         "values.yaml: initContainers: not mapped",
         "values.yaml: customThing: not mapped: no key of the regc spec says this",
@@ -165,11 +175,31 @@ def test_what_has_no_place_is_reported_by_path_and_exits_1(empty: Path):
     assert _spec(empty)["registry"]["logLevel"] == "debug"  # what maps is written all the same
 
 
-def test_an_unmappable_store_writes_nothing(empty: Path):
-    result = _import(empty, "storage: azure\n")
+AZURE = "storage: azure\nsecrets: {azure: {accountName: acct, accountKey: AZUREKEY0000, container: images}}\n"
+
+
+def test_an_unmappable_store_writes_nothing_unless_the_loss_is_accepted(empty: Path):
+    result = _import(empty, AZURE)
     assert result.code == 1
-    assert "storage: not mapped: regc stores on a volume, Swift or S3 (radosgw), not 'azure'" in result.stderr
+    assert "nothing written: regc cannot express what the registry does today:" in result.stderr
+    assert "storage: storage: azure: regc stores on a volume, Swift or S3 (radosgw), not 'azure'" in result.stderr
+    assert "--accept-loss storage" in result.stderr and "AZUREKEY0000" not in result.stderr
     assert not (empty / "environments").exists()
+    accepted = run_regc(
+        "import",
+        "helm-values",
+        "values.yaml",
+        "--name",
+        "old",
+        "--chart-version",
+        "2.2.2",
+        "--accept-loss",
+        "storage",
+        cwd=empty,
+    )
+    assert accepted.code == 1 and "accepted loss: storage" in accepted.stderr
+    assert _spec(empty)["storage"] == {"driver": "filesystem"}
+    assert "AZUREKEY0000" not in (empty / "environments" / "old.secrets.yaml").read_text()
 
 
 def test_broken_input_exits_2_and_an_existing_environment_is_kept(empty: Path):
@@ -323,17 +353,17 @@ def test_hostile_values_and_objects_never_end_in_a_traceback(empty: Path, data):
     import copy
     import json
 
-    from regc.adopt.helm import CHART_DEFAULTS
+    from regc.adopt.chart import defaults
     from tests.guide_manifests import radosgw_front
 
-    values = copy.deepcopy(CHART_DEFAULTS)
-    for path in data.draw(st.lists(st.sampled_from(list(_paths(CHART_DEFAULTS))), min_size=1, max_size=3)):
+    values = copy.deepcopy(defaults("2.2.2"))
+    for path in data.draw(st.lists(st.sampled_from(list(_paths(defaults("2.2.2")))), min_size=1, max_size=3)):
         _set(values, path, data.draw(SHAPES))
     for name in ("h1", "m1"):
         for suffix in (".yaml", ".secrets.yaml"):
             (empty / "environments" / f"{name}{suffix}").unlink(missing_ok=True)
     (empty / "values.yaml").write_text(json.dumps(values))
-    result = run_regc("import", "helm-values", "values.yaml", "--name", "h1", cwd=empty)
+    result = run_regc("import", "helm-values", "values.yaml", "--name", "h1", "--chart-version", "2.2.2", cwd=empty)
     assert result.code in (0, 1) and "Traceback" not in result.stderr, result.stderr[-2000:]
 
     objects = radosgw_front()
@@ -347,6 +377,6 @@ def test_hostile_values_and_objects_never_end_in_a_traceback(empty: Path, data):
 
 def test_without_a_recipient_nothing_is_written_and_the_fix_is_named(tmp_path: Path):
     (tmp_path / "values.yaml").write_text(f"secrets: {{haSharedSecret: {SECRETS[0]}}}\n")
-    result = run_regc("import", "helm-values", "values.yaml", "--name", "x", cwd=tmp_path)
+    result = run_regc("import", "helm-values", "values.yaml", "--name", "x", "--chart-version", "2.2.2", cwd=tmp_path)
     assert result.code == 1 and "run `regc keys init`" in result.stderr
     assert not (tmp_path / "environments").exists() and SECRETS[0] not in result.stdout + result.stderr

@@ -374,6 +374,15 @@ def import_helm_values(
     values: Annotated[Path, typer.Argument(help="A values file of the community chart (twuni docker-registry).")],
     name: Annotated[str, typer.Option("--name", help="The environment to write: environments/NAME.yaml.")],
     namespace: Annotated[str, typer.Option("--namespace", help="Namespace of the registry.")] = "registry",
+    chart_version: Annotated[
+        str | None,
+        typer.Option(
+            "--chart-version",
+            help="The chart version of the release (`helm list -n NAMESPACE` shows docker-registry-VERSION): its "
+            "defaults fill what the values file does not set, as Helm's do.",
+            show_default=False,
+        ),
+    ] = None,
     accept_loss: AcceptLossOption = None,
     root: RootOption = Path("."),
 ) -> None:
@@ -382,29 +391,46 @@ def import_helm_values(
     Every documented key of the chart goes to its place in the spec; the chart's secrets
     (htpasswd, haSharedSecret, S3 or Swift credentials, proxy login) go to
     environments/NAME.secrets.yaml, encrypted by sops before anything touches the disk. htpasswd
-    users keep their bcrypt hashes, so their passwords still work. Every setting that has no place
-    in the spec is listed with its path and why. Exit 0 when everything was mapped, 1 with the
-    report otherwise, 2 when the values file cannot be read.
+    users keep their bcrypt hashes, so their passwords still work. Then the registry the chart runs
+    (its config.yml with the chart's variables over it, read as the registry reads it, and its
+    Service, Ingress and volume) is compared with the one regc builds: every difference is listed
+    with why. Losing authentication, TLS or the storage endpoint writes nothing unless accepted
+    (--accept-loss). Exit 0 when everything was mapped, 1 with the report otherwise, 2 when the
+    values file cannot be read (template text in it included).
+
+        helm list -n registry                      # docker-registry-2.2.2: the chart version
 
         helm get values my-registry -n registry -o yaml > values.yaml
 
-        regc import helm-values values.yaml --name prod --namespace registry
+        regc import helm-values values.yaml --name prod --namespace registry --chart-version 2.2.2
 
         regc build environments/prod.yaml
     """
+    from regc.adopt import chart
     from regc.adopt.helm import from_helm_values
     from regc.adopt.source import refuse_templates
     from regc.adopt.write import write_import
+    from regc.errors import InputError
     from regc.spec.fields import check_dns_label
     from regc.spec.load import load_yaml
 
     _checked(check_dns_label, name)
     _checked(check_dns_label, namespace)
     accepted = _accepted(accept_loss)
+    known = chart.versions()
+    if chart_version not in known:
+        raise InputError(
+            f"--chart-version {chart_version}: regc knows the chart's versions {known[0]} to {known[-1]}"
+            if chart_version
+            else "which version of the chart does the release run? Its defaults decide what the values file "
+            "leaves out (the image's tag among them), and regc does not guess",
+            "helm list -n NAMESPACE shows it (docker-registry-VERSION): give --chart-version VERSION",
+        )
     if values.is_file():
         refuse_templates(values.read_text(encoding="utf-8", errors="replace"), str(values))
     document = load_yaml(values, str(values), positions=False)  # the report names dotted paths, not lines
-    outcome = write_import(root, name, from_helm_values(document.data, namespace), str(values), accepted)
+    imported = from_helm_values(document.data, namespace, chart_version)
+    outcome = write_import(root, name, imported, str(values), accepted)
     if not outcome.clean:
         raise typer.Exit(1)
 

@@ -36,7 +36,18 @@ def test_an_imported_install_keeps_its_passwords_and_its_ca(tmp_path: Path, proc
         f"secrets:\n  haSharedSecret: an-old-shared-secret\n  htpasswd: |\n    alice:{hashed}\n"
         "tlsSecretName: registry-tls-old\n"
     )
-    imported = run_regc("import", "helm-values", "values.yaml", "--name", "adopted", "--namespace", "adopted", cwd=repo)
+    imported = run_regc(
+        "import",
+        "helm-values",
+        "values.yaml",
+        "--name",
+        "adopted",
+        "--namespace",
+        "adopted",
+        "--chart-version",
+        "2.2.2",
+        cwd=repo,
+    )
     assert imported.code == 0, imported.stderr
     built = run_regc("build", cwd=repo)
     assert built.code == 0, built.stderr
@@ -113,7 +124,18 @@ def test_an_imported_s3_install_stores_on_radosgw_with_its_old_keys(tmp_path: Pa
         "secure: false}\n"
         f"secrets:\n  s3: {{accessKey: {access}, secretKey: {secret}}}\n"
     )
-    imported = run_regc("import", "helm-values", "values.yaml", "--name", "chart", "--namespace", "chart", cwd=repo)
+    imported = run_regc(
+        "import",
+        "helm-values",
+        "values.yaml",
+        "--name",
+        "chart",
+        "--namespace",
+        "chart",
+        "--chart-version",
+        "2.2.2",
+        cwd=repo,
+    )
     assert imported.code == 0, imported.stderr
     assert secret not in imported.stdout + imported.stderr
     assert run_regc("build", cwd=repo).code == 0

@@ -59,6 +59,9 @@ CHOICES: dict[str, str] = {
     "(uploadPurging)",
     "storage.tag": "regc leaves tag lookups at the registry's default concurrency",
     "http.relativeurls": "regc answers with absolute URLs",
+    "redis.dialtimeout": "regc gives Redis calls a timeout (redis.dialTimeout, readTimeout, writeTimeout)",
+    "redis.readtimeout": "regc gives Redis calls a timeout (redis.dialTimeout, readTimeout, writeTimeout)",
+    "redis.writetimeout": "regc gives Redis calls a timeout (redis.dialTimeout, readTimeout, writeTimeout)",
 }
 SECURITY = {
     "auth": "auth",
@@ -266,14 +269,14 @@ def _service(before: list[Object], workload: Object, after: list[Object]) -> lis
                 "loss",
             )
         )
-    old_ports = sorted(int(p.get("port", 0)) for p in was.get("ports") or [])
-    new_ports = sorted(int(p.get("port", 0)) for p in now.get("ports") or [])
+    old_ports = sorted(str(p.get("port")) for p in was.get("ports") or [] if isinstance(p, dict))
+    new_ports = sorted(str(p.get("port")) for p in now.get("ports") or [] if isinstance(p, dict))
     if old_ports != new_ports:
         found.append(
             Difference(f"{where} ports", str(old_ports), str(new_ports), "clients would find other ports", "loss")
         )
-    old_nodes = sorted(int(p["nodePort"]) for p in was.get("ports") or [] if p.get("nodePort"))
-    new_nodes = sorted(int(p["nodePort"]) for p in now.get("ports") or [] if p.get("nodePort"))
+    old_nodes = sorted(str(p["nodePort"]) for p in was.get("ports") or [] if isinstance(p, dict) and p.get("nodePort"))
+    new_nodes = sorted(str(p["nodePort"]) for p in now.get("ports") or [] if isinstance(p, dict) and p.get("nodePort"))
     if old_nodes and old_nodes != new_nodes:
         found.append(
             Difference(
@@ -334,7 +337,9 @@ def _ingress(before: list[Object], after: list[Object]) -> list[Difference]:
     old_notes = {
         k: v for k, v in ((old.get("metadata") or {}).get("annotations") or {}).items() if k != INGRESS_CLASS_ANNOTATION
     }
-    new_notes = (new.get("metadata") or {}).get("annotations") or {}
+    new_notes = {
+        k: v for k, v in ((new.get("metadata") or {}).get("annotations") or {}).items() if k != INGRESS_CLASS_ANNOTATION
+    }
     for key in sorted(set(old_notes) | set(new_notes)):
         if str(old_notes.get(key)) == str(new_notes.get(key)):
             continue
@@ -394,9 +399,9 @@ def _volume(before: list[Object], workload: Object, after: list[Object]) -> list
     claims = {(o.get("metadata") or {}).get("name"): o for o in before if o.get("kind") == "PersistentVolumeClaim"}
     templates = (workload.get("spec") or {}).get("volumeClaimTemplates") or []
     old = None
-    for volume in pod_spec(workload).get("volumes") or []:
-        name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
-        if name in claims:
+    for volume in _mappings(pod_spec(workload).get("volumes")):
+        name = _mapping(volume.get("persistentVolumeClaim")).get("claimName")
+        if isinstance(name, str) and name in claims:
             old = claims[name]
     old = old or (templates[0] if templates else None)
     new = next((o for o in after if o.get("kind") == "PersistentVolumeClaim"), None)
@@ -408,6 +413,14 @@ def _volume(before: list[Object], workload: Object, after: list[Object]) -> list
         if was is not None and str(was) != str(now):
             found.append(Difference(f"{identity(old)} {what}", str(was), str(now), "the volume would differ", "loss"))
     return found
+
+
+def _mapping(node: Any) -> Object:
+    return node if isinstance(node, dict) else {}
+
+
+def _mappings(node: Any) -> list[Object]:
+    return [item for item in node if isinstance(item, dict)] if isinstance(node, list) else []
 
 
 def _claim_field(claim: Object, what: str) -> Any:

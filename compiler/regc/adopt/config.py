@@ -168,10 +168,12 @@ class _Mapper:
             self.out.losses.append(
                 Loss(
                     "storage",
-                    f"storage.{driver}: regc stores on a volume, Swift or S3, not the {driver} driver: its images "
-                    "and credentials would not follow",
+                    f"storage.{driver}: the {driver} driver is not supported by regc (it stores on a volume, Swift "
+                    "or S3); accepted, the spec stores on a new volume and the images stay in "
+                    f"{driver}",
                 )
             )
+            self.out.spec["storage"] = {"driver": "filesystem", **common}
         redirect = (storage.get("redirect") or {}).get("disable")
         if driver in ("s3", "swift") and not redirect:
             self.out.spec["storage"]["redirect"] = True

@@ -6,97 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from regc.adopt import chart
+from regc.adopt.config import Loss, map_config
 from regc.adopt.imported import Imported
-from regc.adopt.values import Taken, Unmapped, value_at
+from regc.adopt.runtime import registry_container, runtime
+from regc.adopt.values import Taken, Unmapped
 
-SOURCE = "the community chart twuni/docker-registry (values.yaml at 013c0af)"
-
-# The chart's defaults (values.yaml at 013c0af45a46e0b475909e9286a6be90a75aaea1): a value equal to
-# one of them is no setting of the team's and is not reported when it has no place in the spec.
-CHART_DEFAULTS: dict[str, Any] = {
-    "replicaCount": 1,
-    "updateStrategy": {},
-    "podAnnotations": {},
-    "podLabels": {},
-    "serviceAccount": {"create": False, "name": "", "annotations": {}},
-    "image": {"repository": "registry", "tag": "2.8.1", "pullPolicy": "IfNotPresent"},
-    "deployment": {},
-    "service": {"name": "registry", "type": "ClusterIP", "port": 5000, "annotations": {}},
-    "ingress": {
-        "enabled": False,
-        "className": "nginx",
-        "path": "/",
-        "hosts": ["chart-example.local"],
-        "annotations": {},
-        "labels": {},
-        "tls": None,
-    },
-    "resources": {},
-    "persistence": {"accessMode": "ReadWriteOnce", "enabled": False, "size": "10Gi"},
-    "storage": "filesystem",
-    "secrets": {"haSharedSecret": "", "htpasswd": ""},
-    "proxy": {
-        "enabled": False,
-        "remoteurl": "https://registry-1.docker.io",
-        "username": "",
-        "password": "",
-        "secretRef": "",
-    },
-    "metrics": {
-        "enabled": False,
-        "port": 5001,
-        "serviceMonitor": {"enabled": False, "labels": {}},
-        "prometheusRule": {"enabled": False, "labels": {}, "rules": {}},
-    },
-    "configData": {
-        "version": 0.1,
-        "log": {"fields": {"service": "registry"}},
-        "storage": {"cache": {"blobdescriptor": "inmemory"}},
-        "http": {
-            "addr": ":5000",
-            "headers": {"X-Content-Type-Options": ["nosniff"]},
-            "debug": {"addr": ":5001", "prometheus": {"enabled": False, "path": "/metrics"}},
-        },
-        "health": {"storagedriver": {"enabled": True, "interval": "10s", "threshold": 3}},
-    },
-    "containerSecurityContext": {
-        "enabled": True,
-        "seLinuxOptions": {},
-        "allowPrivilegeEscalation": False,
-        "capabilities": {"drop": ["ALL"]},
-        "privileged": False,
-        "readOnlyRootFilesystem": True,
-        "runAsUser": 1000,
-        "runAsGroup": 1000,
-        "runAsNonRoot": True,
-        "seccompProfile": {"type": "RuntimeDefault"},
-    },
-    "securityContext": {
-        "enabled": True,
-        "fsGroupChangePolicy": "Always",
-        "sysctls": [],
-        "supplementalGroups": [],
-        "fsGroup": 1000,
-    },
-    "priorityClassName": "",
-    "podDisruptionBudget": {},
-    "autoscaling": {
-        "enabled": False,
-        "minReplicas": 1,
-        "maxReplicas": 2,
-        "targetCPUUtilizationPercentage": 60,
-        "targetMemoryUtilizationPercentage": 60,
-        "behavior": {},
-    },
-    "nodeSelector": {},
-    "affinity": {},
-    "tolerations": [],
-    "extraVolumeMounts": [],
-    "extraVolumes": [],
-    "extraEnvVars": [],
-    "initContainers": [],
-    "garbageCollect": {"enabled": False, "deleteUntagged": True, "schedule": "0 1 * * *", "resources": {}},
-}
+# Top-level keys of the chart's values at every version (a file with few of them is another chart's).
+# The keys an umbrella chart names the registry chart by (its dependency's name or alias).
+UMBRELLA_KEYS = ("docker-registry", "dockerRegistry", "registry")
+CORE_KEYS = ("image", "storage", "persistence", "secrets", "configData", "service", "ingress", "replicaCount")
 # The keys the chart's pods read from a secretRef (templates/_helpers.tpl at 06a26b1, its secretKeyRefs):
 # s3AccessKey/s3SecretKey (values.yaml's comment says accessKey/secretKey; the template is what runs),
 # proxyUsername/proxyPassword.
@@ -119,7 +38,7 @@ DOCUMENTED_SHAPES: dict[tuple[str, ...], type | tuple[type, ...]] = {
 }
 
 
-def _shapes(values: dict[str, Any]) -> tuple[dict[str, Any], list[Unmapped]]:
+def shaped(values: dict[str, Any], defaults: dict[str, Any]) -> tuple[dict[str, Any], list[Unmapped]]:
     """`values` without the settings that are not in the shape the chart documents (a list where it
     reads a mapping, text where it reads a number...), which are reported instead of misread."""
     from copy import deepcopy
@@ -139,7 +58,7 @@ def _shapes(values: dict[str, Any]) -> tuple[dict[str, Any], list[Unmapped]]:
         elif node is not None:
             expected.setdefault(prefix, type(node))
 
-    collect(CHART_DEFAULTS, ())
+    collect(defaults, ())
     for path, shape in sorted(expected.items(), key=lambda item: len(item[0])):
         parent: Any = clean
         for part in path[:-1]:
@@ -164,16 +83,93 @@ def _shapes(values: dict[str, Any]) -> tuple[dict[str, Any], list[Unmapped]]:
     return clean, refused
 
 
-def from_helm_values(values: dict[str, Any], namespace: str) -> Imported:
-    values, misshapen = _shapes(values)
-    taken = Taken(values, CHART_DEFAULTS)
+def from_helm_values(values: dict[str, Any], namespace: str, version: str) -> Imported:
+    """The import of a values file of a release of chart `version` (its defaults fill what the file
+    does not set, as Helm's do)."""
+    recognised = _recognise(values, set(chart.defaults(version)) | {key[0] for key in DOCUMENTED_SHAPES})
+    if isinstance(recognised, Imported):
+        return recognised
+    values, key_notes = recognised
+    imported, shaped = _from_values(values, namespace, version)
+    imported.notes[:0] = key_notes
+    try:  # the chart renders what is in its shapes; what is not was reported above
+        objects = chart.chart_objects(chart.coalesced(shaped, version), version, namespace)
+    except chart.ChartError as exc:
+        imported.unmapped.append(Unmapped("(values)", f"the chart {version} itself refuses these values: {exc}"))
+        imported.complete = False
+        return imported
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    container = registry_container(deployment)
+    if container is not None:
+        imported.before = runtime(objects, deployment, container)
+    imported.objects = objects
+    _from_config(imported)
+    return imported
+
+
+def _from_config(imported: Imported) -> None:
+    """What the chart's config.yml says (configData with the chart's variables over it) that no chart
+    key mapped: log, headers, health, cache, Redis, notifications, a proxy given in configData..."""
+    before = imported.before
+    if before is None or before.parsed is None or before.parsed.error is not None or before.major is None:
+        return
+    spec: dict[str, Any] = {}
+    secrets: dict[str, Any] = {}
+    mapped = map_config(before, spec, secrets, "configData")
+    for name in before.parsed.unread:
+        imported.unmapped.append(Unmapped(f"configData.{name}", "the registry does not read this key (ignored today)"))
+    for key, value in spec.items():
+        if key == "registry":
+            for name, item in value.items():
+                imported.spec.setdefault("registry", {}).setdefault(name, item)
+        elif key == "storage":
+            for name in ("delete", "readOnly", "redirect"):
+                if name in value and "storage" in imported.spec:
+                    imported.spec["storage"].setdefault(name, value[name])
+        elif key not in imported.spec and key not in ("auth", "tls", "insecure"):
+            imported.spec[key] = value
+    for key, value in secrets.items():
+        if key in ("proxy", "redis", "notifications"):
+            imported.secrets.setdefault(key, value)
+    imported.leftovers = mapped.leftovers
+    imported.losses += [loss for loss in mapped.losses if loss.kind == "auth" and "htpasswd" not in loss.what]
+
+
+def _recognise(values: dict[str, Any], known: set[str]) -> Imported | tuple[dict[str, Any], list[str]]:
+    """The chart's values, or those of an umbrella chart that nests them under a key (taken, and
+    said); another chart's values are refused by name."""
+    for key in UMBRELLA_KEYS:
+        value = values.get(key)
+        if isinstance(value, dict) and sum(k in value for k in CORE_KEYS) >= 1:
+            return value, [f"the values stand under `{key}:` (an umbrella chart): regc reads that part"]
+    if sum(key in values for key in CORE_KEYS) >= 2 or (values and sum(k in known for k in values) * 2 > len(values)):
+        return values, []
+    for key, value in values.items():
+        if isinstance(value, dict) and sum(k in value for k in CORE_KEYS) >= 2:
+            return value, [f"the values stand under `{key}:` (an umbrella chart): regc reads that part"]
+    others = {"expose": "Harbor", "externalURL": "Harbor", "harborAdminPassword": "Harbor", "zot": "zot"}
+    named = sorted({name for key, name in others.items() if key in values})
+    what = f"a values file of {named[0]}'s chart" if named else "not a values file of the docker-registry chart"
+    keys = ", ".join(sorted(str(k) for k in values)[:8]) or "none"
+    reason = f"{what} (its top-level keys: {keys}): regc imports the community chart (twuni docker-registry)"
+    return Imported({}, {}, [Unmapped("(values)", reason)], complete=False)
+
+
+def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[Imported, dict[str, Any]]:
+    defaults = chart.defaults(version)
+    values, misshapen = shaped(values, defaults)
+    taken = Taken(values, defaults)
     taken.unmapped += misshapen
     spec: dict[str, Any] = {"apiVersion": "regc/v1", "kind": "Environment", "namespace": namespace}
     secrets: dict[str, Any] = {}
     notes: list[str] = []
+    losses: list[Loss] = []
     registry: dict[str, Any] = {}
     image = taken.take(("image",), "repository", "tag", "pullPolicy")
-    registry["image"] = f"{image.get('repository', 'registry')}:{image.get('tag', '2.8.1')}"
+    chosen = {**defaults.get("image", {}), **image}
+    registry["image"] = f"{chosen.get('repository')}:{chosen.get('tag')}"
+    if "tag" not in image:
+        notes.append(f"image.tag is not set: chart {version} runs its default, {registry['image']}; so does the spec")
     if image.get("pullPolicy", "IfNotPresent") != "IfNotPresent":
         spec["imagePullPolicy"] = image["pullPolicy"]
     pull = taken.get("imagePullSecrets", default=[])
@@ -188,13 +184,12 @@ def from_helm_values(values: dict[str, Any], namespace: str) -> Imported:
         registry["resources"] = resources
     spec["registry"] = registry
     sections: list[tuple[str, Any]] = [
-        ("storage", lambda: _storage(taken, spec, secrets, notes)),
+        ("storage", lambda: _storage(taken, spec, secrets, notes, losses)),
         ("service", lambda: _service(taken, spec)),
         ("ingress", lambda: _ingress(taken, spec)),
         ("secrets", lambda: _auth_and_tls(taken, spec, secrets, notes)),
         ("proxy", lambda: _proxy(taken, spec, secrets)),
         ("metrics", lambda: _metrics(taken, spec)),
-        ("configData", lambda: _config_data(taken, spec)),
         ("affinity", lambda: _scheduling(taken, spec)),
         ("autoscaling", lambda: _availability(taken, spec)),
         ("extraEnvVars", lambda: _identity_and_extras(taken, spec, notes)),
@@ -205,10 +200,11 @@ def from_helm_values(values: dict[str, Any], namespace: str) -> Imported:
         except (AttributeError, KeyError, TypeError, ValueError, IndexError):
             # An item deeper than the documented shapes (a list entry, a term) is not as the chart reads it.
             taken.refuse((key,), "an entry in it is not in the shape the chart documents")
+    taken.used.add(("configData",))  # read as the registry reads it (the chart's config.yml), below
     for path in taken.left():
         taken.refuse(path, "no key of the regc spec says this")
     complete = "storage" in spec
-    return Imported(_pruned(spec), secrets, taken.unmapped, notes, complete)
+    return Imported(_pruned(spec), secrets, taken.unmapped, notes, complete, losses=losses), values
 
 
 def _resources(taken: Taken) -> dict[str, Any]:
@@ -225,7 +221,7 @@ def _resources(taken: Taken) -> dict[str, Any]:
     return found
 
 
-def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes: list[str]) -> None:
+def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes: list[str], losses: list[Loss]) -> None:
     driver = taken.get("storage", default="filesystem")
     if driver == "filesystem":
         persistence = taken.take(("persistence",), "enabled", "size", "storageClass", "accessMode", "deleteEnabled")
@@ -291,11 +287,18 @@ def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes:
             secrets["swift"] = {"password": login["password"]}
         spec["storage"] = storage
     else:
-        taken.refuse(
-            ("storage",),
-            f"regc stores on a volume, Swift or S3 (radosgw), not {driver!r}",
-            "storage.driver: s3 with the provider's S3 endpoint, where it has one",
+        taken.used.add(("storage",))
+        taken.used.add((str(driver),))
+        taken.used.add(("secrets", str(driver)))
+        losses.append(
+            Loss(
+                "storage",
+                f"storage: {driver}: regc stores on a volume, Swift or S3 (radosgw), not {driver!r} (an S3 endpoint "
+                "of the provider, where it has one, can be storage.driver: s3); accepted, the spec stores on a new "
+                "volume and the images stay where they are",
+            )
         )
+        spec["storage"] = {"driver": "filesystem"}
 
 
 def _service(taken: Taken, spec: dict[str, Any]) -> None:
@@ -312,7 +315,7 @@ def _service(taken: Taken, spec: dict[str, Any]) -> None:
     )
     out: dict[str, Any] = {}
     for key in ("type", "port", "nodePort", "loadBalancerIP", "loadBalancerSourceRanges", "annotations", "labels"):
-        if service.get(key) not in (None, "", {}, []) and service.get(key) != CHART_DEFAULTS["service"].get(key):
+        if service.get(key) not in (None, "", {}, []) and service.get(key) != taken.defaults["service"].get(key):
             out[key] = service[key]
     for key in ("sessionAffinity", "sessionAffinityConfig", "clusterIP"):
         if key in service:
@@ -338,10 +341,21 @@ def _ingress(taken: Taken, spec: dict[str, Any]) -> None:
         out["hosts"] = hosts[1:]
     if ingress.get("path", "/") != "/":
         out["path"] = ingress["path"]
-    # `helm get values` gives what was set; the chart's default class is what its Ingress names.
-    out["className"] = ingress.get("className") or CHART_DEFAULTS["ingress"]["className"]
-    if ingress.get("annotations"):
-        out["annotations"] = ingress["annotations"]
+    # `helm get values` gives what was set; the chart's default class is what its Ingress names (before
+    # 2.0.0 it names none: the cluster's default class serves it, and regc does not guess which).
+    class_name = ingress.get("className") or (taken.defaults.get("ingress") or {}).get("className")
+    annotations = dict(ingress.get("annotations") or {})
+    class_name = class_name or annotations.pop("kubernetes.io/ingress.class", None)
+    if class_name:
+        out["className"] = class_name
+    else:
+        taken.refuse(
+            ("ingress", "className"),
+            "the chart's Ingress names no class here: the cluster's default class serves it, and regc names one",
+            "ingress.className (the default class's name)",
+        )
+    if annotations:
+        out["annotations"] = annotations
     tls = ingress.get("tls") or []
     if tls:
         out["tlsSecretName"] = tls[0].get("secretName")
@@ -423,47 +437,6 @@ def _metrics(taken: Taken, spec: dict[str, Any]) -> None:
             "metrics.extraRules (a list of Prometheus rules)",
         )
     spec["metrics"] = out
-
-
-# configData keys with a place in the spec: config.yml path -> spec path.
-CONFIG_KEYS = {
-    ("log", "level"): ("registry", "logLevel"),
-    ("log", "formatter"): ("registry", "logFormatter"),
-    ("http", "headers"): ("registry", "headers"),
-    ("health", "storagedriver", "enabled"): ("registry", "healthCheck", "storageDriver", "enabled"),
-    ("health", "storagedriver", "interval"): ("registry", "healthCheck", "storageDriver", "interval"),
-    ("health", "storagedriver", "threshold"): ("registry", "healthCheck", "storageDriver", "threshold"),
-    ("storage", "cache", "blobdescriptor"): ("registry", "blobDescriptorCache"),
-    ("storage", "delete", "enabled"): ("storage", "delete"),
-}
-# configData that the chart's own keys or regc set: left to them, not reported.
-CONFIG_MANAGED = (("version",), ("http", "addr"), ("http", "debug"), ("log", "fields"))
-
-
-def _config_data(taken: Taken, spec: dict[str, Any]) -> None:
-    from regc.adopt.values import leaves
-
-    config = taken.data.get("configData") or {}
-    default = CHART_DEFAULTS["configData"]
-    if not config:
-        taken.used.add(("configData",))
-        return
-    for source, target in CONFIG_KEYS.items():
-        value = value_at(config, source)
-        if value is not None and value != value_at(default, source):
-            taken.get("configData", *source)
-            node = spec
-            for part in target[:-1]:
-                node = node.setdefault(part, {})
-            node[target[-1]] = value
-    for path, value in leaves(config):
-        full = ("configData", *path)
-        if any(path[: len(m)] == m for m in CONFIG_MANAGED) or any(path[: len(k)] == k for k in CONFIG_KEYS):
-            taken.used.add(full)
-            continue
-        if value_at(default, path, missing=object()) == value:
-            continue
-        taken.refuse(full, "a config.yml key regc does not derive from the spec", "extras.config")
 
 
 def _scheduling(taken: Taken, spec: dict[str, Any]) -> None:
@@ -615,7 +588,7 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
     contexts = ("containerSecurityContext", "securityContext")
     for key in contexts:
         taken.get(key)
-    if any(key in taken.data and taken.data[key] != CHART_DEFAULTS[key] for key in contexts):
+    if any(key in taken.data and taken.data[key] != taken.defaults.get(key) for key in contexts):
         notes.append("regc runs the registry with its own restricted security context (Pod Security: restricted)")
     if (taken.data.get("deployment") or {}).get("annotations"):
         taken.refuse(("deployment", "annotations"), "regc annotates the Deployment itself", "extras.podAnnotations")

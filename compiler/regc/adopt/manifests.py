@@ -180,7 +180,9 @@ def _from_manifests(objects: list[Object], namespace: str | None, major: int | N
     imported.leftovers = mapped.leftovers
     _used_files(pool, run)
     _secret_notes(pool, notes)
-    _storage_volume(pool, run, spec, notes)
+    if not imported.losses:
+        _storage_volume(pool, run, spec, notes)
+    _other_mounts(run, spec, unmapped)
     _pod_fields(workload, pod, container, spec, unmapped, notes, run)
     _radosgw(pool, spec, notes)
     _pull_secrets(pool, spec, secrets, unmapped)
@@ -274,6 +276,49 @@ def _storage_volume(pool: _Objects, run: Runtime, spec: dict[str, Any], notes: l
         notes.append(
             f"PersistentVolumeClaim/{claim_name} is not among the objects: its size and class are regc's defaults"
         )
+
+
+def _other_mounts(run: Runtime, spec: dict[str, Any], unmapped: list[Unmapped]) -> None:
+    """Volumes the registry mounts beyond its configuration, credentials and data: whole ConfigMaps,
+    Secrets and emptyDirs to extras.volumes, any other reported."""
+    assert run.parsed is not None
+    config = run.parsed.config
+    read = [run.config_path or ""]
+    read += [str(((config.get("auth") or {}).get("htpasswd") or {}).get("path") or "")]
+    tls = (config.get("http") or {}).get("tls") or {}
+    read += [str(tls.get("certificate") or ""), str(tls.get("key") or "")]
+    filesystem = (config.get("storage") or {}).get("filesystem") or {}
+    read.append(str(filesystem.get("rootdirectory") or "/var/lib/registry"))
+    volumes = {v.get("name"): v for v in pod_spec(run.workload).get("volumes") or [] if isinstance(v, dict)}
+    extras = []
+    for mount in run.container.get("volumeMounts") or []:
+        at = str(mount.get("mountPath", "")).rstrip("/")
+        if any(path == at or path.startswith(at + "/") for path in read if path):
+            continue
+        volume = volumes.get(mount.get("name")) or {}
+        entry: dict[str, Any] = {"name": str(mount.get("name")), "mountPath": str(mount.get("mountPath"))}
+        if mount.get("subPath") or any((volume.get(k) or {}).get("items") for k in ("configMap", "secret")):
+            volume = {}
+        if isinstance(volume.get("configMap"), dict):
+            entry["configMap"] = volume["configMap"].get("name")
+        elif isinstance(volume.get("secret"), dict):
+            entry["secret"] = volume["secret"].get("secretName")
+        elif "emptyDir" in volume:
+            entry["emptyDir"] = True
+        else:
+            unmapped.append(
+                Unmapped(
+                    f"{identity(run.workload)}: volumeMounts[{mount.get('name')}]",
+                    f"a volume at {mount.get('mountPath')} regc cannot mount as it is",
+                    "extras.volumes (a whole ConfigMap, Secret or emptyDir)",
+                )
+            )
+            continue
+        if "emptyDir" in entry and not mount.get("readOnly"):
+            entry["readOnly"] = False  # ConfigMaps and Secrets are read-only whatever the mount says
+        extras.append(entry)
+    if extras:
+        spec.setdefault("extras", {})["volumes"] = extras
 
 
 # Fields of the pod and the registry container: mapped, regc's own (a note), or the API server's

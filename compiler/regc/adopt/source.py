@@ -95,7 +95,8 @@ def manifest_documents(paths: list[str]) -> list[Any]:
                     f"{given}: a Kustomize folder that does not build ({exc.message[-300:]})",
                     "give the objects it builds (kubectl kustomize DIR > objects.yaml), or its files one by one",
                 ) from None
-            refuse_templates("---\n".join(yamltext.dump(obj) for obj in built), f"{given} (as kubectl kustomize builds it)")
+            shown = f"{given} (as kubectl kustomize builds it)"
+            refuse_templates("---\n".join(yamltext.dump(obj) for obj in built), shown)
             documents += built
             continue
         for display, text in sources:
