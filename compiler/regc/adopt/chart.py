@@ -371,6 +371,11 @@ def _service(values: dict[str, Any], version: str, name: str, meta: dict[str, An
     return obj
 
 
+def renders_class_name(version: str) -> bool:
+    """The chart's Ingress names its class (ingressClassName) from 2.0.0; before, only an annotation can."""
+    return _at_least(version, "2.0.0")
+
+
 def _ingress(values: dict[str, Any], version: str, name: str, meta: dict[str, Any]) -> Object:
     ingress = values.get("ingress") or {}
     port = _get(values, "service", "port")
@@ -390,7 +395,7 @@ def _ingress(values: dict[str, Any], version: str, name: str, meta: dict[str, An
         for host in ingress.get("hosts") or []
     ]
     body: dict[str, Any] = {"rules": rules}
-    if _at_least(version, "2.0.0"):
+    if renders_class_name(version):
         body["ingressClassName"] = ingress.get("className") if _truthy(ingress.get("className")) else None
     if _truthy(ingress.get("tls")):
         body["tls"] = copy.deepcopy(ingress["tls"])

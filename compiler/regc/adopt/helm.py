@@ -11,8 +11,11 @@ from regc.adopt.config import Loss, map_config
 from regc.adopt.imported import Imported
 from regc.adopt.runtime import registry_container, runtime
 from regc.adopt.values import Taken, Unmapped
+from regc.errors import InputError
 
 # Top-level keys of the chart's values at every version (a file with few of them is another chart's).
+# Keys only the registry chart has (image, service and replicaCount are every chart's).
+SPECIFIC_KEYS = ("storage", "persistence", "secrets", "configData", "tlsSecretName", "s3", "swift", "proxy")
 # The keys an umbrella chart names the registry chart by (its dependency's name or alias).
 UMBRELLA_KEYS = ("docker-registry", "dockerRegistry", "registry")
 CORE_KEYS = ("image", "storage", "persistence", "secrets", "configData", "service", "ingress", "replicaCount")
@@ -86,10 +89,7 @@ def shaped(values: dict[str, Any], defaults: dict[str, Any]) -> tuple[dict[str, 
 def from_helm_values(values: dict[str, Any], namespace: str, version: str) -> Imported:
     """The import of a values file of a release of chart `version` (its defaults fill what the file
     does not set, as Helm's do)."""
-    recognised = _recognise(values, set(chart.defaults(version)) | {key[0] for key in DOCUMENTED_SHAPES})
-    if isinstance(recognised, Imported):
-        return recognised
-    values, key_notes = recognised
+    values, key_notes = _recognise(values, set(chart.defaults(version)) | {key[0] for key in DOCUMENTED_SHAPES})
     imported, shaped = _from_values(values, namespace, version)
     imported.notes[:0] = key_notes
     try:  # the chart renders what is in its shapes; what is not was reported above
@@ -135,29 +135,45 @@ def _from_config(imported: Imported) -> None:
     imported.losses += [loss for loss in mapped.losses if loss.kind == "auth" and "htpasswd" not in loss.what]
 
 
-def _recognise(values: dict[str, Any], known: set[str]) -> Imported | tuple[dict[str, Any], list[str]]:
+def _recognise(values: dict[str, Any], known: set[str]) -> tuple[dict[str, Any], list[str]]:
     """The chart's values, or those of an umbrella chart that nests them under a key (taken, and
     said); another chart's values are refused by name."""
     for key in UMBRELLA_KEYS:
         value = values.get(key)
         if isinstance(value, dict) and sum(k in value for k in CORE_KEYS) >= 1:
             return value, [f"the values stand under `{key}:` (an umbrella chart): regc reads that part"]
-    if sum(key in values for key in CORE_KEYS) >= 2 or (values and sum(k in known for k in values) * 2 > len(values)):
+    specific = any(key in values for key in SPECIFIC_KEYS)
+    if (
+        specific and (sum(key in values for key in CORE_KEYS) >= 2 or sum(k in known for k in values) * 2 > len(values))
+    ) or (values and all(key in known for key in values)):
         return values, []
     for key, value in values.items():
-        if isinstance(value, dict) and sum(k in value for k in CORE_KEYS) >= 2:
+        if (
+            isinstance(value, dict)
+            and sum(k in value for k in CORE_KEYS) >= 2
+            and any(k in value for k in SPECIFIC_KEYS)
+        ):
             return value, [f"the values stand under `{key}:` (an umbrella chart): regc reads that part"]
-    others = {"expose": "Harbor", "externalURL": "Harbor", "harborAdminPassword": "Harbor", "zot": "zot"}
+    others = {
+        "expose": "Harbor's chart",
+        "externalURL": "Harbor's chart",
+        "harborAdminPassword": "Harbor's chart",
+        "registryImage": "incubator/docker-registry 0.1 (a different chart, before stable/docker-registry)",
+    }
     named = sorted({name for key, name in others.items() if key in values})
-    what = f"a values file of {named[0]}'s chart" if named else "not a values file of the docker-registry chart"
+    what = f"a values file of {named[0]}" if named else "not a values file of the docker-registry chart"
     keys = ", ".join(sorted(str(k) for k in values)[:8]) or "none"
-    reason = f"{what} (its top-level keys: {keys}): regc imports the community chart (twuni docker-registry)"
-    return Imported({}, {}, [Unmapped("(values)", reason)], complete=False)
+    raise InputError(
+        f"{what} (its top-level keys: {keys})",
+        "regc imports the community chart (twuni docker-registry, and stable/docker-registry before it); "
+        "for another chart, give the objects it renders to `regc import manifests`",
+    )
 
 
 def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[Imported, dict[str, Any]]:
     defaults = chart.defaults(version)
-    values, misshapen = shaped(values, defaults)
+    user, misshapen = shaped(values, defaults)
+    values = chart.coalesced(user, version)  # what the release renders with: the chart's defaults under the file
     taken = Taken(values, defaults)
     taken.unmapped += misshapen
     spec: dict[str, Any] = {"apiVersion": "regc/v1", "kind": "Environment", "namespace": namespace}
@@ -168,7 +184,7 @@ def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[
     image = taken.take(("image",), "repository", "tag", "pullPolicy")
     chosen = {**defaults.get("image", {}), **image}
     registry["image"] = f"{chosen.get('repository')}:{chosen.get('tag')}"
-    if "tag" not in image:
+    if "tag" not in (user.get("image") or {}):
         notes.append(f"image.tag is not set: chart {version} runs its default, {registry['image']}; so does the spec")
     if image.get("pullPolicy", "IfNotPresent") != "IfNotPresent":
         spec["imagePullPolicy"] = image["pullPolicy"]
@@ -186,7 +202,7 @@ def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[
     sections: list[tuple[str, Any]] = [
         ("storage", lambda: _storage(taken, spec, secrets, notes, losses)),
         ("service", lambda: _service(taken, spec)),
-        ("ingress", lambda: _ingress(taken, spec)),
+        ("ingress", lambda: _ingress(taken, spec, version)),
         ("secrets", lambda: _auth_and_tls(taken, spec, secrets, notes)),
         ("proxy", lambda: _proxy(taken, spec, secrets)),
         ("metrics", lambda: _metrics(taken, spec)),
@@ -204,7 +220,7 @@ def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[
     for path in taken.left():
         taken.refuse(path, "no key of the regc spec says this")
     complete = "storage" in spec
-    return Imported(_pruned(spec), secrets, taken.unmapped, notes, complete, losses=losses), values
+    return Imported(_pruned(spec), secrets, taken.unmapped, notes, complete, losses=losses), user
 
 
 def _resources(taken: Taken) -> dict[str, Any]:
@@ -326,7 +342,7 @@ def _service(taken: Taken, spec: dict[str, Any]) -> None:
         spec["service"] = out
 
 
-def _ingress(taken: Taken, spec: dict[str, Any]) -> None:
+def _ingress(taken: Taken, spec: dict[str, Any], version: str) -> None:
     ingress = taken.take(("ingress",), "enabled")
     if not ingress.get("enabled"):
         taken.used.add(("ingress",))  # off: the rest of it says nothing
@@ -343,7 +359,7 @@ def _ingress(taken: Taken, spec: dict[str, Any]) -> None:
         out["path"] = ingress["path"]
     # `helm get values` gives what was set; the chart's default class is what its Ingress names (before
     # 2.0.0 it names none: the cluster's default class serves it, and regc does not guess which).
-    class_name = ingress.get("className") or (taken.defaults.get("ingress") or {}).get("className")
+    class_name = ingress.get("className") if chart.renders_class_name(version) else None
     annotations = dict(ingress.get("annotations") or {})
     class_name = class_name or annotations.pop("kubernetes.io/ingress.class", None)
     if class_name:
