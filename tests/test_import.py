@@ -296,6 +296,10 @@ def test_the_diff_against_the_running_objects_shows_what_changes_and_no_secret(e
     assert "added   Secret/kube-registry/registry-htpasswd" in text
     assert "removed Pod/kube-registry/private-pod" in text
     assert PASSWORD not in text and old["hash"] not in text and "PRIVATE KEY" not in text
+    # then the registry's own configuration, read as the registry reads it on both sides
+    assert "the registry's configuration (as the registry reads it):" in text
+    assert "config.yml http.draintimeout: (unset) -> 55s: regc lets requests in flight finish" in text
+    assert "config.yml http.tls" not in text  # kept: regc diff never decrypts, so compared by presence
     markdown = run_regc("diff", "--against-manifests", "k8s", "--env", "guide", "-o", "markdown", cwd=empty)
     assert "### Rendered diff against `the objects given (k8s)`" in markdown.stdout
     assert "```mermaid" in markdown.stdout and PASSWORD not in markdown.stdout
@@ -380,3 +384,41 @@ def test_without_a_recipient_nothing_is_written_and_the_fix_is_named(tmp_path: P
     result = run_regc("import", "helm-values", "values.yaml", "--name", "x", "--chart-version", "2.2.2", cwd=tmp_path)
     assert result.code == 1 and "run `regc keys init`" in result.stderr
     assert not (tmp_path / "environments").exists() and SECRETS[0] not in result.stdout + result.stderr
+
+
+def test_a_config_yml_that_is_not_yaml_is_a_located_refusal(empty: Path):
+    from tests.guide_manifests import rbd_registry
+
+    objects, _ = rbd_registry()
+    config = next(o for o in objects if o["kind"] == "ConfigMap" and "config.yml" in o.get("data", {}))
+    config["data"]["config.yml"] = "version: 0.1\nstorage:\n  filesystem: [\n"
+    result = _manifests(empty, objects, "--name", "broken")
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert "key config.yml line 4 column 1): not mapped: the registry does not start with it" in result.stderr
+    assert not (empty / "environments").exists()
+
+
+def test_the_registry_reads_its_variables_as_its_parser_does(empty: Path):
+    """REGISTRY_STORAGE=s3 replaces the file's storage (filesystem) before the variables under it
+    fill it in; the endpoint of an S3 on MinIO is kept, and so is basic auth set by variables."""
+    from tests.guide_manifests import rbd_registry
+
+    objects, _ = rbd_registry()
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["env"] = [
+        {"name": "REGISTRY_STORAGE", "value": "s3"},
+        {"name": "REGISTRY_STORAGE_S3_REGIONENDPOINT", "value": "http://minio.minio:9000"},
+        {"name": "REGISTRY_STORAGE_S3_BUCKET", "value": "images"},
+        {"name": "REGISTRY_STORAGE_S3_REGION", "value": "us-east-1"},
+        {"name": "REGISTRY_STORAGE_S3_ACCESSKEY", "value": "MINIOACCESS0"},
+        {"name": "REGISTRY_STORAGE_S3_SECRETKEY", "value": "MINIOSECRETKEY0000"},
+    ]
+    result = _manifests(empty, objects, "--name", "minio")
+    assert "Traceback" not in result.stderr, result.stderr
+    storage = _spec(empty, "minio")["storage"]
+    assert storage["driver"] == "s3" and storage["regionendpoint"] == "http://minio.minio:9000"
+    assert _spec(empty, "minio")["auth"]["htpasswd"]["users"]  # the file's auth stays
+    assert "MINIOSECRETKEY0000" not in result.stdout + result.stderr
+    secrets = decrypt_file(empty / "environments" / "minio.secrets.yaml")
+    assert secrets["s3"] == {"accessKey": "MINIOACCESS0", "secretKey": "MINIOSECRETKEY0000"}

@@ -222,10 +222,12 @@ def diff(
         revision = "the objects given (" + ", ".join(against_manifests) + ")"
         live = read_objects(manifest_documents(against_manifests))
         before, after = rendered.against_objects(root, env, live)
+        configuration = rendered.configuration_changes(live, rendered.compiled_objects(root, env))
     else:
         from regc.tools.git import default_base, worktree
 
         revision = against or default_base(root)
+        configuration = None
         with worktree(root, revision) as old_root:
             before, after = rendered.render_overlays(old_root, root)
     changes = rendered.diff_trees(before, after)
@@ -238,11 +240,11 @@ def diff(
             engine = engine_of(root / "overlays" / overlay.overlay)
             old, new = before.get(overlay.overlay, {}), after.get(overlay.overlay, {})
             pictures[overlay.overlay] = change_graph(old, new, marks, engine)
-        sys.stdout.write(rendered.as_markdown(changes, revision, pictures=pictures))
+        sys.stdout.write(rendered.as_markdown(changes, revision, pictures=pictures, configuration=configuration))
     elif output == "json":
-        sys.stdout.write(rendered.as_json(changes, revision))
+        sys.stdout.write(rendered.as_json(changes, revision, configuration))
     else:
-        sys.stdout.write(rendered.as_text(changes))
+        sys.stdout.write(rendered.as_text(changes, configuration))
 
 
 @app.command()
@@ -459,12 +461,17 @@ def import_manifests(
 ) -> None:
     """Write a spec and its encrypted secrets file from the objects of a registry that runs today.
 
-    Reads the registry's Deployment and its config.yml, the htpasswd, TLS and storage Secrets (the
-    TLS key and certificate are kept, so clients keep trusting the registry; users keep their
-    bcrypt hashes), the radosgw front's Service and Endpoints or EndpointSlices, pull secrets, the
-    Ingress and the volume claim. Mistakes found are named (a removed API version, a Secret with
-    its keys under spec:); every object or setting without a place in the spec is listed. Exit 0
-    when everything was mapped, 1 with the report otherwise, 2 when the input cannot be read.
+    Reads the registry as it runs: its workload (of any kind and API version), the configuration it
+    reads (the image's own file, or the mounted one) with the REGISTRY_* variables over it (env,
+    envFrom, the namespace's Service links) as the registry's parser applies them; the htpasswd,
+    TLS and storage credentials (the TLS key and certificate are kept, so clients keep trusting the
+    registry; users keep their bcrypt hashes), the radosgw front's Service and Endpoints or
+    EndpointSlices, pull secrets, the Service, Ingress and volume claim. Then compares that registry
+    with the one regc builds, key by key and object by object: every difference is listed with why.
+    Losing authentication, TLS or the storage endpoint writes nothing unless accepted
+    (--accept-loss). Mistakes found are named (a removed API version, a Secret with its keys under
+    spec:). Exit 0 when everything was mapped, 1 with the report otherwise, 2 when the input cannot
+    be read (template text in it included).
 
         kubectl get deploy,svc,cm,secret,endpoints,ingress,pvc -n registry -o yaml | regc import manifests - --name prod
 

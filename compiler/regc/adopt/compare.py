@@ -10,8 +10,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from regc.adopt.chart import RANDOM_SECRET
 from regc.adopt.compiled import GENERATED
-from regc.adopt.runtime import Runtime, identity, pod_spec
+from regc.adopt.runtime import ENCRYPTED, Runtime, identity, pod_spec
 from regc.distribution import parser, yamlv2
 
 Object = dict[str, Any]
@@ -88,7 +89,8 @@ class Difference:
 
 
 def config_differences(before: Runtime, after: Runtime) -> list[Difference]:
-    """The effective configurations, key by key."""
+    """The effective configurations, key by key. A credential of a sops-encrypted Secret (regc diff
+    does not decrypt) is the same as any credential the other side holds: compared by presence."""
     assert before.parsed is not None and after.parsed is not None
     assert before.major is not None and after.major is not None
     old = _flat(_comparable(before), before.major)
@@ -97,7 +99,7 @@ def config_differences(before: Runtime, after: Runtime) -> list[Difference]:
     found = []
     for key in sorted(set(old) | set(new)):
         was, now = old.get(key), new.get(key)
-        if _same(key, was, now):
+        if _same(key, was, now) or (ENCRYPTED in (was, now) and None not in (was, now)):
             continue
         found.append(_classify(key, was, now, secrets))
     if before.major != after.major:
@@ -131,8 +133,8 @@ def _comparable(run: Runtime) -> dict[str, Any]:
 def _content(origin: str, text: str | None) -> str:
     if text is None:
         return f"(the file from {origin}, not among the objects)"
-    if text == GENERATED:
-        return GENERATED
+    if text in (GENERATED, ENCRYPTED):
+        return text
     lines = sorted(line.strip() for line in text.splitlines() if line.strip())  # htpasswd: order is no meaning
     return "file sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
@@ -177,7 +179,7 @@ def _classify(key: str, was: Any, now: Any, secrets: set[str]) -> Difference:
                 return Difference(
                     where, before, after, "the registry would send its credentials to another endpoint", "security"
                 )
-    if key == "http.secret" and now == GENERATED:
+    if key == "http.secret" and was in (None, RANDOM_SECRET) and now in (GENERATED, ENCRYPTED):
         return Difference(
             where,
             before,

@@ -151,11 +151,12 @@ def _from_manifests(objects: list[Object], namespace: str | None, major: int | N
         imported.complete = False
         return imported
     if run.parsed.error is not None:
+        error = run.parsed.error
+        where = f"{run.config.origin}" if run.config else "no configuration file"
+        if error.line:
+            where += f" line {error.line} column {error.column}"
         unmapped.append(
-            Unmapped(
-                f"{identity(workload)} ({run.config.origin if run.config else 'no configuration file'})",
-                f"the registry does not start with this configuration: {run.parsed.error.message}",
-            )
+            Unmapped(f"{identity(workload)} ({where})", f"the registry does not start with it: {error.message}")
         )
         imported.complete = False
         return imported

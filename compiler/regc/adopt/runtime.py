@@ -211,7 +211,12 @@ def misplaced_keys(secret: Object) -> bool:
     return not secret.get("data") and not secret.get("stringData") and isinstance(secret.get("spec"), dict)
 
 
+ENCRYPTED = "(encrypted by sops)"
+
+
 def _b64(value: Any) -> str:
+    if str(value).startswith("ENC["):
+        return ENCRYPTED  # a value of a sops-encrypted Secret, which regc diff never decrypts
     try:
         text = base64.b64decode(str(value or ""), validate=True).decode("utf-8", "replace")
         return text[:-1] if echo_newline(text) else text

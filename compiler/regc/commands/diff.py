@@ -90,6 +90,37 @@ def against_objects(
     return {env: before}, {env: after}
 
 
+def compiled_objects(root: Path, env: str) -> list[dict[str, Any]]:
+    """The overlay's objects as kustomize renders them (its Secrets still encrypted)."""
+    from regc.tools.kubectl import render_overlay
+
+    return render_overlay(root / "overlays" / env)
+
+
+def configuration_changes(live: list[dict[str, Any]], compiled: list[dict[str, Any]]) -> list[str]:
+    """The registry's effective configuration today and under the overlay, read as the registry reads
+    it (the image's file, the mounted one, the variables), as report lines; credentials never shown."""
+    from regc.adopt.compare import config_differences
+    from regc.adopt.runtime import POD_KINDS, registry_container, runtime
+
+    def running(objects: list[dict[str, Any]], kinds: tuple[str, ...]) -> Any:
+        for obj in objects:
+            container = registry_container(obj) if obj.get("kind") in kinds else None
+            if container is not None:
+                return runtime(objects, obj, container)
+        return None
+
+    before, after = running(live, POD_KINDS), running(compiled, ("Deployment",))
+    if before is None or after is None:
+        return ["(no registry workload on one side: nothing to compare)"]
+    if before.parsed is None or after.parsed is None:
+        return [f"(not compared: {'; '.join(before.problems + after.problems)})"]
+    for side, run in (("today", before), ("under regc", after)):
+        if run.parsed.error is not None:
+            return [f"(the registry {side} does not start: {run.parsed.error.message})"]
+    return [difference.line() for difference in config_differences(before, after)]
+
+
 def _comparable(obj: dict[str, Any]) -> dict[str, Any]:
     obj = {k: v for k, v in obj.items() if k not in ("status", "sops")}
     meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in SERVER_FIELDS}
@@ -235,16 +266,21 @@ def _revision(against: str) -> str:
     return against[:12] if re.fullmatch(r"[0-9a-f]{12,64}", against) else against
 
 
-def as_text(diffs: list[OverlayDiff]) -> str:
+def as_text(diffs: list[OverlayDiff], configuration: list[str] | None = None) -> str:
+    """The changes, object by object; `configuration`: the registry's own configuration changes."""
+    tail = []
+    if configuration is not None:
+        tail = ["the registry's configuration (as the registry reads it):"]
+        tail += [f"  {line}" for line in configuration] or ["  no change"]
     if not diffs:
-        return "no change in any overlay\n"
+        return "\n".join(["no change in any overlay", *tail]) + "\n"
     out = []
     for overlay in diffs:
         out.append(f"overlays/{overlay.overlay}:")
         for change in overlay.changes:
             out.append(f"  {change.status:<7} {change.identity}")
             out.extend(f"            {line}" for line in change.fields)
-    return "\n".join(out) + "\n"
+    return "\n".join([*out, *tail]) + "\n"
 
 
 # GitHub refuses a comment of more than 65,536 characters; the rest is room for the note.
@@ -253,12 +289,20 @@ FOLD_AT = 100  # a changed line longer than this folds under its first character
 
 
 def as_markdown(
-    diffs: list[OverlayDiff], against: str, limit: int = COMMENT_LIMIT, pictures: dict[str, str] | None = None
+    diffs: list[OverlayDiff],
+    against: str,
+    limit: int = COMMENT_LIMIT,
+    pictures: dict[str, str] | None = None,
+    configuration: list[str] | None = None,
 ) -> str:
     """The pull-request comment: one folded section per overlay, each with its diagram (`pictures`:
     overlay -> Mermaid, the change marked on it). Sections that would take the comment over `limit`
     are left out and named, with the command that shows all of it."""
     head = ["<!-- regc-rendered-diff -->", f"### Rendered diff against `{_revision(against)}`", ""]
+    if configuration is not None:
+        head += ["The registry's configuration, as the registry reads it:", ""]
+        head += [f"- {_cell(line)}" for line in configuration] or ["- no change"]
+        head.append("")
     if not diffs:
         return "\n".join([*head, "No change in any overlay."]) + "\n"
     sections = [_overlay_section(overlay, (pictures or {}).get(overlay.overlay)) for overlay in diffs]
@@ -314,8 +358,8 @@ def _cell(line: str) -> str:
     return f"<details><summary><code>{start}…</code></summary><code>{text}</code></details>"
 
 
-def as_json(diffs: list[OverlayDiff], against: str) -> str:
-    document = {
+def as_json(diffs: list[OverlayDiff], against: str, configuration: list[str] | None = None) -> str:
+    document: dict[str, Any] = {
         "against": against,
         "overlays": [
             {
@@ -325,4 +369,6 @@ def as_json(diffs: list[OverlayDiff], against: str) -> str:
             for d in diffs
         ],
     }
+    if configuration is not None:
+        document["configuration"] = configuration
     return json.dumps(document, indent=2) + "\n"

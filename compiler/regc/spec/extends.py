@@ -7,7 +7,7 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from regc.errors import Problem, SpecError
+from regc.errors import Problem, SpecError, shown
 from regc.spec.load import Document, Path_, Positions, load_yaml
 
 if TYPE_CHECKING:
@@ -25,8 +25,15 @@ def extended(
     if value is None:
         return document, None
     where = document.positions.locate((KEY,))
-    if not isinstance(value, str) or not value.endswith((".yaml", ".yml")) or value.endswith(".secrets.yaml"):
-        raise SpecError([Problem(where, f"{KEY}: must name a YAML file such as shared/mirror.yaml, not {value!r}")])
+    if (
+        not isinstance(value, str)
+        or not value.isprintable()
+        or not value.endswith((".yaml", ".yml"))
+        or value.endswith(".secrets.yaml")
+    ):
+        raise SpecError(
+            [Problem(where, f"{KEY}: must name a YAML file such as shared/mirror.yaml, not {shown(value)}")]
+        )
     resolve = files.resolve if files is not None else Path.resolve
     folder = resolve(path.parent)
     shared = resolve(folder / value)
@@ -36,7 +43,7 @@ def extended(
             [
                 Problem(
                     where,
-                    f"{KEY}: {value!r} is not a shared file in a folder under environments/",
+                    f"{KEY}: {shown(value)} is not a shared file in a folder under environments/",
                     "move what the specs share to such a file, such as shared/mirror.yaml (relative to this spec)",
                 )
             ]

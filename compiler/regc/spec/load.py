@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from regc.errors import Location, Problem, SpecError
+from regc.errors import Location, Problem, SpecError, shown
+from regc.yamlread import MAX_DEPTH
 
 if TYPE_CHECKING:
     from regc.world import Files
@@ -79,10 +81,20 @@ def load_yaml(
             [Problem(Location(display, line, column), f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
         ) from None
     if not positions:
-        data = _plain_data(text)
+        data = _plain_data(text)  # None for what regc refuses (regc.yamlread.refusal): parse_yaml locates it
         if data is not None:
             return Document(data, Positions(display))
     return parse_yaml(text, display)
+
+
+def _refuse_unread(text: str, display: str) -> None:
+    """A located error for what regc does not read (regc.yamlread.refusal): a `%YAML` directive other
+    than 1.2, or nesting that would exhaust the loaders' recursion."""
+    from regc.yamlread import refusal
+
+    found = refusal(text)
+    if found is not None:
+        raise SpecError([Problem(Location(display, found.line, found.column), found.message, found.hint)])
 
 
 # Anchors, aliases and tags take the round-trip loader's path, which checks and locates them.
@@ -136,6 +148,7 @@ def _offset_position(before: str) -> tuple[int, int]:
 
 def parse_yaml(text: str, display: str) -> Document:
     """Parse YAML text (one document, a mapping at the top) into a Document."""
+    _refuse_unread(text, display)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
@@ -159,9 +172,11 @@ def parse_yaml(text: str, display: str) -> Document:
             ]
         ) from None
     except YAMLError as exc:
-        raise SpecError([Problem(Location(display, 1, 1), f"not valid YAML: {exc}")]) from None
-    except RecursionError:
-        raise SpecError([Problem(Location(display, 1, 1), "YAML nested too deeply")]) from None
+        raise SpecError([Problem(Location(display, 1, 1), f"not valid YAML: {_one_line(str(exc))}")]) from None
+    except RecursionError:  # what regc.yamlread.refusal, by libyaml's parser, could not see
+        raise SpecError(
+            [Problem(Location(display, 1, 1), "YAML nested too deeply", "flatten the data, or close its brackets")]
+        ) from None
     if len(documents) > 1:
         raise SpecError(
             [
@@ -194,21 +209,18 @@ class _Converter:
     def convert(self, node: Any, path: Path_) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            location = self.positions.locate(path)
-            raise SpecError(
-                [
-                    Problem(
-                        location,
-                        f"the document expands to more than {MAX_NODES} nodes through aliases",
-                        "remove the nested `*alias` references",
-                    )
-                ]
-            )
+            raise self._alias_error(path, f"the document expands to more than {MAX_NODES} nodes through aliases")
+        if isinstance(node, (dict, list)) and len(path) >= MAX_DEPTH:
+            # the text nests less (regc.yamlread.refusal): aliases inside aliased collections, or an alias to a parent
+            raise self._alias_error(path, f"the document nests deeper than {MAX_DEPTH} levels through aliases")
         if isinstance(node, dict):
             return self._mapping(node, path)
         if isinstance(node, list):
             return self._sequence(node, path)
         return _scalar(node)
+
+    def _alias_error(self, path: Path_, message: str) -> SpecError:
+        return SpecError([Problem(self.positions.locate(path), message, "remove the nested `*alias` references")])
 
     def _mapping(self, node: dict[str, Any], path: Path_) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -224,7 +236,8 @@ class _Converter:
                     [
                         Problem(
                             self.positions.locate(child, at_key=True),
-                            f"keys must be strings, not {_kind(key)} {key!r}",
+                            f"keys must be strings, not {_kind(key)}"
+                            + ("" if isinstance(key, (tuple, Mapping)) else f" {shown(key)}"),
                             "quote the key",
                         )
                     ]
@@ -264,16 +277,24 @@ def _yaml_problem(exc: Any, display: str) -> Problem:
         key = problem.split('"')[1] if '"' in problem else ""
         return Problem(
             Location(display, line, column),
-            f"duplicate key {key!r}".replace("''", ""),
+            f"duplicate key {shown(key)}".replace("''", ""),
             "each key may appear once in a mapping; remove or merge the repeat",
         )
-    context = f" ({exc.context})" if exc.context else ""
-    return Problem(Location(display, line, column), f"not valid YAML: {problem}{context}")
+    context = f" ({_one_line(exc.context)})" if exc.context else ""
+    return Problem(Location(display, line, column), f"not valid YAML: {_one_line(problem)}{context}")
+
+
+def _one_line(text: str, limit: int = 120) -> str:
+    """A parser's words as one short line: they may quote the input (an alias's name, a tag)."""
+    line = text.splitlines()[0] if text.strip() else text
+    return line if line == text and len(line) <= limit else f"{line[:limit]}..."
 
 
 def _kind(value: Any) -> str:
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):  # ruamel reads a list used as a key as a tuple
         return "list"
+    if isinstance(value, Mapping):
+        return "mapping"
     if isinstance(value, str):
         return "string"
     return type(value).__name__

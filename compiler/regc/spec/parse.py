@@ -110,7 +110,7 @@ def _problem(error: ErrorDetails, document: Document, root_model: type) -> Probl
         expected = error.get("ctx", {}).get("expected_tags", "")
         return Problem(
             positions.locate((*loc, "driver")),
-            f"{_dotted((*loc, 'driver'))}: must be one of {expected}, not {error['ctx']['tag']!r}",
+            f"{_dotted((*loc, 'driver'))}: must be one of {expected}, not {shown(error['ctx']['tag'])}",
         )
     dotted = _dotted(loc)
     if kind == "extra_forbidden":
@@ -123,7 +123,7 @@ def _problem(error: ErrorDetails, document: Document, root_model: type) -> Probl
             else (f"known keys here: {', '.join(sorted(choices))}" if choices else "")
         )
         where = _dotted(loc[:-1]) or "the top level"
-        return Problem(positions.locate(loc, at_key=True), f"{where}: unknown key {key!r}", hint)
+        return Problem(positions.locate(loc, at_key=True), f"{where}: unknown key {shown(key)}", hint)
     if kind == "missing":
         parent = _dotted(loc[:-1]) or "the top level"
         return Problem(positions.locate(loc[:-1]), f"{parent}: missing required key {loc[-1]!r}")
@@ -152,7 +152,13 @@ def _problem(error: ErrorDetails, document: Document, root_model: type) -> Probl
 def _dotted(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+            continue
+        name = str(part)
+        if not name.isprintable() or len(name) > 63:  # a key of the input, such as "a\nb": one short line
+            name = shown(name, 40)
+        text += f".{name}" if text else name
     return text
 
 
