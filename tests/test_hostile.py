@@ -269,3 +269,63 @@ def test_a_build_and_user_commands_at_once_do_not_interleave(built: Path):
     assert {"u0", "u1", "u2", "alice"} <= set(users)
     assert not list((built / "environments").glob(".*regc-tmp*"))
     assert run_regc("build", cwd=built).code == 0
+
+
+NESTED = "registry: " + "[" * 5000 + "]" * 5000 + "\n"  # the 101st level opens at 1:110
+YAML_1_1 = "%YAML 1.1\n---\npersistence:\n  enabled: yes\n"
+
+
+@pytest.mark.parametrize(
+    "content, located",
+    [
+        (NESTED, "values.yaml:1:110: nested deeper than 100 levels"),
+        (YAML_1_1, "values.yaml:1:1: a %YAML 1.1 directive: regc reads YAML 1.2 only"),
+    ],
+    ids=["nested", "yaml-1.1"],
+)
+def test_helm_values_regc_does_not_read_are_refused_located(repo: Path, content: str, located: str):
+    (repo / "values.yaml").write_text(content)
+    result = run_regc(
+        "import", "helm-values", "values.yaml", "--name", "imported", "--chart-version", "2.2.2", cwd=repo
+    )
+    assert result.code == 2 and "Traceback" not in result.stderr, result.stderr[-500:]
+    assert result.stderr.startswith(located) and len(result.stderr.splitlines()) <= 2, result.stderr[:500]
+    assert not (repo / "environments" / "imported.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    "content, location",
+    [
+        ("a: " + "[" * 100_000 + "]" * 100_000 + "\n", "1:103"),  # ruamel's C loader overflows the C stack
+        ("apiVersion: v1\nkind: ConfigMap\ndata:\n" + "".join(" " * i + "a:\n" for i in range(1, 3000)), "103:101"),
+        (YAML_1_1, "1:1"),
+    ],
+    ids=["flow", "block", "yaml-1.1"],
+)
+def test_manifests_regc_does_not_read_are_refused_located(repo: Path, content: str, location: str):
+    (repo / "k8s.yaml").write_text(content)
+    result = run_console("import", "manifests", "k8s.yaml", "--name", "imported", cwd=repo)  # its own process
+    assert result.code == 2 and "Traceback" not in result.stderr, (result.code, result.stderr[-500:])
+    assert result.stderr.startswith(f"k8s.yaml:{location}: ") and len(result.stderr.splitlines()) <= 2
+    assert not (repo / "environments" / "imported.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    "path, content, located",
+    [
+        ("environments/prod.secrets.yaml", NESTED, "environments/prod.secrets.yaml:1:110: nested deeper than 100"),
+        ("environments/prod.secrets.yaml", YAML_1_1, "environments/prod.secrets.yaml:1:1: a %YAML 1.1 directive"),
+        (".sops.yaml", "creation_rules: " + "[" * 5000 + "]" * 5000 + "\n", ".sops.yaml:1:116: nested deeper than 100"),
+        (".sops.yaml", YAML_1_1, ".sops.yaml:1:1: a %YAML 1.1 directive"),
+    ],
+    ids=["secrets-nested", "secrets-yaml-1.1", "sops-config-nested", "sops-config-yaml-1.1"],
+)
+def test_a_secrets_file_or_sops_config_regc_does_not_read_is_refused_located(
+    built: Path, path: str, content: str, located: str
+):
+    (built / path).write_text(content)
+    before = inputs_and_tree(built)
+    result = run_regc("build", cwd=built)
+    assert result.code == 2 and "Traceback" not in result.stderr, result.stderr[-500:]
+    assert result.stderr.startswith(located) and len(result.stderr.splitlines()) <= 2, result.stderr[:500]
+    assert inputs_and_tree(built) == before

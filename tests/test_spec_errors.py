@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_regc, tree_bytes, write_spec
+from tests.conftest import Result, run_regc, tree_bytes, write_spec
 
 CASES = [
     (
@@ -141,3 +141,80 @@ def test_alias_bomb_through_the_cli(repo: Path):
     result = run_regc("build", "environments/bomb.yaml", cwd=repo)
     assert result.code == 2
     assert "through aliases" in result.stderr
+
+
+DEEP = 5000
+BLOCK_DEEP = 2000  # its text grows with the square of the depth: 2 MB
+UNREAD = {
+    "flow sequences": ("labels: " + "[" * DEEP + "]" * DEEP + "\n", "3:108", "nested deeper than 100 levels"),
+    "flow mappings": ("labels: " + "{a: " * DEEP + "x" + "}" * DEEP + "\n", "3:405", "nested deeper than 100 levels"),
+    "block mappings": (
+        "labels:\n" + "".join(" " * i + "a:\n" for i in range(1, BLOCK_DEEP)) + " " * BLOCK_DEEP + "x\n",
+        "103:101",
+        "nested deeper than 100 levels",
+    ),
+    "block sequences": (
+        "labels:\n" + "".join(" " * i + "-\n" for i in range(1, BLOCK_DEEP)),
+        "103:101",
+        "nested deeper than 100 levels",
+    ),
+}
+
+
+def short_and_located(result: Result, where: str, message: str) -> None:
+    """Exit 2, one located line and its hint: no traceback, no line of the input."""
+    assert result.code == 2, result.stderr[-500:]
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{where}: {message}"), lines[:2]
+    assert len(lines) <= 2 and len(result.stderr) < 400, result.stderr[:500]
+
+
+@pytest.mark.parametrize("body, location, message", UNREAD.values(), ids=UNREAD.keys())
+def test_a_spec_nested_thousands_deep_is_refused_where_it_passes_the_limit(
+    repo: Path, body: str, location: str, message: str
+):
+    (repo / "environments" / "deep.yaml").write_text("apiVersion: regc/v1\nkind: Environment\n" + body)
+    result = run_regc("build", "environments/deep.yaml", cwd=repo)
+    short_and_located(result, f"environments/deep.yaml:{location}", message)
+    assert "flatten the data" in result.stderr
+    assert not (repo / "overlays" / "deep").exists()
+
+
+def test_a_spec_in_yaml_1_1_is_refused_not_read_otherwise(repo: Path):
+    """`%YAML 1.1` makes `yes` a boolean: regc reads YAML 1.2, where it is the string 'yes'. Neither
+    reading may pass silently."""
+    (repo / "environments" / "old.yaml").write_text(
+        "%YAML 1.1\n---\napiVersion: regc/v1\nkind: Environment\ninsecure:\n  allowPlainHttp: yes\n"
+    )
+    result = run_regc("build", "environments/old.yaml", cwd=repo)
+    short_and_located(result, "environments/old.yaml:1:1", "a %YAML 1.1 directive: regc reads YAML 1.2 only")
+    assert "remove the %YAML line, and write true or false" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "shared, location, message",
+    [
+        ("registry:\n  x: " + "[" * DEEP + "]" * DEEP + "\n", "2:104", "nested deeper than 100 levels"),
+        ("%YAML 1.1\n---\nregistry:\n  replicas: 1\n", "1:1", "a %YAML 1.1 directive"),
+    ],
+    ids=["nested", "yaml-1.1"],
+)
+def test_a_shared_file_that_regc_does_not_read_is_located_in_it(repo: Path, shared: str, location: str, message: str):
+    (repo / "environments" / "shared").mkdir(exist_ok=True)
+    (repo / "environments" / "shared" / "odd.yaml").write_text(shared)
+    write_spec(repo, "fleet", "extends: shared/odd.yaml\nnamespace: fleet\n")
+    result = run_regc("build", "environments/fleet.yaml", cwd=repo)
+    short_and_located(result, f"environments/shared/odd.yaml:{location}", message)
+
+
+def test_keys_of_the_input_are_quoted_on_one_line(repo: Path):
+    long_key = "k" * 300
+    write_spec(repo, "keys", f'labels: {{"a\\nb": x, "{long_key}": y}}\nregistry: {{"c\\nd": 1}}\n')
+    result = run_regc("build", "environments/keys.yaml", cwd=repo)
+    assert result.code == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert all(line.startswith(("environments/keys.yaml:", "  hint: ")) for line in lines), lines
+    assert "labels.'a\\nb'.[key]: 'a\\nb' is not a label key" in result.stderr
+    assert "registry: unknown key 'c\\nd'" in result.stderr
+    assert long_key not in result.stderr and "(302 characters)" in result.stderr
