@@ -238,6 +238,11 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
         [],
     ),
     ("the deprecated loglevel", "version: 0.1\nloglevel: debug\nstorage: {inmemory: {}}\n", []),
+    (
+        "a %YAML 1.1 directive (the registry's own YAML)",
+        "%YAML 1.1\n---\nversion: 0.1\nstorage: {inmemory: {}}\nhttp: {relativeurls: yes}\n",
+        [],
+    ),
 ]
 
 

@@ -398,6 +398,19 @@ def test_a_config_yml_that_is_not_yaml_is_a_located_refusal(empty: Path):
     assert not (empty / "environments").exists()
 
 
+def test_a_config_yml_nested_too_deep_is_a_located_refusal(empty: Path):
+    from tests.guide_manifests import rbd_registry
+
+    objects, _ = rbd_registry()
+    config = next(o for o in objects if o["kind"] == "ConfigMap" and "config.yml" in o.get("data", {}))
+    config["data"]["config.yml"] = "version: 0.1\nstorage: " + "[" * 5000 + "]" * 5000 + "\n"
+    result = _manifests(empty, objects, "--name", "deep")
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert "key config.yml line 2 column 109): not mapped: regc does not read it: nested deeper than 100" in (
+        result.stderr
+    )
+
+
 def test_the_registry_reads_its_variables_as_its_parser_does(empty: Path):
     """REGISTRY_STORAGE=s3 replaces the file's storage (filesystem) before the variables under it
     fill it in; the endpoint of an S3 on MinIO is kept, and so is basic auth set by variables."""

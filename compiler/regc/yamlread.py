@@ -93,9 +93,12 @@ def refusal(text: str | bytes) -> Refusal | None:
                     "remove the %YAML line, and write true or false for a boolean (under YAML 1.1 yes, no, "
                     "on and off are booleans; YAML 1.2 reads them as text)",
                 )
-    if _may_nest_deeper(text):
-        return _too_deep(text)
-    return None
+    return too_deep(text)
+
+
+def too_deep(text: str) -> Refusal | None:
+    """Collections nested deeper than MAX_DEPTH, where the first one opens (None when there is none)."""
+    return _too_deep(text) if _may_nest_deeper(text) else None
 
 
 def _may_nest_deeper(text: str) -> bool:

@@ -155,9 +155,9 @@ def _from_manifests(objects: list[Object], namespace: str | None, major: int | N
         where = f"{run.config.origin}" if run.config else "no configuration file"
         if error.line:
             where += f" line {error.line} column {error.column}"
-        unmapped.append(
-            Unmapped(f"{identity(workload)} ({where})", f"the registry does not start with it: {error.message}")
-        )
+        deep = error.message.startswith("nested deeper")  # regc's bound, not the registry's refusal
+        reason = "regc does not read it" if deep else "the registry does not start with it"
+        unmapped.append(Unmapped(f"{identity(workload)} ({where})", f"{reason}: {error.message}"))
         imported.complete = False
         return imported
     where = run.config.origin if run.config else "config.yml"
@@ -510,9 +510,11 @@ def _service_and_ingress(pool: _Objects, workload: Object, spec: dict[str, Any],
             out["port"] = port["port"]
         if port.get("nodePort"):
             out["nodePort"] = port["nodePort"]
-        for key in ("loadBalancerIP", "loadBalancerSourceRanges", "externalTrafficPolicy"):
+        for key in ("loadBalancerIP", "loadBalancerSourceRanges"):
             if body.get(key):
                 out[key] = body[key]
+        if body.get("externalTrafficPolicy") == "Local":  # Cluster is what the API server fills in
+            out["externalTrafficPolicy"] = "Local"
         annotations = (service.get("metadata") or {}).get("annotations") or {}
         if annotations:
             out["annotations"] = {str(k): str(v) for k, v in annotations.items()}

@@ -13,6 +13,8 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
+from regc import yamlread
+
 PLAIN = "!plain"  # a plain scalar, left for `resolve` to type as yaml.v2 does
 
 # gopkg.in/yaml.v2 v2.4.0 resolve.go: resolveMapList.
@@ -87,7 +89,11 @@ class YamlError(ValueError):
 
 
 def compose(text: str) -> Node | None:
-    """The node tree of the first document (None for an empty one)."""
+    """The node tree of the first document (None for an empty one); nesting past what regc reads is
+    refused where it starts (yamlread's bound), before the recursive composer could overflow."""
+    refused = yamlread.too_deep(text)  # a %YAML 1.1 directive is the registry's own YAML: read, not refused
+    if refused is not None:
+        raise YamlError(refused.message, refused.line, refused.column)
     reader = YAML(typ="safe", pure=True)
     reader.Resolver = _Raw
     try:
