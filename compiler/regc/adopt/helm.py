@@ -260,13 +260,28 @@ def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes:
             )
         spec["storage"] = storage
     elif driver == "s3":
-        s3 = taken.take(("s3",), "region", "regionEndpoint", "bucket", "rootdirectory", "secure")
+        s3 = taken.take(
+            ("s3",),
+            "region",
+            "regionEndpoint",
+            "bucket",
+            "rootdirectory",
+            "secure",
+            "encrypt",
+            "forcepathstyle",
+            "skipverify",
+        )
         storage = {"driver": "s3", "bucket": s3.get("bucket", ""), "region": s3.get("region", "us-east-1")}
         if s3.get("regionEndpoint"):
             storage["regionendpoint"] = s3["regionEndpoint"]
-        for key in ("rootdirectory", "secure"):
-            if key in s3:
-                storage[key] = s3[key]
+        if s3.get("rootdirectory"):
+            storage["rootdirectory"] = s3["rootdirectory"]
+        # The chart passes secure, skipverify and forcepathstyle only when true (its `if`): false is the
+        # registry's own default for the last two, and for secure regc derives it from the endpoint.
+        if s3.get("secure") is True:
+            storage["secure"] = True
+        if s3.get("skipverify") is True:
+            storage["skipverify"] = True
         if s3.get("encrypt"):
             taken.refuse(("s3", "encrypt"), "server-side encryption is not a key of regc's S3 storage")
         keys = taken.take(("secrets", "s3"), "secretRef", "accessKey", "secretKey")
