@@ -13,7 +13,7 @@ from regc.adopt.runtime import Runtime, registry_container, runtime
 from regc.errors import SpecError
 from regc.plan.plan import Plan, plan_for
 from regc.render.environment import workload_objects
-from regc.secrets.document import parse_secrets
+from regc.secrets.document import new_document, parse_secrets
 from regc.secrets.products import Kind, Previous, products, render
 from regc.secrets.sections import KeyPath
 from regc.spec.parse import read_environment
@@ -56,7 +56,7 @@ def _secrets(plan: Plan, values: dict[str, Any]) -> list[dict[str, Any]]:
         filled = dict(leaves)
         for needed in item.inputs:
             filled.setdefault(needed, GENERATED)
-        document = parse_secrets(yamltext.dump(_tree(filled)).encode(), "(import)")
+        document = parse_secrets(yamltext.dump(new_document(dict(filled))).encode(), "(import)")
         found.append(yamlread.load(render(plan, item, document, Previous())))
     return found
 
@@ -65,13 +65,3 @@ def _leaves(node: Any, prefix: KeyPath = ()) -> list[tuple[KeyPath, str]]:
     if isinstance(node, dict):
         return [leaf for key, value in node.items() for leaf in _leaves(value, (*prefix, str(key)))]
     return [(prefix, str(node))]
-
-
-def _tree(leaves: dict[KeyPath, str]) -> dict[str, Any]:
-    tree: dict[str, Any] = {}
-    for path, value in leaves.items():
-        node = tree
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = value
-    return tree

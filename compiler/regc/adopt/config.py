@@ -11,25 +11,12 @@ from typing import Any
 from regc.adopt.runtime import FileSource, Runtime
 from regc.adopt.values import Unmapped
 from regc.distribution import parser, yamlv2
+from regc.plan.registry_config import SWIFT_OPTIONS
 
 # Storage drivers regc runs; any other is named as unsupported.
 SUPPORTED_DRIVERS = ("filesystem", "s3", "swift")
 S3_KEYS = ("bucket", "region", "regionendpoint", "secure", "skipverify", "v4auth", "chunksize", "rootdirectory")
-SWIFT_KEYS = (
-    "authurl",
-    "username",
-    "container",
-    "authversion",
-    "tenant",
-    "tenantid",
-    "domain",
-    "domainid",
-    "region",
-    "chunksize",
-    "prefix",
-    "endpointtype",
-    "insecureskipverify",
-)
+SWIFT_KEYS = ("authurl", "username", "container", *SWIFT_OPTIONS, "insecureskipverify")
 CREDENTIAL_WORDS = ("password", "secret", "token", "accesskey", "secretkey", "privatekey", "credentials")
 
 
