@@ -44,6 +44,9 @@ def _objects(case: str, namespace: str) -> list[dict]:
             document["apiVersion"] = "apps/v1"  # what a cluster of today holds of it
             document["spec"].setdefault("selector", {"matchLabels": document["spec"]["template"]["metadata"]["labels"]})
         document.setdefault("metadata", {})["namespace"] = namespace
+        for port in (document.get("spec") or {}).get("ports") or [] if document.get("kind") == "Service" else []:
+            if port.get("nodePort"):  # one the session's other Services may hold: a free one, the same in both
+                port["nodePort"] = 32200 + sorted(CASES).index(case)
         found.append(document)
     return found
 
