@@ -5,6 +5,7 @@ reaches the disk in clear or the terminal; unreadable input exits 2."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 from pathlib import Path
 
@@ -437,3 +438,147 @@ def test_the_registry_reads_its_variables_as_its_parser_does(empty: Path):
     assert "MINIOSECRETKEY0000" not in result.stdout + result.stderr
     secrets = decrypt_file(empty / "environments" / "minio.secrets.yaml")
     assert secrets["s3"] == {"accessKey": "MINIOACCESS0", "secretKey": "MINIOSECRETKEY0000"}
+
+
+def _deployment(env: list[dict] | None = None, mounts: list | None = None, volumes: list | None = None) -> dict:
+    container = {"name": "registry", "image": "registry:2.8.3", "env": env or [], "volumeMounts": mounts or []}
+    pod = {"containers": [container], "volumes": volumes or []}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "reg", "namespace": "r"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "reg"}},
+            "template": {"metadata": {"labels": {"app": "reg"}}, "spec": pod},
+        },
+    }
+
+
+def _ingress(name: str, host: str, tls: bool) -> dict:
+    path = {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "reg", "port": {"number": 5000}}}}
+    spec: dict = {"ingressClassName": "nginx", "rules": [{"host": host, "http": {"paths": [path]}}]}
+    if tls:
+        spec["tls"] = [{"hosts": [host], "secretName": f"{name}-tls"}]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": name, "namespace": "r"},
+        "spec": spec,
+    }
+
+
+SERVICE = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {"name": "reg", "namespace": "r"},
+    "spec": {"selector": {"app": "reg"}, "ports": [{"port": 5000}]},
+}
+
+
+def test_a_second_ingress_is_reported_and_a_lost_tls_one_blocks_the_write(empty: Path):
+    """Two Ingresses route to the registry; regc's spec has one: the other is never dropped silently,
+    and losing a TLS one writes nothing unless accepted."""
+    objects = [
+        _deployment(),
+        SERVICE,
+        _ingress("internal", "reg.internal.lan", False),
+        _ingress("public", "reg.example.com", True),
+    ]
+    result = _manifests(empty, objects, "--name", "two")
+    assert "Ingress/r/public: not mapped: a second Ingress to the registry (hosts reg.example.com)" in result.stderr
+    assert "nothing written" in result.stderr and "tls: Ingress/r/public: reg.example.com -> (none)" in result.stderr
+    assert not (empty / "environments").exists()
+
+
+def test_each_loss_is_accepted_by_its_own_name(empty: Path):
+    """Token auth behind an Ingress (named `registry-oauth`) whose TLS has no Secret: accepting the
+    auth loss does not accept the TLS one."""
+    env = [
+        {"name": "REGISTRY_AUTH", "value": "token"},
+        {"name": "REGISTRY_AUTH_TOKEN_REALM", "value": "https://auth.example.com/token"},
+        {"name": "REGISTRY_AUTH_TOKEN_SERVICE", "value": "registry"},
+        {"name": "REGISTRY_AUTH_TOKEN_ISSUER", "value": "issuer"},
+        {"name": "REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE", "value": "/certs/bundle.pem"},
+    ]
+    ingress = _ingress("registry-oauth", "reg.example.com", True)
+    del ingress["spec"]["tls"][0]["secretName"]
+    result = _manifests(empty, [_deployment(env), SERVICE, ingress], "--name", "token", "--accept-loss", "auth")
+    assert "nothing written" in result.stderr and "  tls: Ingress/r/registry-oauth TLS" in result.stderr
+    assert "  auth:" not in result.stderr and not (empty / "environments").exists()
+
+
+def test_template_text_in_a_secrets_data_is_refused_by_object_and_key(empty: Path):
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s3", "namespace": "r"},
+        "data": {"secretKey": base64.b64encode(b"{{ .Values.minio.secretKey }}").decode()},
+    }
+    result = _manifests(empty, [_deployment(), secret], "--name", "tpl")
+    assert result.code == 2 and "Secret/r/s3 key secretKey:1:1: template text ({{ }}" in result.stderr
+
+
+def test_credentials_in_the_proxys_url_go_to_the_secrets_file(empty: Path):
+    env = [{"name": "REGISTRY_PROXY_REMOTEURL", "value": "https://hubuser:HUBPASSWORD0@registry-1.docker.io"}]
+    result = _manifests(empty, [_deployment(env)], "--name", "mirror")
+    assert "HUBPASSWORD0" not in result.stdout + result.stderr
+    assert "HUBPASSWORD0" not in (empty / "environments" / "mirror.yaml").read_text()
+    assert _spec(empty, "mirror")["proxy"] == {"remoteurl": "https://registry-1.docker.io", "credentials": True}
+    assert decrypt_file(empty / "environments" / "mirror.secrets.yaml")["proxy"] == {
+        "username": "hubuser",
+        "password": "HUBPASSWORD0",
+    }
+
+
+def test_a_storage_key_of_an_unsupported_driver_is_never_printed(empty: Path):
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "cfg", "namespace": "r"},
+        "data": {
+            "config.yml": "version: 0.1\nstorage:\n"
+            "  azure: {accountname: a, accountkey: AZUREACCOUNTKEY0, container: c}\n"
+        },
+    }
+    mounts = [{"name": "cfg", "mountPath": "/etc/docker/registry"}]
+    volumes = [{"name": "cfg", "configMap": {"name": "cfg"}}]
+    result = _manifests(empty, [_deployment(None, mounts, volumes), config], "--name", "az", "--accept-loss", "storage")
+    assert "storage.azure.accountkey: (secret) -> (unset)" in result.stderr
+    assert "AZUREACCOUNTKEY0" not in result.stdout + result.stderr
+
+
+HELM_CONFIG_AUTH = """
+image: {tag: 2.8.3}
+persistence: {enabled: true}
+configData:
+  auth: {htpasswd: {realm: corp, path: /auth/htpasswd}}
+  http: {tls: {certificate: /certs/tls.crt, key: /certs/tls.key}}
+extraVolumes:
+  - {name: auth, secret: {secretName: corp-htpasswd}}
+  - {name: certs, secret: {secretName: corp-tls}}
+extraVolumeMounts:
+  - {name: auth, mountPath: /auth}
+  - {name: certs, mountPath: /certs}
+extraEnvVars:
+  - {name: AWS_SECRET_ACCESS_KEY, value: AWSSECRET00000}
+"""
+
+
+def test_auth_and_tls_given_in_configdata_are_kept_and_a_credential_in_extra_env_is_refused(empty: Path):
+    result = _import(empty, HELM_CONFIG_AUTH)
+    spec = _spec(empty)
+    assert spec["auth"] == {"htpasswd": {"realm": "corp", "secretRef": {"name": "corp-htpasswd", "key": "htpasswd"}}}
+    assert spec["tls"] == {"certificate": "secret", "secretName": "corp-tls"} and "insecure" not in spec
+    assert (
+        "extraEnvVars[0]: not mapped: AWS_SECRET_ACCESS_KEY: a credential in clear in the Deployment" in result.stderr
+    )
+    assert "AWSSECRET00000" not in (empty / "environments" / "old.yaml").read_text() + result.stderr
+
+
+def test_gitlabs_registry_values_are_not_taken_for_the_charts(empty: Path):
+    values = (
+        "global: {hosts: {domain: example.com}}\n"
+        "registry:\n  image: {tag: v3.88.0-gitlab}\n  storage: {secret: s3cfg, key: config}\n"
+    )
+    result = _import(empty, values)
+    assert result.code == 2 and "not a values file of the docker-registry chart" in result.stderr

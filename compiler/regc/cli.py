@@ -478,7 +478,7 @@ def import_manifests(
         regc import manifests k8s/registry/ --name prod --namespace registry
     """
     from regc.adopt.manifests import from_manifests, read_objects
-    from regc.adopt.source import manifest_documents
+    from regc.adopt.source import manifest_documents, refuse_templates_in_data
     from regc.adopt.write import write_import
     from regc.spec.fields import check_dns_label
 
@@ -487,6 +487,7 @@ def import_manifests(
         _checked(check_dns_label, namespace)
     accepted = _accepted(accept_loss)
     objects = read_objects(manifest_documents(paths))
+    refuse_templates_in_data(objects)
     outcome = write_import(root, name, from_manifests(objects, namespace, registry_version), "manifests", accepted)
     if not outcome.clean:
         raise typer.Exit(1)

@@ -7,16 +7,27 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from regc.adopt.chart import RANDOM_SECRET
 from regc.adopt.compiled import GENERATED
-from regc.adopt.runtime import ENCRYPTED, Runtime, identity, pod_spec
+from regc.adopt.runtime import (
+    CLASS_ANNOTATION,
+    ENCRYPTED,
+    Runtime,
+    identity,
+    ingress_class,
+    mapping,
+    mappings,
+    pod_spec,
+    routed,
+)
 from regc.distribution import parser, yamlv2
+from regc.distribution.credentials import holds_credential
 
 Object = dict[str, Any]
-SECRET_WORDS = ("password", "secret", "accesskey", "secretkey", "token", "authorization")
 # What the registry does when a key is absent (distribution's source: handlers/app.go for upload
 # purging, the storage drivers' FromParameters for their defaults): absent and these are one meaning.
 ABSENT_MEANS: dict[str, Any] = {
@@ -83,6 +94,7 @@ class Difference:
     after: str
     reason: str
     kind: str
+    security: str = ""  # with kind security: what is lost (auth, tls or storage), as --accept-loss names it
 
     def line(self) -> str:
         return f"{self.where}: {self.before} -> {self.after}: {self.reason}"
@@ -146,6 +158,9 @@ def _flat(config: dict[str, Any], major: int) -> dict[str, Any]:
         if isinstance(node, dict) and node:
             for key, value in node.items():
                 walk(value, f"{prefix}.{key}" if prefix else str(key))
+        elif isinstance(node, list) and node and any(isinstance(item, (dict, list)) for item in node):
+            for index, value in enumerate(node):  # a list of mappings (notification endpoints): item by item
+                walk(value, f"{prefix}[{index}]")
         else:
             found[prefix] = node
 
@@ -157,10 +172,22 @@ def _flat(config: dict[str, Any], major: int) -> dict[str, Any]:
     return {k: v for k, v in found.items() if v not in ({}, None)}
 
 
+# The same for a notification endpoint (notifications/endpoint.go, EndpointConfig.defaults).
+ENDPOINT_ABSENT_MEANS = {"timeout": 10**9, "threshold": 10, "backoff": 10**9}
+_ENDPOINT_KEY = re.compile(r"^notifications\.endpoints\[\d+\]\.(\w+)$")
+
+
+def _absent_means(key: str) -> Any:
+    match = _ENDPOINT_KEY.match(key)
+    if match is not None and match.group(1) in ENDPOINT_ABSENT_MEANS:
+        return ENDPOINT_ABSENT_MEANS[match.group(1)]
+    return ABSENT_MEANS.get(key, object())
+
+
 def _same(key: str, was: Any, now: Any) -> bool:
     if was == now:
         return True
-    absent = ABSENT_MEANS.get(key, object())
+    absent = _absent_means(key)
     if (was is None and now == absent) or (now is None and was == absent):
         return True
     if key == "http.addr" and isinstance(was, str) and isinstance(now, str):
@@ -174,11 +201,11 @@ def _classify(key: str, was: Any, now: Any, secrets: set[str]) -> Difference:
     for prefix, kind in SECURITY.items():
         if key == prefix or key.startswith(prefix + "."):
             if was is not None and now is None:
-                return Difference(where, before, after, f"the registry would lose its {kind} setting", "security")
+                reason = f"the registry would lose its {kind} setting"
+                return Difference(where, before, after, reason, "security", kind)
             if kind == "storage" and was is not None:
-                return Difference(
-                    where, before, after, "the registry would send its credentials to another endpoint", "security"
-                )
+                reason = "the registry would send its credentials to another endpoint"
+                return Difference(where, before, after, reason, "security", kind)
     if key == "http.secret" and was in (None, RANDOM_SECRET) and now in (GENERATED, ENCRYPTED):
         return Difference(
             where,
@@ -203,9 +230,13 @@ def _shown(key: str, value: Any, secrets: set[str]) -> str:
         return "(unset)"
     if value == GENERATED or (isinstance(value, str) and value.startswith(("file sha256:", "(the file from"))):
         return str(value) if not str(value).startswith("file sha256:") else "(a file)"
-    if str(value) in secrets or any(word in key.lower() for word in SECRET_WORDS):
+    if str(value) in secrets or holds_credential(key):
         return "(secret)"
-    if isinstance(value, int) and not isinstance(value, bool) and key.endswith(("interval", "age", "timeout", "ttl")):
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and key.endswith(("interval", "age", "timeout", "ttl", "backoff"))
+    ):
         return yamlv2.format_duration(value)
     text = str(value)
     return text if len(text) <= 80 and "\n" not in text else text.splitlines()[0][:77] + "..."
@@ -230,7 +261,7 @@ def object_differences(
     if new_image not in old_images:
         found.append(Difference("image", ", ".join(old_images), new_image, "regc would run another image", "loss"))
     found += _service(before, before_workload, after)
-    found += _ingress(before, after)
+    found += _ingress(before, before_workload, after)
     found += _volume(before, before_workload, after)
     found += _pull_secrets(before, pulls)
     return found
@@ -293,35 +324,45 @@ def _main(after: list[Object]) -> str:
     return str((deployment.get("metadata") or {}).get("name"))
 
 
-INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
-
-
-def _ingress(before: list[Object], after: list[Object]) -> list[Difference]:
+def _ingress(before: list[Object], workload: Object, after: list[Object]) -> list[Difference]:
+    """Each Ingress that routes to the registry today against regc's (matched by their hosts)."""
     new = next((o for o in after if o.get("kind") == "Ingress"), None)
-    old_all = [o for o in before if o.get("kind") == "Ingress"]
-    old = next(
-        (o for o in old_all if new is not None and set(_hosts(o)) & set(_hosts(new))),
-        old_all[0] if old_all else None,
-    )
-    if old is None and new is None:
-        return []
-    if old is None:
-        assert new is not None
+    old_all = [
+        i for s in _selected(workload, [o for o in before if o.get("kind") == "Service"]) for i in routed(before, s)
+    ]
+    if not old_all:
+        if new is None:
+            return []
         return [Difference(identity(new), "(none)", ", ".join(_hosts(new)), "regc would add an Ingress", "loss")]
-    where = identity(old)
-    if new is None:
-        return [
-            Difference(where, ", ".join(_hosts(old)), "(none)", "clients outside the cluster would lose it", "loss")
-        ]
+    found = []
+    for old in old_all:
+        where = identity(old)
+        if new is None or not set(_hosts(old)) & set(_hosts(new)):
+            lost = "security" if _tls(old) else "loss"
+            found.append(
+                Difference(
+                    where, ", ".join(_hosts(old)), "(none)", "clients outside the cluster would lose it", lost, "tls"
+                )
+            )
+            continue
+        found += _one_ingress(old, new, where)
+    return found
+
+
+def _one_ingress(old: Object, new: Object, where: str) -> list[Difference]:
     found = []
     if sorted(_hosts(old)) != sorted(_hosts(new)):
         found.append(
             Difference(f"{where} hosts", ", ".join(_hosts(old)), ", ".join(_hosts(new)), "other hosts", "loss")
         )
-    if _class(old) != _class(new):
+    if ingress_class(old) != ingress_class(new):
         found.append(
             Difference(
-                f"{where} class", str(_class(old)), str(_class(new)), "another controller would serve it", "loss"
+                f"{where} class",
+                str(ingress_class(old)),
+                str(ingress_class(new)),
+                "another controller would serve it",
+                "loss",
             )
         )
     old_tls, new_tls = _tls(old), _tls(new)
@@ -334,13 +375,14 @@ def _ingress(before: list[Object], after: list[Object]) -> list[Difference]:
                 str(new_tls or "(none)"),
                 "clients would see another certificate",
                 kind,
+                "tls",
             )
         )
     old_notes = {
-        k: v for k, v in ((old.get("metadata") or {}).get("annotations") or {}).items() if k != INGRESS_CLASS_ANNOTATION
+        k: v for k, v in mapping(mapping(old.get("metadata")).get("annotations")).items() if k != CLASS_ANNOTATION
     }
     new_notes = {
-        k: v for k, v in ((new.get("metadata") or {}).get("annotations") or {}).items() if k != INGRESS_CLASS_ANNOTATION
+        k: v for k, v in mapping(mapping(new.get("metadata")).get("annotations")).items() if k != CLASS_ANNOTATION
     }
     for key in sorted(set(old_notes) | set(new_notes)):
         if str(old_notes.get(key)) == str(new_notes.get(key)):
@@ -363,19 +405,13 @@ def _ingress(before: list[Object], after: list[Object]) -> list[Difference]:
 
 
 def _hosts(ingress: Object) -> list[str]:
-    return [str(r.get("host")) for r in (ingress.get("spec") or {}).get("rules") or [] if r.get("host")]
-
-
-def _class(ingress: Object) -> Any:
-    return (ingress.get("spec") or {}).get("ingressClassName") or (
-        (ingress.get("metadata") or {}).get("annotations") or {}
-    ).get(INGRESS_CLASS_ANNOTATION)
+    return [str(r.get("host")) for r in mappings(mapping(ingress.get("spec")).get("rules")) if r.get("host")]
 
 
 def _tls(ingress: Object) -> list[tuple[str, ...]]:
     return sorted(
         (str(t.get("secretName")), *sorted(str(h) for h in t.get("hosts") or []))
-        for t in (ingress.get("spec") or {}).get("tls") or []
+        for t in mappings(mapping(ingress.get("spec")).get("tls"))
     )
 
 
@@ -401,8 +437,8 @@ def _volume(before: list[Object], workload: Object, after: list[Object]) -> list
     claims = {(o.get("metadata") or {}).get("name"): o for o in before if o.get("kind") == "PersistentVolumeClaim"}
     templates = (workload.get("spec") or {}).get("volumeClaimTemplates") or []
     old = None
-    for volume in _mappings(pod_spec(workload).get("volumes")):
-        name = _mapping(volume.get("persistentVolumeClaim")).get("claimName")
+    for volume in mappings(pod_spec(workload).get("volumes")):
+        name = mapping(volume.get("persistentVolumeClaim")).get("claimName")
         if isinstance(name, str) and name in claims:
             old = claims[name]
     old = old or (templates[0] if templates else None)
@@ -415,14 +451,6 @@ def _volume(before: list[Object], workload: Object, after: list[Object]) -> list
         if was is not None and str(was) != str(now):
             found.append(Difference(f"{identity(old)} {what}", str(was), str(now), "the volume would differ", "loss"))
     return found
-
-
-def _mapping(node: Any) -> Object:
-    return node if isinstance(node, dict) else {}
-
-
-def _mappings(node: Any) -> list[Object]:
-    return [item for item in node if isinstance(item, dict)] if isinstance(node, list) else []
 
 
 def _claim_field(claim: Object, what: str) -> Any:

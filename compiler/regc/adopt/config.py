@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from regc.adopt.runtime import FileSource, Runtime
 from regc.adopt.values import Unmapped
 from regc.distribution import parser, yamlv2
+from regc.distribution.credentials import holds_credential
 from regc.plan.registry_config import SWIFT_OPTIONS
+from regc.secrets import htpasswd
 
 # Storage drivers regc runs; any other is named as unsupported.
 SUPPORTED_DRIVERS = ("filesystem", "s3", "swift")
 S3_KEYS = ("bucket", "region", "regionendpoint", "secure", "skipverify", "v4auth", "chunksize", "rootdirectory")
 SWIFT_KEYS = ("authurl", "username", "container", *SWIFT_OPTIONS, "insecureskipverify")
-CREDENTIAL_WORDS = ("password", "secret", "token", "accesskey", "secretkey", "privatekey", "credentials")
 
 
 @dataclass
@@ -245,8 +247,8 @@ class _Mapper:
                 self.out.losses.append(
                     Loss(
                         "auth",
-                        f"auth.{kind}: regc runs htpasswd authentication only; without --accept-loss auth the "
-                        "registry would not lose its authentication",
+                        f"auth.{kind}: regc runs htpasswd authentication only: the registry would lose this "
+                        "authentication (--accept-loss auth imports it without)",
                     )
                 )
 
@@ -290,7 +292,7 @@ class _Mapper:
             user, _, hashed = line.strip().partition(":")
             if not user or user.startswith("#"):
                 continue
-            if not hashed.startswith(("$2y$", "$2a$", "$2b$")):
+            if htpasswd.hash_problem(user, hashed) is not None:
                 self.out.unmapped.append(
                     Unmapped(
                         f"{found.origin} line {number}",
@@ -351,6 +353,12 @@ class _Mapper:
         if not proxy.get("remoteurl"):
             return
         out: dict[str, Any] = {"remoteurl": proxy["remoteurl"]}
+        address = urlsplit(str(proxy["remoteurl"]))
+        if address.username or address.password:  # never a credential in clear in the spec
+            host = address.hostname or ""
+            netloc = host + (f":{address.port}" if address.port else "")
+            out["remoteurl"] = urlunsplit(address._replace(netloc=netloc))
+            proxy = {"username": unquote(address.username or ""), "password": unquote(address.password or ""), **proxy}
         ttl = self.duration("proxy", "ttl")
         if ttl:
             out["ttl"] = ttl
@@ -398,7 +406,15 @@ class _Mapper:
                 continue
             entry: dict[str, Any] = {"name": str(item["name"]), "url": str(item["url"])}
             headers = {str(k): str(v[0]) for k, v in (item.get("headers") or {}).items() if v}
-            secret = {k for k in headers if k.lower() in ("authorization", "x-api-key") or "token" in k.lower()}
+            held = self.run_.config is not None and self.run_.config.kind == "Secret"
+            secret = {
+                k
+                for k, v in headers.items()
+                if held
+                or v in self.run_.secret_values
+                or k.lower() in ("authorization", "cookie", "x-api-key")
+                or any(word in k.lower() for word in ("token", "secret", "signature", "key", "auth"))
+            }
             if headers:
                 plain = {k: v for k, v in headers.items() if k not in secret}
                 if plain:
@@ -406,11 +422,11 @@ class _Mapper:
                 if secret:
                     entry["secretHeaders"] = sorted(secret)
                     self.out.secrets.setdefault("notifications", {})[entry["name"]] = {k: headers[k] for k in secret}
-            for key, name in (("timeout", "timeout"), ("backoff", "backoff")):
-                if item.get(key):
-                    entry[name] = yamlv2.format_duration(item[key])
-            if item.get("threshold"):
-                entry["threshold"] = item["threshold"]
+            # What the registry does with an endpoint that says nothing of these (notifications/endpoint.go,
+            # EndpointConfig.defaults): kept, so the spec's own defaults do not stand in for them.
+            entry["timeout"] = yamlv2.format_duration(item.get("timeout") or 10**9)
+            entry["backoff"] = yamlv2.format_duration(item.get("backoff") or 10**9)
+            entry["threshold"] = item.get("threshold") or 10
             ignore = item.get("ignore") or {}
             if ignore.get("mediatypes") or item.get("ignoredmediatypes"):
                 entry["ignoredMediaTypes"] = list(ignore.get("mediatypes") or item.get("ignoredmediatypes") or [])
@@ -427,7 +443,7 @@ class _Mapper:
             dotted = ".".join(path)
             if any(path[: len(u)] == u for u in self.used):
                 continue
-            if str(value) in self.run_.secret_values or any(w in dotted.lower() for w in CREDENTIAL_WORDS):
+            if str(value) in self.run_.secret_values or holds_credential(dotted):
                 self.out.unmapped.append(
                     Unmapped(
                         f"{self.where}: {dotted}", "a credential regc would have to write in clear into the ConfigMap"

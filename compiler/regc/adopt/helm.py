@@ -11,7 +11,9 @@ from regc.adopt.config import Loss, map_config
 from regc.adopt.imported import Imported
 from regc.adopt.runtime import registry_container, runtime
 from regc.adopt.values import Taken, Unmapped
+from regc.distribution.credentials import holds_credential
 from regc.errors import InputError
+from regc.secrets import htpasswd
 
 # Top-level keys of the chart's values at every version (a file with few of them is another chart's).
 # Keys only the registry chart has (image, service and replicaCount are every chart's).
@@ -118,42 +120,53 @@ def _from_config(imported: Imported) -> None:
     mapped = map_config(before, spec, secrets, "configData")
     for name in before.parsed.unread:
         imported.unmapped.append(Unmapped(f"configData.{name}", "the registry does not read this key (ignored today)"))
+    ours = imported.spec
+    # Authentication and TLS given in configData (files mounted through extraVolumes) when no chart
+    # key gave them: the registry runs with them, so the spec does too.
+    from_config = {"auth": not ours.get("auth"), "tls": (ours.get("tls") or {}).get("enabled") is False}
     for key, value in spec.items():
         if key == "registry":
             for name, item in value.items():
-                imported.spec.setdefault("registry", {}).setdefault(name, item)
+                ours.setdefault("registry", {}).setdefault(name, item)
         elif key == "storage":
             for name in ("delete", "readOnly", "redirect"):
-                if name in value and "storage" in imported.spec:
-                    imported.spec["storage"].setdefault(name, value[name])
-        elif key not in imported.spec and key not in ("auth", "tls", "insecure"):
-            imported.spec[key] = value
+                if name in value and "storage" in ours:
+                    ours["storage"].setdefault(name, value[name])
+        elif key in from_config:
+            if from_config[key] and (key != "tls" or value.get("enabled", True) is not False):
+                ours[key] = value
+        elif key == "insecure":
+            continue
+        elif key not in ours:
+            ours[key] = value
+    if ours.get("auth") and (ours.get("tls") or {}).get("enabled") is False:
+        ours["insecure"] = True
+    elif (ours.get("tls") or {}).get("enabled", True) is not False:
+        ours.pop("insecure", None)
     for key, value in secrets.items():
-        if key in ("proxy", "redis", "notifications"):
+        if key in ("proxy", "redis", "notifications") or (
+            key in ("hashes", "tls", "ca") and key not in imported.secrets
+        ):
             imported.secrets.setdefault(key, value)
     imported.leftovers = mapped.leftovers
-    imported.losses += [loss for loss in mapped.losses if loss.kind == "auth" and "htpasswd" not in loss.what]
+    imported.losses += [loss for loss in mapped.losses if from_config.get(loss.kind, True)]
 
 
 def _recognise(values: dict[str, Any], known: set[str]) -> tuple[dict[str, Any], list[str]]:
     """The chart's values, or those of an umbrella chart that nests them under a key (taken, and
     said); another chart's values are refused by name."""
-    for key in UMBRELLA_KEYS:
-        value = values.get(key)
-        if isinstance(value, dict) and sum(k in value for k in CORE_KEYS) >= 1:
-            return value, [f"the values stand under `{key}:` (an umbrella chart): regc reads that part"]
-    specific = any(key in values for key in SPECIFIC_KEYS)
-    if (
-        specific and (sum(key in values for key in CORE_KEYS) >= 2 or sum(k in known for k in values) * 2 > len(values))
-    ) or (values and all(key in known for key in values)):
+    said = "the values stand under `{}:` (an umbrella chart): regc reads that part"
+    for key in UMBRELLA_KEYS:  # the chart's own name first: an umbrella's other keys may look like it
+        if isinstance(values.get(key), dict) and _the_charts(values[key], known, strict=True):
+            return values[key], [said.format(key)]
+    if _the_charts(values, known, strict=False):
         return values, []
     for key, value in values.items():
-        if (
-            isinstance(value, dict)
-            and sum(k in value for k in CORE_KEYS) >= 2
-            and any(k in value for k in SPECIFIC_KEYS)
-        ):
-            return value, [f"the values stand under `{key}:` (an umbrella chart): regc reads that part"]
+        if not isinstance(value, dict) or key == "global":  # Helm's global values are every subchart's
+            continue
+        mostly = sum(k in known for k in value) * 2 > len(value)
+        if sum(k in value for k in CORE_KEYS) >= 2 and mostly and _the_charts(value, known, strict=True):
+            return value, [said.format(key)]
     others = {
         "expose": "Harbor's chart",
         "externalURL": "Harbor's chart",
@@ -168,6 +181,19 @@ def _recognise(values: dict[str, Any], known: set[str]) -> tuple[dict[str, Any],
         "regc imports the community chart (twuni docker-registry, and stable/docker-registry before it); "
         "for another chart, give the objects it renders to `regc import manifests`",
     )
+
+
+def _the_charts(values: dict[str, Any], known: set[str], strict: bool) -> bool:
+    """Whether `values` read as this chart's: its keys the chart's (most of them, with one only it has,
+    or all of them). Under an umbrella's key (`strict`), a key only it has and its `storage` named as
+    the chart names it (filesystem, s3...), not a mapping as GitLab's registry subchart has it."""
+    if not values:
+        return False
+    specific = any(key in values for key in SPECIFIC_KEYS)
+    if strict:
+        return specific and not isinstance(values.get("storage"), (dict, list))
+    mostly = sum(key in known for key in values) * 2 > len(values)
+    return (specific and (sum(key in values for key in CORE_KEYS) >= 2 or mostly)) or all(k in known for k in values)
 
 
 def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[Imported, dict[str, Any]]:
@@ -407,7 +433,7 @@ def _auth_and_tls(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], n
     users = []
     for index, line in enumerate(lines):
         user, _, hashed = line.partition(":")
-        if not hashed.startswith(("$2y$", "$2a$", "$2b$")):
+        if htpasswd.hash_problem(user, hashed) is not None:
             taken.refuse(("secrets", "htpasswd", index), f"{user}: not a bcrypt hash, which the registry needs")
             continue
         users.append(user)
@@ -574,9 +600,17 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
         if not isinstance(variable, dict) or not isinstance(variable.get("name"), str):
             taken.refuse(("extraEnvVars", index), "a variable is {name, value} or {name, valueFrom}")
             continue
-        if "value" in variable:
+        if variable["name"].startswith("REGISTRY_"):
+            continue  # the registry's own configuration: read with the rest of it (configData and the chart's)
+        if "value" in variable and holds_credential(variable["name"].lower()):
+            taken.refuse(
+                ("extraEnvVars", index),
+                f"{variable['name']}: a credential in clear in the Deployment",
+                "extras.env with valueFrom (a Secret of yours)",
+            )
+        elif "value" in variable:
             env[variable["name"]] = str(variable["value"])
-        elif "valueFrom" in variable:
+        elif isinstance(variable.get("valueFrom"), dict):
             env[variable["name"]] = {"valueFrom": variable["valueFrom"]}
     if env:
         extras["env"] = env

@@ -16,17 +16,24 @@ from typing import Any
 from regc.adopt.config import map_config
 from regc.adopt.imported import Imported
 from regc.adopt.runtime import (
+    CLASS_ANNOTATION,
     POD_KINDS,
     Runtime,
+    config_key,
     data_of,
     echo_newline,
     identity,
+    ingress_class,
+    mapping,
+    mappings,
     misplaced_keys,
     pod_spec,
     registry_container,
+    routed,
     runtime,
 )
 from regc.adopt.values import Unmapped
+from regc.distribution.credentials import holds_credential
 from regc.secrets import htpasswd
 
 Object = dict[str, Any]
@@ -41,7 +48,6 @@ REMOVED_APIS = {
     "batch/v1beta1": "1.25",
 }
 NODE_PROXY_IMAGE = re.compile(r"kube-registry-proxy")
-CREDENTIAL_VARIABLES = ("PASSWORD", "SECRET", "ACCESSKEY", "SECRETKEY", "TOKEN")
 
 
 def read_objects(documents: list[Any]) -> list[Object]:
@@ -124,6 +130,11 @@ def _from_manifests(objects: list[Object], namespace: str | None, major: int | N
     if workload["kind"] != "Deployment":
         notes.append(f"{identity(workload)}: a {workload['kind']}; regc runs the registry as a Deployment")
     run = runtime(objects, workload, container, major)
+    if not run.image.official and run.config is not None and run.config.kind == "image":
+        notes.append(
+            f"{identity(workload)}: {run.image.reference} is not the official registry image: regc reads it as "
+            f"shipping the official registry:{run.major} image's config.yml (mount the file to say otherwise)"
+        )
     registry: dict[str, Any] = {"image": str(container["image"])}
     replicas = 1 if workload["kind"] == "Pod" else (workload.get("spec") or {}).get("replicas", 1)
     if replicas not in (1, None):
@@ -164,7 +175,7 @@ def _from_manifests(objects: list[Object], namespace: str | None, major: int | N
     for name in run.parsed.unread:
         unmapped.append(Unmapped(f"{where}: {name}", "the registry does not read this key (it is ignored today)"))
     for name, source in run.references:
-        if not any(word in name for word in CREDENTIAL_VARIABLES) and name.startswith("REGISTRY_"):
+        if not holds_credential(config_key(name)) and name.startswith("REGISTRY_"):
             unmapped.append(
                 Unmapped(f"{identity(workload)}: env {name}", f"its value comes from {source}, not among the objects")
             )
@@ -217,7 +228,7 @@ def _used_files(pool: _Objects, run: Runtime) -> None:
         for kind, key, name_key in (("ConfigMap", "configMap", "name"), ("Secret", "secret", "secretName")):
             if isinstance(volume.get(key), dict):
                 pool.find(kind, volume[key].get(name_key))
-        for item in (volume.get("projected") or {}).get("sources") or []:
+        for item in mappings(mapping(volume.get("projected")).get("sources")):
             for kind, key in (("ConfigMap", "configMap"), ("Secret", "secret")):
                 if isinstance(item.get(key), dict):
                     pool.find(kind, item[key].get("name"))
@@ -487,9 +498,6 @@ def _pull_secrets(pool: _Objects, spec: dict[str, Any], secrets: dict[str, Any],
         spec["pullSecrets"] = {"user": user, "namespaces": namespaces, "name": first["metadata"]["name"]}
 
 
-INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
-
-
 def _service_and_ingress(pool: _Objects, workload: Object, spec: dict[str, Any], unmapped: list[Unmapped]) -> None:
     if workload.get("kind") == "Pod":
         labels = (workload.get("metadata") or {}).get("labels") or {}
@@ -527,58 +535,59 @@ def _service_and_ingress(pool: _Objects, workload: Object, spec: dict[str, Any],
             )
         if out:
             spec["service"] = out
-        name = service["metadata"]["name"]
-        for ingress_index, ingress in pool.of_kind("Ingress"):
-            rules = (ingress.get("spec") or {}).get("rules") or []
-            backends = [
-                ((p.get("backend") or {}).get("service") or {}).get("name")
-                or (p.get("backend") or {}).get("serviceName")
-                for r in rules
-                for p in (r.get("http") or {}).get("paths") or []
-            ]
-            if name not in backends:
-                continue
-            pool.used.add(ingress_index)
-            hosts = [r["host"] for r in rules if r.get("host")]
-            if not hosts:
-                unmapped.append(
-                    Unmapped(identity(ingress), "an Ingress without a host: regc's Ingress names its hosts")
+        ingresses = routed(pool.objects, service)
+        for extra in ingresses[1:]:
+            pool.use(extra)
+            hosts = ", ".join(str(r.get("host")) for r in (extra.get("spec") or {}).get("rules") or [])
+            unmapped.append(
+                Unmapped(
+                    identity(extra),
+                    f"a second Ingress to the registry (hosts {hosts}): regc's Ingress is one",
+                    "ingress.hosts, where one Ingress can serve them all",
                 )
-                continue
-            entry: dict[str, Any] = {"host": hosts[0]}
-            if hosts[1:]:
-                entry["hosts"] = hosts[1:]
-            meta_annotations = dict((ingress.get("metadata") or {}).get("annotations") or {})
-            class_name = (ingress.get("spec") or {}).get("ingressClassName") or meta_annotations.pop(
-                INGRESS_CLASS_ANNOTATION, None
             )
-            if class_name:
-                entry["className"] = str(class_name)
-            else:
-                unmapped.append(
-                    Unmapped(
-                        identity(ingress),
-                        "no ingress class: the cluster's default class serves it today; regc names one",
-                        "ingress.className (the default class's name)",
-                    )
-                )
-            if meta_annotations:
-                entry["annotations"] = {str(k): str(v) for k, v in meta_annotations.items()}
-            tls = (ingress.get("spec") or {}).get("tls") or []
-            if tls and tls[0].get("secretName"):
-                entry["tlsSecretName"] = tls[0]["secretName"]
-            elif tls:
-                unmapped.append(
-                    Unmapped(identity(ingress), "TLS without a Secret (the controller's default certificate)")
-                )
-            paths = {p.get("path") or "/" for r in rules for p in (r.get("http") or {}).get("paths") or []}
-            path = sorted(paths)[0]
-            if path not in ("/", "/v2", "/v2/"):
-                unmapped.append(Unmapped(identity(ingress), f"path {path}: regc's Ingress serves / or /v2"))
-            elif path != "/":
-                entry["path"] = "/v2"
-            spec["ingress"] = entry
+        if ingresses:
+            pool.use(ingresses[0])
+            _ingress(ingresses[0], spec, unmapped)
         return
+
+
+def _ingress(ingress: Object, spec: dict[str, Any], unmapped: list[Unmapped]) -> None:
+    rules = [r for r in (ingress.get("spec") or {}).get("rules") or [] if isinstance(r, dict)]
+    hosts = [r["host"] for r in rules if r.get("host")]
+    if not hosts:
+        unmapped.append(Unmapped(identity(ingress), "an Ingress without a host: regc's Ingress names its hosts"))
+        return
+    entry: dict[str, Any] = {"host": hosts[0]}
+    if hosts[1:]:
+        entry["hosts"] = hosts[1:]
+    annotations = dict((ingress.get("metadata") or {}).get("annotations") or {})
+    annotations.pop(CLASS_ANNOTATION, None)
+    class_name = ingress_class(ingress)
+    if class_name:
+        entry["className"] = str(class_name)
+    else:
+        unmapped.append(
+            Unmapped(
+                identity(ingress),
+                "no ingress class: the cluster's default class serves it today; regc names one",
+                "ingress.className (the default class's name)",
+            )
+        )
+    if annotations:
+        entry["annotations"] = {str(k): str(v) for k, v in annotations.items()}
+    tls = [t for t in (ingress.get("spec") or {}).get("tls") or [] if isinstance(t, dict)]
+    if tls and tls[0].get("secretName"):
+        entry["tlsSecretName"] = tls[0]["secretName"]
+    elif tls:
+        unmapped.append(Unmapped(identity(ingress), "TLS without a Secret (the controller's default certificate)"))
+    paths = {p.get("path") or "/" for r in rules for p in (r.get("http") or {}).get("paths") or []}
+    path = sorted(paths)[0] if paths else "/"
+    if path not in ("/", "/v2", "/v2/"):
+        unmapped.append(Unmapped(identity(ingress), f"path {path}: regc's Ingress serves / or /v2"))
+    elif path != "/":
+        entry["path"] = "/v2"
+    spec["ingress"] = entry
 
 
 def _node_proxy(pool: _Objects, spec: dict[str, Any], notes: list[str]) -> None:

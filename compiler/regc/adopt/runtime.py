@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from regc.distribution import images, parser
+from regc.distribution.credentials import holds_credential
 
 Object = dict[str, Any]
 REGISTRY_IMAGE = re.compile(r"(^|/)(registry|distribution)([:@]|$)")
@@ -25,6 +26,45 @@ def identity(obj: Object) -> str:
     meta: Object = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
     where = f"{meta['namespace']}/" if meta.get("namespace") else ""
     return f"{obj.get('kind')}/{where}{meta.get('name')}"
+
+
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"  # the class an Ingress named before ingressClassName
+
+
+def mapping(node: Any) -> Object:
+    """A field of an input object that Kubernetes reads as a mapping (anything else: empty)."""
+    return node if isinstance(node, dict) else {}
+
+
+def mappings(node: Any) -> list[Object]:
+    """A field Kubernetes reads as a list of mappings, without the entries that are not."""
+    return [item for item in node if isinstance(item, dict)] if isinstance(node, list) else []
+
+
+def routed(objects: list[Object], service: Object) -> list[Object]:
+    """The Ingresses among `objects` with a path to `service` (networking.k8s.io/v1 or the old
+    serviceName), in the order they stand."""
+    name = mapping(service.get("metadata")).get("name")
+    found = []
+    for ingress in objects:
+        if ingress.get("kind") != "Ingress":
+            continue
+        paths = [
+            p
+            for r in mappings(mapping(ingress.get("spec")).get("rules"))
+            for p in mappings(mapping(r.get("http")).get("paths"))
+        ]
+        backends = [mapping(p.get("backend")) for p in paths]
+        names = [mapping(b.get("service")).get("name") or b.get("serviceName") for b in backends]
+        if name is not None and name in names:
+            found.append(ingress)
+    return found
+
+
+def ingress_class(ingress: Object) -> Any:
+    """The class an Ingress names: ingressClassName, or the old annotation (None: the cluster's default)."""
+    annotations = mapping(mapping(ingress.get("metadata")).get("annotations"))
+    return mapping(ingress.get("spec")).get("ingressClassName") or annotations.get(CLASS_ANNOTATION)
 
 
 def pod_spec(workload: Object) -> Object:
@@ -125,6 +165,12 @@ def runtime(objects: list[Object], workload: Object, container: Object, major: i
     if major is None:
         run.problems.append(f"the image {image.reference!r} does not say which registry it runs (no version tag)")
         return run
+    # A value the objects do not hold is not guessed: a credential stands as a reference to its Secret
+    # (the spec refers to it too); any other such variable is left out and reported by the import.
+    variables = [
+        (n, v) for n, v in variables if sources.get(n, Source("literal")).held or holds_credential(config_key(n))
+    ]
+    run.variables = variables
     start = images.start(major, _strings(container.get("command")), _strings(container.get("args")), dict(variables))
     if start.path is None:
         run.problems.append(start.problem)
@@ -146,6 +192,12 @@ def runtime(objects: list[Object], workload: Object, container: Object, major: i
         if found.kind == "Secret":
             secret_values.add(found.text)
     return run
+
+
+def config_key(variable: str) -> str:
+    """The configuration key a REGISTRY_* variable names, as the parser's fields mostly spell it
+    (REGISTRY_STORAGE_S3_ACCESSKEY: storage.s3.accesskey); for telling credentials apart."""
+    return ".".join(variable.lower().split("_")[1:])
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -238,7 +290,7 @@ def _variables(
             for name, value in service_links(service).items():
                 values[name] = value
                 sources[name] = Source("Service", identity(service))
-    for source in container.get("envFrom") or []:
+    for source in mappings(container.get("envFrom")):
         prefix = str(source.get("prefix") or "")
         for kind, ref in (("ConfigMap", source.get("configMapRef")), ("Secret", source.get("secretRef"))):
             if not isinstance(ref, dict):
@@ -262,7 +314,7 @@ def _variables(
             values[name] = _expand(str(variable.get("value") if variable.get("value") is not None else ""), values)
             sources[name] = Source("literal")
             continue
-        source = variable.get("valueFrom") or {}
+        source = mapping(variable.get("valueFrom"))
         for kind, key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
             ref = source.get(key)
             if not isinstance(ref, dict):
@@ -352,7 +404,7 @@ class _Mounts:
         for kind, key, name_key in (("ConfigMap", "configMap", "name"), ("Secret", "secret", "secretName")):
             if isinstance(volume.get(key), dict):
                 sources.append((kind, {**volume[key], "name": volume[key].get(name_key)}))
-        for item in (volume.get("projected") or {}).get("sources") or []:
+        for item in mappings(mapping(volume.get("projected")).get("sources")):
             for kind, key in (("ConfigMap", "configMap"), ("Secret", "secret")):
                 if isinstance(item.get(key), dict):
                     sources.append((kind, item[key]))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from regc import yamlread, yamltext
+from regc.adopt.runtime import data_of, identity
 from regc.errors import InputError, Location, Problem, SpecError, ToolError
 from regc.tools import kubectl
 
@@ -30,6 +31,10 @@ TEMPLATES = (
 )
 _COMMENT = re.compile(r"(?:^|\s)#(?![{%]).*$")
 MAX_SHOWN = 5
+TEMPLATE_HINT = (
+    "regc reads what runs, not its template: render it first (helm template, envsubst, kubectl get -o yaml), "
+    "or give the values the template fills in"
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,7 @@ class Template:
         return Problem(
             self.location,
             f"{self.kind} where a value belongs: {self.text!r}",
-            "regc reads what runs, not its template: render it first (helm template, envsubst, "
-            "kubectl get -o yaml), or give the values the template fills in",
+            TEMPLATE_HINT,
         )
 
 
@@ -75,6 +79,25 @@ def refuse_templates(text: str, display: str) -> None:
 
 
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def refuse_templates_in_data(objects: list[dict[str, Any]]) -> None:
+    """Template text inside the values of Secrets and ConfigMaps (base64 data decoded): exit 2, named
+    by the object and key (never by the value)."""
+    found = []
+    for obj in objects:
+        if obj.get("kind") not in ("Secret", "ConfigMap"):
+            continue
+        try:
+            data = data_of(obj)
+        except ValueError:  # not base64: the import reports the object as Kubernetes would refuse it
+            continue
+        for key, value in data.items():
+            for item in templates(value, f"{identity(obj)} key {key}"):
+                found.append(Problem(item.location, f"{item.kind} in the value", TEMPLATE_HINT))
+                break
+    if found:
+        raise SpecError(found[:MAX_SHOWN])
 
 
 def manifest_documents(paths: list[str]) -> list[Any]:

@@ -12,6 +12,7 @@ from regc.adopt.compare import Difference, config_differences, object_difference
 from regc.adopt.compiled import Compiled, compiled
 from regc.adopt.config import Loss
 from regc.adopt.imported import Imported
+from regc.distribution.parser import canonical_config
 from regc.plan.operations_rules import derived_instead
 from regc.plan.registry_config import managed_keys
 
@@ -65,12 +66,42 @@ def verify(imported: Imported, name: str, source: str, accepted: set[str]) -> Ve
             verdict.differences += object_differences(imported.objects, before.workload, final.objects, names)
         else:
             verdict.not_compared = "the input does not say how its registry runs"
-    for difference in verdict.differences:
-        if difference.kind == "security":
-            kind = next((k for k in LOSS_KINDS if k in difference.reason or k in difference.where.lower()), "auth")
-            losses.append(Loss(kind, difference.line()))
+    losses += [Loss(d.security, d.line()) for d in verdict.differences if d.kind == "security"]
+    guarded = {loss.kind for loss in losses}
+    losses += [loss for loss in _unguarded(imported) if loss.kind not in guarded]
     verdict.losses = [loss for loss in losses if loss.kind not in accepted]
     return verdict
+
+
+def _unguarded(imported: Imported) -> list[Loss]:
+    """Authentication, TLS and the storage endpoint the registry has today, against the spec itself:
+    these hold even where the comparison could not run (a spec the rules refuse is written all the
+    same, to be fixed, but never without them)."""
+    before = imported.before
+    if before is None or before.parsed is None or before.parsed.error is not None or before.major is None:
+        return []
+    config = canonical_config(before.parsed.config, before.major)
+    spec = imported.spec
+    found = []
+    auth = config.get("auth") or {}
+    if auth and not spec.get("auth"):
+        kinds = ", ".join(sorted(str(k) for k in auth))
+        found.append(Loss("auth", f"auth ({kinds}): the registry authenticates today; the spec would not"))
+    tls = (config.get("http") or {}).get("tls") or {}
+    if tls and (spec.get("tls") or {}).get("enabled", True) is False:
+        found.append(Loss("tls", "http.tls: the registry serves TLS today; the spec would serve plain HTTP"))
+    storage = config.get("storage") or {}
+    wanted = {"s3": ("regionendpoint", "regionendpoint"), "swift": ("authurl", "authurl")}
+    for driver, (key, spec_key) in wanted.items():
+        endpoint = (storage.get(driver) or {}).get(key) if isinstance(storage.get(driver), dict) else None
+        given = (spec.get("storage") or {}).get(spec_key)
+        if endpoint and given != endpoint and not spec.get("radosgw"):
+            found.append(
+                Loss(
+                    "storage", f"storage.{driver}.{key}: the spec would send the credentials elsewhere than {endpoint}"
+                )
+            )
+    return found
 
 
 def _carry(imported: Imported, built: Compiled) -> None:
