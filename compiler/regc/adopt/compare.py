@@ -16,6 +16,7 @@ from regc.adopt.compiled import GENERATED
 from regc.adopt.runtime import (
     CLASS_ANNOTATION,
     ENCRYPTED,
+    Object,
     Runtime,
     identity,
     ingress_class,
@@ -27,7 +28,6 @@ from regc.adopt.runtime import (
 from regc.distribution import parser, yamlv2
 from regc.distribution.credentials import holds_credential
 
-Object = dict[str, Any]
 # What the registry does when a key is absent (distribution's source: handlers/app.go for upload
 # purging, the storage drivers' FromParameters for their defaults): absent and these are one meaning.
 ABSENT_MEANS: dict[str, Any] = {

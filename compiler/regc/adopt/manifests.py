@@ -18,6 +18,7 @@ from regc.adopt.imported import Imported
 from regc.adopt.runtime import (
     CLASS_ANNOTATION,
     POD_KINDS,
+    Object,
     Runtime,
     config_key,
     data_of,
@@ -36,7 +37,6 @@ from regc.adopt.values import Unmapped
 from regc.distribution.credentials import holds_credential
 from regc.secrets import htpasswd
 
-Object = dict[str, Any]
 # API versions of the objects an import meets that Kubernetes no longer serves, and the release that
 # removed them (the Kubernetes deprecation guide).
 REMOVED_APIS = {

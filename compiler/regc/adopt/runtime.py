@@ -129,6 +129,7 @@ class FileSource:
 class Runtime:
     """A registry container as it runs."""
 
+    objects: list[Object]  # what the container runs among (its files and variables come from them)
     workload: Object
     container: Object
     image: images.Image
@@ -147,9 +148,8 @@ class Runtime:
         return [(name, source) for name, source in self.sources.items() if not source.held]
 
     def file(self, path: str) -> FileSource | None:
-        return _Mounts(self._objects, self.workload, self.container).file(path)
-
-    _objects: list[Object] = field(default_factory=list, repr=False)
+        """The file at `path` in the container (from its volume mounts), None when none holds it."""
+        return _Mounts(self.objects, self.workload, self.container).file(path)
 
 
 def runtime(objects: list[Object], workload: Object, container: Object, major: int | None = None) -> Runtime:
@@ -160,8 +160,7 @@ def runtime(objects: list[Object], workload: Object, container: Object, major: i
     namespace = (workload.get("metadata") or {}).get("namespace")
     lookup = _Lookup(objects, namespace)
     variables, sources, secret_values = _variables(lookup, workload, container)
-    run = Runtime(workload, container, image, major, None, None, variables, None, sources, secret_values)
-    run._objects = objects
+    run = Runtime(objects, workload, container, image, major, None, None, variables, None, sources, secret_values)
     if major is None:
         run.problems.append(f"the image {image.reference!r} does not say which registry it runs (no version tag)")
         return run

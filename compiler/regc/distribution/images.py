@@ -60,8 +60,6 @@ health:
 CONFIG_PATHS = {2: "/etc/docker/registry/config.yml", 3: "/etc/distribution/config.yml"}
 ENTRYPOINT = "/entrypoint.sh"
 # The images' variables beside REGISTRY_*: v3's image turns OpenTelemetry traces off.
-IMAGE_VARIABLES: dict[int, tuple[tuple[str, str], ...]] = {2: (), 3: (("OTEL_TRACES_EXPORTER", "none"),)}
-REPOSITORIES = ("registry", "distribution/distribution", "docker.io/library/registry", "library/registry")
 _REFERENCE = re.compile(
     r"^(?P<name>(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9._/-]+?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[a-z0-9]+:[a-fA-F0-9]+))?$"
 )
