@@ -582,3 +582,12 @@ def test_gitlabs_registry_values_are_not_taken_for_the_charts(empty: Path):
     )
     result = _import(empty, values)
     assert result.code == 2 and "not a values file of the docker-registry chart" in result.stderr
+
+
+def test_a_bcrypt_hash_is_no_template_and_a_variable_is():
+    from regc.adopt.source import templates
+
+    line = "alice:$2y$05$KQRJZWXYAB0Ab0/Ab0/Ab0/Ab0/Ab0/Ab0/Ab0/Ab0/Ab0/Ab0/Ab0/Ab0/Ab"
+    assert templates(line, "htpasswd") == []
+    assert [t.text for t in templates("accessKey: $MINIO_ACCESS_KEY", "creds")] == ["$MINIO_ACCESS_KEY"]
+    assert [t.text for t in templates('url: "http://${HOST}:9000"', "cfg")] == ["${HOST}"]

@@ -20,7 +20,8 @@ TEMPLATES = (
     (re.compile(r"\{\{.*?\}\}|\{\{-?\s*$"), "template text ({{ }}: Helm, Go templates, Jinja)"),
     (re.compile(r"\{%.*?%\}|\{#.*?#\}"), "template text ({% %}: Jinja, Salt)"),
     (re.compile(r"\$\{[^}\s]*\}|\$\{\{[^}]*\}\}"), "a ${...} placeholder (envsubst, Terraform, CI)"),
-    (re.compile(r"\$[A-Z_][A-Z0-9_]{2,}(?![a-z0-9(])"), "a $VARIABLE placeholder (envsubst)"),
+    # Not inside a word or a bcrypt hash ($2y$05$KQRJ...: a `$` after a digit is the hash's own).
+    (re.compile(r"(?<![\w./$])\$[A-Z_][A-Z0-9_]{2,}(?![a-z0-9(])"), "a $VARIABLE placeholder (envsubst)"),
     (re.compile(r"_{2,}[A-Z][A-Z0-9_]*PLACEHOLDER[A-Z0-9_]*_{2,}|_{2,}PLACEHOLDER[A-Z0-9_]*_{2,}"), "a placeholder"),
     (re.compile(r"<%=?.*?%>"), "template text (<% %>: ERB)"),
     (re.compile(r"<path:[^>]+>|<placeholder>"), "an argocd-vault-plugin placeholder"),
