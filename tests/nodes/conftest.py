@@ -1,0 +1,149 @@
+"""The suite's cluster of real nodes, once per session (started on first use, stopped at its end
+whatever happened), and delivering a compiled overlay to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from regc.render.security import RUN_AS
+from tests.cluster.apiserver import TOOLS
+from tests.conftest import run_regc
+from tests.e2e.conftest import phase
+from tests.e2e.processes import Processes
+from tests.nodes import images
+from tests.nodes.cluster import NodeCluster, start_node_cluster, stop_node_cluster
+
+# The images the examples name, built here (tests/nodes/images.py), by the name the manifests use.
+IMAGES = {
+    "docker.io/library/registry:2.8.3": images.registry_v2,
+    "docker.io/library/registry:3.0.0": lambda name: images.registry_v3(name, TOOLS / "registry-static"),
+    "docker.io/library/haproxy:3.2-alpine": images.haproxy,
+    "docker.io/curlimages/curl:8.11.1": images.curl,
+}
+
+
+@pytest.fixture(scope="session")
+def nodes(tmp_path_factory):
+    """Three real nodes and their control plane, with the examples' images imported."""
+    work = tmp_path_factory.mktemp("nodes")
+    archives = [images.write_archive(images.pause(), work / "images" / "pause.tar")]
+    archives += [
+        images.write_archive(build(name), work / "images" / f"{i}.tar")
+        for i, (name, build) in enumerate(IMAGES.items())
+    ]
+    processes = Processes()
+    cluster = None
+    try:
+        with phase("nodes up"):
+            cluster = start_node_cluster(work, processes, 3, archives)
+        for node in cluster.nodes:  # clients on a node resolve through cluster DNS, as pods do
+            folder = Path("/etc/netns") / node.netns
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "resolv.conf").write_text("nameserver 10.96.0.10\nsearch svc.cluster.local cluster.local\n")
+        yield cluster
+    finally:
+        if cluster is not None:
+            for node in cluster.nodes:
+                shutil.rmtree(Path("/etc/netns") / node.netns, ignore_errors=True)
+            stop_node_cluster(cluster)
+        processes.stop_all()
+        if Path("/etc/netns").is_dir() and not any(Path("/etc/netns").iterdir()):
+            Path("/etc/netns").rmdir()
+
+
+def deliver(cluster: NodeCluster, repo: Path, env: str, work: Path) -> list[dict[str, Any]]:
+    """`regc render ENV | kubectl apply --server-side` to the nodes, each volume claim given a volume
+    (no provisioner runs here: a local folder of the claim's size, class and access mode)."""
+    rendered = run_regc("render", env, cwd=repo)
+    assert rendered.code == 0, rendered.stderr
+    objects = [o for o in YAML(typ="safe", pure=True).load_all(rendered.stdout) if isinstance(o, dict)]
+    namespaces = sorted({o["metadata"]["namespace"] for o in objects if o["metadata"].get("namespace")})
+    for namespace in namespaces:
+        if not any(o["kind"] == "Namespace" and o["metadata"]["name"] == namespace for o in objects):
+            cluster.kubectl("create", "namespace", namespace, check=False)
+    for claim in (o for o in objects if o["kind"] == "PersistentVolumeClaim"):
+        folder = work / "volumes" / f"{claim['metadata']['namespace']}-{claim['metadata']['name']}"
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chown(folder, RUN_AS, RUN_AS)
+        spec = claim["spec"]
+        volume = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": f"{claim['metadata']['namespace']}-{claim['metadata']['name']}"},
+            "spec": {
+                "capacity": {"storage": spec["resources"]["requests"]["storage"]},
+                "accessModes": spec["accessModes"],
+                "storageClassName": spec.get("storageClassName", ""),
+                "hostPath": {"path": str(folder), "type": "Directory"},
+                "claimRef": {"namespace": claim["metadata"]["namespace"], "name": claim["metadata"]["name"]},
+            },
+        }
+        cluster.kubectl("apply", "-f", "-", stdin=json.dumps(volume))
+    applied = cluster.kubectl(
+        "apply", "--server-side", "--force-conflicts", "--field-manager=regc-test", "-f", "-", stdin=rendered.stdout
+    )
+    warnings = [line for line in applied.stderr.splitlines() if line.startswith("Warning:")]
+    assert not [w for w in warnings if "v1 Endpoints is deprecated" not in w], warnings
+    return objects
+
+
+def wait_rolled_out(cluster: NodeCluster, objects: list[dict[str, Any]], timeout: float = 180) -> None:
+    """Every Deployment Available with all its replicas updated, every DaemonSet ready on every node,
+    every Job complete, as the real controllers and kubelets report them."""
+    end = time.monotonic() + timeout
+    pending: list[str] = []
+    while time.monotonic() < end:
+        pending = []
+        for obj in objects:
+            kind, meta = obj["kind"], obj["metadata"]
+            if kind not in ("Deployment", "DaemonSet", "Job"):
+                continue
+            got = cluster.kubectl("get", kind.lower(), meta["name"], "-n", meta["namespace"], "-o", "json", check=False)
+            status = json.loads(got.stdout).get("status", {}) if got.returncode == 0 else {}
+            if kind == "Deployment":
+                wanted = obj["spec"].get("replicas", 1)
+                available = any(
+                    c["type"] == "Available" and c["status"] == "True" for c in status.get("conditions", [])
+                )
+                done = (
+                    available and status.get("updatedReplicas") == wanted and status.get("availableReplicas") == wanted
+                )
+            elif kind == "DaemonSet":
+                done = status.get("desiredNumberScheduled", 0) > 0 and status.get("numberReady") == status.get(
+                    "desiredNumberScheduled"
+                )
+            else:
+                assert not status.get("failed"), f"Job {meta['name']} failed:\n{_job_logs(cluster, meta)}"
+                done = bool(status.get("succeeded"))
+            if not done:
+                pending.append(f"{kind}/{meta['namespace']}/{meta['name']}")
+        if not pending:
+            return
+        time.sleep(1)
+    raise AssertionError(f"not rolled out in {timeout:.0f} s: {pending}\n{_events(cluster, objects)}")
+
+
+def _job_logs(cluster: NodeCluster, meta: dict[str, Any]) -> str:
+    return cluster.kubectl("logs", f"job/{meta['name']}", "-n", meta["namespace"], check=False).stdout[-3000:]
+
+
+def _events(cluster: NodeCluster, objects: list[dict[str, Any]]) -> str:
+    namespaces = sorted({o["metadata"]["namespace"] for o in objects if o["metadata"].get("namespace")})
+    return "\n".join(cluster.kubectl("get", "events", "-n", ns, check=False).stdout[-2500:] for ns in namespaces)
+
+
+def on_node(cluster: NodeCluster, node_index: int, *command: str, timeout: int = 180) -> subprocess.CompletedProcess:
+    """A command on a node (in its network namespace, resolving through cluster DNS), as a client
+    on that node would run it."""
+    return subprocess.run(
+        cluster.on(cluster.nodes[node_index], *command), capture_output=True, text=True, timeout=timeout
+    )

@@ -1,0 +1,53 @@
+"""The examples on real nodes: delivered to three kubelets with containerd, routed by kube-proxy,
+resolved by cluster DNS, and used by the real skopeo from a node."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.oci import write_image
+from tests.nodes.conftest import deliver, on_node, wait_rolled_out
+
+pytestmark = pytest.mark.e2e
+
+
+def _ca(cluster, namespace: str, work: Path) -> Path:
+    """The registry's CA as a client on a node trusts it (the TLS Secret's ca.crt)."""
+    secret = cluster.json("get", "secret", "registry-tls", "-n", namespace)
+    folder = work / "certs"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ca.crt").write_bytes(base64.b64decode(secret["data"]["ca.crt"]))
+    return folder
+
+
+def test_dev_rolls_out_and_serves_pushes_through_its_service(nodes, built: Path, tmp_path: Path):
+    objects = deliver(nodes, built, "dev", tmp_path)
+    wait_rolled_out(nodes, objects)
+    pods = nodes.json("get", "pods", "-n", "registry-dev", "-l", "app.kubernetes.io/name=registry")["items"]
+    assert pods and all(p["status"]["phase"] == "Running" for p in pods)
+    assert all(c.get("restartCount") == 0 for p in pods for c in p["status"]["containerStatuses"])
+    layout = tmp_path / "layout"
+    write_image(layout, "v1", "hello from a real node")
+    certs = _ca(nodes, "registry-dev", tmp_path)
+    host = "registry.registry-dev.svc:5000"
+    pushed = on_node(
+        nodes,
+        0,
+        "skopeo",
+        "--insecure-policy",
+        "copy",
+        "--dest-cert-dir",
+        str(certs),
+        f"oci:{layout}:v1",
+        f"docker://{host}/hello:v1",
+    )
+    assert pushed.returncode == 0, pushed.stderr
+    pulled = on_node(
+        nodes, 2, "skopeo", "--insecure-policy", "inspect", "--cert-dir", str(certs), f"docker://{host}/hello:v1"
+    )
+    assert pulled.returncode == 0, pulled.stderr
+    assert json.loads(pulled.stdout)["Digest"].startswith("sha256:")
