@@ -239,6 +239,31 @@ def test_scheduling_of_the_registry_pods(repo: Path):
     assert "affinity" not in off and "topologySpread" not in off
 
 
+def test_required_anti_affinity_rolls_out_on_the_nodes_declared(repo: Path):
+    required = SHARED + "registry:\n  replicas: 2\nscheduling:\n  antiAffinity: required\n"
+
+    def rolling(body: str) -> dict:
+        return one(build(repo, "nodes", required + body), "Deployment")["spec"]["strategy"]["rollingUpdate"]
+
+    # A spare node: the new pod starts before an old one stops, and no capacity is lost.
+    assert rolling("  nodes: 3\n") == {"maxUnavailable": 0, "maxSurge": 1}
+    # Every node runs a pod: a surge pod would find none, so one pod goes down at a time.
+    assert rolling("  nodes: 2\n") == {"maxUnavailable": 1, "maxSurge": 0}
+    # What the spec sets is kept where it can progress.
+    assert rolling("  nodes: 2\navailability:\n  rollingUpdate: {{maxUnavailable: 1, maxSurge: 1}}\n") == {
+        "maxUnavailable": 1,
+        "maxSurge": 1,
+    }
+    unknown = refused(repo, required)
+    assert "needs 3 nodes" in unknown and "hint: declare scheduling.nodes" in unknown
+    assert "scheduling.nodes: 2 replicas never share a node" in refused(repo, required + "  nodes: 1\n")
+    surge = refused(repo, required + "  nodes: 2\navailability:\n  rollingUpdate: {{maxUnavailable: 0, maxSurge: 1}}\n")
+    assert "needs 3 nodes (antiAffinity: required), and scheduling.nodes is 2" in surge
+    # An autoscaler's maximum counts: five pods on four nodes leave one Pending.
+    scaled = refused(repo, required + "  nodes: 4\navailability:\n  autoscaling: {{enabled: true, maxReplicas: 5}}\n")
+    assert "5 replicas never share a node" in scaled
+
+
 def _known(obj: dict) -> None:
     """The object passes its published CRD (tests/crds/), as the API server would check it."""
     assert problems(obj) == [], f"{obj['kind']}: {problems(obj)}"

@@ -70,7 +70,7 @@ VARIANTS = {
     "operations": "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n"
     "radosgw:\n  hosts: [10.0.0.1]\navailability:\n  podDisruptionBudget: {{enabled: true}}\n"
     "  autoscaling: {{enabled: true, minReplicas: 2, maxReplicas: 5}}\n"
-    "scheduling:\n  antiAffinity: required\n  topologySpread: true\n  priorityClassName: infra\n"
+    "scheduling:\n  antiAffinity: required\n  nodes: 5\n  topologySpread: true\n  priorityClassName: infra\n"
     "  nodeSelector: {{node-role/infra: 'true'}}\n"
     "  tolerations: [{{key: infra, operator: Exists, effect: NoSchedule}}]\n"
     "metrics:\n  enabled: true\n  serviceMonitor: true\n  prometheusRule: true\n"

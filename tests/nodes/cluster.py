@@ -89,6 +89,28 @@ class NodeCluster:
     def json(self, *args: str) -> dict:
         return json.loads(self.kubectl(*args, "-o", "json").stdout)
 
+    def container_env(self, pod: dict, container: str) -> dict[str, str]:
+        """The variables a running container got, from its OCI spec in its node's containerd."""
+        node = next(n for n in self.nodes if n.name == pod["spec"]["nodeName"])
+        status = next(c for c in pod["status"]["containerStatuses"] if c["name"] == container)
+        container_id = status["containerID"].removeprefix("containerd://")
+        info = subprocess.run(
+            [
+                str(TOOLS / "ctr"),
+                "--address",
+                f"{node.work}/containerd.sock",
+                "-n",
+                "k8s.io",
+                "containers",
+                "info",
+                container_id,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return dict(v.split("=", 1) for v in json.loads(info.stdout)["Spec"]["process"]["env"])
+
 
 def _run(*command: str) -> None:
     subprocess.run(command, check=True, capture_output=True, text=True)

@@ -30,6 +30,11 @@ def test_dev_rolls_out_and_serves_pushes_through_its_service(nodes, built: Path,
     pods = nodes.json("get", "pods", "-n", "registry-dev", "-l", "app.kubernetes.io/name=registry")["items"]
     assert pods and all(p["status"]["phase"] == "Running" for p in pods)
     assert all(c.get("restartCount") == 0 for p in pods for c in p["status"]["containerStatuses"])
+    # No Service hands the registry a REGISTRY_* variable: distribution would read it as configuration.
+    names = sorted(nodes.container_env(pods[0], "registry"))  # names only: one value is the HTTP secret
+    assert "REGISTRY_HTTP_SECRET" in names  # the variable regc sets is there
+    links = [n for n in names if n.endswith(("_SERVICE_HOST", "_PORT")) and not n.startswith("KUBERNETES_")]
+    assert not links, links  # (the kubelet gives every pod the API server's KUBERNETES_* whatever the pod says)
     layout = tmp_path / "layout"
     write_image(layout, "v1", "hello from a real node")
     certs = _ca(nodes, "registry-dev", tmp_path)

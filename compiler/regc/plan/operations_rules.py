@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from regc.errors import Problem
 from regc.plan.names import image_major_version
-from regc.plan.plan import shared_storage
+from regc.plan.plan import max_replicas, rolling_update, shared_storage
 from regc.spec.parse import LoadedEnvironment
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ def check_operations_rules(env: LoadedEnvironment, renderable: bool = True) -> l
             )
         )
     problems.extend(_availability_problems(env, replicas))
+    problems.extend(_node_count_problems(env))
     problems.extend(_service_problems(env))
     problems.extend(_alert_problems(env))
     major = image_major_version(spec.registry.image)
@@ -188,6 +189,51 @@ def _availability_problems(env: LoadedEnvironment, replicas: int) -> list[Proble
             )
         )
     return problems
+
+
+def _node_count_problems(env: LoadedEnvironment) -> list[Problem]:
+    """Required anti-affinity puts each pod on a node of its own: the replicas, and a rollout's
+    surge pod, need that many nodes, or pods stay Pending and the rollout never finishes."""
+    spec = env.spec
+    scheduling = spec.scheduling
+    if scheduling.anti_affinity != "required":
+        return []
+    most = max_replicas(spec)
+    nodes = scheduling.nodes
+    if nodes is not None and most > nodes:
+        return [
+            Problem(
+                env.locate("scheduling", "nodes"),
+                f"scheduling.nodes: {most} replicas never share a node (antiAffinity: required), and {nodes} "
+                f"node{'s' if nodes > 1 else ''} can run them: {most - nodes} would stay Pending",
+                f"run at most {nodes} replicas, make more nodes eligible, or use antiAffinity: preferred",
+            )
+        ]
+    max_unavailable, max_surge = rolling_update(spec)
+    if not shared_storage(spec) or max_unavailable > 0:
+        return []  # Recreate, or an old pod stops first and frees its node for the new one
+    needed = most + 1
+    if nodes is None:
+        return [
+            Problem(
+                env.locate("scheduling", "antiAffinity"),
+                f"scheduling.antiAffinity: required, with a rollout that starts a new pod before it stops an old "
+                f"one (maxUnavailable 0), needs {needed} nodes, and the spec does not say how many can run the "
+                "registry: with fewer, the rollout never finishes",
+                "declare scheduling.nodes (with as many nodes as replicas, regc then rolls one pod down at "
+                "a time), or set availability.rollingUpdate.maxUnavailable: 1",
+            )
+        ]
+    if nodes < needed:
+        return [
+            Problem(
+                env.locate("availability", "rollingUpdate"),
+                f"availability.rollingUpdate: a surge of {max_surge} with maxUnavailable 0 needs {needed} nodes "
+                f"(antiAffinity: required), and scheduling.nodes is {nodes}: the rollout would never finish",
+                "set maxUnavailable: 1 and maxSurge: 0, or make more nodes eligible",
+            )
+        ]
+    return []
 
 
 def _service_problems(env: LoadedEnvironment) -> list[Problem]:

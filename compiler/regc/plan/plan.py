@@ -76,6 +76,26 @@ def shared_storage(spec: Environment) -> bool:
     return spec.storage.driver != "filesystem" or spec.storage.access_mode == "ReadWriteMany"
 
 
+def max_replicas(spec: Environment) -> int:
+    """The most registry pods that run at once outside a rollout."""
+    scaling = spec.availability.autoscaling
+    return scaling.max_replicas if scaling.enabled else spec.registry.replicas
+
+
+def rolling_update(spec: Environment) -> tuple[int, int]:
+    """A rollout's maxUnavailable and maxSurge: the spec's, or one pod down at a time when required
+    anti-affinity leaves a surge pod no node (every declared node already runs one)."""
+    rolling, scheduling = spec.availability.rolling_update, spec.scheduling
+    if (
+        "rolling_update" not in spec.availability.model_fields_set
+        and scheduling.anti_affinity == "required"
+        and scheduling.nodes is not None
+        and scheduling.nodes <= max_replicas(spec)
+    ):
+        return 1, 0
+    return rolling.max_unavailable, rolling.max_surge
+
+
 def plan_for(name: str, spec: Environment) -> Plan:
     """The plan of an already-checked spec (also used for the shared base)."""
     major = image_major_version(spec.registry.image)

@@ -13,7 +13,7 @@ from typing import Any
 from regc.kube import k8s_object
 from regc.plan.credentials import CREDENTIAL_VARIABLES, endpoints_variable, managed_variables, referenced_secrets
 from regc.plan.names import AUTH_DIR, CERTS_DIR, CONTAINER, DATA_DIR, HTTP_PORT, METRICS_PORT_NAME, Names
-from regc.plan.plan import Plan, shared_storage
+from regc.plan.plan import Plan, rolling_update, shared_storage
 from regc.render.configmap import config_text
 from regc.render.security import container_security_context, pod_security_context
 
@@ -32,12 +32,12 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict[str, Any
         annotations[SECRETS_CHECKSUM] = secrets_checksum
     extras = spec.extras
     annotations.update(sorted(extras.pod_annotations.items()))
-    rolling = spec.availability.rolling_update
+    max_unavailable, max_surge = rolling_update(spec)
     # A ReadWriteOnce volume cannot attach to a second pod while the old one runs.
     strategy = (
         {
             "type": "RollingUpdate",
-            "rollingUpdate": {"maxUnavailable": rolling.max_unavailable, "maxSurge": rolling.max_surge},
+            "rollingUpdate": {"maxUnavailable": max_unavailable, "maxSurge": max_surge},
         }
         if shared_storage(spec)
         else {"type": "Recreate"}
@@ -45,6 +45,9 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict[str, Any
     pod_spec = {
         "serviceAccountName": plan.service_account,
         "automountServiceAccountToken": False,
+        # Service links would hand the registry `REGISTRY_*` variables (from the Services named
+        # registry*), and distribution reads every `REGISTRY_*` variable as its configuration.
+        "enableServiceLinks": False,
         "terminationGracePeriodSeconds": spec.availability.termination_grace_period_seconds,
         **plan.pod_images(),
         "securityContext": pod_security_context(),

@@ -610,7 +610,13 @@ class Scheduling(SpecModel):
 
     anti_affinity: Literal["none", "preferred", "required"] = "preferred"
     """Keep registry pods on different nodes: `preferred` (if possible) or `required` (never two on
-    one node: more replicas than nodes then stay Pending)."""
+    one node: more replicas than nodes then stay Pending; declare `nodes` to roll out on shared
+    storage)."""
+    nodes: int | None = Field(None, ge=1, le=INT32_MAX)
+    """How many nodes can run a registry pod (its nodeSelector, node affinity and tolerations
+    allowed). With `antiAffinity: required`, regc checks that the replicas fit and that a rollout
+    can progress; when every such node already runs a pod, it rolls one pod down at a time
+    (maxUnavailable 1, maxSurge 0) instead of a surge pod that no node would take."""
     topology_spread: bool = False
     """Spread pods evenly across zones (`topology.kubernetes.io/zone`, at most one apart, scheduling
     anyway when that cannot be met)."""
