@@ -181,10 +181,12 @@ def load_yaml_file(path: Path) -> dict:
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """With pytest-xdist (`-n 2`), every end-to-end test runs on one worker, in order: they share the
-    control plane, Ceph's ports and the tool cache, and the other worker takes the rest."""
+    control plane, Ceph's ports and the tool cache. The tests on real nodes (tests/nodes/) share
+    their cluster, in namespaces of its own, so they run as a group of their own, beside them."""
     for item in items:
         if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+            group = "nodes" if "tests/nodes/" in item.nodeid else "e2e"
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_configure(config):

@@ -301,7 +301,7 @@ def test_the_diff_against_the_running_objects_shows_what_changes_and_no_secret(e
     assert PASSWORD not in text and old["hash"] not in text and "PRIVATE KEY" not in text
     # then the registry's own configuration, read as the registry reads it on both sides
     assert "the registry's configuration (as the registry reads it):" in text
-    assert "config.yml http.draintimeout: (unset) -> 55s: regc lets requests in flight finish" in text
+    assert "config.yml http.draintimeout: (unset) -> 45s: regc lets requests in flight finish" in text
     assert "config.yml http.tls" not in text  # kept: regc diff never decrypts, so compared by presence
     markdown = run_regc("diff", "--against-manifests", "k8s", "--env", "guide", "-o", "markdown", cwd=empty)
     assert "### Rendered diff against `the objects given (k8s)`" in markdown.stdout

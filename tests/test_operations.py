@@ -184,8 +184,10 @@ def test_defaults_add_no_optional_object(repo: Path):
     pod = pod_of(objects)["spec"]
     assert pod["serviceAccountName"] == "registry" and pod["automountServiceAccountToken"] is False
     assert pod["terminationGracePeriodSeconds"] == 60
+    # Ten seconds of serving on while the nodes stop routing to the pod, then 45 s of draining.
+    assert pod["containers"][0]["lifecycle"] == {"preStop": {"sleep": {"seconds": 10}}}
     config = config_of(objects)
-    assert config["http"]["draintimeout"] == "55s" and "debug" not in config["http"]
+    assert config["http"]["draintimeout"] == "45s" and "debug" not in config["http"]
     assert config["storage"]["maintenance"]["uploadpurging"] == {
         "enabled": True,
         "age": "168h",
@@ -201,7 +203,8 @@ def test_availability_objects_and_the_deployment_they_shape(repo: Path):
         "ha",
         SHARED + "availability:\n  podDisruptionBudget: {{enabled: true}}\n"
         "  autoscaling: {{enabled: true, minReplicas: 3, maxReplicas: 9, targetCpuUtilization: 60}}\n"
-        "  rollingUpdate: {{maxUnavailable: 1, maxSurge: 2}}\n  terminationGracePeriodSeconds: 300\n",
+        "  rollingUpdate: {{maxUnavailable: 1, maxSurge: 2}}\n  terminationGracePeriodSeconds: 300\n"
+        "  preStopSleepSeconds: 0\n",
     )
     budget = one(objects, "PodDisruptionBudget")
     assert budget["apiVersion"] == "policy/v1" and budget["spec"]["maxUnavailable"] == 1
@@ -214,6 +217,7 @@ def test_availability_objects_and_the_deployment_they_shape(repo: Path):
     assert "replicas" not in deployment["spec"]  # the autoscaler owns it
     assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 1, "maxSurge": 2}
     assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 300
+    assert "lifecycle" not in deployment["spec"]["template"]["spec"]["containers"][0]  # 0: no sleep
     assert config_of(objects)["http"]["draintimeout"] == "295s"
     selector = deployment["spec"]["selector"]["matchLabels"]
     assert budget["spec"]["selector"]["matchLabels"] == selector
@@ -443,6 +447,10 @@ def test_redis_cache_and_notifications_in_clear(repo: Path):
         (
             "extras:\n  podLabels: {{app.kubernetes.io/name: other}}\n",
             "extras.podLabels: app.kubernetes.io/name is regc's",
+        ),
+        (
+            "availability:\n  terminationGracePeriodSeconds: 12\n",
+            "availability.preStopSleepSeconds: 10 s of a 12 s grace period leaves the registry no time",
         ),
         (
             "extras:\n  podAnnotations: {{regc/config-sha256: x}}\n",

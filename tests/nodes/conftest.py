@@ -3,6 +3,7 @@ whatever happened), and delivering a compiled overlay to it."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -108,18 +109,27 @@ def wait_rolled_out(cluster: NodeCluster, objects: list[dict[str, Any]], timeout
             if kind not in ("Deployment", "DaemonSet", "Job"):
                 continue
             got = cluster.kubectl("get", kind.lower(), meta["name"], "-n", meta["namespace"], "-o", "json", check=False)
-            status = json.loads(got.stdout).get("status", {}) if got.returncode == 0 else {}
+            live = json.loads(got.stdout) if got.returncode == 0 else {}
+            status = live.get("status", {})
             if kind == "Deployment":
                 wanted = obj["spec"].get("replicas", 1)
                 available = any(
                     c["type"] == "Available" and c["status"] == "True" for c in status.get("conditions", [])
                 )
                 done = (
-                    available and status.get("updatedReplicas") == wanted and status.get("availableReplicas") == wanted
+                    status.get("observedGeneration", 0) >= live["metadata"]["generation"]
+                    and available
+                    and status.get("updatedReplicas") == wanted
+                    and status.get("availableReplicas") == wanted
+                    and status.get("replicas") == wanted  # no pod of an older revision left
                 )
             elif kind == "DaemonSet":
-                done = status.get("desiredNumberScheduled", 0) > 0 and status.get("numberReady") == status.get(
-                    "desiredNumberScheduled"
+                desired = status.get("desiredNumberScheduled", 0)
+                done = (
+                    status.get("observedGeneration", 0) >= live["metadata"]["generation"]
+                    and desired > 0
+                    and status.get("numberReady") == desired
+                    and status.get("updatedNumberScheduled") == desired
                 )
             else:
                 assert not status.get("failed"), f"Job {meta['name']} failed:\n{_job_logs(cluster, meta)}"
@@ -147,3 +157,21 @@ def on_node(cluster: NodeCluster, node_index: int, *command: str, timeout: int =
     return subprocess.run(
         cluster.on(cluster.nodes[node_index], *command), capture_output=True, text=True, timeout=timeout
     )
+
+
+def registry_ca(cluster: NodeCluster, namespace: str, work: Path) -> Path:
+    """The registry's CA as a client on a node trusts it (the TLS Secret's ca.crt), in a folder."""
+    secret = cluster.json("get", "secret", "registry-tls", "-n", namespace)
+    folder = work / "certs"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ca.crt").write_bytes(base64.b64decode(secret["data"]["ca.crt"]))
+    return folder
+
+
+def forget(cluster: NodeCluster, namespace: str) -> None:
+    """Delete what `deliver` made for a namespace: the namespace, and the volumes given its claims."""
+    cluster.kubectl("delete", "namespace", namespace, "--wait=true", "--timeout=120s", check=False, timeout=150)
+    volumes = cluster.json("get", "persistentvolumes")["items"]
+    for volume in volumes:
+        if (volume["spec"].get("claimRef") or {}).get("namespace") == namespace:
+            cluster.kubectl("delete", "persistentvolume", volume["metadata"]["name"], check=False)

@@ -3,25 +3,15 @@ resolved by cluster DNS, and used by the real skopeo from a node."""
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.oci import write_image
-from tests.nodes.conftest import deliver, on_node, wait_rolled_out
+from tests.nodes.conftest import deliver, on_node, registry_ca, wait_rolled_out
 
 pytestmark = pytest.mark.e2e
-
-
-def _ca(cluster, namespace: str, work: Path) -> Path:
-    """The registry's CA as a client on a node trusts it (the TLS Secret's ca.crt)."""
-    secret = cluster.json("get", "secret", "registry-tls", "-n", namespace)
-    folder = work / "certs"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "ca.crt").write_bytes(base64.b64decode(secret["data"]["ca.crt"]))
-    return folder
 
 
 def test_dev_rolls_out_and_serves_pushes_through_its_service(nodes, built: Path, tmp_path: Path):
@@ -37,7 +27,7 @@ def test_dev_rolls_out_and_serves_pushes_through_its_service(nodes, built: Path,
     assert not links, links  # (the kubelet gives every pod the API server's KUBERNETES_* whatever the pod says)
     layout = tmp_path / "layout"
     write_image(layout, "v1", "hello from a real node")
-    certs = _ca(nodes, "registry-dev", tmp_path)
+    certs = registry_ca(nodes, "registry-dev", tmp_path)
     host = "registry.registry-dev.svc:5000"
     pushed = on_node(
         nodes,

@@ -51,8 +51,8 @@ FILE_KEYS = ("http.tls.certificate", "http.tls.key", "auth.htpasswd.path")
 DATA_DIRECTORY = "storage.filesystem.rootdirectory"
 # regc's own choices, by the key they touch, with why: shown as changes, not losses.
 CHOICES: dict[str, str] = {
-    "http.draintimeout": "regc lets requests in flight finish when a pod stops "
-    "(availability.terminationGracePeriodSeconds minus 5 s)",
+    "http.draintimeout": "regc lets requests in flight finish when a pod stops (availability."
+    "terminationGracePeriodSeconds, less preStopSleepSeconds and 5 s)",
     "storage.redirect.disable": "regc serves blobs through the registry, not by redirecting clients to the object "
     "store (storage.redirect: true redirects)",
     "storage.s3.forcepathstyle": "regc addresses buckets by path, as radosgw and MinIO need",

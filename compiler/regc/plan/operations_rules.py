@@ -178,6 +178,16 @@ def _availability_problems(env: LoadedEnvironment, replicas: int) -> list[Proble
                 f"set it below {replicas}, or run more replicas",
             )
         )
+    if availability.pre_stop_sleep_seconds + 5 >= availability.termination_grace_period_seconds:
+        problems.append(
+            Problem(
+                env.locate("availability", "preStopSleepSeconds"),
+                f"availability.preStopSleepSeconds: {availability.pre_stop_sleep_seconds} s of a "
+                f"{availability.termination_grace_period_seconds} s grace period leaves the registry no time to "
+                "finish the uploads in flight (it needs 5 s more at least)",
+                "lengthen terminationGracePeriodSeconds, or shorten the sleep",
+            )
+        )
     memory = env.spec.registry.resources.requests.memory
     if scaling.enabled and scaling.target_memory_utilization is not None and memory is None:
         problems.append(

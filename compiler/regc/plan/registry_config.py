@@ -35,7 +35,8 @@ def managed_config(plan: Plan) -> dict[str, Any]:
         storage["cache"] = {"blobdescriptor": registry.blob_descriptor_cache}
     storage.update(storage_driver(plan))
     log = {"level": registry.log_level, "formatter": registry.log_formatter, "fields": {"service": "registry"}}
-    drain = max(spec.availability.termination_grace_period_seconds - 5, 1)
+    availability = spec.availability
+    drain = max(availability.termination_grace_period_seconds - availability.pre_stop_sleep_seconds - 5, 1)
     config: dict[str, Any] = {
         "version": 0.1,
         "log": log,

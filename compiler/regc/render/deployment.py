@@ -168,8 +168,15 @@ def _container(plan: Plan) -> dict[str, Any]:
         "resources": _resources(registry.resources),
         "securityContext": container_security_context(),
         **probes(plan),
+        **_lifecycle(plan),
         "volumeMounts": _mounts(plan),
     }
+
+
+def _lifecycle(plan: Plan) -> dict[str, Any]:
+    """A stopping pod serves on until the Service's endpoints no longer list it on any node."""
+    seconds = plan.spec.availability.pre_stop_sleep_seconds
+    return {"lifecycle": {"preStop": {"sleep": {"seconds": seconds}}}} if seconds else {}
 
 
 def _ports(plan: Plan) -> list[dict[str, Any]]:

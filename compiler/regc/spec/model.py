@@ -552,8 +552,14 @@ class Availability(SpecModel):
     autoscaling: Autoscaling = Autoscaling()
     """A HorizontalPodAutoscaler."""
     termination_grace_period_seconds: int = Field(60, ge=1, le=INT32_MAX)
-    """How long a stopping pod may finish its requests; the registry's `http.draintimeout` is 5 s
-    less, so uploads in flight complete before the kubelet kills the container."""
+    """How long a stopping pod may take: `preStopSleepSeconds` of serving on, then the registry's
+    `http.draintimeout` (what is left, less 5 s), so uploads in flight complete before the kubelet
+    kills the container."""
+    pre_stop_sleep_seconds: int = Field(10, ge=0, le=INT32_MAX)
+    """How long a stopping pod keeps serving before the registry is told to stop (a preStop sleep,
+    Kubernetes 1.30 and later): the time every node's kube-proxy takes to stop sending it new
+    connections. Without it, a rollout or a drain refuses connections on real nodes. 0 leaves
+    it out."""
 
 
 class Toleration(SpecModel):
