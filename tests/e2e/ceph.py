@@ -1,4 +1,6 @@
-"""A real single-node Ceph cluster with radosgw, every path under one temporary folder (tests only)."""
+"""A real single-node Ceph cluster with radosgw, every path under one temporary folder (tests only):
+on loopback for the e2e suite, or on an address of the real nodes' hub with gateways on hosts of
+their own (tests/nodes/)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ RGW_PORT = 7480
 CONFIG = """\
 [global]
 fsid = {fsid}
-mon_host = v2:127.0.0.1:{mon_port}/0
+mon_host = v2:{address}:{mon_port}/0
+public_addr = {address}
 auth_cluster_required = none
 auth_service_required = none
 auth_client_required = none
@@ -50,10 +53,25 @@ ms_bind_ipv6 = false
 mon_data = {root}/mon
 [osd]
 osd_data = {root}/osd
-[client.rgw]
-rgw_frontends = beast endpoint=127.0.0.1:{rgw_port}
-rgw_data = {root}/rgw
 """
+GATEWAY = """[client.{name}]
+rgw_frontends = beast endpoint={endpoint}
+rgw_data = {root}/{name}
+"""
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """A radosgw: where it listens, and the command prefix that runs it on its host (a network
+    namespace's `ip netns exec`, or nothing on this machine's own)."""
+
+    name: str
+    endpoint: str
+    prefix: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.endpoint}"
 
 
 @dataclass
@@ -61,27 +79,49 @@ class Ceph:
     root: Path
     config: Path
     processes: Processes
-    rgw_url: str = f"http://127.0.0.1:{RGW_PORT}"
+    gateways: list[Gateway] = field(default_factory=list)
+    prefix: tuple[str, ...] = ()  # runs a client where the monitor is reachable
     timings: dict = field(default_factory=dict)
+
+    @property
+    def rgw_url(self) -> str:
+        return self.gateways[0].url
 
     @property
     def env(self) -> dict:
         return {**os.environ, "CEPH_CONF": str(self.config)}
 
     def admin(self, *args: str) -> str:
-        done = subprocess.run(["radosgw-admin", *args], env=self.env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [*self.prefix, "radosgw-admin", *args], env=self.env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
 
 
-def start_ceph(root: Path, processes: Processes, mon_port: int = 3300, deadline: float = 90) -> Ceph:
+def start_ceph(
+    root: Path,
+    processes: Processes,
+    mon_port: int = 3300,
+    deadline: float = 90,
+    *,
+    address: str = "127.0.0.1",
+    prefix: tuple[str, ...] = (),
+    gateways: list[Gateway] | None = None,
+) -> Ceph:
+    """The monitor and the OSD on `address` (run with `prefix`), and the gateways: by default one,
+    `client.rgw` on loopback."""
     for tool in ("ceph-mon", "ceph-osd", "radosgw", "radosgw-admin", "monmaptool", "ceph-authtool", "ceph"):
         assert shutil.which(tool), f"{tool} is missing: .ci/run installs ceph-mon, ceph-osd, radosgw, ceph-common"
-    for sub in ("mon", "osd", "run", "log", "rgw"):
+    gateways = gateways or [Gateway("rgw", f"127.0.0.1:{RGW_PORT}")]
+    for sub in ("mon", "osd", "run", "log", *(g.name for g in gateways)):
         (root / sub).mkdir(parents=True, exist_ok=True)
     fsid = str(uuid.uuid4())
     config = root / "ceph.conf"
-    config.write_text(CONFIG.format(fsid=fsid, root=root, mon_port=mon_port, rgw_port=RGW_PORT))
+    config.write_text(
+        CONFIG.format(fsid=fsid, root=root, mon_port=mon_port, address=address)
+        + "".join(GATEWAY.format(name=g.name, endpoint=g.endpoint, root=root) for g in gateways)
+    )
     c = ["-c", str(config)]
     quiet = {"capture_output": True, "text": True, "timeout": 60, "check": True}
     subprocess.run(
@@ -99,32 +139,43 @@ def start_ceph(root: Path, processes: Processes, mon_port: int = 3300, deadline:
         **quiet,
     )
     subprocess.run(
-        ["monmaptool", "--create", "--addv", "a", f"[v2:127.0.0.1:{mon_port}]", "--fsid", fsid, str(root / "monmap")],
+        ["monmaptool", "--create", "--addv", "a", f"[v2:{address}:{mon_port}]", "--fsid", fsid, str(root / "monmap")],
         **quiet,
     )
     subprocess.run(
         ["ceph-mon", *c, "--mkfs", "-i", "a", "--monmap", str(root / "monmap"), "--keyring", str(root / "keyring")],
         **quiet,
     )
-    processes.start("ceph-mon", ["ceph-mon", *c, "-f", "-i", "a"], log=root / "log" / "mon.out")
+    processes.start("ceph-mon", [*prefix, "ceph-mon", *c, "-f", "-i", "a"], log=root / "log" / "mon.out")
     osd_uuid = str(uuid.uuid4())
-    subprocess.run(["ceph", *c, "--connect-timeout", "30", "osd", "new", osd_uuid], **quiet)
-    subprocess.run(["ceph-osd", *c, "-i", "0", "--mkfs", "--osd-uuid", osd_uuid], **quiet)
-    processes.start("ceph-osd", ["ceph-osd", *c, "-f", "-i", "0"], log=root / "log" / "osd.out")
-    processes.start("radosgw", ["radosgw", *c, "-f", "-n", "client.rgw"], log=root / "log" / "rgw.out")
-    ceph = Ceph(root, config, processes)
-    processes.wait_until(
-        "radosgw",
-        lambda: _answers(ceph.rgw_url),
-        deadline,
-        logs=[root / "log" / "ceph-client.rgw.log", root / "log" / "ceph-osd.0.log"],
-    )
+    subprocess.run([*prefix, "ceph", *c, "--connect-timeout", "30", "osd", "new", osd_uuid], **quiet)
+    subprocess.run([*prefix, "ceph-osd", *c, "-i", "0", "--mkfs", "--osd-uuid", osd_uuid], **quiet)
+    processes.start("ceph-osd", [*prefix, "ceph-osd", *c, "-f", "-i", "0"], log=root / "log" / "osd.out")
+    ceph = Ceph(root, config, processes, gateways, prefix)
+    for gateway in gateways:
+        start_gateway(ceph, gateway)
+    for gateway in gateways:
+        processes.wait_until(
+            gateway.name,
+            lambda gateway=gateway: _answers(gateway),
+            deadline,
+            logs=[root / "log" / f"ceph-client.{gateway.name}.log", root / "log" / "ceph-osd.0.log"],
+        )
     return ceph
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except OSError:
-        return False
+def start_gateway(ceph: Ceph, gateway: Gateway) -> None:
+    """Start (or start again) one radosgw; `Processes.stop(gateway.name)` stops it."""
+    command = [*gateway.prefix, "radosgw", "-c", str(ceph.config), "-f", "-n", f"client.{gateway.name}"]
+    ceph.processes.start(gateway.name, command, log=ceph.root / "log" / f"{gateway.name}.out")
+
+
+def _answers(gateway: Gateway) -> bool:
+    if not gateway.prefix:
+        try:
+            with urllib.request.urlopen(gateway.url, timeout=2):
+                return True
+        except OSError:
+            return False
+    done = subprocess.run([*gateway.prefix, "curl", "-sf", "-m", "2", "-o", "/dev/null", gateway.url], check=False)
+    return done.returncode == 0

@@ -24,9 +24,15 @@ from tests.e2e.processes import Processes
 from tests.nodes import images
 
 HUB_IP = "10.77.0.1"
+NODES_NET = "10.77.0.0/24"
 SERVICE_CIDR = "10.96.0.0/16"
 DNS_IP = "10.96.0.10"
 TOKEN = "regc-nodes-admin-token"
+# Machines beside the nodes, on their bridge: the radosgw hosts at the addresses prod's example
+# names (radosgw.hosts), and staging's S3 endpoint resolving to them through cluster DNS.
+HOSTS_NET = "10.10.0.0/24"
+RGW_HOSTS = ("10.10.0.11", "10.10.0.12", "10.10.0.13")
+HOST_NAMES = {"rgw.ceph.example.internal": RGW_HOSTS}
 CONTROLLERS = ("cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids")
 # What the kubelet writes under /proc/sys (node defaults it enforces): files of the node's instead.
 SYSCTLS = (
@@ -123,6 +129,7 @@ def _network(tag: str, nodes: list[Node]) -> None:
     _run("ip", "-n", hub, "link", "add", "br0", "type", "bridge")
     _run("ip", "-n", hub, "link", "set", "br0", "up")
     _run("ip", "-n", hub, "addr", "add", f"{HUB_IP}/24", "dev", "br0")
+    _run("ip", "-n", hub, "route", "add", HOSTS_NET, "dev", "br0")
     for node in nodes:
         _run("ip", "netns", "add", node.netns)
         _run(
@@ -145,11 +152,28 @@ def _network(tag: str, nodes: list[Node]) -> None:
         _run("ip", "-n", node.netns, "addr", "add", f"{node.ip}/24", "dev", "eth0")
         _run("ip", "-n", node.netns, "link", "set", "eth0", "up")
         _run("ip", "-n", node.netns, "route", "add", SERVICE_CIDR, "dev", "eth0", "src", node.ip)
+        _run("ip", "-n", node.netns, "route", "add", HOSTS_NET, "dev", "eth0", "src", node.ip)
         _run("ip", "netns", "exec", node.netns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
         _run("ip", "-n", hub, "route", "add", node.pod_cidr, "via", node.ip)
         for other in nodes:
             if other is not node:
                 _run("ip", "-n", node.netns, "route", "add", other.pod_cidr, "via", other.ip)
+
+
+def add_host(cluster: NodeCluster, name: str, ip: str) -> str:
+    """A machine beside the nodes (a radosgw host): a network namespace of its own on their bridge,
+    reaching the hub, the nodes and their pods, and nothing else. Returns the namespace."""
+    hub, netns = cluster.hub, f"{cluster.tag}-{name}"
+    _run("ip", "netns", "add", netns)
+    _run("ip", "-n", hub, "link", "add", f"h-{name}", "type", "veth", "peer", "name", "eth0", "netns", netns)
+    _run("ip", "-n", hub, "link", "set", f"h-{name}", "master", "br0", "up")
+    _run("ip", "-n", netns, "link", "set", "lo", "up")
+    _run("ip", "-n", netns, "addr", "add", f"{ip}/24", "dev", "eth0")
+    _run("ip", "-n", netns, "link", "set", "eth0", "up")
+    _run("ip", "-n", netns, "route", "add", NODES_NET, "dev", "eth0", "src", ip)
+    for node in cluster.nodes:
+        _run("ip", "-n", netns, "route", "add", node.pod_cidr, "via", node.ip)
+    return netns
 
 
 def _kubeconfig(path: Path) -> None:
@@ -254,8 +278,10 @@ def _dns(cluster: NodeCluster) -> None:
     """CoreDNS in the hub, reached at the cluster DNS address through a Service without a selector
     and its EndpointSlice (kube-proxy routes it, as the radosgw front is routed)."""
     corefile = cluster.work / "Corefile"
+    hosts = "".join(f"    {ip} {name}\n" for name, ips in HOST_NAMES.items() for ip in ips)
     corefile.write_text(
-        f".:53 {{\n  bind {HUB_IP}\n  errors\n  kubernetes cluster.local in-addr.arpa ip6.arpa {{\n"
+        f".:53 {{\n  bind {HUB_IP}\n  errors\n  hosts {{\n{hosts}    fallthrough\n  }}\n"
+        "  kubernetes cluster.local in-addr.arpa ip6.arpa {\n"
         f"    kubeconfig {cluster.kubeconfig} nodes\n    pods insecure\n    fallthrough in-addr.arpa ip6.arpa\n  }}\n"
         "  cache 5\n}\n"
     )

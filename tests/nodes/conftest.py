@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,11 @@ from ruamel.yaml import YAML
 from regc.render.security import RUN_AS
 from tests.cluster.apiserver import TOOLS
 from tests.conftest import run_regc
+from tests.e2e.ceph import Ceph, Gateway, start_ceph
 from tests.e2e.conftest import phase
 from tests.e2e.processes import Processes
 from tests.nodes import images
-from tests.nodes.cluster import NodeCluster, start_node_cluster, stop_node_cluster
+from tests.nodes.cluster import HUB_IP, RGW_HOSTS, NodeCluster, add_host, start_node_cluster, stop_node_cluster
 
 # The images the examples name, built here (tests/nodes/images.py), by the name the manifests use.
 IMAGES = {
@@ -59,6 +61,39 @@ def nodes(tmp_path_factory):
         processes.stop_all()
         if Path("/etc/netns").is_dir() and not any(Path("/etc/netns").iterdir()):
             Path("/etc/netns").rmdir()
+
+
+@pytest.fixture(scope="session")
+def rgw(nodes: NodeCluster, tmp_path_factory) -> Iterator[Ceph]:
+    """Ceph beside the nodes: its monitor and OSD in the hub, a radosgw on each of three hosts of
+    their own at the addresses the examples name (prod's radosgw.hosts; staging's S3 endpoint
+    resolves to them through cluster DNS)."""
+    processes = Processes()
+    try:
+        gateways = []
+        for number, address in enumerate(RGW_HOSTS, 1):
+            netns = add_host(nodes, f"rgw{number}", address)
+            gateways.append(Gateway(f"rgw.h{number}", f"{address}:7480", ("ip", "netns", "exec", netns)))
+        with phase("ceph beside the nodes"):
+            root = tmp_path_factory.mktemp("ceph-nodes")
+            yield start_ceph(root, processes, address=HUB_IP, prefix=tuple(nodes.in_hub()), gateways=gateways)
+    finally:
+        processes.stop_all()
+
+
+def radosgw_users(cluster: NodeCluster, ceph: Ceph, repo: Path, env: str) -> None:
+    """Run `regc rgw-commands ENV` where radosgw-admin works (the hub), as its header says to."""
+    commands = run_regc("rgw-commands", env, cwd=repo)
+    assert commands.code == 0, commands.stderr
+    done = subprocess.run(
+        cluster.in_hub("bash", "-euo", "pipefail", "-c", commands.stdout),
+        cwd=repo,
+        env=ceph.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def deliver(cluster: NodeCluster, repo: Path, env: str, work: Path) -> list[dict[str, Any]]:

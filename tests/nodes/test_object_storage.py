@@ -1,0 +1,91 @@
+"""The examples on object storage, on real nodes: staging's S3 endpoint and prod's Swift front
+reach real radosgw hosts beside the cluster, through cluster DNS and kube-proxy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.nodes.cluster import RGW_HOSTS
+from tests.nodes.conftest import deliver, on_node, radosgw_users, registry_ca, wait_rolled_out
+
+pytestmark = pytest.mark.e2e
+
+
+def _secret(repo: Path, env: str, *path: str) -> str:
+    """One value of the environment's secrets file, decrypted by sops into memory."""
+    extract = "".join(f'["{key}"]' for key in path)
+    done = subprocess.run(
+        ["sops", "decrypt", "--extract", extract, str(repo / "environments" / f"{env}.secrets.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def _push_and_pull(cluster, host: str, certs: Path, creds: str, work: Path, pusher: int, puller: int) -> str:
+    from tests.e2e.oci import write_image
+
+    layout = work / f"layout-{pusher}-{puller}"
+    write_image(layout, "v1", f"pushed from node {pusher} to {host}")
+    image = f"docker://{host}/smoke/n{pusher}:v1"
+    pushed = on_node(
+        cluster, pusher, "skopeo", "--insecure-policy", "copy", "--dest-cert-dir", str(certs),
+        "--dest-creds", creds, f"oci:{layout}:v1", image,
+    )  # fmt: skip
+    assert pushed.returncode == 0, pushed.stderr
+    pulled = on_node(
+        cluster, puller, "skopeo", "--insecure-policy", "inspect", "--cert-dir", str(certs), "--creds", creds, image
+    )
+    assert pulled.returncode == 0, pulled.stderr
+    return json.loads(pulled.stdout)["Digest"]
+
+
+def test_staging_stores_in_radosgw_through_s3_and_serves_every_node_proxy(nodes, rgw, built: Path, tmp_path: Path):
+    radosgw_users(nodes, rgw, built, "staging")
+    access, secret = _secret(built, "staging", "s3", "accessKey"), _secret(built, "staging", "s3", "secretKey")
+    made = subprocess.run(
+        nodes.in_hub(
+            "s3cmd", f"--host={RGW_HOSTS[0]}:7480", "--host-bucket=", "--no-ssl", f"--access_key={access}",
+            f"--secret_key={secret}", "mb", "s3://registry-staging",
+        ),
+        capture_output=True, text=True, timeout=60, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr[-800:]
+    objects = deliver(nodes, built, "staging", tmp_path)
+    wait_rolled_out(nodes, objects)
+    certs = registry_ca(nodes, "registry-staging", tmp_path)
+    creds = f"deploy:{_secret(built, 'staging', 'users', 'deploy')}"
+    # Through the Service, from one node to another.
+    _push_and_pull(nodes, "registry.registry-staging.svc:5000", certs, creds, tmp_path, 0, 2)
+    # Through the node proxy: each node's localhost:5000 (its hostPort), the name kubelets pull by.
+    for index in range(len(nodes.nodes)):
+        _push_and_pull(nodes, "localhost:5000", certs, creds, tmp_path, index, (index + 1) % len(nodes.nodes))
+
+
+@pytest.fixture(scope="module")
+def prod(nodes, rgw, built_once: Path, tmp_path_factory) -> Path:
+    """prod delivered once for this module's tests (its radosgw user made as `regc rgw-commands` says)."""
+    crds = Path(__file__).resolve().parents[1] / "crds"
+    for name in ("monitoring.coreos.com_servicemonitors.yaml", "monitoring.coreos.com_prometheusrules.yaml"):
+        nodes.kubectl("apply", "--server-side", "-f", "-", stdin=(crds / name).read_text())
+    nodes.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+    radosgw_users(nodes, rgw, built_once, "prod")
+    objects = deliver(nodes, built_once, "prod", tmp_path_factory.mktemp("prod"))
+    wait_rolled_out(nodes, objects)  # the smoke Job too: it logs in as ci-pull and reads /v2/
+    return built_once
+
+
+def test_prod_stores_in_radosgw_through_swift_and_its_front(nodes, rgw, prod: Path, tmp_path: Path):
+    pods = nodes.json("get", "pods", "-n", "kube-registry", "-l", "app.kubernetes.io/name=registry")["items"]
+    assert len({p["spec"]["nodeName"] for p in pods if p["status"]["phase"] == "Running"}) == 2
+    certs = registry_ca(nodes, "kube-registry", tmp_path)
+    creds = f"alice:{_secret(prod, 'prod', 'users', 'alice')}"
+    _push_and_pull(nodes, "registry.kube-registry.svc:5000", certs, creds, tmp_path, 1, 0)
+    # The blobs are in radosgw, in the container the spec names, written through the front.
+    listed = rgw.admin("bucket", "stats", "--bucket=kube-registry")
+    assert json.loads(listed)["usage"]["rgw.main"]["num_objects"] > 0
