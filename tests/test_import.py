@@ -267,7 +267,7 @@ def test_the_guides_radosgw_front_and_its_swift_secret_under_spec(empty: Path):
     assert "Secret/registry/registry-cm: its keys are under `spec:`, which a Secret does not have" in report
     assert "the value of swift.password ends in a newline" in report
     spec = _spec(empty, "swift")
-    assert spec["radosgw"] == {"hosts": ["192.168.10.200", "192.168.10.201", "192.168.10.202"]}
+    assert spec["radosgw"] == {"hosts": ["192.168.10.200", "192.168.10.201", "192.168.10.202"], "front": "endpoints"}
     assert spec["storage"]["driver"] == "swift" and spec["storage"]["username"] == "kube:registry"
     assert spec["registry"]["replicas"] == 2
     secrets = decrypt_file(empty / "environments" / "swift.secrets.yaml")

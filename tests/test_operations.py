@@ -45,7 +45,7 @@ def config_of(objects: list[dict]) -> dict:
 
 
 def pod_of(objects: list[dict]) -> dict:
-    return one(objects, "Deployment")["spec"]["template"]
+    return one(objects, "Deployment", "registry")["spec"]["template"]
 
 
 # -- the restricted Pod Security Standard ---------------------------------------------------------
@@ -213,7 +213,7 @@ def test_availability_objects_and_the_deployment_they_shape(repo: Path):
     assert scaler["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "registry"}
     assert (scaler["spec"]["minReplicas"], scaler["spec"]["maxReplicas"]) == (3, 9)
     assert scaler["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 60
-    deployment = one(objects, "Deployment")
+    deployment = one(objects, "Deployment", "registry")
     assert "replicas" not in deployment["spec"]  # the autoscaler owns it
     assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 1, "maxSurge": 2}
     assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 300
@@ -247,7 +247,8 @@ def test_required_anti_affinity_rolls_out_on_the_nodes_declared(repo: Path):
     required = SHARED + "registry:\n  replicas: 2\nscheduling:\n  antiAffinity: required\n"
 
     def rolling(body: str) -> dict:
-        return one(build(repo, "nodes", required + body), "Deployment")["spec"]["strategy"]["rollingUpdate"]
+        built = build(repo, "nodes", required + body)
+        return one(built, "Deployment", "registry")["spec"]["strategy"]["rollingUpdate"]
 
     # A spare node: the new pod starts before an old one stops, and no capacity is lost.
     assert rolling("  nodes: 3\n") == {"maxUnavailable": 0, "maxSurge": 1}
@@ -313,7 +314,7 @@ def test_network_policy(repo: Path):
         "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
         "pullSecrets:\n  user: p\n  namespaces: [team-a]\n",
     )
-    policy = one(objects, "NetworkPolicy")
+    policy = one(objects, "NetworkPolicy", "registry")
     spec = policy["spec"]
     assert spec["policyTypes"] == ["Ingress", "Egress"]
     clients, scrape = spec["ingress"]
@@ -325,10 +326,26 @@ def test_network_policy(repo: Path):
     ]
     assert clients["ports"] == [{"protocol": "TCP", "port": 5000}]
     assert scrape["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == ["monitoring"]
-    dns, destinations = spec["egress"]
+    dns, front, destinations = spec["egress"]
     assert {p["port"] for p in dns["ports"]} == {53}
-    assert destinations["to"] == [{"ipBlock": {"cidr": "10.0.0.1/32"}}, {"ipBlock": {"cidr": "10.9.0.0/16"}}]
-    assert not [o for o in objects if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] != "registry"]
+    # radosgw through its front's pods, which alone reach the hosts.
+    front_pods = {"app.kubernetes.io/name": "registry", "app.kubernetes.io/component": "radosgw-front"}
+    assert front == {"to": [{"podSelector": {"matchLabels": front_pods}}], "ports": [{"protocol": "TCP", "port": 7480}]}
+    assert destinations["to"] == [{"ipBlock": {"cidr": "10.9.0.0/16"}}]
+    fence = one(objects, "NetworkPolicy", "radosgw-front")["spec"]
+    assert fence["podSelector"]["matchLabels"] == front_pods
+    registry_pods = one(objects, "Deployment", "registry")["spec"]["selector"]["matchLabels"]
+    assert fence["ingress"][0]["from"] == [{"podSelector": {"matchLabels": registry_pods}}]
+    assert fence["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "10.0.0.1/32"}}], "ports": [{"protocol": "TCP", "port": 7480}]}
+    ]
+    assert {o["metadata"]["name"] for o in objects if o["kind"] == "NetworkPolicy"} == {"registry", "radosgw-front"}
+    # The guide's front: the registry reaches the hosts itself.
+    guide = build(repo, "fenced", SHARED + "  front: endpoints\nnetworkPolicy:\n  enabled: true\n")
+    assert one(guide, "NetworkPolicy", "registry")["spec"]["egress"][1] == {
+        "to": [{"ipBlock": {"cidr": "10.0.0.1/32"}}]
+    }
+    assert [o["metadata"]["name"] for o in guide if o["kind"] == "NetworkPolicy"] == ["registry"]
 
 
 def test_the_smoke_test_is_fenced_too(repo: Path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,7 @@ def _credentials_come_from_encrypted_secrets(repo: Path, env: str, built: list[d
         if obj["kind"] == "ConfigMap":
             text = str(obj["data"])
             assert all(secrets[s][k] not in text for s, k in variables.values())
-    container = next(o for o in built if o["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    container = registry_deployment(built)["spec"]["template"]["spec"]["containers"][0]
     env_vars = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
     for variable, (section, key) in variables.items():
         reference = env_vars[variable]
@@ -139,8 +140,31 @@ def test_delete_and_read_only_maintenance(repo: Path):
     assert storage["maintenance"]["readonly"] == {"enabled": True}
 
 
+def test_radosgw_front_checks_the_hosts_through_haproxy_by_default(repo: Path, tmp_path: Path):
+    built = build(repo, "ha", SWIFT)
+    service = next(o for o in built if o["kind"] == "Service" and o["metadata"]["name"] == "radosgw")
+    front = next(o for o in built if o["kind"] == "Deployment" and o["metadata"]["name"] == "radosgw-front")
+    assert service["spec"]["selector"] == front["spec"]["selector"]["matchLabels"]
+    assert "sessionAffinity" not in service["spec"]  # no pinning: a client's connections go to the live hosts
+    assert not [o for o in built if o["kind"] in ("EndpointSlice", "Endpoints")]
+    assert front["spec"]["replicas"] == 2
+    pod = front["spec"]["template"]["spec"]
+    assert pod["containers"][0]["image"] == "haproxy:3.2-alpine"
+    config = next(o for o in built if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "radosgw-front")
+    text = config["data"]["haproxy.cfg"]
+    servers = [line.split()[1:3] for line in text.splitlines() if line.strip().startswith("server ")]
+    assert servers == [["rgw1", "10.0.0.1:7480"], ["rgw2", "10.0.0.2:7480"], ["rgw3", "[fd00::3]:7480"]]
+    assert "option httpchk GET /" in text and "default-server check inter 2s fall 2 rise 2" in text
+    assert pod["volumes"] == [{"name": "config", "configMap": {"name": "radosgw-front"}}]
+    assert front["spec"]["template"]["metadata"]["annotations"]["regc/config-sha256"]
+    # The real HAProxy takes the configuration (Debian's, as .ci/run installs it).
+    (tmp_path / "haproxy.cfg").write_text(text)
+    checked = subprocess.run(["haproxy", "-c", "-f", str(tmp_path / "haproxy.cfg")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_radosgw_front_is_a_selector_less_service_with_endpoint_slices(repo: Path):
-    built = build(repo, "ha", SWIFT + "  legacyEndpoints: true\n")
+    built = build(repo, "ha", SWIFT + "  front: endpoints\n  legacyEndpoints: true\n")
     service = next(o for o in built if o["kind"] == "Service" and o["metadata"]["name"] == "radosgw")
     assert "selector" not in service["spec"] and service["spec"]["sessionAffinity"] == "ClientIP"
     assert service["spec"]["ports"][0]["port"] == 7480
@@ -158,7 +182,7 @@ def test_radosgw_front_is_a_selector_less_service_with_endpoint_slices(repo: Pat
 
 
 def test_no_legacy_endpoints_by_default(repo: Path):
-    assert not [o for o in build(repo, "ha2", SWIFT) if o["kind"] == "Endpoints"]
+    assert not [o for o in build(repo, "ha2", SWIFT + "  front: endpoints\n") if o["kind"] == "Endpoints"]
 
 
 def test_ingress_has_what_large_pushes_need_and_the_certificate_covers_its_host(repo: Path):
@@ -273,7 +297,7 @@ def test_storage_rules(repo: Path, body: str, message: str):
 
 def test_replicas_on_object_storage_are_allowed(repo: Path):
     built = build(repo, "many", SWIFT + "registry:\n  replicas: 3\n")
-    deployment = next(o for o in built if o["kind"] == "Deployment")
+    deployment = registry_deployment(built)
     assert deployment["spec"]["replicas"] == 3 and deployment["spec"]["strategy"]["type"] == "RollingUpdate"
 
 
@@ -316,3 +340,7 @@ def test_two_fronts_over_the_same_radosgw_hosts_are_one_radosgw(repo: Path):
     assert (
         "environments/second.yaml" in result.stderr and "'shared' is also used by environment 'first'" in result.stderr
     )
+
+
+def registry_deployment(built: list[dict]) -> dict:
+    return next(o for o in built if o["kind"] == "Deployment" and o["metadata"]["name"] == "registry")

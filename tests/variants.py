@@ -62,7 +62,7 @@ VARIANTS = {
     "no-health-no-limits": "registry:\n  healthCheck:\n    storageDriver: {{enabled: false}}\n"
     "  resources:\n    requests: {{cpu: '1', memory: 1Gi}}\n    limits: {{}}\n",
     "swift-ha-front": "storage:\n  driver: swift\n  username: u:s\n  container: c-{name}\n  credentials: generate\n"
-    "radosgw:\n  hosts: [10.0.0.1, 'fd00::2']\n  legacyEndpoints: true\n",
+    "radosgw:\n  hosts: [10.0.0.1, 'fd00::2']\n  front: endpoints\n  legacyEndpoints: true\n",
     "s3-ingress-proxy": "storage:\n  driver: s3\n  bucket: b-{name}\n  regionendpoint: http://rgw:7480\n"
     "  credentials: generate\ningress:\n  host: r.example.com\nnodeProxy:\n  enabled: true\n  hostPort: 5002\n",
     "smoke-test": "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"

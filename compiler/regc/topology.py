@@ -103,7 +103,7 @@ def _storage(graph: Graph, by_kind: dict[str, list[Object]], pod: Object, pods: 
             f"PersistentVolumeClaim/{claim['claimName']}",
         )
         graph.edge(pods, ident, "images")
-    front = next((s for s in by_kind.get("Service", []) if not s["spec"].get("selector")), None)
+    front = next((s for s in by_kind.get("Service", []) if _fronts_radosgw(s)), None)
     config = _config(by_kind)
     storage = config.get("storage", {}) if isinstance(config, dict) else {}
     driver = next((d for d in ("swift", "s3") if d in storage), None)
@@ -118,6 +118,18 @@ def _storage(graph: Graph, by_kind: dict[str, list[Object]], pod: Object, pods: 
         addresses = [
             a for s in by_kind.get("EndpointSlice", []) for e in s.get("endpoints", []) for a in e["addresses"]
         ]
+        selector = front["spec"].get("selector") or {}
+        checked = next((d for d in by_kind.get("Deployment", []) if selector and _selects(selector, d)), None)
+        if checked is not None:  # the haproxy front: its pods check the hosts its configuration lists
+            proxies = graph.node(_ident("deploy", checked), '["HAProxy pods<br/>checking each host"]', _key(checked))
+            graph.edge(ident, proxies)
+            ident = proxies
+            for config_map in by_kind.get("ConfigMap", []):
+                if config_map["metadata"]["name"] == checked["metadata"]["name"]:
+                    lines = config_map.get("data", {}).get("haproxy.cfg", "").splitlines()
+                    servers = [line.split() for line in lines if line.strip().startswith("server ")]
+                    addresses = [words[2].rsplit(":", 1)[0].strip("[]") for words in servers]
+                    graph.objects[_key(config_map)] = proxies
         for index, address in enumerate(addresses):
             host = graph.node(f"rgw{index}", f'[("radosgw {_text(address)}")]')
             graph.edge(ident, host)
@@ -184,6 +196,17 @@ def _config(by_kind: dict[str, list[Object]]) -> Any:
         if text:
             return yamlread.load(text)
     return {}
+
+
+def _selects(selector: dict[str, Any], deployment: Object) -> bool:
+    labels = deployment["spec"]["template"]["metadata"].get("labels", {})
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def _fronts_radosgw(service: Object) -> bool:
+    """The radosgw front's Service: the guide's, with no selector, or regc's over its HAProxy pods."""
+    selector = service["spec"].get("selector")
+    return not selector or str(selector.get("app.kubernetes.io/component", "")).endswith("radosgw-front")
 
 
 def _component(obj: Object) -> str | None:

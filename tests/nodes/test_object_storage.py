@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_KEY
+from tests.e2e.ceph import start_gateway
+from tests.nodes.client import ClientLoop
 from tests.nodes.cluster import RGW_HOSTS
 from tests.nodes.conftest import deliver, on_node, radosgw_users, registry_ca, wait_rolled_out
 
@@ -74,8 +78,10 @@ def prod(nodes, rgw, built_once: Path, tmp_path_factory) -> Path:
     for name in ("monitoring.coreos.com_servicemonitors.yaml", "monitoring.coreos.com_prometheusrules.yaml"):
         nodes.kubectl("apply", "--server-side", "-f", "-", stdin=(crds / name).read_text())
     nodes.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
-    radosgw_users(nodes, rgw, built_once, "prod")
-    objects = deliver(nodes, built_once, "prod", tmp_path_factory.mktemp("prod"))
+    with pytest.MonkeyPatch.context() as env:  # before the tests' own fixtures: the test-only key here too
+        env.setenv("SOPS_AGE_KEY_FILE", str(TEST_KEY))
+        radosgw_users(nodes, rgw, built_once, "prod")
+        objects = deliver(nodes, built_once, "prod", tmp_path_factory.mktemp("prod"))
     wait_rolled_out(nodes, objects)  # the smoke Job too: it logs in as ci-pull and reads /v2/
     return built_once
 
@@ -89,3 +95,38 @@ def test_prod_stores_in_radosgw_through_swift_and_its_front(nodes, rgw, prod: Pa
     # The blobs are in radosgw, in the container the spec names, written through the front.
     listed = rgw.admin("bucket", "stats", "--bucket=kube-registry")
     assert json.loads(listed)["usage"]["rgw.main"]["num_objects"] > 0
+
+
+def test_a_radosgw_host_dies_and_pushes_and_pulls_go_on(nodes, rgw, prod: Path, tmp_path: Path):
+    """The machine of one radosgw goes away (its link down: no answer, not even a refusal, and its
+    radosgw gone), while a client pushes and pulls through prod's front; then it boots again."""
+    certs = registry_ca(nodes, "kube-registry", tmp_path)
+    creds = f"alice:{_secret(prod, 'prod', 'users', 'alice')}"
+    host = rgw.gateways[0]
+    netns = host.prefix[-1]
+    client = ClientLoop(nodes, 0, "registry.kube-registry.svc:5000", certs, tmp_path, creds)
+    try:
+        client.wait_for(6)
+        died = time.time()
+        subprocess.run(["ip", "-n", netns, "link", "set", "eth0", "down"], check=True)
+        rgw.processes.stop(host.name)
+        try:
+            client.wait_for(12, after=died, timeout=180)
+        finally:
+            subprocess.run(["ip", "-n", netns, "link", "set", "eth0", "up"], check=True)
+            start_gateway(rgw, host)
+        back = time.time()
+        client.wait_for(6, after=back)
+    finally:
+        done = client.stop()
+    parts = {
+        "before": [r for r in done if r["start"] < died],
+        "host dead": [r for r in done if died <= r["start"] < back],
+        "after": [r for r in done if r["start"] >= back],
+    }
+    report = {name: f"{sum(not r['ok'] for r in rows)} of {len(rows)} failed" for name, rows in parts.items()}
+    print("radosgw host death:", report)
+    failed = [f"{r['op']}: {r.get('error')}" for r in done if not r["ok"]]
+    assert not failed, (report, failed[:5])
+    slowest = max(r["seconds"] for r in parts["host dead"])
+    print(f"slowest operation while the host was dead: {slowest:.1f} s")

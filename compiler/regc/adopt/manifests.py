@@ -461,14 +461,16 @@ def _radosgw(pool: _Objects, spec: dict[str, Any], notes: list[str]) -> None:
             continue
         pool.used.add(index)
         ports = (service.get("spec") or {}).get("ports") or [{}]
-        front: dict[str, Any] = {"hosts": list(dict.fromkeys(addresses))}
+        # Kept as the team runs it; regc's own default, the haproxy front, checks the hosts.
+        front: dict[str, Any] = {"hosts": list(dict.fromkeys(addresses)), "front": "endpoints"}
         if ports[0].get("port", 7480) != 7480:
             front["port"] = ports[0]["port"]
         if name != "radosgw":
             front["serviceName"] = name
         spec["radosgw"] = front
         notes.append(
-            f"{identity(service)}: the radosgw front; regc writes it with EndpointSlices (Endpoints is deprecated)"
+            f"{identity(service)}: the radosgw front, kept selector-less (radosgw.front: endpoints) and written "
+            "with EndpointSlices (Endpoints is deprecated); radosgw.front: haproxy would check the hosts"
         )
         return
 

@@ -125,6 +125,14 @@ class Names:
     def smoke_test_labels(self) -> dict[str, str]:
         return {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": self._role("smoke-test")}
 
+    def radosgw_front(self, service_name: str) -> str:
+        """The HAProxy front's Deployment and ConfigMap, beside the radosgw Service it serves."""
+        return f"{service_name}-front"
+
+    @property
+    def radosgw_front_labels(self) -> dict[str, str]:
+        return {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": self._role("radosgw-front")}
+
 
 def image_major_version(image: str) -> int | None:
     """The registry's major version from its tag (`registry:2.8.3` -> 2), or None for a bare digest."""

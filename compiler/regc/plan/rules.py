@@ -214,6 +214,25 @@ def check_storage_rules(env: LoadedEnvironment) -> list[Problem]:
                     )
                 )
             seen.add(host)
+        front = spec.radosgw
+        given = front.model_fields_set
+        if front.front == "haproxy" and front.legacy_endpoints:
+            problems.append(
+                Problem(
+                    env.locate("radosgw", "legacyEndpoints"),
+                    "radosgw.legacyEndpoints: the haproxy front's Service selects its pods; no Endpoints to write",
+                    "set radosgw.front: endpoints, or remove legacyEndpoints",
+                )
+            )
+        for key, field in (("replicas", "replicas"), ("image", "image")):
+            if front.front == "endpoints" and field in given:
+                problems.append(
+                    Problem(
+                        env.locate("radosgw", key),
+                        f"radosgw.{key}: the endpoints front runs no pods",
+                        f"set radosgw.front: haproxy, or remove {key}",
+                    )
+                )
     if spec.smoke_test.enabled and spec.pull_secrets is None:
         problems.append(
             Problem(

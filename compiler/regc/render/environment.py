@@ -17,7 +17,7 @@ from regc.render.identity import service_account
 from regc.render.ingress import ingress
 from regc.render.monitoring import metrics_service, prometheus_rule, service_monitor
 from regc.render.namespace import namespace
-from regc.render.network_policy import network_policy, smoke_test_policy
+from regc.render.network_policy import network_policy, radosgw_front_policy, smoke_test_policy
 from regc.render.node_proxy import node_proxy_objects
 from regc.render.radosgw import radosgw_objects
 from regc.render.service import service
@@ -71,6 +71,7 @@ def workload_objects(plan: Plan, secrets_checksum: str | None = None) -> list[Ob
         prometheus_rule(plan),
         network_policy(plan),
         smoke_test_policy(plan),
+        radosgw_front_policy(plan),
         *radosgw_objects(plan),
         ingress(plan),
         *node_proxy_objects(plan),

@@ -30,11 +30,19 @@ def network_policy(plan: Plan) -> dict[str, Any] | None:
             }
         )
     egress = [DNS]
-    destinations = [_block(host) for host in (spec.radosgw.hosts if spec.radosgw else [])]
+    front = spec.radosgw
+    names = plan.names
+    if front is not None and front.front == "haproxy":
+        egress.append(
+            {
+                "to": [{"podSelector": {"matchLabels": dict(names.radosgw_front_labels)}}],
+                "ports": [{"protocol": "TCP", "port": front.port}],
+            }
+        )
+    destinations = [_block(host) for host in (front.hosts if front and front.front == "endpoints" else [])]
     destinations += [{"ipBlock": {"cidr": cidr}} for cidr in policy.egress_cidrs]
     if destinations:
         egress.append({"to": destinations})
-    names = plan.names
     return k8s_object(
         "networking.k8s.io/v1",
         "NetworkPolicy",
@@ -46,6 +54,29 @@ def network_policy(plan: Plan) -> dict[str, Any] | None:
             "ingress": ingress,
             "egress": egress,
         },
+    )
+
+
+def radosgw_front_policy(plan: Plan) -> dict[str, Any] | None:
+    """The HAProxy front's pods: in, the registry's pods on radosgw's port; out, the radosgw hosts."""
+    spec = plan.spec
+    front = spec.radosgw
+    if not spec.network_policy.enabled or front is None or front.front != "haproxy":
+        return None
+    names = plan.names
+    port = [{"protocol": "TCP", "port": front.port}]
+    body = {
+        "podSelector": {"matchLabels": dict(names.radosgw_front_labels)},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [{"from": [{"podSelector": {"matchLabels": dict(names.selector_labels)}}], "ports": port}],
+        "egress": [{"to": [_block(host) for host in front.hosts], "ports": port}],
+    }
+    return k8s_object(
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        names.radosgw_front(front.service_name),
+        labels=names.base_labels,
+        spec=body,
     )
 
 

@@ -32,6 +32,7 @@ from regc.spec.fields import (
 
 API_VERSION = "regc/v1"
 DEFAULT_IMAGE = "registry:2.8.3"
+HAPROXY_IMAGE = "haproxy:3.2-alpine"  # the node proxy's and the radosgw front's
 
 
 class SpecModel(BaseModel):
@@ -249,8 +250,8 @@ Storage = Annotated[
 
 
 class Radosgw(SpecModel):
-    """The guide's HA front for radosgw: a selector-less Service over the radosgw hosts, for
-    clusters with no load balancer in front of them."""
+    """The radosgw front: a Service over the radosgw hosts, for clusters with no load balancer in
+    front of them."""
 
     hosts: list[IpAddress] = Field(min_length=1)
     """Addresses of the radosgw hosts (IPv4 or IPv6)."""
@@ -258,9 +259,19 @@ class Radosgw(SpecModel):
     """radosgw's port."""
     service_name: DnsLabel = "radosgw"
     """Name of the Service; the storage URL defaults to `http://<name>.<namespace>.svc.<domain>:<port>`."""
+    front: Literal["haproxy", "endpoints"] = "haproxy"
+    """What the Service sends connections to. `haproxy`: a Deployment of HAProxy that checks every
+    host each 2 s and sends connections only to those that answer (a dead host is out within 4 s;
+    a connection it cannot open is tried on another host). `endpoints`: the guide's selector-less
+    Service with an EndpointSlice of the hosts: nothing checks them, so a dead host keeps its share
+    of connections (and, with the guide's ClientIP affinity, every pod pinned to it)."""
+    replicas: int = Field(2, ge=1, le=INT32_MAX)
+    """HAProxy pods of the `haproxy` front (on different nodes when they can)."""
+    image: Image = HAPROXY_IMAGE
+    """The HAProxy image of the `haproxy` front."""
     legacy_endpoints: bool = False
-    """Also emit a v1 `Endpoints` object, for clusters older than EndpointSlice-only Services (< 1.33
-    mirror them; the Endpoints API is deprecated)."""
+    """Also emit a v1 `Endpoints` object (`endpoints` front only), for clusters older than
+    EndpointSlice-only Services (< 1.33 mirror them; the Endpoints API is deprecated)."""
 
 
 class Ingress(SpecModel):
@@ -287,7 +298,7 @@ class NodeProxy(SpecModel):
 
     enabled: bool = False
     """Run the proxy."""
-    image: Image = "haproxy:3.2-alpine"
+    image: Image = HAPROXY_IMAGE
     """A TCP proxy image (HAProxy); TLS passes through to the registry."""
     host_port: Port = 5000
     """Port on every node."""
@@ -912,7 +923,7 @@ class Environment(SpecModel):
     storage: Storage = FilesystemStorage()
     """Where images are stored: `filesystem` (a volume), `swift` or `s3` (radosgw)."""
     radosgw: Radosgw | None = None
-    """The HA front for radosgw (selector-less Service and EndpointSlice)."""
+    """The HA front for radosgw: a Service over its hosts, through HAProxy pods that check them."""
     ingress: Ingress | None = None
     """An Ingress for clients outside the cluster."""
     node_proxy: NodeProxy = NodeProxy()
