@@ -46,7 +46,7 @@ def test_an_environment_that_is_not_built_is_a_clear_error(repo: Path):
 def test_a_change_is_marked_on_the_diagram():
     before = {f"{o['kind']}/-/{o['metadata']['name']}": o for o in render_overlay(REPO / "overlays" / "prod")}
     after = {key: obj for key, obj in before.items() if not key.startswith("Ingress/")}
-    deployment = next(key for key in after if key.startswith("Deployment/"))
+    deployment = next(key for key in after if key.startswith("Deployment/") and key.endswith("/registry"))
     changed = {**after[deployment], "spec": {**after[deployment]["spec"], "replicas": 3}}
     after[deployment] = changed
     [overlay] = diff_trees({"prod": before}, {"prod": after})

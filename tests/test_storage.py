@@ -154,7 +154,8 @@ def test_radosgw_front_checks_the_hosts_through_haproxy_by_default(repo: Path, t
     text = config["data"]["haproxy.cfg"]
     servers = [line.split()[1:3] for line in text.splitlines() if line.strip().startswith("server ")]
     assert servers == [["rgw1", "10.0.0.1:7480"], ["rgw2", "10.0.0.2:7480"], ["rgw3", "[fd00::3]:7480"]]
-    assert "option httpchk GET /" in text and "default-server check inter 2s fall 2 rise 2" in text
+    assert "option httpchk GET /" in text
+    assert "default-server check inter 2s fall 2 rise 2 on-marked-down shutdown-sessions" in text
     assert pod["volumes"] == [{"name": "config", "configMap": {"name": "radosgw-front"}}]
     assert front["spec"]["template"]["metadata"]["annotations"]["regc/config-sha256"]
     # The real HAProxy takes the configuration (Debian's, as .ci/run installs it).

@@ -50,7 +50,7 @@ def test_pod_security_admission_is_live(built: Path, cluster):
     """A registry pod template made privileged (as an escape hatch that let it would) is refused by the
     real admission in the namespace regc labels `restricted`."""
     objects = apply_overlay(cluster, built, "prod")
-    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    deployment = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "registry")
     deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {"privileged": True}
     refused = cluster.kubectl(
         "create", "--dry-run=server", "-f", "-", stdin=json.dumps(as_pod(deployment)), check=False

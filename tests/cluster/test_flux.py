@@ -1,7 +1,7 @@
 """Flux reconciles the compiled tree: the repository served over HTTP by a local Git server, Flux's
 source-controller and kustomize-controller running against the test API server, the bootstrap
 objects and the `sops-age` Secret applied exactly as the README says. What lands is checked (the
-Secrets decrypted to the secrets file's values, the Deployment, the radosgw EndpointSlice), and a
+Secrets decrypted to the secrets file's values, the Deployment, the radosgw front), and a
 changed spec, rebuilt and pushed, is reconciled too."""
 
 from __future__ import annotations
@@ -50,10 +50,9 @@ def test_flux_reconciles_the_tree_and_a_change(repo: Path, tmp_path: Path, proce
         storage = json.loads(cluster.kubectl("get", "secret", "registry-storage", "-n", "fluxed", "-o", "json").stdout)
         assert base64.b64decode(storage["data"]["swift-password"]).decode() == values["swift"]["password"]
         cluster.kubectl("get", "deployment", "registry", "-n", "fluxed")
-        slice_ = json.loads(
-            cluster.kubectl("get", "endpointslice", "radosgw-ipv4", "-n", "fluxed", "-o", "json").stdout
-        )
-        assert slice_["endpoints"][0]["addresses"] == ["10.0.0.1"]
+        cluster.kubectl("get", "deployment", "radosgw-front", "-n", "fluxed")  # the front that checks the host
+        front = json.loads(cluster.kubectl("get", "configmap", "radosgw-front", "-n", "fluxed", "-o", "json").stdout)
+        assert "server rgw1 10.0.0.1:7480" in front["data"]["haproxy.cfg"]
 
         write_spec(repo, "fluxed", body + "registry:\n  logLevel: debug\n")
         assert run_regc("build", cwd=repo).code == 0

@@ -77,7 +77,7 @@ def registry_binary(objects: list[dict]) -> str:
     """The registry program of the major version the Deployment's image runs."""
     from regc.plan.names import image_major_version
 
-    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    deployment = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "registry")
     image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
     if (image_major_version(image) or 2) >= 3:
         from tests.cluster.apiserver import tool

@@ -97,7 +97,7 @@ def _serves(registry, tmp_path: Path, password: str, objects: list[dict]) -> Non
     assert registry.url.startswith("https://")
     round_trip(registry, tmp_path, "e2e/byo", "alice", password)  # into radosgw with the claim's keys
     assert registry.status("/v2/", "alice", "wrong") == 401
-    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    deployment = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "registry")
     assert deployment["metadata"]["annotations"]["secret.reloader.stakater.com/reload"] == (
         "audit-hook,registry-bucket,registry-shared,registry-tls,registry-users"
     )

@@ -200,8 +200,8 @@ exec "$@"
 
 
 def haproxy(name: str) -> Image:
-    """The node proxy's `haproxy:3.2-alpine` from Debian's haproxy (2.6), with the official image's
-    entrypoint behaviour (an argument starting with `-` goes to haproxy)."""
+    """`haproxy:3.2-alpine` (the node proxy, the radosgw front) from Debian's haproxy (2.6), with the
+    official image's entrypoint behaviour (an argument starting with `-` goes to haproxy)."""
     image = Image(
         name,
         entrypoint=["/usr/local/bin/docker-entrypoint.sh"],

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 def test_dev_rolls_out_and_serves_pushes_through_its_service(nodes, built: Path, tmp_path: Path):
     objects = deliver(nodes, built, "dev", tmp_path)
     wait_rolled_out(nodes, objects)
-    pods = nodes.json("get", "pods", "-n", "registry-dev", "-l", "app.kubernetes.io/name=registry")["items"]
+    pods = nodes.json("get", "pods", "-n", "registry-dev", "-l", "app.kubernetes.io/component=registry")["items"]
     assert pods and all(p["status"]["phase"] == "Running" for p in pods)
     assert all(c.get("restartCount") == 0 for p in pods for c in p["status"]["containerStatuses"])
     # No Service hands the registry a REGISTRY_* variable: distribution would read it as configuration.

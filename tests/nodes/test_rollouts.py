@@ -39,7 +39,7 @@ def _build(repo: Path, spec: str) -> None:
 
 
 def _registry_pods(nodes) -> list[dict]:
-    found = nodes.json("get", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=registry")["items"]
+    found = nodes.json("get", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/component=registry")["items"]
     return [p for p in found if not p["metadata"].get("deletionTimestamp")]
 
 

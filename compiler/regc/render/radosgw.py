@@ -26,8 +26,9 @@ def radosgw_objects(plan: Plan) -> list[dict[str, Any]]:
 
 
 def haproxy_config(front: Radosgw) -> str:
-    """HAProxy over the hosts: each checked every 2 s (down after 2 misses, up after 2 answers), and
-    a connection a host does not take tried again on another (`redispatch`)."""
+    """HAProxy over the hosts: each checked every 2 s (down after 2 misses, up after 2 answers, its
+    open connections closed when it goes down), and a connection a host does not take tried again
+    on another (`redispatch`)."""
     servers = [f"  server rgw{index} {_address(host)}:{front.port}" for index, host in enumerate(front.hosts, 1)]
     return "\n".join(
         [
@@ -48,7 +49,9 @@ def haproxy_config(front: Radosgw) -> str:
             "  balance leastconn",
             "  option httpchk GET /",
             "  http-check expect status 200",
-            "  default-server check inter 2s fall 2 rise 2",
+            # A host marked down takes its open connections with it: a request in flight there fails
+            # at once, not after the Swift or S3 client's own timeout.
+            "  default-server check inter 2s fall 2 rise 2 on-marked-down shutdown-sessions",
             *servers,
             "",
         ]
