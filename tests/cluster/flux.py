@@ -34,7 +34,9 @@ def _wait_served(plane: ControlPlane, deadline: float = 60) -> None:
             time.sleep(0.3)
 
 
-def start_flux(plane: ControlPlane, work: Path, processes: Processes) -> None:
+def start_flux(plane: ControlPlane, work: Path, processes: Processes, prefix: tuple[str, ...] = ()) -> None:
+    """Flux's two controllers against `plane`, run under `prefix` (a network namespace's `ip netns
+    exec`, for a cluster that lives in one)."""
     crds = tool("flux-crds")
     plane.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crds.resolve()))
     _wait_served(plane)
@@ -49,6 +51,7 @@ def start_flux(plane: ControlPlane, work: Path, processes: Processes) -> None:
     processes.start(
         "source-controller",
         [
+            *prefix,
             str(tool("source-controller")),
             f"--storage-path={work / 'artifacts'}",
             f"--storage-addr=127.0.0.1:{storage}",
@@ -65,6 +68,7 @@ def start_flux(plane: ControlPlane, work: Path, processes: Processes) -> None:
     processes.start(
         "kustomize-controller",
         [
+            *prefix,
             str(tool("kustomize-controller")),
             f"--metrics-addr=127.0.0.1:{free_port()}",
             f"--health-addr=127.0.0.1:{free_port()}",

@@ -12,16 +12,17 @@ from pathlib import Path
 
 
 class GitServer:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         handler = type("Handler", (_Handler,), {"root": root})
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.http = ThreadingHTTPServer((host, port), handler)
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.http.server_address[1]}"
+        host, port = self.http.server_address[:2]
+        return f"http://{host}:{port}"
 
     def stop(self) -> None:
         self.http.shutdown()
@@ -106,3 +107,10 @@ def publish(work_tree: Path, bare: Path, message: str) -> str:
     git("commit", "--allow-empty", "-m", message)
     git("push", "--force", str(bare), "HEAD:main")
     return git("rev-parse", "HEAD")
+
+
+if __name__ == "__main__":  # served from inside a network namespace: python -m tests.cluster.git_server ROOT HOST PORT
+    import sys
+
+    server = GitServer(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
+    threading.Event().wait()

@@ -7,37 +7,16 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
-from tests.cluster.apiserver import APPLY, ensure_namespaces, tool
-from tests.conftest import TEST_KEY
+from tests.cluster.apiserver import APPLY, ensure_namespaces
+from tests.cluster.argocd import repo_server_build
 from tests.secrets_helpers import decrypt_file
 
 pytestmark = pytest.mark.e2e
 ARGOCD_EXAMPLES = ["dev", "mirror", "prod"]
-
-
-def repo_server_build(overlay: Path, work: Path) -> list[dict]:
-    """`kustomize build` exactly as Argo CD's repo-server runs it with KSOPS installed."""
-    bin_dir = work / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    if not (bin_dir / "ksops").exists():
-        os.symlink(tool("ksops"), bin_dir / "ksops")
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "SOPS_AGE_KEY_FILE": str(TEST_KEY), "HOME": str(work)}
-    done = subprocess.run(
-        [str(tool("kustomize")), "build", "--enable-alpha-plugins", "--enable-exec", str(overlay)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return [o for o in YAML(typ="safe", pure=True).load_all(done.stdout) if o]
 
 
 @pytest.mark.parametrize("env", ARGOCD_EXAMPLES)

@@ -32,8 +32,9 @@ def _b64(data: bytes) -> str:
 class TokenServer:
     """Issues pull and push tokens to one user, like Docker Hub's auth.docker.io."""
 
-    def __init__(self, user: str, password: str):
-        self.user, self.password = user, password
+    def __init__(self, user: str, password: str, host: str = "127.0.0.1", port: int = 0, anonymous_pull: bool = False):
+        """`anonymous_pull`: a caller without credentials may pull (Docker Hub's public images)."""
+        self.user, self.password, self.anonymous_pull = user, password, anonymous_pull
         self.key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ISSUER)])
         now = datetime.datetime.now(datetime.UTC)
@@ -57,12 +58,12 @@ class TokenServer:
             def log_message(self, *args):
                 pass
 
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.http = ThreadingHTTPServer((host, port), Handler)
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
     @property
     def realm(self) -> str:
-        return f"http://127.0.0.1:{self.http.server_port}/token"
+        return f"http://{self.http.server_address[0]}:{self.http.server_port}/token"
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         header = request.headers.get("Authorization", "")
@@ -79,7 +80,8 @@ class TokenServer:
         access = []
         for scope in scopes:
             kind, name, actions = scope.split(":")
-            granted = [a for a in actions.split(",") if user is not None and a in ("pull", "push")]
+            allowed = ("pull", "push") if user is not None else ("pull",) if self.anonymous_pull else ()
+            granted = [a for a in actions.split(",") if a in allowed]
             access.append({"type": kind, "name": name, "actions": granted})
         body = json.dumps({"token": self._token(user or "", access)}).encode()
         request.send_response(200)
@@ -150,3 +152,13 @@ def _answers(port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+if __name__ == "__main__":  # from inside a network namespace: python -m tests.e2e.token_upstream HOST PORT CERT USER
+    import os
+    import sys
+
+    password = os.environ["TOKEN_USER_PASSWORD"]  # not on the command line
+    server = TokenServer(sys.argv[4], password, sys.argv[1], int(sys.argv[2]), anonymous_pull=True)
+    Path(sys.argv[3]).write_bytes(server.cert.public_bytes(serialization.Encoding.PEM))
+    threading.Event().wait()

@@ -32,7 +32,9 @@ TOKEN = "regc-nodes-admin-token"
 # names (radosgw.hosts), and staging's S3 endpoint resolving to them through cluster DNS.
 HOSTS_NET = "10.10.0.0/24"
 RGW_HOSTS = ("10.10.0.11", "10.10.0.12", "10.10.0.13")
-HOST_NAMES = {"rgw.ceph.example.internal": RGW_HOSTS}
+# The mirror example's upstream (proxy.remoteurl), Docker Hub's stand-in (tests/nodes/upstream.py).
+UPSTREAM = ("registry-1.docker.io", "10.10.0.21")
+HOST_NAMES = {"rgw.ceph.example.internal": RGW_HOSTS, UPSTREAM[0]: (UPSTREAM[1],)}
 CONTROLLERS = ("cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids")
 # What the kubelet writes under /proc/sys (node defaults it enforces): files of the node's instead.
 SYSCTLS = (
@@ -67,6 +69,7 @@ class NodeCluster:
     kubeconfig: Path
     timings: dict[str, float] = field(default_factory=dict)
     made: list[Path] = field(default_factory=list)  # mount points made on this machine, removed at the end
+    public_ca: Path | None = None  # the CA the images trust as a public one (tests/nodes/upstream.py)
 
     @property
     def hub(self) -> str:
@@ -174,6 +177,14 @@ def add_host(cluster: NodeCluster, name: str, ip: str) -> str:
     for node in cluster.nodes:
         _run("ip", "-n", netns, "route", "add", node.pod_cidr, "via", node.ip)
     return netns
+
+
+def unplug(cluster: NodeCluster, netns: str, plugged: bool = False) -> None:
+    """A host beside the nodes off the bridge (its cable pulled: no answer, not even a refusal), or
+    back on it with `plugged`. The bridge's side of the link goes down, so the host keeps its
+    addresses and routes (its own side going down would drop its routes for good)."""
+    name = netns.removeprefix(f"{cluster.tag}-")
+    _run("ip", "-n", cluster.hub, "link", "set", f"h-{name}", "up" if plugged else "down")
 
 
 def _kubeconfig(path: Path) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,17 +19,20 @@ from ruamel.yaml import YAML
 
 from regc.render.security import RUN_AS
 from tests.cluster.apiserver import TOOLS
-from tests.conftest import run_regc
+from tests.cluster.argocd import repo_server_build
+from tests.cluster.flux import start_flux, wait_ready
+from tests.cluster.git_server import publish
+from tests.conftest import REPO, TEST_KEY, run_regc
 from tests.e2e.ceph import Ceph, Gateway, start_ceph
 from tests.e2e.conftest import phase
 from tests.e2e.processes import Processes
-from tests.nodes import images
+from tests.nodes import images, upstream
 from tests.nodes.cluster import HUB_IP, RGW_HOSTS, NodeCluster, add_host, start_node_cluster, stop_node_cluster
 
 # The images the examples name, built here (tests/nodes/images.py), by the name the manifests use.
 IMAGES = {
     "docker.io/library/registry:2.8.3": images.registry_v2,
-    "docker.io/library/registry:3.0.0": lambda name: images.registry_v3(name, TOOLS / "registry-static"),
+    "docker.io/library/registry:3.0.0": lambda name, trust: images.registry_v3(name, TOOLS / "registry-static", trust),
     "docker.io/library/haproxy:3.2-alpine": images.haproxy,
     "docker.io/curlimages/curl:8.11.1": images.curl,
 }
@@ -38,9 +42,10 @@ IMAGES = {
 def nodes(tmp_path_factory):
     """Three real nodes and their control plane, with the examples' images imported."""
     work = tmp_path_factory.mktemp("nodes")
+    trust = upstream.make_ca(work / "public-ca")  # the mirror's upstream's CA, trusted by the images
     archives = [images.write_archive(images.pause(), work / "images" / "pause.tar")]
     archives += [
-        images.write_archive(build(name), work / "images" / f"{i}.tar")
+        images.write_archive(build(name, trust) if "registry:3" in name else build(name), work / "images" / f"{i}.tar")
         for i, (name, build) in enumerate(IMAGES.items())
     ]
     processes = Processes()
@@ -48,6 +53,8 @@ def nodes(tmp_path_factory):
     try:
         with phase("nodes up"):
             cluster = start_node_cluster(work, processes, 3, archives)
+        cluster.public_ca = trust
+        print("nodes up:", ", ".join(f"{k} after {v:.1f} s" for k, v in cluster.timings.items()))
         for node in cluster.nodes:  # clients on a node resolve through cluster DNS, as pods do
             folder = Path("/etc/netns") / node.netns
             folder.mkdir(parents=True, exist_ok=True)
@@ -96,14 +103,75 @@ def radosgw_users(cluster: NodeCluster, ceph: Ceph, repo: Path, env: str) -> Non
     assert done.returncode == 0, done.stderr[-2000:]
 
 
-def deliver(cluster: NodeCluster, repo: Path, env: str, work: Path) -> list[dict[str, Any]]:
-    """`regc render ENV | kubectl apply --server-side` to the nodes, each volume claim given a volume
-    (no provisioner runs here: a local folder of the claim's size, class and access mode)."""
+class Flux:
+    """A team's Git host and Flux's controllers in the cluster's hub, as a Flux environment is
+    delivered: the compiled tree pushed to Git, the overlay's bootstrap objects applied by hand
+    (their URL pointed at this Git host), the `sops-age` Secret made as the README says."""
+
+    PORT = 8080
+
+    def __init__(self, cluster: NodeCluster, work: Path, processes: Processes) -> None:
+        self.cluster, self.git = cluster, work / "git"
+        self.git.mkdir(parents=True, exist_ok=True)
+        cluster.kubectl("create", "namespace", "flux-system")
+        start_flux(cluster, work / "flux", processes, prefix=tuple(cluster.in_hub()))
+        cluster.kubectl(
+            "create", "secret", "generic", "sops-age", "--namespace=flux-system", f"--from-file=age.agekey={TEST_KEY}"
+        )
+        processes.start(
+            "git-server",
+            cluster.in_hub(sys.executable, "-m", "tests.cluster.git_server", str(self.git), HUB_IP, str(self.PORT)),
+            log=work / "git-server.log",
+            cwd=REPO,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+        )
+
+    def deliver(self, repo: Path, env: str) -> None:
+        revision = publish(repo, self.git / f"{env}.git", f"registry: {env}")
+        names = {}
+        for path in sorted((repo / "overlays" / env / "gitops").glob("*.yaml")):
+            obj = YAML(typ="safe", pure=True).load(path.read_text())
+            if obj["kind"] == "GitRepository":
+                obj["spec"]["url"] = f"http://{HUB_IP}:{self.PORT}/{env}.git"
+            names[obj["kind"]] = obj["metadata"]["name"]
+            self.cluster.kubectl("apply", "-f", "-", stdin=json.dumps(obj))
+        wait_ready(self.cluster, "gitrepository", names["GitRepository"], revision)
+        # Flux's own health checks (`wait: true`): every object it applied is ready on the nodes.
+        wait_ready(self.cluster, "kustomization.kustomize.toolkit.fluxcd.io", names["Kustomization"], revision, 360)
+
+
+@pytest.fixture(scope="session")
+def flux(nodes: NodeCluster, tmp_path_factory) -> Iterator[Flux]:
+    processes = Processes()
+    try:
+        with phase("flux beside the nodes"):
+            engine = Flux(nodes, tmp_path_factory.mktemp("flux-nodes"), processes)
+        yield engine
+    finally:
+        processes.stop_all()
+
+
+def engine(repo: Path, env: str) -> str:
+    """How the overlay is delivered, as its compiled tree says: Flux (bootstrap objects in gitops/),
+    Argo CD with KSOPS (the secret generator), or neither (`regc render | kubectl apply`)."""
+    overlay = repo / "overlays" / env
+    if (overlay / "gitops" / "gitrepository.yaml").exists():
+        return "flux"
+    if "secret-generator.yaml" in (overlay / "kustomization.yaml").read_text():
+        return "argocd"
+    return "kubectl"
+
+
+def deliver(cluster: NodeCluster, repo: Path, env: str, work: Path, flux: Flux | None = None) -> list[dict[str, Any]]:
+    """The overlay delivered as its engine delivers it: Flux reconciling it from Git; for Argo CD, the
+    repo-server's render (kustomize with KSOPS) applied server-side, as Argo CD's sync does. Each
+    volume claim is given a volume first (no provisioner runs here: a local folder of the claim's
+    size, class and access mode). The compiled objects, as `regc render` prints them."""
     rendered = run_regc("render", env, cwd=repo)
     assert rendered.code == 0, rendered.stderr
     objects = [o for o in YAML(typ="safe", pure=True).load_all(rendered.stdout) if isinstance(o, dict)]
     namespaces = sorted({o["metadata"]["namespace"] for o in objects if o["metadata"].get("namespace")})
-    for namespace in namespaces:
+    for namespace in namespaces:  # the teams' namespaces the pull secrets go to exist already
         if not any(o["kind"] == "Namespace" and o["metadata"]["name"] == namespace for o in objects):
             cluster.kubectl("create", "namespace", namespace, check=False)
     for claim in (o for o in objects if o["kind"] == "PersistentVolumeClaim"):
@@ -124,8 +192,19 @@ def deliver(cluster: NodeCluster, repo: Path, env: str, work: Path) -> list[dict
             },
         }
         cluster.kubectl("apply", "-f", "-", stdin=json.dumps(volume))
+    how = engine(repo, env)
+    if how == "flux":
+        assert flux is not None, f"{env} is delivered by Flux: pass the `flux` fixture"
+        flux.deliver(repo, env)
+        return objects
+    if how == "argocd":
+        manifest = json.dumps(
+            {"apiVersion": "v1", "kind": "List", "items": repo_server_build(repo / "overlays" / env, work)}
+        )
+    else:
+        manifest = rendered.stdout
     applied = cluster.kubectl(
-        "apply", "--server-side", "--force-conflicts", "--field-manager=regc-test", "-f", "-", stdin=rendered.stdout
+        "apply", "--server-side", "--force-conflicts", "--field-manager=regc-test", "-f", "-", stdin=manifest
     )
     warnings = [line for line in applied.stderr.splitlines() if line.startswith("Warning:")]
     assert not [w for w in warnings if "v1 Endpoints is deprecated" not in w], warnings

@@ -173,9 +173,14 @@ def registry_v2(name: str) -> Image:
     return image
 
 
-def registry_v3(name: str, binary: Path) -> Image:
-    """`registry:3.x` from distribution v3 built static here, with the official image's config.yml."""
+def registry_v3(name: str, binary: Path, trust: Path) -> Image:
+    """`registry:3.x` from distribution v3 built static here, with the official image's config.yml;
+    its CA bundle (the official image has Alpine's) is Debian's and the tests' stand-in public CA
+    `trust` (for the mirror's upstream)."""
     image = Image(name, entrypoint=["/entrypoint.sh"], cmd=[registry_images.CONFIG_PATHS[3]])
+    image.files["/etc/ssl/certs/ca-certificates.crt"] = (
+        Path("/etc/ssl/certs/ca-certificates.crt").read_bytes() + trust.read_bytes()
+    )
     image.env.append("OTEL_TRACES_EXPORTER=none")
     image.shell()
     image.program("/bin/registry", binary)

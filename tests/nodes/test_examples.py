@@ -15,11 +15,18 @@ pytestmark = pytest.mark.e2e
 
 
 def test_dev_rolls_out_and_serves_pushes_through_its_service(nodes, built: Path, tmp_path: Path):
-    objects = deliver(nodes, built, "dev", tmp_path)
+    objects = deliver(nodes, built, "dev", tmp_path)  # Argo CD's path: the repo-server's render, applied
     wait_rolled_out(nodes, objects)
     pods = nodes.json("get", "pods", "-n", "registry-dev", "-l", "app.kubernetes.io/component=registry")["items"]
     assert pods and all(p["status"]["phase"] == "Running" for p in pods)
     assert all(c.get("restartCount") == 0 for p in pods for c in p["status"]["containerStatuses"])
+    # The namespace enforces `restricted` (Pod Security admission refuses a plain pod there), so the
+    # registry's pods running there meet it.
+    plain = nodes.kubectl(
+        "run", "plain", "-n", "registry-dev", "--image=docker.io/library/registry:3.0.0", "--dry-run=server",
+        check=False,
+    )  # fmt: skip
+    assert plain.returncode != 0 and 'violates PodSecurity "restricted:latest"' in plain.stderr, plain.stderr
     # No Service hands the registry a REGISTRY_* variable: distribution would read it as configuration.
     names = sorted(nodes.container_env(pods[0], "registry"))  # names only: one value is the HTTP secret
     assert "REGISTRY_HTTP_SECRET" in names  # the variable regc sets is there

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import TEST_KEY
 from tests.e2e.ceph import start_gateway
 from tests.nodes.client import ClientLoop
-from tests.nodes.cluster import RGW_HOSTS
+from tests.nodes.cluster import RGW_HOSTS, unplug
 from tests.nodes.conftest import deliver, on_node, radosgw_users, registry_ca, wait_rolled_out
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +49,9 @@ def _push_and_pull(cluster, host: str, certs: Path, creds: str, work: Path, push
     return json.loads(pulled.stdout)["Digest"]
 
 
-def test_staging_stores_in_radosgw_through_s3_and_serves_every_node_proxy(nodes, rgw, built: Path, tmp_path: Path):
+def test_staging_stores_in_radosgw_through_s3_and_serves_every_node_proxy(
+    nodes, rgw, flux, built: Path, tmp_path: Path
+):
     radosgw_users(nodes, rgw, built, "staging")
     access, secret = _secret(built, "staging", "s3", "accessKey"), _secret(built, "staging", "s3", "secretKey")
     made = subprocess.run(
@@ -60,7 +62,7 @@ def test_staging_stores_in_radosgw_through_s3_and_serves_every_node_proxy(nodes,
         capture_output=True, text=True, timeout=60, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert made.returncode == 0, made.stderr[-800:]
-    objects = deliver(nodes, built, "staging", tmp_path)
+    objects = deliver(nodes, built, "staging", tmp_path, flux)  # Flux reconciles it from Git
     wait_rolled_out(nodes, objects)
     certs = registry_ca(nodes, "registry-staging", tmp_path)
     creds = f"deploy:{_secret(built, 'staging', 'users', 'deploy')}"
@@ -108,12 +110,12 @@ def test_a_radosgw_host_dies_and_pushes_and_pulls_go_on(nodes, rgw, prod: Path, 
     try:
         client.wait_for(6)
         died = time.time()
-        subprocess.run(["ip", "-n", netns, "link", "set", "eth0", "down"], check=True)
+        unplug(nodes, netns)
         rgw.processes.stop(host.name)
         try:
             client.wait_for(12, after=died, timeout=180)
         finally:
-            subprocess.run(["ip", "-n", netns, "link", "set", "eth0", "up"], check=True)
+            unplug(nodes, netns, plugged=True)
             start_gateway(rgw, host)
         back = time.time()
         client.wait_for(6, after=back)
@@ -135,3 +137,54 @@ def test_a_radosgw_host_dies_and_pushes_and_pulls_go_on(nodes, rgw, prod: Path, 
     in_flight = [r for r in done if not r["ok"]]
     print(f"in flight when the host died, failed: {[(r['op'], r['seconds']) for r in in_flight]}")
     assert all(r["seconds"] < 15 for r in in_flight), failed  # at once, not after a client's timeout
+
+
+def _registry_pods(cluster) -> list[dict]:
+    listed = cluster.json("get", "pods", "-n", "kube-registry", "-l", "app.kubernetes.io/component=registry")["items"]
+    return [p for p in listed if not p["metadata"].get("deletionTimestamp")]
+
+
+def _restarts(pods: dict[str, dict]) -> dict[str, int]:
+    return {name: sum(c["restartCount"] for c in p["status"]["containerStatuses"]) for name, p in pods.items()}
+
+
+def _ready(pod: dict) -> bool:
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))
+
+
+def _until(check, timeout: float, what: str) -> float:
+    """Seconds until `check()` holds (polled each second); fails after `timeout`."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        if check():
+            return time.monotonic() - began
+        time.sleep(1)
+    raise AssertionError(f"not {what} in {timeout:.0f} s")
+
+
+def test_storage_cut_takes_the_pods_out_of_the_service_and_does_not_restart_them(nodes, rgw, prod: Path):
+    """Every radosgw host unreachable: the registry's storage health check fails, its every answer
+    (the readiness probe's `/` too) turns to 503 and the kubelet takes the pods out of the Service;
+    the liveness probe (a TCP connection) holds, so nothing restarts into the same outage."""
+    before = {p["metadata"]["name"]: p for p in _registry_pods(nodes)}
+    assert len(before) == 2 and all(_ready(p) for p in before.values())
+    hosts = [g.prefix[-1] for g in rgw.gateways]
+    for netns in hosts:
+        unplug(nodes, netns)
+    try:
+        unready = _until(lambda: not any(_ready(p) for p in _registry_pods(nodes)), 180, "unready")
+        endpoints = nodes.json(
+            "get", "endpointslices", "-n", "kube-registry", "-l", "kubernetes.io/service-name=registry"
+        )
+        serving = [e for s in endpoints["items"] for e in s.get("endpoints") or [] if e["conditions"].get("ready")]
+        assert not serving, serving
+        time.sleep(70)  # more than three liveness periods of 20 s: a TCP probe that would fail has failed
+        during = {p["metadata"]["name"]: p for p in _registry_pods(nodes)}
+        assert _restarts(during) == _restarts(before)  # the same pods, none restarted
+    finally:
+        for netns in hosts:
+            unplug(nodes, netns, plugged=True)
+    ready = _until(lambda: all(_ready(p) for p in _registry_pods(nodes)), 180, "ready again")
+    after = {p["metadata"]["name"]: p for p in _registry_pods(nodes)}
+    assert _restarts(after) == _restarts(before)
+    print(f"storage cut: pods unready after {unready:.0f} s, ready {ready:.0f} s after storage came back")
