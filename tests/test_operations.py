@@ -427,7 +427,7 @@ def test_redis_cache_and_notifications_in_clear(repo: Path):
         ),
         (
             "networkPolicy:\n  enabled: true\nproxy:\n  remoteurl: https://registry-1.docker.io\n",
-            "networkPolicy: the registry must reach the proxy's upstream",
+            "which the policy would block (a pull-through cache that cannot reach its upstream does not start",
         ),
         ("extras:\n  env: {{REGISTRY_HTTP_SECRET: x}}\n", "extras.env.REGISTRY_HTTP_SECRET: regc sets this variable"),
         (

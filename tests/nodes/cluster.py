@@ -479,17 +479,28 @@ exec {TOOLS / "kubelet"} --config {work}/kubelet.yaml --kubeconfig {cluster.kube
 
 
 def start_node_cluster(
-    work: Path, processes: Processes, count: int = 3, archives: list[Path] | None = None
+    work: Path, processes: Processes, count: int = 3, archives: list[Path] | None = None, tag: str | None = None
 ) -> NodeCluster:
-    """The cluster up with `count` nodes Ready and cluster DNS answering."""
+    """The cluster up with `count` nodes Ready and cluster DNS answering; its names start with `tag`
+    (by default, of this process)."""
     started = time.monotonic()
-    tag = f"regc{os.getpid() % 100000}"
+    tag = tag or f"regc{os.getpid() % 100000}"
     work = work / tag
     work.mkdir(parents=True)
     nodes = [Node(f"n{i}", f"10.77.0.{10 + i}", f"10.78.{i}.0/24", work / f"n{i}") for i in range(1, count + 1)]
     for node in nodes:
         node.work.mkdir()
     cluster = NodeCluster(tag, work, nodes, processes, work / "kubeconfig")
+    try:
+        _start(cluster, archives or [], started)
+    except BaseException:  # nothing of a cluster that did not come up stays behind either
+        stop_node_cluster(cluster)
+        raise
+    return cluster
+
+
+def _start(cluster: NodeCluster, archives: list[Path], started: float) -> None:
+    tag, nodes, processes, count = cluster.tag, cluster.nodes, cluster.processes, len(cluster.nodes)
     for folder in map(Path, PRIVATE):  # the nodes mount their own folders over these: they must exist
         if not folder.exists():
             missing = [folder, *(p for p in folder.parents if not p.exists())]
@@ -503,7 +514,7 @@ def start_node_cluster(
     _dns(cluster)
     for node in nodes:
         script = node.work / "node.sh"
-        script.write_text(_node_files(cluster, node, archives or []))
+        script.write_text(_node_files(cluster, node, archives))
         processes.start(
             f"{tag}-{node.name}",
             cluster.on(node, "unshare", "--mount", "--propagation", "private", "bash", str(script)),
@@ -521,7 +532,6 @@ def start_node_cluster(
 
     processes.wait_until(f"{tag}-{nodes[0].name}", ready, 120, logs=[n.work / "kubelet.log" for n in nodes])
     cluster.timings["nodes ready"] = time.monotonic() - started
-    return cluster
 
 
 def stop_node_cluster(cluster: NodeCluster) -> None:

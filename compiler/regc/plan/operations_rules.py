@@ -354,10 +354,15 @@ def _network_policy_problems(env: LoadedEnvironment) -> list[Problem]:
     ]
     if not needs:
         return []
+    why = (
+        " (a pull-through cache that cannot reach its upstream does not start: the registry asks it when it starts)"
+        if spec.proxy is not None
+        else ""
+    )
     return [
         Problem(
             env.locate("networkPolicy", "enabled"),
-            f"networkPolicy: the registry must reach {', '.join(needs)}, which the policy would block",
+            f"networkPolicy: the registry must reach {', '.join(needs)}, which the policy would block{why}",
             "list their addresses in networkPolicy.egressCidrs",
         )
     ]
