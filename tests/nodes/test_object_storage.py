@@ -169,6 +169,7 @@ def test_storage_cut_takes_the_pods_out_of_the_service_and_does_not_restart_them
     before = {p["metadata"]["name"]: p for p in _registry_pods(nodes)}
     assert len(before) == 2 and all(_ready(p) for p in before.values())
     hosts = [g.prefix[-1] for g in rgw.gateways]
+    cut = time.monotonic()
     for netns in hosts:
         unplug(nodes, netns)
     try:
@@ -178,7 +179,8 @@ def test_storage_cut_takes_the_pods_out_of_the_service_and_does_not_restart_them
         )
         serving = [e for s in endpoints["items"] for e in s.get("endpoints") or [] if e["conditions"].get("ready")]
         assert not serving, serving
-        time.sleep(70)  # more than three liveness periods of 20 s: a TCP probe that would fail has failed
+        # Three failed liveness probes of every 20 s, the first up to 20 s after the cut: 80 s at most.
+        time.sleep(max(0.0, cut + 80 - time.monotonic()))
         during = {p["metadata"]["name"]: p for p in _registry_pods(nodes)}
         assert _restarts(during) == _restarts(before)  # the same pods, none restarted
     finally:

@@ -144,7 +144,7 @@ def test_required_anti_affinity_rolls_out_on_as_many_nodes_as_replicas(nodes, bu
             pending = [p for p in _registry_pods(nodes) if p["status"].get("phase") == "Pending"]
             time.sleep(1)
         assert pending, "the surge pod was scheduled: the nodes had room after all"
-        time.sleep(15)
+        time.sleep(5)
         still = nodes.json("get", "pod", pending[0]["metadata"]["name"], "-n", NAMESPACE)
         assert still["status"]["phase"] == "Pending"
         reasons = [c.get("reason") for c in still["status"].get("conditions", []) if c["type"] == "PodScheduled"]

@@ -9,6 +9,7 @@ import datetime
 import ipaddress
 import json
 import secrets
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,4 +146,16 @@ def start_upstream(cluster: NodeCluster, ca: Path, work: Path, processes: Proces
         log=work / "registry.log",
         env={"PATH": "/usr/bin:/bin", "OTEL_TRACES_EXPORTER": "none"},
     )
-    return Upstream(cluster, netns, ca, processes, f"{PUBLISHER}:{password}")
+    hub = Upstream(cluster, netns, ca, processes, f"{PUBLISHER}:{password}")
+    processes.wait_until("upstream", lambda: _answers(cluster, hub.certs), 30, logs=[work / "registry.log"])
+    return hub
+
+
+def _answers(cluster: NodeCluster, certs: Path) -> bool:
+    """The registry answers `/v2/` over TLS (401: it wants a token)."""
+    done = subprocess.run(
+        cluster.in_hub("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", str(certs / "ca.crt"),
+                       "-m", "2", f"https://{NAME}/v2/", "--resolve", f"{NAME}:443:{IP}"),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return done.stdout == "401"
