@@ -10,12 +10,14 @@ namespace. `stop` leaves no process, cgroup, namespace or file of it behind, als
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +70,6 @@ class NodeCluster:
     processes: Processes
     kubeconfig: Path
     timings: dict[str, float] = field(default_factory=dict)
-    made: list[Path] = field(default_factory=list)  # mount points made on this machine, removed at the end
     public_ca: Path | None = None  # the CA the images trust as a public one (tests/nodes/upstream.py)
 
     @property
@@ -185,6 +186,46 @@ def unplug(cluster: NodeCluster, netns: str, plugged: bool = False) -> None:
     addresses and routes (its own side going down would drop its routes for good)."""
     name = netns.removeprefix(f"{cluster.tag}-")
     _run("ip", "-n", cluster.hub, "link", "set", f"h-{name}", "up" if plugged else "down")
+
+
+# The folders in PRIVATE that did not exist are made for the clusters of this machine (one per
+# pytest worker) and removed when the last of them stops: removing a folder another cluster's
+# nodes have mounted over would unmount it under them.
+SHARED = Path("/tmp/regc-nodes-mount-points.json")
+
+
+@contextlib.contextmanager
+def _shared_state() -> Iterator[dict]:
+    with open(SHARED.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = json.loads(SHARED.read_text()) if SHARED.exists() else {"made": [], "users": []}
+        yield state
+        if state["users"]:
+            SHARED.write_text(json.dumps(state))
+        else:
+            SHARED.unlink(missing_ok=True)
+
+
+def _share_mount_points(tag: str) -> None:
+    with _shared_state() as state:
+        for folder in map(Path, PRIVATE):  # the nodes mount their own folders over these: they must exist
+            if not folder.exists():
+                missing = [folder, *(p for p in folder.parents if not p.exists())]
+                for made in reversed(missing):
+                    made.mkdir()
+                    state["made"].append(str(made))
+        state["users"].append(tag)
+
+
+def _release_mount_points(tag: str) -> None:
+    with _shared_state() as state:
+        if tag not in state["users"]:
+            return
+        state["users"].remove(tag)
+        if not state["users"]:
+            for made in map(Path, reversed(state["made"])):
+                shutil.rmtree(made, ignore_errors=True) if made.is_relative_to("/var/lib") else made.rmdir()
+            state["made"] = []
 
 
 def _kubeconfig(path: Path) -> None:
@@ -501,12 +542,7 @@ def start_node_cluster(
 
 def _start(cluster: NodeCluster, archives: list[Path], started: float) -> None:
     tag, nodes, processes, count = cluster.tag, cluster.nodes, cluster.processes, len(cluster.nodes)
-    for folder in map(Path, PRIVATE):  # the nodes mount their own folders over these: they must exist
-        if not folder.exists():
-            missing = [folder, *(p for p in folder.parents if not p.exists())]
-            for made in reversed(missing):
-                made.mkdir()
-                cluster.made.append(made)
+    _share_mount_points(cluster.tag)
     _kubeconfig(cluster.kubeconfig)
     _network(tag, nodes)
     _control_plane(cluster)
@@ -559,8 +595,7 @@ def stop_node_cluster(cluster: NodeCluster) -> None:
             for folder in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
                 folder.rmdir()
             top.rmdir()
-    for made in reversed(cluster.made):
-        shutil.rmtree(made, ignore_errors=True) if made.is_relative_to("/var/lib") else made.rmdir()
+    _release_mount_points(cluster.tag)
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     for line in listed.splitlines():
         name = line.split()[0] if line.split() else ""

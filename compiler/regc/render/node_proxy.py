@@ -8,9 +8,8 @@ from typing import Any
 from regc.kube import k8s_object
 from regc.plan.names import HTTP_PORT, service_host
 from regc.plan.plan import Plan
+from regc.render.haproxy import CONFIG_DIR, preamble
 from regc.render.security import container_security_context, pod_security_context
-
-CONFIG_DIR = "/usr/local/etc/haproxy"
 
 
 def haproxy_config(plan: Plan) -> str:
@@ -18,14 +17,7 @@ def haproxy_config(plan: Plan) -> str:
     upstream = f"{service_host(spec)}.{spec.cluster_domain}:{spec.service.port}"
     return "\n".join(
         [
-            "global",
-            "  log stdout format raw local0 info",
-            "defaults",
-            "  mode tcp",
-            "  log global",
-            "  timeout connect 5s",
-            "  timeout client 15m   # layer uploads are long",
-            "  timeout server 15m",
+            *preamble("5s"),
             "resolvers cluster",
             "  parse-resolv-conf",
             "frontend registry",

@@ -9,11 +9,11 @@ from typing import Any
 
 from regc.kube import k8s_object
 from regc.plan.plan import Plan
+from regc.render.haproxy import CONFIG_DIR, preamble
 from regc.render.security import container_security_context, pod_security_context
 from regc.spec.model import Radosgw
 
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
-CONFIG_DIR = "/usr/local/etc/haproxy"
 
 
 def radosgw_objects(plan: Plan) -> list[dict[str, Any]]:
@@ -32,14 +32,7 @@ def haproxy_config(front: Radosgw) -> str:
     servers = [f"  server rgw{index} {_address(host)}:{front.port}" for index, host in enumerate(front.hosts, 1)]
     return "\n".join(
         [
-            "global",
-            "  log stdout format raw local0 info",
-            "defaults",
-            "  mode tcp",
-            "  log global",
-            "  timeout connect 2s",
-            "  timeout client 15m   # layer uploads are long",
-            "  timeout server 15m",
+            *preamble("2s"),
             "  retries 3",
             "  option redispatch 1",
             "frontend radosgw",
