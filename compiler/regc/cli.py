@@ -102,16 +102,20 @@ def check(root: RootOption = Path(".")) -> None:
     """
     from regc.commands.check import audit_tree
     from regc.compiler import Compiler, discover_specs
-    from regc.report import stale_lines
+    from regc.report import stale_lines, stale_specs
 
     compiler = Compiler(root)
     compiled = compiler.compile(discover_specs(root))
-    failures = stale_lines(compiler.changes(compiled, prune=True), reasons=False)
+    changes = compiler.changes(compiled, prune=True)
+    failures = stale_lines(changes, reasons=False)
     failures += audit_tree(root)
     for failure in failures:
         print(failure, file=sys.stderr)
     if failures:
-        print("regc check failed: fix the above (most often: run `regc build` and commit)", file=sys.stderr)
+        specs = stale_specs(changes)
+        every = len(specs) == sum(unit.directory.startswith("overlays/") for unit in compiled.units)
+        build = "regc build" if every or not specs else f"regc build {' '.join(specs)}"
+        print(f"regc check failed: fix the above (most often: run `{build}` and commit)", file=sys.stderr)
         raise typer.Exit(1)
     overlays = sum(unit.directory.startswith("overlays/") for unit in compiled.units)
     print(f"ok: {overlays} environment(s) up to date, no Secret in clear")

@@ -50,6 +50,12 @@ def stale_lines(changes: list[UnitChanges], *, reasons: bool = True) -> list[str
     return lines
 
 
+def stale_specs(changes: list[UnitChanges]) -> list[str]:
+    """The specs whose overlays differ from what they compile to (a spec changed without a build)."""
+    sources = {change.unit.source for change in changes if change.changed}
+    return sorted(s for s in sources if s.startswith(f"{layout.ENVIRONMENTS}/") and "*" not in s)
+
+
 def stale(changes: list[UnitChanges]) -> None:
     for line in stale_lines(changes):
         print(line, file=sys.stderr)
