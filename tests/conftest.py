@@ -182,12 +182,14 @@ def load_yaml_file(path: Path) -> dict:
 def pytest_collection_modifyitems(config, items):
     """With pytest-xdist (`-n 3`), every end-to-end test runs on one worker, in order: they share the
     control plane, Ceph's ports and the tool cache. The tests on real nodes (tests/nodes/) run in two
-    groups beside them, each on a cluster of its own (a worker's): the rollouts, and the rest."""
+    groups beside them, each on a cluster of its own (a worker's): those with hosts beside the nodes
+    (Ceph, the mirror's upstream), and the workloads alone (the rollouts, dev, the cluster's own)."""
+    beside = ("tests/nodes/test_object_storage.py", "tests/nodes/test_mirror.py")
     for item in items:
         if item.get_closest_marker("e2e"):
             group = "e2e"
             if "tests/nodes/" in item.nodeid:
-                group = "nodes-rollouts" if "tests/nodes/test_rollouts.py" in item.nodeid else "nodes"
+                group = "nodes-hosts" if item.nodeid.startswith(beside) else "nodes-workloads"
             item.add_marker(pytest.mark.xdist_group(group))
 
 
