@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from regc.kube import k8s_object
 from regc.plan.names import HTTP_PORT, service_host
 from regc.plan.plan import Plan
+from regc.render import haproxy
 from regc.render.haproxy import CONFIG_DIR, preamble
 from regc.render.security import container_security_context, pod_security_context
 
@@ -38,14 +38,12 @@ def node_proxy_objects(plan: Plan) -> list[dict[str, Any]]:
     names = plan.names
     labels = names.node_proxy_labels
     object_labels = {**names.base_labels, **labels}
-    configmap = k8s_object("v1", "ConfigMap", names.node_proxy, labels=object_labels, data={"haproxy.cfg": config})
+    configmap = haproxy.configmap(names.node_proxy, object_labels, config)
     pod = {
-        "metadata": {
-            "labels": dict(labels),
-            "annotations": {"regc/config-sha256": hashlib.sha256(config.encode()).hexdigest()},
-        },
+        "metadata": haproxy.pod_metadata(labels, config),
         "spec": {
             "automountServiceAccountToken": False,
+            "enableServiceLinks": False,
             "securityContext": pod_security_context(),
             "priorityClassName": "system-node-critical",  # nodes pull through it
             **plan.pod_images(),

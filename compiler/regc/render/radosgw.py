@@ -3,12 +3,12 @@ the guide's selector-less Service with its EndpointSlices."""
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from typing import Any
 
 from regc.kube import k8s_object
 from regc.plan.plan import Plan
+from regc.render import haproxy
 from regc.render.haproxy import CONFIG_DIR, preamble
 from regc.render.security import container_security_context, pod_security_context
 from regc.spec.model import Radosgw
@@ -67,12 +67,9 @@ def _haproxy_front(plan: Plan, front: Radosgw) -> list[dict[str, Any]]:
             "ports": [{"name": "http", "port": front.port, "protocol": "TCP", "targetPort": "http"}],
         },
     )
-    configmap = k8s_object("v1", "ConfigMap", name, labels=object_labels, data={"haproxy.cfg": config})
+    configmap = haproxy.configmap(name, object_labels, config)
     pod = {
-        "metadata": {
-            "labels": dict(labels),
-            "annotations": {"regc/config-sha256": hashlib.sha256(config.encode()).hexdigest()},
-        },
+        "metadata": haproxy.pod_metadata(labels, config),
         "spec": {
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
