@@ -52,7 +52,7 @@ class Unit:
             check_emittable(obj)
         self.add(name, header + yamltext.dump(obj))
 
-    def seal(
+    def add_manifest(
         self, inputs: str, renew_by: str | None = None, in_application_set: bool = False, extends: str | None = None
     ) -> None:
         """Add the manifest (regc.cache): the digests of what the files were made from and of what they
@@ -82,7 +82,7 @@ def base_unit(objects: list[Object]) -> Unit:
         unit.add_object(name, obj, header)
         resources.append(name)
     unit.add("kustomization.yaml", header + yamltext.dump({**KUSTOMIZATION_HEADER, "resources": resources}))
-    unit.seal(base_inputs())
+    unit.add_manifest(base_inputs())
     return unit
 
 
@@ -156,7 +156,7 @@ def overlay_unit(
     if patches:
         kustomization["patches"] = patches
     unit.add("kustomization.yaml", header + yamltext.dump(kustomization))
-    unit.seal(inputs, secrets.renew_by, in_application_set=plan.spec.gitops.application_set, extends=extends)
+    unit.add_manifest(inputs, secrets.renew_by, in_application_set=plan.spec.gitops.application_set, extends=extends)
     return unit
 
 
@@ -168,7 +168,7 @@ def application_set_unit(application_set: Object, inputs: str) -> Unit:
         "# run `regc build`.\n" + GITOPS_HEADER.format(path=APPLICATION_SET_DIRECTORY)
     )
     unit.add("applicationset.yaml", header + yamltext.dump(application_set))
-    unit.seal(inputs)
+    unit.add_manifest(inputs)
     return unit
 
 

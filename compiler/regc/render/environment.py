@@ -21,7 +21,7 @@ from regc.render.network_policy import network_policy, radosgw_front_policy, smo
 from regc.render.node_proxy import node_proxy_objects
 from regc.render.radosgw import radosgw_objects
 from regc.render.service import service
-from regc.render.smoke_test import smoke_test_job
+from regc.render.smoke_job import smoke_test_job
 from regc.render.volume import data_claim
 
 Object = dict[str, Any]
