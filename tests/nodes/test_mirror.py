@@ -92,10 +92,11 @@ def test_the_mirror_pulls_through_and_serves_its_cache_while_the_upstream_is_gon
     )  # fmt: skip
     assert copied.returncode == 0, copied.stderr  # its blobs now in the mirror's cache too
 
-    # The upstream goes away once the mirror's connections to it are idle and closed (Go's client
-    # closes them after 90 s): a request sent on a connection the upstream left silently waits
-    # until the kernel gives it up, minutes later (seen; see the production page).
-    time.sleep(95)
+    # The upstream goes away with no connection of the mirror's open to it (its client closes idle
+    # ones after 90 s; here the upstream's restart closes them): a request sent on a connection the
+    # upstream left silently waits until the kernel gives it up, minutes later (seen; see the
+    # production page).
+    hub.restart()
     hub.cut()
     cut = time.monotonic()
     try:

@@ -79,6 +79,8 @@ class Upstream:
     ca: Path
     processes: Processes
     publisher: str  # user:password of the one who may push
+    command: list[str]
+    log: Path
 
     @property
     def certs(self) -> Path:
@@ -94,6 +96,17 @@ class Upstream:
 
     def restore(self) -> None:
         unplug(self.cluster, self.netns, plugged=True)
+
+    def restart(self) -> None:
+        """The registry stopped (its connections closed, as an idle client's are) and started again."""
+        self.processes.stop("upstream")
+        self.start()
+
+    def start(self) -> None:
+        self.processes.start(
+            "upstream", self.command, log=self.log, env={"PATH": "/usr/bin:/bin", "OTEL_TRACES_EXPORTER": "none"}
+        )
+        self.processes.wait_until("upstream", lambda: _answers(self.cluster, self.certs), 30, logs=[self.log])
 
 
 def start_upstream(cluster: NodeCluster, ca: Path, work: Path, processes: Processes) -> Upstream:
@@ -140,14 +153,9 @@ def start_upstream(cluster: NodeCluster, ca: Path, work: Path, processes: Proces
         },
     }
     (work / "config.yml").write_text(json.dumps(config))  # JSON is YAML
-    processes.start(
-        "upstream",
-        ["ip", "netns", "exec", netns, str(TOOLS / "registry"), "serve", str(work / "config.yml")],
-        log=work / "registry.log",
-        env={"PATH": "/usr/bin:/bin", "OTEL_TRACES_EXPORTER": "none"},
-    )
-    hub = Upstream(cluster, netns, ca, processes, f"{PUBLISHER}:{password}")
-    processes.wait_until("upstream", lambda: _answers(cluster, hub.certs), 30, logs=[work / "registry.log"])
+    command = ["ip", "netns", "exec", netns, str(TOOLS / "registry"), "serve", str(work / "config.yml")]
+    hub = Upstream(cluster, netns, ca, processes, f"{PUBLISHER}:{password}", command, work / "registry.log")
+    hub.start()
     return hub
 
 
