@@ -180,16 +180,14 @@ def load_yaml_file(path: Path) -> dict:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist (`-n 3`), every end-to-end test runs on one worker, in order: they share the
-    control plane, Ceph's ports and the tool cache. The tests on real nodes (tests/nodes/) run in two
-    groups beside them, each on a cluster of its own (a worker's): those with hosts beside the nodes
-    (Ceph, the mirror's upstream), and the workloads alone (the rollouts, dev, the cluster's own)."""
-    beside = ("tests/nodes/test_object_storage.py", "tests/nodes/test_mirror.py")
+    """With pytest-xdist (`-n 2`), every end-to-end test runs on one worker, in order: they share the
+    control plane, Ceph's ports and the tool cache. The tests on real nodes (tests/nodes/) share
+    their cluster, in namespaces of its own, so they run as a group of their own, beside them (two
+    clusters at once, one a worker, loaded two cores enough to slow kube-proxy past a stopping pod's
+    preStop sleep: a drain failed a request once)."""
     for item in items:
         if item.get_closest_marker("e2e"):
-            group = "e2e"
-            if "tests/nodes/" in item.nodeid:
-                group = "nodes-hosts" if item.nodeid.startswith(beside) else "nodes-workloads"
+            group = "nodes" if "tests/nodes/" in item.nodeid else "e2e"
             item.add_marker(pytest.mark.xdist_group(group))
 
 
