@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from regc.console import run_build
+from regc.commands.build import run as run_build
 from regc.errors import RegcError
 from tests import kube_schema
 from tests.conftest import EXAMPLES, kustomize, tree_bytes

@@ -1,20 +1,26 @@
-"""The `regc` command line: build, check, diff, render, init, schema, keys, secrets, users."""
+"""The `regc` command line: its commands, options and help (typer). Each command's body imports its
+module under regc.commands and returns what it returns, the exit status: this is the one place
+where regc imports inside functions, so that `regc --help` and each command load only what they use."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from regc import __version__, layout
-from regc.errors import InputError, RegcError
+from regc import __version__
+
+
+def _exit_with(status: int | None, **_: object) -> None:
+    """Each command returns its exit status (every subcommand's comes up to here)."""
+    if status:
+        raise typer.Exit(status)
+
 
 app = typer.Typer(
     name="regc",
+    result_callback=_exit_with,
     help="Compile registry environment specs (environments/*.yaml) into a Kustomize tree: "
     "base/ shared by all, overlays/<env>/ for each.",
     no_args_is_help=True,
@@ -72,7 +78,7 @@ def build(
         ),
     ] = False,
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Compile environment specs into base/ and overlays/<env>/.
 
     Writes all or nothing; a rebuild with nothing changed changes no byte. Files in the
@@ -87,43 +93,20 @@ def build(
 
       regc build --check                  # in CI: fail if the tree is stale
     """
-    from regc.console import run_build
+    from regc.commands import build as command
 
-    status = run_build(list(specs) if specs else None, root, check=check, diff=diff, regenerate=regenerate_secrets)
-    if status:
-        raise typer.Exit(status)
+    return command.run(list(specs) if specs else None, root, check=check, diff=diff, regenerate=regenerate_secrets)
 
 
 @app.command()
-def check(root: RootOption = Path(".")) -> None:
+def check(root: RootOption = Path(".")) -> int:
     """Check the tree in CI: up to date with the specs, and every Secret SOPS-encrypted.
 
     Needs no private key. Exit 0 when all is well, 1 otherwise, 2 for an invalid spec.
     """
-    from regc.commands.check import audit_tree
-    from regc.compiler import Compiler, discover_specs
-    from regc.report import stale_lines, stale_specs
+    from regc.commands import check as command
 
-    compiler = Compiler(root)
-    compiled = compiler.compile(discover_specs(root))
-    changes = compiler.changes(compiled, prune=True)
-    failures = stale_lines(changes, reasons=False)
-    failures += audit_tree(root)
-    for failure in failures:
-        print(failure, file=sys.stderr)
-    if failures:
-        specs = stale_specs(changes)
-        every = len(specs) == sum(unit.directory.startswith("overlays/") for unit in compiled.units)
-        build = "regc build" if every or not specs else f"regc build {' '.join(specs)}"
-        print(f"regc check failed: fix the above (most often: run `{build}` and commit)", file=sys.stderr)
-        raise typer.Exit(1)
-    overlays = sum(unit.directory.startswith("overlays/") for unit in compiled.units)
-    print(f"ok: {overlays} environment(s) up to date, no Secret in clear")
-    from regc.plan.credentials import referenced_secrets
-
-    for env in compiler.load(discover_specs(root)):
-        for what, secret in referenced_secrets(env.spec).items():
-            print(f"note: {env.name} reads {what} from the Secret {secret}, which regc references and never writes")
+    return command.run(root)
 
 
 @app.command()
@@ -131,20 +114,11 @@ def init(
     name: Annotated[str, typer.Argument(help="Environment name: a DNS label such as prod or dev.")],
     namespace: Annotated[str | None, typer.Option(help="Namespace of the registry.")] = None,
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Write a commented starter spec, environments/NAME.yaml."""
-    from regc.commands.init import write_starter
+    from regc.commands import init as command
 
-    path = write_starter(root, name, namespace)
-    print(f"wrote {path}")
-    if not (root / ".sops.yaml").is_file():
-        print("next: `regc keys init` (an age key for the Secrets), then edit the spec")
-    print(f"then: `regc build {path.relative_to(root) if not path.is_absolute() else path}`")
-    print(
-        "for Flux (gitops.engine: flux), give the cluster its age key once, out of band:\n"
-        "  kubectl create secret generic sops-age --namespace=flux-system "
-        '--from-file=age.agekey="${SOPS_AGE_KEY_FILE:-$HOME/.config/sops/age/keys.txt}"'
-    )
+    return command.run(root, name, namespace)
 
 
 @app.command()
@@ -158,24 +132,11 @@ def schema(
             "--format", help="json: the JSON Schema (for editors: yaml-language-server); markdown: the reference table."
         ),
     ] = "json",
-) -> None:
+) -> int:
     """Print the JSON Schema of environment specs, or their reference as a Markdown table."""
-    if format == "json":
-        from regc.spec.schema import schema_text
+    from regc.commands import schema as command
 
-        text = schema_text()
-    elif format == "markdown":
-        from regc.spec.reference import reference_markdown
-
-        text = reference_markdown()
-    else:
-        raise RegcError(f"unknown format {format!r}", "use --format json or --format markdown")
-    if output:
-        from regc.files import write_atomic
-
-        write_atomic(output, text.encode())
-    else:
-        sys.stdout.write(text)
+    return command.run(output, format)
 
 
 @app.command()
@@ -196,7 +157,7 @@ def diff(
     ] = None,
     env: Annotated[str | None, typer.Option("--env", help="The environment of --against-manifests.")] = None,
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Show what each overlay changes in the cluster, object by object, against a git revision.
 
     Renders each overlay at REV (in a temporary git worktree) and in the working tree with the
@@ -211,44 +172,9 @@ def diff(
 
         regc diff --against-manifests running.yaml --env prod
     """
-    from regc.commands import diff as rendered
+    from regc.commands import diff as command
 
-    if output not in ("text", "markdown", "json"):
-        raise RegcError(f"unknown output {output!r}", "use --output text, markdown or json")
-    if against_manifests:
-        from regc.adopt.manifests import read_objects
-        from regc.adopt.source import manifest_documents
-        from regc.spec.fields import check_dns_label
-
-        if env is None:
-            raise InputError("--against-manifests needs --env: the environment whose overlay takes over")
-        _checked(check_dns_label, env)
-        revision = "the objects given (" + ", ".join(against_manifests) + ")"
-        live = read_objects(manifest_documents(against_manifests))
-        before, after = rendered.against_objects(root, env, live)
-        configuration = rendered.configuration_changes(live, rendered.compiled_objects(root, env))
-    else:
-        from regc.tools.git import default_base, worktree
-
-        revision = against or default_base(root)
-        configuration = None
-        with worktree(root, revision) as old_root:
-            before, after = rendered.render_overlays(old_root, root)
-    changes = rendered.diff_trees(before, after)
-    if output == "markdown":
-        from regc.commands.graph import change_graph, engine_of
-
-        pictures = {}
-        for overlay in changes:
-            marks = {rendered.object_key(c.identity): c.status for c in overlay.changes}
-            engine = engine_of(root / "overlays" / overlay.overlay)
-            old, new = before.get(overlay.overlay, {}), after.get(overlay.overlay, {})
-            pictures[overlay.overlay] = change_graph(old, new, marks, engine)
-        sys.stdout.write(rendered.as_markdown(changes, revision, pictures=pictures, configuration=configuration))
-    elif output == "json":
-        sys.stdout.write(rendered.as_json(changes, revision, configuration))
-    else:
-        sys.stdout.write(rendered.as_text(changes, configuration))
+    return command.run(root, against, output, against_manifests, env)
 
 
 @app.command()
@@ -256,7 +182,7 @@ def graph(
     env: Annotated[str, typer.Argument(help="Environment name (overlays/ENV).")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Print the environment's topology as a Mermaid diagram, read from its compiled overlay.
 
     Clients and the Ingress or node proxy, the Service, the registry pods, the radosgw front and
@@ -267,24 +193,16 @@ def graph(
 
         regc graph prod -o docs/prod.mmd
     """
-    from regc.commands.graph import overlay_graph
-    from regc.spec.fields import check_dns_label
+    from regc.commands import graph as command
 
-    _checked(check_dns_label, env)
-    text = overlay_graph(root, env)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        from regc.files import write_atomic
-
-        write_atomic(output, text.encode())
+    return command.run(root, env, output)
 
 
 @app.command()
 def render(
     env: Annotated[str, typer.Argument(help="Environment name (overlays/ENV).")],
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Print an overlay's manifests with its Secrets decrypted, for clusters without a GitOps engine:
 
         regc render prod | kubectl apply --server-side -f -
@@ -294,10 +212,9 @@ def render(
     only to standard output (pipe it, do not save it). The overlay must be up to date with its
     spec (`regc build` first). Exit 3 when kubectl or sops is missing or no key can decrypt.
     """
-    from regc.commands.render import cluster_manifests
+    from regc.commands import render as command
 
-    _spec_path(root, env)
-    sys.stdout.write(cluster_manifests(root, env))
+    return command.run(root, env)
 
 
 @app.command("rgw-commands")
@@ -312,14 +229,12 @@ def rgw_commands_command(
         ),
     ] = False,
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Print the radosgw-admin commands that create the environment's radosgw user (and Swift
     subuser, or S3 keys), as the guide does by hand."""
-    from regc.commands.rgw import rgw_commands
-    from regc.compiler import Compiler
+    from regc.commands import rgw as command
 
-    [loaded] = Compiler(root).load([_spec_path(root, env)])
-    sys.stdout.write(rgw_commands(loaded, root, reveal))
+    return command.run(root, env, reveal)
 
 
 keys_app = typer.Typer(help="age keys and the recipients in .sops.yaml.", no_args_is_help=True)
@@ -365,16 +280,6 @@ AcceptLossOption = Annotated[
 ]
 
 
-def _accepted(kinds: list[str] | None) -> frozenset[str]:
-    from regc.adopt.verify import LOSS_KINDS
-    from regc.errors import InputError
-
-    for kind in kinds or []:
-        if kind not in LOSS_KINDS:
-            raise InputError(f"--accept-loss {kind}: not a loss regc names", f"one of {', '.join(LOSS_KINDS)}")
-    return frozenset(kinds or [])
-
-
 @import_app.command("helm-values")
 def import_helm_values(
     values: Annotated[Path, typer.Argument(help="A values file of the community chart (twuni docker-registry).")],
@@ -391,7 +296,7 @@ def import_helm_values(
     ] = None,
     accept_loss: AcceptLossOption = None,
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Write a spec and its encrypted secrets file from a values file of the community chart.
 
     Every documented key of the chart goes to its place in the spec; the chart's secrets
@@ -412,33 +317,9 @@ def import_helm_values(
 
         regc build environments/prod.yaml
     """
-    from regc.adopt import chart
-    from regc.adopt.helm import from_helm_values
-    from regc.adopt.source import refuse_templates
-    from regc.adopt.write import write_import
-    from regc.errors import InputError
-    from regc.spec.fields import check_dns_label
-    from regc.spec.load import load_yaml
+    from regc.commands import imports as command
 
-    _checked(check_dns_label, name)
-    _checked(check_dns_label, namespace)
-    accepted = _accepted(accept_loss)
-    known = chart.versions()
-    if chart_version not in known:
-        raise InputError(
-            f"--chart-version {chart_version}: regc knows the chart's versions {known[0]} to {known[-1]}"
-            if chart_version
-            else "which version of the chart does the release run? Its defaults decide what the values file "
-            "leaves out (the image's tag among them), and regc does not guess",
-            "helm list -n NAMESPACE shows it (docker-registry-VERSION): give --chart-version VERSION",
-        )
-    if values.is_file():
-        refuse_templates(values.read_text(encoding="utf-8", errors="replace"), str(values))
-    document = load_yaml(values, str(values), positions=False)  # the report names dotted paths, not lines
-    imported = from_helm_values(document.data, namespace, chart_version)
-    outcome = write_import(root, name, imported, str(values), accepted)
-    if not outcome.clean:
-        raise typer.Exit(1)
+    return command.helm_values(root, values, name, namespace, chart_version, accept_loss)
 
 
 @import_app.command("manifests")
@@ -462,7 +343,7 @@ def import_manifests(
     ] = None,
     accept_loss: AcceptLossOption = None,
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Write a spec and its encrypted secrets file from the objects of a registry that runs today.
 
     Reads the registry as it runs: its workload (of any kind and API version), the configuration it
@@ -481,108 +362,44 @@ def import_manifests(
 
         regc import manifests k8s/registry/ --name prod --namespace registry
     """
-    from regc.adopt.manifests import from_manifests, read_objects
-    from regc.adopt.source import manifest_documents, refuse_templates_in_data
-    from regc.adopt.write import write_import
-    from regc.spec.fields import check_dns_label
+    from regc.commands import imports as command
 
-    _checked(check_dns_label, name)
-    if namespace:
-        _checked(check_dns_label, namespace)
-    accepted = _accepted(accept_loss)
-    objects = read_objects(manifest_documents(paths))
-    refuse_templates_in_data(objects)
-    outcome = write_import(root, name, from_manifests(objects, namespace, registry_version), "manifests", accepted)
-    if not outcome.clean:
-        raise typer.Exit(1)
+    return command.manifests(root, paths, name, namespace, registry_version, accept_loss)
 
 
 @keys_app.command("init")
-def keys_init(root: RootOption = Path(".")) -> None:
+def keys_init(root: RootOption = Path(".")) -> int:
     """Create your age identity (if none) and add its recipient to .sops.yaml.
 
     The identity goes where sops looks: $SOPS_AGE_KEY_FILE, else ~/.config/sops/age/keys.txt.
     It never leaves your machine; commit .sops.yaml.
     """
-    from regc.secrets.sopsconfig import read_recipients, write_config
-    from regc.tools.age import create_identity, default_identity_file, recipients_of
+    from regc.commands import keys as command
 
-    identity = default_identity_file()
-    if identity.is_file():
-        recipient = recipients_of(identity)[0]
-        print(f"using the existing identity {identity}")
-    else:
-        recipient = create_identity(identity)
-        print(f"created {identity} (keep it safe: it opens every secret encrypted to it)")
-    with _changing(root):
-        write_config(root, [*read_recipients(root), recipient])
-    print(f"recipient {recipient} is in {root / '.sops.yaml'}")
+    return command.init(root)
 
 
 @keys_app.command("add")
 def keys_add(
     recipient: Annotated[str, typer.Argument(help="An age recipient (age1...).")], root: RootOption = Path(".")
-) -> None:
+) -> int:
     """Add a teammate's (or a cluster's) age recipient to .sops.yaml.
 
     The secrets files are re-wrapped for it now (`sops updatekeys`, needs your key); the
     compiled Secrets at the next `regc build`. Every file is prepared first: without a key, or
     without sops, nothing changes.
     """
-    from regc.layout import SOPS_CONFIG
-    from regc.secrets.sopsconfig import config_text, read_recipients
-    from regc.tools.age import RECIPIENT
+    from regc.commands import keys as command
 
-    if not RECIPIENT.match(recipient):
-        raise InputError(f"{recipient!r} is not an age recipient", "it looks like age1 followed by 58 characters")
-    with _changing(root):
-        files = _rewrapped(root, config_text(root, [*read_recipients(root), recipient]))
-        _write_together(files)
-    for path in files:
-        if path.name != SOPS_CONFIG:
-            print(f"re-wrapped {path.relative_to(root)}")
-    print("now run `regc build` to re-wrap the compiled Secrets")
-
-
-def _rewrapped(root: Path, config: str) -> dict[Path, bytes]:
-    """Every secrets file re-wrapped for the recipients of `config` (a new .sops.yaml), and that config."""
-    from regc.layout import SOPS_CONFIG
-    from regc.secrets.sealer import staged_copy
-    from regc.tools import sops
-
-    files: dict[Path, bytes] = {}
-    with staged_copy(root / SOPS_CONFIG, config.encode()) as staged_config:
-        for path in sorted((root / layout.ENVIRONMENTS).glob(f"*{layout.SECRETS_SUFFIX}")):
-            with staged_copy(path) as staged:
-                sops.update_keys(staged, root=root, config=staged_config)
-                files[path] = staged.read_bytes()
-    files[root / SOPS_CONFIG] = config.encode()
-    return files
+    return command.add(root, recipient)
 
 
 @secrets_app.command("edit")
-def secrets_edit(env: Annotated[str, typer.Argument(help="Environment name.")], root: RootOption = Path(".")) -> None:
+def secrets_edit(env: Annotated[str, typer.Argument(help="Environment name.")], root: RootOption = Path(".")) -> int:
     """Open environments/ENV.secrets.yaml in your editor through sops (created if missing)."""
-    from regc.errors import ToolError
-    from regc.secrets.store import ensure_secrets_file
-    from regc.tools import sops
+    from regc.commands import secrets as command
 
-    _spec_path(root, env)
-    with _changing(root):
-        path = ensure_secrets_file(root, env)
-        status = sops.edit(path, root=root)
-    if status == sops.EDIT_UNCHANGED:
-        print(f"{path.relative_to(root)}: no change")
-        return
-    if status == 128:
-        raise ToolError(
-            f"{path.relative_to(root)}: cannot decrypt: no age key here can open it",
-            "set SOPS_AGE_KEY_FILE to an identity whose recipient is in .sops.yaml (default "
-            "~/.config/sops/age/keys.txt), or ask a key holder to add yours",
-        )
-    if status:
-        raise ToolError(f"sops edit {path.relative_to(root)} failed (exit {status}); the file is as it was")
-    print(f"{path.relative_to(root)} saved (encrypted); run `regc build`")
+    return command.edit(root, env)
 
 
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")]
@@ -596,32 +413,14 @@ def user_add(
     password_stdin: PasswordStdin = False,
     generate: Generate = False,
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Add an htpasswd user: listed in the spec, password stored encrypted. Then `regc build`.
 
     Both files change together or neither does (under the build lock).
     """
-    from regc.secrets.store import with_password
-    from regc.spec.edit import with_user
-    from regc.spec.fields import check_username
+    from regc.commands import users as command
 
-    spec = _spec_path(root, env)
-    _users_are_regcs(spec, env)
-    _checked(check_username, name)
-    with _changing(root):
-        spec_text = with_user(spec, name)  # a broken spec stops here, before anything is stored
-        password = _password(password_stdin, generate)
-        _write_together(
-            {
-                layout.secrets_path(root, env): with_password(root, env, name, password),
-                **({spec: spec_text.encode()} if spec_text is not None else {}),
-            }
-        )
-    _announce(password, generate)
-    print(
-        f"{'added' if spec_text is not None else 'updated the password of'} {name} in {env}; "
-        f"run `regc build {spec.relative_to(root)}`"
-    )
+    return command.add(root, env, name, password_stdin, generate)
 
 
 @user_app.command("passwd")
@@ -631,16 +430,11 @@ def user_passwd(
     password_stdin: PasswordStdin = False,
     generate: Generate = False,
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Set a user's password (the secrets file only). Then `regc build`."""
-    from regc.secrets.store import with_password
+    from regc.commands import users as command
 
-    _users_are_regcs(_spec_path(root, env), env, listing=False)
-    password = _password(password_stdin, generate)
-    with _changing(root):
-        _write_together({layout.secrets_path(root, env): with_password(root, env, name, password)})
-    _announce(password, generate)
-    print(f"password of {name} in {env} changed; run `regc build`")
+    return command.passwd(root, env, name, password_stdin, generate)
 
 
 @user_app.command("remove")
@@ -648,122 +442,21 @@ def user_remove(
     env: Annotated[str, typer.Argument(help="Environment name.")],
     name: Annotated[str, typer.Argument(help="User name.")],
     root: RootOption = Path("."),
-) -> None:
+) -> int:
     """Remove an htpasswd user from the spec and its password from the secrets file. Then `regc build`.
 
     Both files change together or neither does (under the build lock).
     """
-    from regc.secrets.store import without_password
-    from regc.spec.edit import without_user
+    from regc.commands import users as command
 
-    spec = _spec_path(root, env)
-    _users_are_regcs(spec, env)
-    with _changing(root):
-        spec_text = without_user(spec, name)
-        secrets = without_password(root, env, name)
-        _write_together(
-            {spec: spec_text.encode(), **({layout.secrets_path(root, env): secrets} if secrets is not None else {})}
-        )
-    print(f"removed {name} from {env}; run `regc build {spec.relative_to(root)}`")
+    return command.remove(root, env, name)
 
 
-def _changing(root: Path) -> AbstractContextManager[None]:
-    """The build lock: a command that changes inputs never interleaves with a build or another command."""
-    from regc.write.lock import build_lock
-
-    return build_lock(root)
-
-
-def _write_together(files: dict[Path, bytes]) -> None:
-    """Write files whose new contents are all prepared: nothing is written before every one is ready."""
-    from regc.files import write_atomic
-
-    for path, content in files.items():
-        write_atomic(path, content)
-
-
-def _spec_path(root: Path, env: str) -> Path:
-    """environments/ENV.yaml; ENV is a name (a DNS label), never a path to elsewhere."""
-    from regc.spec.fields import check_dns_label
-
-    _checked(check_dns_label, env)
-    path = layout.spec_path(root, env)
-    if not path.is_file():
-        raise RegcError(f"no environment {env!r} ({path} does not exist)", f"create it with `regc init {env}`")
-    return path
-
-
-def _users_are_regcs(spec: Path, env: str, *, listing: bool = True) -> None:
-    """`regc user` keeps users in the spec and the secrets file: not those of an htpasswd Secret of
-    the user's (auth.htpasswd.secretRef), whose changes regc would never see; and (`listing`: the
-    command edits the list) not a list of a shared file, which this spec's own list would replace."""
-    from regc.spec.extends import extended
-    from regc.spec.load import load_yaml
-
-    display = f"{layout.ENVIRONMENTS}/{spec.name}"
-    document, _ = extended(load_yaml(spec, display), spec, display, None, positions=True)
-    auth = document.data.get("auth")
-    htpasswd = auth.get("htpasswd") if isinstance(auth, dict) else None
-    reference = htpasswd.get("secretRef") if isinstance(htpasswd, dict) else None
-    if isinstance(reference, dict):
-        raise RegcError(
-            f"{env} reads its users from the Secret {reference.get('name')!r} (auth.htpasswd.secretRef): "
-            "regc keeps none of them",
-            "add or change the user in that Secret's htpasswd file",
-        )
-    origin = document.positions.origins.get(("auth", "htpasswd", "users"))
-    if listing and origin is not None:
-        raise RegcError(
-            f"{env} lists its users in the shared file {origin} (extends): a list in {display} would replace it",
-            f"edit auth.htpasswd.users in {origin} (every environment that extends it follows), "
-            "then `regc user passwd` each environment",
-        )
-
-
-def _checked(check: Callable[[str], str], value: str) -> None:
+def run(argv: list[str]) -> int:
+    """The exit status of the command line `argv`. click shows its own errors (an unknown option, a
+    missing argument: exit 2) and exits, as it does for --help; regc's errors go up to regc.console."""
     try:
-        check(value)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-
-
-def _announce(password: str, generated: bool) -> None:
-    """A generated password, printed once, and only when it is stored."""
-    if generated:
-        print(f"generated password (shown once): {password}")
-
-
-def _password(from_stdin: bool, generate: bool) -> str:
-    """The new password: from stdin, generated (printed once), or asked twice at a prompt."""
-    import getpass
-    import secrets as random
-
-    from regc.secrets.htpasswd import password_problem
-
-    if from_stdin and generate:
-        raise RegcError("--password-stdin and --generate exclude each other")
-    if generate:
-        return random.token_urlsafe(24)  # printed once it is stored: see _announce
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        if not sys.stdin.isatty():
-            raise RegcError("no terminal to ask the password at", "use --password-stdin or --generate")
-        password = getpass.getpass("password: ")
-        if getpass.getpass("again: ") != password:
-            raise RegcError("the two passwords differ")
-    problem = password_problem("new", password)
-    if problem:
-        raise RegcError(problem.replace("users.new: ", ""))
-    return password
-
-
-def main() -> None:
-    """Run the CLI; errors a person can act on are printed without a traceback."""
-    try:
-        app()  # standalone: click reports usage errors (exit 2) and exits with the command's status
-    except RegcError as exc:
-        sys.exit(exc.report())
-    except KeyboardInterrupt:
-        print("interrupted; the tree is as it was", file=sys.stderr)
-        sys.exit(130)
+        app(args=argv, prog_name="regc")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0

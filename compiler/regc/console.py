@@ -1,6 +1,7 @@
-"""The `regc` console script. `regc build` in its plain forms runs here without the full command
-line (typer costs about 70 ms to start), and a no-op answers from the manifests alone; the typer
-command (regc.cli) calls the same `run_build`."""
+"""The `regc` console script, and the one place regc's errors become exit statuses. `regc build` in
+its plain forms runs without the full command line (typer costs about 70 ms to start), and a no-op
+answers from the manifests alone (regc.cache); anything else goes to the command line (regc.cli).
+Both end in the same command modules (regc.commands)."""
 
 from __future__ import annotations
 
@@ -13,33 +14,44 @@ def main() -> None:
     # pydantic looks for plugins among every installed package's entry points when it builds the first
     # model (about 10 ms); regc uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    simple = parse_simple(sys.argv[1:])  # the test suite runs this in process with sys.argv set
-    if simple is None:
-        from regc.cli import main as full_main
+    sys.exit(exit_status(sys.argv[1:]))  # the test suite runs this in process with sys.argv set
 
-        full_main()
-        return
-    specs, root, check, diff = simple
+
+def exit_status(argv: list[str]) -> int:
+    """Run the command line `argv`; an error a person can act on is printed without a traceback,
+    with its exit status (regc.errors: 2 for an input, 3 for a tool, 1 otherwise)."""
     from regc.errors import RegcError
 
     try:
-        if specs:
-            from regc.layout import checked_specs
-
-            checked_specs(root, specs)
-        if not diff:
-            try:
-                status = noop_answer(specs, root, check)
-            except (OSError, ValueError):
-                status = None  # anything odd: the full build decides, and reports it properly
-            if status is not None:
-                sys.exit(status)
-        sys.exit(run_build(specs or None, root, check=check, diff=diff))
+        return _dispatch(argv)
     except RegcError as exc:
-        sys.exit(exc.report())
+        return exc.report()
     except KeyboardInterrupt:
         print("interrupted; the tree is as it was", file=sys.stderr)
-        sys.exit(130)
+        return 130
+
+
+def _dispatch(argv: list[str]) -> int:
+    simple = parse_simple(argv)
+    if simple is None:
+        from regc import cli
+
+        return cli.run(argv)
+    specs, root, check, diff = simple
+    if specs:
+        from regc.layout import checked_specs
+
+        checked_specs(root, specs)
+    if not diff:
+        try:
+            status = noop_answer(specs, root, check)
+        except (OSError, ValueError):
+            status = None  # anything odd: the full build decides, and reports it properly
+        if status is not None:
+            return status
+    from regc.commands import build
+
+    return build.run(specs or None, root, check=check, diff=diff)
 
 
 def noop_answer(specs: list[Path], root: Path, check: bool) -> int | None:
@@ -53,61 +65,6 @@ def noop_answer(specs: list[Path], root: Path, check: bool) -> int | None:
     if units is None:
         return None
     report.up_to_date([(u.directory, len(u.files)) for u in units], check)
-    return 0
-
-
-def run_build(
-    specs: list[Path] | None, root: Path, *, check: bool = False, diff: bool = False, regenerate: bool = False
-) -> int:
-    """`regc build`: compile the SPECS (every environment when None), then write, check or diff;
-    return the exit status."""
-    from regc import report
-    from regc.compiler import Compiler, discover_specs
-    from regc.layout import checked_specs
-
-    paths = checked_specs(root, specs) if specs else discover_specs(root)
-    prune = not specs
-    if check or diff:
-        compiler = Compiler(root)
-        changes = compiler.changes(compiler.compile(paths), prune=prune)
-        if diff:
-            sys.stdout.write(report.unified_diff(changes))
-        if any(c.changed for c in changes):
-            report.stale([c for c in changes if c.changed])
-            return 1
-        if check:
-            report.up_to_date([(c.unit.directory, len(c.unit.files)) for c in changes], check=True)
-        return 0
-    return _write(root, paths, prune=prune, regenerate=regenerate)
-
-
-def _write(root: Path, paths: list[Path], *, prune: bool, regenerate: bool) -> int:
-    from regc import layout, report
-    from regc.compiler import Compiler
-    from regc.write.commit import recover
-    from regc.write.lock import build_lock
-
-    with build_lock(root):  # the secrets stage may write secrets files: hold the lock from the start
-        if recover(root):
-            report.note("regc: finished an interrupted build")
-        compiler = Compiler(root, may_decrypt=True, regenerate=regenerate)
-        compiled = compiler.compile(paths)
-        changes = compiler.changes(compiled, prune=prune)
-        compiler.write(compiled, changes)
-    report.written(changes, compiled.generated)
-    if any(env.spec.gitops.application_set for env in compiled.environments) and not any(
-        change.unit.directory == layout.APPLICATION_SET_DIRECTORY for change in changes
-    ):
-        report.note(
-            f"note: {layout.APPLICATION_SET_DIRECTORY}/applicationset.yaml depends on every environment: "
-            "`regc build` with no SPEC brings it up to date"
-        )
-    for env in compiled.environments:
-        if env.spec.insecure and not env.spec.tls.enabled:
-            report.note(
-                f"warning: {env.name} serves without TLS (insecure: true): every client daemon needs "
-                "--insecure-registry, and passwords cross the network in clear"
-            )
     return 0
 
 

@@ -1,16 +1,46 @@
-"""Audit the compiled tree: a Secret that is not SOPS-encrypted must never be committed."""
+"""`regc check`: the tree up to date with the specs, and audited (no Secret in clear, every
+encrypted file open to the recipients, nothing a cluster would refuse)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
 from regc import yamlread
+from regc.compiler import Compiler, discover_specs
 from regc.layout import APPLICATION_SET_DIRECTORY, BASE, ENVIRONMENTS, OVERLAYS
+from regc.plan.credentials import referenced_secrets
+from regc.report import stale_lines, stale_specs
 
 TREE_FOLDERS = (BASE, OVERLAYS, APPLICATION_SET_DIRECTORY)
+
+
+def run(root: Path) -> int:
+    """Every stale file and audit failure on standard error (exit 1), or the all-clear (exit 0)."""
+    compiler = Compiler(root)
+    specs = discover_specs(root)
+    compiled = compiler.compile(specs)
+    changes = compiler.changes(compiled, prune=True)
+    failures = stale_lines(changes, reasons=False)
+    failures += audit_tree(root)
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    overlays = sum(unit.directory.startswith(f"{OVERLAYS}/") for unit in compiled.units)
+    if failures:
+        stale = stale_specs(changes)
+        build = "regc build" if len(stale) == overlays or not stale else f"regc build {' '.join(stale)}"
+        print(f"regc check failed: fix the above (most often: run `{build}` and commit)", file=sys.stderr)
+        return 1
+    print(f"ok: {overlays} environment(s) up to date, no Secret in clear")
+    loaded = {env.path for env in compiled.environments}  # the others were up to date: read them for the notes
+    environments = [*compiled.environments, *compiler.load([p for p in specs if p not in loaded])]
+    for env in sorted(environments, key=lambda e: e.name):
+        for what, secret in referenced_secrets(env.spec).items():
+            print(f"note: {env.name} reads {what} from the Secret {secret}, which regc references and never writes")
+    return 0
 
 
 def audit_tree(root: Path) -> list[str]:

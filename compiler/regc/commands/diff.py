@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -372,3 +373,47 @@ def as_json(diffs: list[OverlayDiff], against: str, configuration: list[str] | N
     if configuration is not None:
         document["configuration"] = configuration
     return json.dumps(document, indent=2) + "\n"
+
+
+OUTPUTS = ("text", "markdown", "json")
+
+
+def run(root: Path, against: str | None, output: str, against_manifests: list[str] | None, env: str | None) -> int:
+    """Print what each overlay changes against a revision, or ENV's against the objects given."""
+    from regc.adopt.manifests import read_objects
+    from regc.adopt.source import manifest_documents
+    from regc.commands.graph import change_graph, engine_of
+    from regc.commands.inputs import checked
+    from regc.errors import InputError, RegcError
+    from regc.spec.fields import check_dns_label
+    from regc.tools.git import default_base, worktree
+
+    if output not in OUTPUTS:
+        raise RegcError(f"unknown output {output!r}", "use --output text, markdown or json")
+    configuration = None
+    if against_manifests:
+        if env is None:
+            raise InputError("--against-manifests needs --env: the environment whose overlay takes over")
+        checked(check_dns_label, env)
+        revision = "the objects given (" + ", ".join(against_manifests) + ")"
+        live = read_objects(manifest_documents(against_manifests))
+        before, after = against_objects(root, env, live)
+        configuration = configuration_changes(live, compiled_objects(root, env))
+    else:
+        revision = against or default_base(root)
+        with worktree(root, revision) as old_root:
+            before, after = render_overlays(old_root, root)
+    changes = diff_trees(before, after)
+    if output == "markdown":
+        pictures = {}
+        for overlay in changes:
+            marks = {object_key(c.identity): c.status for c in overlay.changes}
+            engine = engine_of(root / "overlays" / overlay.overlay)
+            old, new = before.get(overlay.overlay, {}), after.get(overlay.overlay, {})
+            pictures[overlay.overlay] = change_graph(old, new, marks, engine)
+        sys.stdout.write(as_markdown(changes, revision, pictures=pictures, configuration=configuration))
+    elif output == "json":
+        sys.stdout.write(as_json(changes, revision, configuration))
+    else:
+        sys.stdout.write(as_text(changes, configuration))
+    return 0

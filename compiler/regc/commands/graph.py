@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 from regc import layout
+from regc.commands.inputs import checked
 from regc.errors import RegcError
+from regc.files import write_atomic
+from regc.spec.fields import check_dns_label
 
 
 def engine_of(overlay: Path) -> str | None:
@@ -41,3 +45,13 @@ def change_graph(before: dict[str, Any], after: dict[str, Any], marks: dict[str,
 
     graph = with_removed(topology(list(after.values()), engine), topology(list(before.values()), engine))
     return mermaid(graph, marks)
+
+
+def run(root: Path, env: str, output: Path | None) -> int:
+    checked(check_dns_label, env)
+    text = overlay_graph(root, env)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text.encode())
+    return 0

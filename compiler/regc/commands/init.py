@@ -89,3 +89,18 @@ def write_starter(root: Path, name: str, namespace: str | None) -> Path:
 
         write_atomic(schema, schema_text().encode())
     return path
+
+
+def run(root: Path, name: str, namespace: str | None) -> int:
+    """Write the starter spec and say what comes next."""
+    path = write_starter(root, name, namespace)
+    print(f"wrote {path}")
+    if not (root / layout.SOPS_CONFIG).is_file():
+        print("next: `regc keys init` (an age key for the Secrets), then edit the spec")
+    print(f"then: `regc build {path.relative_to(root) if not path.is_absolute() else path}`")
+    print(
+        "for Flux (gitops.engine: flux), give the cluster its age key once, out of band:\n"
+        "  kubectl create secret generic sops-age --namespace=flux-system "
+        '--from-file=age.agekey="${SOPS_AGE_KEY_FILE:-$HOME/.config/sops/age/keys.txt}"'
+    )
+    return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from regc.commands.inputs import spec_path
 from regc.errors import RegcError
 
 
@@ -44,3 +46,9 @@ def cluster_manifests(root: Path, name: str) -> str:
             obj = {**{key: plain[key] for key in ("apiVersion", "kind", "metadata") if key in plain}, **plain}
         documents.append(yamltext.dump(obj))
     return "---\n".join(documents)
+
+
+def run(root: Path, env: str) -> int:
+    spec_path(root, env)
+    sys.stdout.write(cluster_manifests(root, env))
+    return 0

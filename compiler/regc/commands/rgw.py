@@ -4,9 +4,12 @@ as the guide does by hand. Secrets stay in the encrypted file unless --reveal is
 from __future__ import annotations
 
 import shlex
+import sys
 from pathlib import Path
 
 from regc import layout
+from regc.commands.inputs import spec_path
+from regc.compiler import Compiler
 from regc.errors import RegcError
 from regc.plan.names import radosgw_user, storage_url
 from regc.spec.parse import LoadedEnvironment
@@ -79,3 +82,9 @@ def _missing(key: tuple[str, str], secrets_file: str) -> str:
         f"{secrets_file}: {key[0]}.{key[1]}: missing",
         "run `regc build` with storage.credentials: generate, or add it with `regc secrets edit`",
     )
+
+
+def run(root: Path, env: str, reveal: bool) -> int:
+    [loaded] = Compiler(root).load([spec_path(root, env)])
+    sys.stdout.write(rgw_commands(loaded, root, reveal))
+    return 0

@@ -1,0 +1,42 @@
+"""What the commands that read or change an environment's inputs share: the environment's spec by
+its name, names checked as the spec checks them, the build lock, and writing prepared files together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from regc import layout
+from regc.errors import InputError, RegcError
+from regc.files import write_atomic
+from regc.spec.fields import check_dns_label
+from regc.write.lock import build_lock
+
+
+def checked(check: Callable[[str], str], value: str) -> None:
+    """A name from the command line, checked as the spec checks it (an input error otherwise)."""
+    try:
+        check(value)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def spec_path(root: Path, env: str) -> Path:
+    """environments/ENV.yaml; ENV is a name (a DNS label), never a path to elsewhere."""
+    checked(check_dns_label, env)
+    path = layout.spec_path(root, env)
+    if not path.is_file():
+        raise RegcError(f"no environment {env!r} ({path} does not exist)", f"create it with `regc init {env}`")
+    return path
+
+
+def changing(root: Path) -> AbstractContextManager[None]:
+    """The build lock: a command that changes inputs never interleaves with a build or another command."""
+    return build_lock(root)
+
+
+def write_together(files: dict[Path, bytes]) -> None:
+    """Write files whose new contents are all prepared: nothing is written before every one is ready."""
+    for path, content in files.items():
+        write_atomic(path, content)

@@ -1,0 +1,113 @@
+"""`regc user`: htpasswd users, listed in the spec, their passwords in the encrypted secrets file;
+both files change together or neither does."""
+
+from __future__ import annotations
+
+import getpass
+import secrets as random
+import sys
+from pathlib import Path
+
+from regc import layout
+from regc.commands.inputs import changing, checked, spec_path, write_together
+from regc.errors import RegcError
+from regc.secrets.htpasswd import password_problem
+from regc.secrets.store import with_password, without_password
+from regc.spec.edit import with_user, without_user
+from regc.spec.extends import extended
+from regc.spec.fields import check_username
+from regc.spec.load import load_yaml
+
+
+def add(root: Path, env: str, name: str, from_stdin: bool, generate: bool) -> int:
+    spec = spec_path(root, env)
+    _users_are_regcs(spec, env)
+    checked(check_username, name)
+    with changing(root):
+        spec_text = with_user(spec, name)  # a broken spec stops here, before anything is stored
+        password = _password(from_stdin, generate)
+        write_together(
+            {
+                layout.secrets_path(root, env): with_password(root, env, name, password),
+                **({spec: spec_text.encode()} if spec_text is not None else {}),
+            }
+        )
+    _announce(password, generate)
+    print(
+        f"{'added' if spec_text is not None else 'updated the password of'} {name} in {env}; "
+        f"run `regc build {spec.relative_to(root)}`"
+    )
+    return 0
+
+
+def passwd(root: Path, env: str, name: str, from_stdin: bool, generate: bool) -> int:
+    _users_are_regcs(spec_path(root, env), env, listing=False)
+    password = _password(from_stdin, generate)
+    with changing(root):
+        write_together({layout.secrets_path(root, env): with_password(root, env, name, password)})
+    _announce(password, generate)
+    print(f"password of {name} in {env} changed; run `regc build`")
+    return 0
+
+
+def remove(root: Path, env: str, name: str) -> int:
+    spec = spec_path(root, env)
+    _users_are_regcs(spec, env)
+    with changing(root):
+        spec_text = without_user(spec, name)
+        secrets = without_password(root, env, name)
+        write_together(
+            {spec: spec_text.encode(), **({layout.secrets_path(root, env): secrets} if secrets is not None else {})}
+        )
+    print(f"removed {name} from {env}; run `regc build {spec.relative_to(root)}`")
+    return 0
+
+
+def _users_are_regcs(spec: Path, env: str, *, listing: bool = True) -> None:
+    """`regc user` keeps users in the spec and the secrets file: not those of an htpasswd Secret of
+    the user's (auth.htpasswd.secretRef), whose changes regc would never see; and (`listing`: the
+    command edits the list) not a list of a shared file, which this spec's own list would replace."""
+    display = f"{layout.ENVIRONMENTS}/{spec.name}"
+    document, _ = extended(load_yaml(spec, display), spec, display, None, positions=True)
+    auth = document.data.get("auth")
+    htpasswd = auth.get("htpasswd") if isinstance(auth, dict) else None
+    reference = htpasswd.get("secretRef") if isinstance(htpasswd, dict) else None
+    if isinstance(reference, dict):
+        raise RegcError(
+            f"{env} reads its users from the Secret {reference.get('name')!r} (auth.htpasswd.secretRef): "
+            "regc keeps none of them",
+            "add or change the user in that Secret's htpasswd file",
+        )
+    origin = document.positions.origins.get(("auth", "htpasswd", "users"))
+    if listing and origin is not None:
+        raise RegcError(
+            f"{env} lists its users in the shared file {origin} (extends): a list in {display} would replace it",
+            f"edit auth.htpasswd.users in {origin} (every environment that extends it follows), "
+            "then `regc user passwd` each environment",
+        )
+
+
+def _announce(password: str, generated: bool) -> None:
+    """A generated password, printed once, and only when it is stored."""
+    if generated:
+        print(f"generated password (shown once): {password}")
+
+
+def _password(from_stdin: bool, generate: bool) -> str:
+    """The new password: from stdin, generated (printed once), or asked twice at a prompt."""
+    if from_stdin and generate:
+        raise RegcError("--password-stdin and --generate exclude each other")
+    if generate:
+        return random.token_urlsafe(24)  # printed once it is stored: see _announce
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        if not sys.stdin.isatty():
+            raise RegcError("no terminal to ask the password at", "use --password-stdin or --generate")
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise RegcError("the two passwords differ")
+    problem = password_problem("new", password)
+    if problem:
+        raise RegcError(problem.replace("users.new: ", ""))
+    return password
