@@ -15,9 +15,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from regc import cache, layout
+from regc.emit.tree import Unit, application_set_unit, base_unit, overlay_unit
 from regc.errors import Location, Problem, RegcError, SpecError
+from regc.plan.gitops_rules import check_application_set
+from regc.plan.inventory import collisions
+from regc.plan.plan import plan_for
+from regc.plan.rules import check_rules, check_shared_storage
+from regc.render.environment import render_environment, workload_objects
+from regc.render.gitops import application_set
+from regc.render.identities import identities
+from regc.secrets.sealer import SopsSealer
+from regc.secrets.stage import SecretStage
+from regc.spec.model import API_VERSION, Environment
 from regc.spec.parse import LoadedEnvironment, read_environment
 from regc.world import DiskFiles, Files, MemoryFiles, World, utc_now
+from regc.write.commit import commit
+from regc.write.compare import compare_unit, orphan_units
 
 if TYPE_CHECKING:
     from regc.emit.tree import Unit
@@ -36,8 +49,6 @@ class Compiled:
 
 def disk_world(root: Path, *, clock: Callable[[], datetime.datetime] = utc_now) -> World:
     """The repository at `root` on disk, encrypted with the real sops."""
-    from regc.secrets.sealer import SopsSealer
-
     return World(root, DiskFiles(), SopsSealer(root), clock)
 
 
@@ -110,8 +121,6 @@ class Compiler:
             return self._load(paths, positions=True)
 
     def _load(self, paths: list[Path], *, positions: bool) -> list[LoadedEnvironment]:
-        from regc.plan.gitops_rules import check_application_set
-        from regc.plan.rules import check_rules, check_shared_storage
 
         problems: list[Problem] = []
         loaded: list[LoadedEnvironment] = []
@@ -143,10 +152,6 @@ class Compiler:
             problems.extend(check_shared_storage(everyone))
             problems.extend(check_application_set(everyone))
             if not problems and len(everyone) > 1:
-                from regc.plan.inventory import collisions
-                from regc.plan.plan import plan_for
-                from regc.render.identities import identities
-
                 emitted = {env.name: identities(plan_for(env.name, env.spec)) for env in everyone}
                 problems.extend(collisions(everyone, {env.name for env in loaded}, emitted))
         if problems:
@@ -173,11 +178,6 @@ class Compiler:
     def compile(self, paths: list[Path]) -> Compiled:
         """Every unit of the tree for these specs: base/ and one overlay each (and argocd/ when
         every environment is built)."""
-        from regc.emit.tree import Unit, base_unit, overlay_unit
-        from regc.plan.plan import plan_for
-        from regc.render.environment import render_environment, workload_objects
-        from regc.secrets.stage import SecretStage
-        from regc.spec.model import API_VERSION, Environment
 
         root, now, files = self.root, self.now, self.files
         # A unit whose inputs and outputs are as its manifest records is taken as it stands on disk.
@@ -228,9 +228,6 @@ class Compiler:
     def _application_set_units(self, paths: list[Path], loaded: list[LoadedEnvironment]) -> list[Unit]:
         """argocd/ when an environment sets gitops.applicationSet (it depends on every spec, so only a
         build of every environment writes it); an empty unit removes it when none does any more."""
-        from regc.emit.tree import Unit, application_set_unit
-        from regc.plan.plan import plan_for
-        from regc.render.gitops import application_set
 
         root, files = self.root, self.files
         inputs = cache.every_spec_inputs(root, paths, files)
@@ -254,7 +251,6 @@ class Compiler:
 
     def changes(self, compiled: Compiled, *, prune: bool) -> list[UnitChanges]:
         """How the disk differs from the compiled units (and, when pruning, from removed environments)."""
-        from regc.write.compare import compare_unit, orphan_units
 
         units = list(compiled.units)
         if prune:
@@ -271,6 +267,5 @@ class Compiler:
             removals = [self.root / c.unit.directory / n for c in changes for n in c.extra]
             self.files.apply({**writes, **compiled.secrets_files}, removals)
             return
-        from regc.write.commit import commit
 
         commit(self.root, changes, compiled.secrets_files)

@@ -4,11 +4,19 @@ the spec reference (from the model), the compile-time rules (from the rules' own
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 import sys
 from pathlib import Path
 from typing import Any
+
+import typer
+
+from regc import layout
+from regc.cli import app
+from regc.commands.graph import overlay_graph
+from regc.spec.reference import reference_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 CLI_PAGE = "reference/cli.md"
@@ -19,9 +27,6 @@ START, END = "<!-- reference:start -->\n", "<!-- reference:end -->"
 
 def cli_reference() -> str:
     """Every command of `regc`, its usage, what it does and its options, as `--help` gives them."""
-    import typer
-
-    from regc.cli import app
 
     root = typer.main.get_command(app)
     lines = [
@@ -96,8 +101,6 @@ def _cell(text: str) -> str:
 
 def spec_page(current: str) -> str:
     """The spec page with its generated reference table made current."""
-    from regc.spec.reference import reference_markdown
-
     before, rest = current.split(START, 1)
     _, after = rest.split(END, 1)
     return before + START + reference_markdown() + END + after
@@ -106,15 +109,12 @@ def spec_page(current: str) -> str:
 @functools.cache
 def example_graph(name: str) -> str:
     """`regc graph NAME` of this repository's compiled example (kustomize runs once per example)."""
-    from regc.commands.graph import overlay_graph
 
     return overlay_graph(DOCS.parent, name)
 
 
 def examples_page() -> str:
     """Each example environment of this repository and its topology, drawn from its compiled overlay."""
-    from regc import layout
-
     root = DOCS.parent
     lines = [
         "# Example environments",
@@ -155,8 +155,6 @@ RULE_MODULES = (
 def rules_catalogue() -> str:
     """Every refusal of the rules, read from their code: per checking function (its docstring as the
     heading), each message (a placeholder for what the spec says) and its hint."""
-    import ast
-
     package = Path(__file__).resolve().parent
     out: list[str] = []
     for relative in RULE_MODULES:
@@ -176,7 +174,6 @@ def rules_catalogue() -> str:
 
 def _refusals(function: Any) -> list[tuple[str, str]]:
     """(message, hint) of each Problem made and ValueError raised directly in `function`."""
-    import ast
 
     found = []
     for node in ast.walk(function):
@@ -197,8 +194,6 @@ def _refusals(function: Any) -> list[tuple[str, str]]:
 
 def _template(node: Any) -> str:
     """A message as the code writes it, each computed part shown as «what it is»."""
-    import ast
-
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return _escaped(node.value)
     if isinstance(node, ast.JoinedStr):
@@ -216,8 +211,6 @@ def _template(node: Any) -> str:
 
 def _placeholder(expr: Any) -> str:
     """What a computed part of a message is, by the name the code gives it."""
-    import ast
-
     if isinstance(expr, ast.Attribute):
         return expr.attr
     if isinstance(expr, ast.Name):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 
@@ -55,7 +56,6 @@ class RegcError(Exception):
 
     def report(self) -> int:
         """Print the error for a person (no traceback) and return the exit status."""
-        import sys
 
         print(str(self) if isinstance(self, SpecError) else f"error: {self}", file=sys.stderr)
         return self.exit_code

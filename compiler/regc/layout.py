@@ -7,6 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from regc.errors import InputError
+from regc.kube import is_dns_label
+
 if TYPE_CHECKING:
     from regc.world import Files
 
@@ -86,8 +89,6 @@ def overlay_directory(name: str) -> str:
 
 def is_unit_directory(relative: str) -> bool:
     """A folder regc owns: base/, argocd/ or overlays/<name>."""
-    from regc.kube import is_dns_label
-
     parts = relative.split("/")
     return relative in (BASE, APPLICATION_SET_DIRECTORY) or (
         len(parts) == 2 and parts[0] == OVERLAYS and is_dns_label(parts[1])
@@ -97,8 +98,6 @@ def is_unit_directory(relative: str) -> bool:
 def checked_specs(root: Path, given: list[Path]) -> list[Path]:
     """The SPEC arguments, each a file directly in environments/ (after resolving symlinks): a name is
     never a path to elsewhere, where regc would read a spec it does not own and write what it names."""
-    from regc.errors import InputError
-
     folder = (root / ENVIRONMENTS).resolve()
     for spec in given:
         resolved = spec.resolve() if spec.is_absolute() else (Path.cwd() / spec).resolve()

@@ -3,6 +3,7 @@ The one place that prints how the tree on disk differs from the compiled tree.""
 
 from __future__ import annotations
 
+import difflib
 import sys
 from typing import TYPE_CHECKING
 
@@ -68,8 +69,6 @@ def note(message: str) -> None:
 
 def unified_diff(changes: list[UnitChanges]) -> str:
     """A unified diff from the tree on disk to the compiled tree."""
-    import difflib
-
     chunks = []
     for change in changes:
         directory = change.unit.directory

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from regc import yamlread
+
 Object = dict[str, Any]
 MARKS = {
     "added": "fill:#dafbe1,stroke:#1a7f37,stroke-width:2px",
@@ -189,7 +191,6 @@ def _peer(peer: Object) -> str:
 
 
 def _config(by_kind: dict[str, list[Object]]) -> Any:
-    from regc import yamlread
 
     for config_map in by_kind.get("ConfigMap", []):
         text = config_map.get("data", {}).get("config.yml")

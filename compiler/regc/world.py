@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import posixpath
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -64,12 +65,10 @@ class SystemRandom:
     """The OS's randomness (the `secrets` module)."""
 
     def token(self, nbytes: int) -> str:
-        import secrets
 
         return secrets.token_urlsafe(nbytes)
 
     def choice(self, alphabet: str) -> str:
-        import secrets
 
         return secrets.choice(alphabet)
 

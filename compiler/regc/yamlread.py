@@ -19,6 +19,12 @@ if TYPE_CHECKING:
 from functools import cache, lru_cache
 from typing import Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, StreamMark, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+from regc.errors import Location, Problem, SpecError
+
 # Specs nest under 10 levels, Kubernetes objects and Helm values a few dozen at most (Argo CD's
 # ApplicationSet CRD, the deepest in tests/crds/, 35).
 MAX_DEPTH = 100
@@ -68,7 +74,6 @@ class Refusal(NamedTuple):
 
     def error(self) -> Exception:
         """As ruamel's located error, which every caller of the loaders already handles."""
-        from ruamel.yaml.error import MarkedYAMLError, StreamMark
 
         mark = StreamMark("<input>", 0, self.line - 1, self.column - 1)
         return MarkedYAMLError(problem=self.message, problem_mark=mark, note=self.hint)
@@ -148,9 +153,6 @@ def _too_deep(text: str) -> Refusal | None:
     nesting in a list (the composer is what recurses), and it stops there however deep the rest. By
     libyaml's parser, then, if that one finds a fault first, by ruamel's own (the round-trip loader's,
     which reads a little more, such as `&a[x]`)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
-
     for pure in (False, True):
         depth = 0
         try:
@@ -184,7 +186,6 @@ def _checked(text: str | bytes) -> str | bytes:
 
 @lru_cache(maxsize=1)
 def _loader() -> YAML:
-    from ruamel.yaml import YAML
 
     try:
         return YAML(typ="safe")  # the C loader, when ruamel.yaml.clib is installed
@@ -198,7 +199,6 @@ def load(text: str | bytes) -> Any:
 
 @lru_cache(maxsize=1)
 def _strict_loader() -> YAML:
-    from ruamel.yaml import YAML
 
     try:
         yaml = YAML(typ="safe")
@@ -220,8 +220,6 @@ def load_all(text: str | bytes) -> list[Any]:
 def load_file(path: Path, display: str, hint: str) -> Any:
     """One document of a file regc reads but a person may have broken (a secrets file, .sops.yaml):
     invalid YAML becomes a located error with `hint`, never a traceback."""
-    from regc.errors import Location, Problem, SpecError
-
     try:
         content = path.read_bytes()
     except IsADirectoryError:
@@ -231,10 +229,6 @@ def load_file(path: Path, display: str, hint: str) -> Any:
 
 def load_text(content: bytes, display: str, hint: str) -> Any:
     """One document of a file's `content`, as `load_file` reads it."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    from regc.errors import Location, Problem, SpecError
-
     found = refusal(content)
     if found is not None:
         raise SpecError([Problem(Location(display, found.line, found.column), found.message, found.hint)])

@@ -4,13 +4,14 @@ other setting reported with its path and why."""
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any
 
 from regc.adopt import chart
 from regc.adopt.config import Loss, map_config
 from regc.adopt.imported import Imported
 from regc.adopt.runtime import registry_container, runtime
-from regc.adopt.values import Taken, Unmapped
+from regc.adopt.values import Taken, Unmapped, dotted
 from regc.distribution.credentials import holds_credential
 from regc.errors import InputError
 from regc.secrets import htpasswd
@@ -46,10 +47,6 @@ DOCUMENTED_SHAPES: dict[tuple[str, ...], type | tuple[type, ...]] = {
 def shaped(values: dict[str, Any], defaults: dict[str, Any]) -> tuple[dict[str, Any], list[Unmapped]]:
     """`values` without the settings that are not in the shape the chart documents (a list where it
     reads a mapping, text where it reads a number...), which are reported instead of misread."""
-    from copy import deepcopy
-
-    from regc.adopt.values import dotted
-
     clean = deepcopy(values)
     refused: list[Unmapped] = []
     expected: dict[tuple[str, ...], Any] = dict(DOCUMENTED_SHAPES)

@@ -4,6 +4,7 @@ report (what was not mapped, what will differ, what the rules refuse) that decid
 
 from __future__ import annotations
 
+import base64
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,14 @@ from regc import layout, yamltext
 from regc.adopt.imported import Imported
 from regc.adopt.verify import Verdict, spec_text, verify
 from regc.errors import Problem, RegcError, SpecError
+from regc.files import write_atomic
+from regc.plan.rules import check_rules
+from regc.secrets.sealer import SopsSealer
+from regc.secrets.sopsconfig import no_recipients
+from regc.spec.parse import read_environment
+from regc.spec.schema import schema_text
+from regc.world import MemoryFiles
+from regc.write.lock import build_lock
 
 
 @dataclass
@@ -25,9 +34,6 @@ class Outcome:
 
 def problems_of(text: str, name: str) -> list[Problem]:
     """What the loader and the rules of a build would say of the spec."""
-    from regc.plan.rules import check_rules
-    from regc.spec.parse import read_environment
-    from regc.world import MemoryFiles
 
     files = MemoryFiles()
     path = Path("/import") / layout.ENVIRONMENTS / f"{name}{layout.SPEC_SUFFIX}"
@@ -44,11 +50,6 @@ def write_import(
     root: Path, name: str, imported: Imported, source: str, accepted: frozenset[str] = frozenset()
 ) -> Outcome:
     """Write environments/NAME.yaml and its encrypted secrets file; print the report to stderr."""
-    from regc.files import write_atomic
-    from regc.secrets.sealer import SopsSealer
-    from regc.secrets.sopsconfig import no_recipients
-    from regc.write.lock import build_lock
-
     sealer = SopsSealer(root)
     if not sealer.recipients():
         raise no_recipients(root)  # before the report: nothing can be sealed, so nothing is written
@@ -79,8 +80,6 @@ def write_import(
         write_atomic(spec_path, text.encode())
         schema = root / layout.ENVIRONMENTS / layout.SCHEMA_FILE
         if not schema.exists():
-            from regc.spec.schema import schema_text
-
             write_atomic(schema, schema_text().encode())
     shown = spec_path.relative_to(root) if not spec_path.is_absolute() else spec_path
     print(f"wrote {shown} and {layout.secrets_display(name)} (encrypted)")
@@ -132,7 +131,6 @@ def _strings(node: object) -> list[str]:
 
 
 def _encodings(values: object) -> set[str]:
-    import base64
 
     found: set[str] = set()
     for value in values:  # type: ignore[attr-defined]

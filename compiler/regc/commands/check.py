@@ -9,11 +9,15 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+from ruamel.yaml.error import YAMLError
+
 from regc import yamlread
 from regc.compiler import Compiler, discover_specs
 from regc.layout import APPLICATION_SET_DIRECTORY, BASE, ENVIRONMENTS, OVERLAYS
 from regc.plan.credentials import referenced_secrets
 from regc.report import stale_lines, stale_specs
+from regc.secrets.sopsconfig import read_recipients
+from regc.spec import fields
 
 TREE_FOLDERS = (BASE, OVERLAYS, APPLICATION_SET_DIRECTORY)
 
@@ -46,8 +50,6 @@ def run(root: Path) -> int:
 def audit_tree(root: Path) -> list[str]:
     """One message per file in base/ or overlays/ that holds a Secret in clear, and per encrypted
     file (compiled or input) that no recipient of the current .sops.yaml can open."""
-    from ruamel.yaml.error import YAMLError
-
     failures = []
     for folder in TREE_FOLDERS:
         for path in sorted((root / folder).rglob("*.y*ml")) if (root / folder).is_dir() else []:
@@ -73,8 +75,6 @@ def audit_tree(root: Path) -> list[str]:
 def _contract_failures(root: Path) -> list[str]:
     """What a cluster or its controllers would refuse, or what misbehaves once running, in a tree
     that an older regc compiled: the same rules the spec's types enforce at build time."""
-    from regc.spec import fields
-
     failures = []
     for folder in ("overlays", APPLICATION_SET_DIRECTORY, "base"):
         for path in sorted((root / folder).rglob("*.yaml")) if (root / folder).is_dir() else []:
@@ -197,7 +197,6 @@ def _encrypted_resources(root: Path, overlay: Path) -> list[str]:
 
 
 def _recipient_failures(root: Path) -> list[str]:
-    from regc.secrets.sopsconfig import read_recipients
 
     current = set(read_recipients(root))
     candidates = [

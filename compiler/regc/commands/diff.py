@@ -3,14 +3,29 @@ and the working tree, as the real kustomize renders them. Encrypted values are n
 
 from __future__ import annotations
 
+import difflib
+import html
 import json
 import os
 import re
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from regc import layout
+from regc.adopt.compare import config_differences
+from regc.adopt.manifests import read_objects
+from regc.adopt.runtime import POD_KINDS, registry_container, runtime
+from regc.adopt.source import manifest_documents
+from regc.commands.graph import change_graph, engine_of
+from regc.commands.inputs import checked
+from regc.errors import InputError, RegcError
+from regc.spec.fields import check_dns_label
+from regc.tools.git import default_base, worktree
+from regc.tools.kubectl import render_overlay
 
 ENCRYPTED = "ENC["
 Rendered = dict[str, dict[str, dict[str, Any]]]  # overlay -> kind/namespace/name -> object
@@ -33,11 +48,6 @@ def render_overlays(old_root: Path, new_root: Path) -> tuple[Rendered, Rendered]
     """The overlays of two trees, rendered ({overlay: {kind/namespace/name: object}}), side by side.
     An overlay whose files and base are the same bytes in both trees renders the same and is left
     out of both; the others render in parallel (kustomize is a process of its own)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from regc import layout
-    from regc.tools.kubectl import render_overlay
-
     roots = (old_root, new_root)
     names = sorted({d.name for root in roots for d in _overlays(root)})
     same_base = _files(old_root / layout.BASE) == _files(new_root / layout.BASE)
@@ -56,7 +66,6 @@ def render_overlays(old_root: Path, new_root: Path) -> tuple[Rendered, Rendered]
 
 
 def _overlays(root: Path) -> list[Path]:
-    from regc import layout
 
     folder = root / layout.OVERLAYS
     return [d for d in folder.iterdir() if (d / "kustomization.yaml").is_file()] if folder.is_dir() else []
@@ -80,9 +89,6 @@ def against_objects(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """The objects that run today and the compiled overlay of `env`, each by identity, with every
     Secret value replaced by a marker on both sides (no value is ever shown)."""
-    from regc.errors import RegcError
-    from regc.tools.kubectl import render_overlay
-
     overlay = root / "overlays" / env
     if not (overlay / "kustomization.yaml").is_file():
         raise RegcError(f"no compiled overlay overlays/{env}", f"run `regc build environments/{env}.yaml` first")
@@ -93,7 +99,6 @@ def against_objects(
 
 def compiled_objects(root: Path, env: str) -> list[dict[str, Any]]:
     """The overlay's objects as kustomize renders them (its Secrets still encrypted)."""
-    from regc.tools.kubectl import render_overlay
 
     return render_overlay(root / "overlays" / env)
 
@@ -101,8 +106,6 @@ def compiled_objects(root: Path, env: str) -> list[dict[str, Any]]:
 def configuration_changes(live: list[dict[str, Any]], compiled: list[dict[str, Any]]) -> list[str]:
     """The registry's effective configuration today and under the overlay, read as the registry reads
     it (the image's file, the mounted one, the variables), as report lines; credentials never shown."""
-    from regc.adopt.compare import config_differences
-    from regc.adopt.runtime import POD_KINDS, registry_container, runtime
 
     def running(objects: list[dict[str, Any]], kinds: tuple[str, ...]) -> Any:
         for obj in objects:
@@ -235,8 +238,6 @@ def _member_changes(
 
 def _text_changes(old: str, new: str, path: str) -> list[str]:
     """Changed lines of a multi-line value (a config.yml), as `-`/`+` lines."""
-    import difflib
-
     lines = [f"{path}:"]
     for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0):
         if line.startswith(("---", "+++", "@@")):
@@ -348,8 +349,6 @@ def _overlay_section(overlay: OverlayDiff, picture: str | None = None) -> str:
 
 def _cell(line: str) -> str:
     """One changed field in a table cell: code, folded when long (the summary is its start)."""
-    import html
-
     if "encrypted value" in line:
         return line
     text = html.escape(line).replace("|", "&#124;")
@@ -380,14 +379,6 @@ OUTPUTS = ("text", "markdown", "json")
 
 def run(root: Path, against: str | None, output: str, against_manifests: list[str] | None, env: str | None) -> int:
     """Print what each overlay changes against a revision, or ENV's against the objects given."""
-    from regc.adopt.manifests import read_objects
-    from regc.adopt.source import manifest_documents
-    from regc.commands.graph import change_graph, engine_of
-    from regc.commands.inputs import checked
-    from regc.errors import InputError, RegcError
-    from regc.spec.fields import check_dns_label
-    from regc.tools.git import default_base, worktree
-
     if output not in OUTPUTS:
         raise RegcError(f"unknown output {output!r}", "use --output text, markdown or json")
     configuration = None

@@ -11,6 +11,8 @@ from regc.commands.inputs import checked
 from regc.errors import RegcError
 from regc.files import write_atomic
 from regc.spec.fields import check_dns_label
+from regc.tools.kubectl import render_overlay
+from regc.topology import mermaid, topology, with_removed
 
 
 def engine_of(overlay: Path) -> str | None:
@@ -26,9 +28,6 @@ def engine_of(overlay: Path) -> str | None:
 
 def overlay_graph(root: Path, name: str) -> str:
     """The Mermaid flowchart of overlays/NAME as kustomize renders it."""
-    from regc.tools.kubectl import render_overlay
-    from regc.topology import mermaid, topology
-
     overlay = root / layout.overlay_directory(name)
     if not (overlay / "kustomization.yaml").is_file():
         raise RegcError(
@@ -41,8 +40,6 @@ def overlay_graph(root: Path, name: str) -> str:
 def change_graph(before: dict[str, Any], after: dict[str, Any], marks: dict[str, str], engine: str | None) -> str:
     """The diagram of an overlay after a change, with what it adds, removes or changes marked
     (`before`/`after`: the rendered objects by identity; `marks`: kind/name -> status)."""
-    from regc.topology import mermaid, topology, with_removed
-
     graph = with_removed(topology(list(after.values()), engine), topology(list(before.values()), engine))
     return mermaid(graph, marks)
 

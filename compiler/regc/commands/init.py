@@ -6,8 +6,10 @@ from pathlib import Path
 
 from regc import layout
 from regc.errors import InputError, RegcError
+from regc.files import write_atomic
 from regc.spec.fields import check_dns_label
 from regc.spec.model import DEFAULT_IMAGE
+from regc.spec.schema import schema_text
 
 SCHEMA_FILE = layout.SCHEMA_FILE
 
@@ -75,7 +77,6 @@ def write_starter(root: Path, name: str, namespace: str | None) -> Path:
             check_dns_label(namespace)
     except ValueError as exc:
         raise InputError(str(exc), "choose a lower-case name such as prod, staging or dev") from None
-    from regc.files import write_atomic
 
     folder = root / layout.ENVIRONMENTS
     path = layout.spec_path(root, name)
@@ -85,8 +86,6 @@ def write_starter(root: Path, name: str, namespace: str | None) -> Path:
     write_atomic(path, starter_text(name, namespace).encode())
     schema = folder / SCHEMA_FILE
     if not schema.exists():
-        from regc.spec.schema import schema_text
-
         write_atomic(schema, schema_text().encode())
     return path
 

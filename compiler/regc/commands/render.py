@@ -5,19 +5,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from regc import layout, yamlread, yamltext
 from regc.commands.inputs import spec_path
+from regc.compiler import Compiler
 from regc.errors import RegcError
+from regc.tools import sops
+from regc.tools.kubectl import render_overlay
 
 
 def cluster_manifests(root: Path, name: str) -> str:
     """The YAML stream of overlays/NAME with every SOPS-encrypted object decrypted, for
     `kubectl apply`. Refuses an overlay that is not what its spec compiles to (build first). The
     plaintext exists only in this process's memory and the returned text."""
-    from regc import layout, yamltext
-    from regc.compiler import Compiler
-    from regc.tools import sops
-    from regc.tools.kubectl import render_overlay
-
     spec = layout.spec_path(root, name)
     directory = layout.overlay_directory(name)
     overlay = root / directory
@@ -36,8 +35,6 @@ def cluster_manifests(root: Path, name: str) -> str:
     documents = []
     for obj in render_overlay(overlay):
         if "sops" in obj:
-            from regc import yamlread
-
             plain = yamlread.load(
                 sops.decrypt_stream(
                     yamltext.dump(obj).encode(), root=root, subject=f"{obj['kind']}/{obj['metadata']['name']}"

@@ -6,13 +6,16 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from regc import layout
 from regc.commands.inputs import spec_path
 from regc.compiler import Compiler
 from regc.errors import RegcError
 from regc.plan.names import radosgw_user, storage_url
+from regc.secrets.document import parse_secrets
 from regc.spec.parse import LoadedEnvironment
+from regc.tools import sops
 
 VARIABLES = {
     ("swift", "password"): "SWIFT_PASSWORD",
@@ -39,9 +42,6 @@ def rgw_commands(env: LoadedEnvironment, root: Path, reveal: bool) -> str:
     keys = [k for k in VARIABLES if k[0] == storage.driver]
     lines = [f"# radosgw user of the {env.name} registry ({storage.driver}); run where radosgw-admin works."]
     if reveal:
-        from regc.secrets.document import parse_secrets
-        from regc.tools import sops
-
         plaintext = parse_secrets(sops.decrypt(root / secrets_file, root=root), secrets_file)
         values = {k: shlex.quote(plaintext.value(k) or _missing(k, secrets_file)) for k in keys}
     else:
@@ -72,7 +72,6 @@ def rgw_commands(env: LoadedEnvironment, root: Path, reveal: bool) -> str:
 
 
 def _host(url: str | None) -> str:
-    from urllib.parse import urlsplit
 
     return urlsplit(url or "").netloc
 

@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from regc.plan.names import Names
+from regc.plan.registry_config import notification_endpoints
 
 if TYPE_CHECKING:
     from regc.spec.model import Environment
@@ -74,7 +75,6 @@ def endpoints_variable(spec: Environment) -> str | None:
     before it (a literal `$` doubled, Kubernetes' escape)."""
     if not any(endpoint.header_secrets for endpoint in spec.notifications):
         return None
-    from regc.plan.registry_config import notification_endpoints
 
     def escaped(node: Any) -> Any:
         if isinstance(node, dict):

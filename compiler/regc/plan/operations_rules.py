@@ -6,8 +6,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from regc.errors import Problem
-from regc.plan.names import image_major_version
-from regc.plan.plan import max_replicas, rolling_update, shared_storage
+from regc.plan.credentials import CREDENTIAL_VARIABLES, endpoints_variable, header_variable, managed_variables
+from regc.plan.names import ALERTS, AUTH_DIR, CERTS_DIR, DATA_DIR, INSTANCE_LABEL, image_major_version
+from regc.plan.plan import max_replicas, plan_for, rolling_update, shared_storage
+from regc.plan.registry_config import managed_keys
 from regc.spec.parse import LoadedEnvironment
 
 if TYPE_CHECKING:
@@ -282,7 +284,6 @@ def _service_problems(env: LoadedEnvironment) -> list[Problem]:
 
 
 def _alert_problems(env: LoadedEnvironment) -> list[Problem]:
-    from regc.plan.names import ALERTS
 
     metrics = env.spec.metrics
     problems = []
@@ -371,8 +372,6 @@ def _network_policy_problems(env: LoadedEnvironment) -> list[Problem]:
 def _header_secret_problems(env: LoadedEnvironment) -> list[Problem]:
     """Headers from Secrets of the user's reach the pod in a clear endpoint list that names one
     variable per header; headers from the secrets file need the list in an encrypted Secret."""
-    from regc.plan.credentials import header_variable
-
     spec = env.spec
     problems = []
     mixed = any(endpoint.secret_headers for endpoint in spec.notifications)
@@ -406,10 +405,6 @@ def _header_secret_problems(env: LoadedEnvironment) -> list[Problem]:
 
 
 def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
-    from regc.plan.credentials import CREDENTIAL_VARIABLES, endpoints_variable, managed_variables
-    from regc.plan.names import AUTH_DIR, CERTS_DIR, DATA_DIR, INSTANCE_LABEL
-    from regc.plan.plan import plan_for
-    from regc.plan.registry_config import managed_keys
 
     spec = env.spec
     extras = spec.extras

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from regc import yamltext
 from regc.plan.names import Names, config_directory, image_major_version
+from regc.plan.registry_config import managed_config, merge_extra_config
 
 if TYPE_CHECKING:
     from regc.spec.model import Environment
@@ -51,22 +53,19 @@ class Plan:
     @cached_property
     def managed_config(self) -> dict[str, Any]:
         """config.yml as regc writes it, before extras.config: computed once."""
-        from regc.plan.registry_config import managed_config
 
-        return managed_config(self)
+        return managed_config(self.spec)
 
     @cached_property
     def config(self) -> dict[str, Any]:
         """config.yml as the pod reads it: the managed keys, then extras.config. No secret appears
         here (http.secret comes from REGISTRY_HTTP_SECRET)."""
-        from regc.plan.registry_config import merge_extra_config
 
         return merge_extra_config(self.managed_config, self.spec.extras.config)
 
     @cached_property
     def config_text(self) -> str:
         """config.yml exactly as the pod reads it (the ConfigMap holds it, the pods roll on its digest)."""
-        from regc import yamltext
 
         return yamltext.dump(self.config)
 

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from regc.plan.names import AUTH_DIR, CERTS_DIR, DATA_DIR, HTTP_PORT, storage_url
 
 if TYPE_CHECKING:
     from regc.spec.model import Environment
-
-from typing import Any
-
-from regc.plan.names import AUTH_DIR, CERTS_DIR, DATA_DIR, HTTP_PORT, storage_url
-from regc.plan.plan import Plan
 
 SWIFT_OPTIONS = (
     "authversion",
@@ -26,14 +23,13 @@ SWIFT_OPTIONS = (
 )
 
 
-def managed_config(plan: Plan) -> dict[str, Any]:
+def managed_config(spec: Environment) -> dict[str, Any]:
     """config.yml as regc writes it, before extras.config."""
-    spec = plan.spec
     registry = spec.registry
     storage: dict[str, Any] = {}
     if registry.blob_descriptor_cache != "none":
         storage["cache"] = {"blobdescriptor": registry.blob_descriptor_cache}
-    storage.update(storage_driver(plan))
+    storage.update(storage_driver(spec))
     log = {"level": registry.log_level, "formatter": registry.log_formatter, "fields": {"service": "registry"}}
     availability = spec.availability
     drain = max(availability.termination_grace_period_seconds - availability.pre_stop_sleep_seconds - 5, 1)
@@ -129,10 +125,9 @@ def managed_keys(config: dict[str, Any], prefix: str = "") -> set[str]:
     return keys
 
 
-def storage_driver(plan: Plan) -> dict[str, Any]:
+def storage_driver(spec: Environment) -> dict[str, Any]:
     """The storage section's driver, delete, redirect and maintenance keys; never a credential
     (those come from REGISTRY_STORAGE_* variables of an encrypted Secret)."""
-    spec = plan.spec
     storage = spec.storage
     section: dict[str, Any] = {}
     if storage.driver == "filesystem":

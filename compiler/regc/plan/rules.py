@@ -9,9 +9,11 @@ if TYPE_CHECKING:
     from regc.spec.model import Environment
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from regc.errors import Problem
 from regc.plan.gitops_rules import check_gitops_rules
+from regc.plan.names import image_major_version, storage_url
 from regc.plan.operations_rules import check_operations_rules
 from regc.plan.plan import shared_storage
 from regc.spec.parse import LoadedEnvironment
@@ -178,8 +180,6 @@ def _cert_manager_problems(env: LoadedEnvironment) -> list[Problem]:
 
 def check_storage_rules(env: LoadedEnvironment) -> list[Problem]:
     """Rules of the object stores and the radosgw front."""
-    from regc.plan.names import image_major_version, storage_url
-
     spec = env.spec
     storage = spec.storage
     problems: list[Problem] = []
@@ -254,10 +254,6 @@ def check_storage_rules(env: LoadedEnvironment) -> list[Problem]:
 def _object_store_identity(spec: Environment) -> tuple[Any, ...]:
     """Which radosgw an environment stores in: behind regc's front, its hosts (two namespaces' fronts
     over the same hosts are one radosgw); otherwise the URL's host and port."""
-    from urllib.parse import urlsplit
-
-    from regc.plan.names import storage_url
-
     storage = spec.storage
     own_url = (
         storage.authurl if storage.driver == "swift" else storage.regionendpoint if storage.driver == "s3" else None

@@ -7,7 +7,9 @@ from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from ruamel.yaml.error import YAMLError
 
+from regc import yamlread
 from regc.errors import Location, Problem, SpecError
 from regc.secrets.sections import CREDENTIAL_KEYS, SECTIONS, KeyPath
 
@@ -113,10 +115,6 @@ def new_document(updates: dict[KeyPath, object]) -> dict[str, Any]:
 
 def parse_secrets(text: bytes, display: str) -> SecretsFile:
     """Validate the decrypted file; messages name keys, never values."""
-    from ruamel.yaml.error import YAMLError
-
-    from regc import yamlread
-
     try:
         data = yamlread.load(text) or {}
     except YAMLError:

@@ -16,6 +16,7 @@ from regc.secrets.sections import CREDENTIAL_KEYS, KeyPath
 
 if TYPE_CHECKING:
     from regc.secrets.document import SecretsFile
+from regc.secrets import tls
 from regc.world import Random
 
 # What the build report calls each generated value.
@@ -126,7 +127,6 @@ def _check_env_credentials(plan: Plan, values: SecretsFile, display: str) -> Non
 
 
 def _certificates(plan: Plan, values: SecretsFile, now: datetime.datetime, display: str) -> dict[KeyPath, object]:
-    from regc.secrets import tls
 
     spec = plan.spec
     names = certificate_names(spec)

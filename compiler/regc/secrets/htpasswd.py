@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import bcrypt
+from passlib.hash import bcrypt as bcrypt_hash  # libpass: passlib's maintained fork
 
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores what lies beyond: a longer password would be silently cut
 
@@ -23,8 +27,6 @@ def hash_problem(user: str, hashed: str) -> str | None:
 
 def verify(password: str, hashed: str) -> bool:
     """Whether `password` is the one an htpasswd bcrypt hash was made from."""
-    import bcrypt
-
     try:
         return bcrypt.checkpw(password.encode(), re.sub(r"^\$2[axy]\$", "$2b$", hashed).encode())
     except ValueError:
@@ -45,9 +47,7 @@ def password_problem(user: str, password: str | None) -> str | None:
 def hasher(cost: int) -> Any:
     """A bcrypt hasher of `cost` with the `$2y$` ident. Resolve it before starting threads:
     passlib.hash is a lazy module whose first import is not thread-safe."""
-    from passlib.hash import bcrypt  # libpass: passlib's maintained fork
-
-    return bcrypt.using(rounds=cost, ident="2y")
+    return bcrypt_hash.using(rounds=cost, ident="2y")
 
 
 def hash_lines(users: list[tuple[str, str]], cost: int) -> dict[str, str]:
@@ -59,7 +59,6 @@ def hash_lines(users: list[tuple[str, str]], cost: int) -> dict[str, str]:
     workers = min(len(users), os.cpu_count() or 1)
     if workers == 1:
         return {user: f"{user}:{scheme.hash(password)}" for user, password in users}
-    from concurrent.futures import ThreadPoolExecutor  # with logging under it: only when there is hashing to share
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         hashes = pool.map(lambda item: scheme.hash(item[1]), users)

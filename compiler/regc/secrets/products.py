@@ -13,6 +13,7 @@ from regc import yamltext
 from regc.plan.credentials import STORAGE_SECRET_KEYS, env_credential_inputs, storage_referenced
 from regc.plan.names import certificate_names, secret_file, service_host
 from regc.plan.plan import Plan
+from regc.plan.registry_config import notification_endpoints
 from regc.secrets import htpasswd
 from regc.secrets import objects as secret_objects
 from regc.secrets.sections import CREDENTIAL_KEYS, KeyPath
@@ -233,8 +234,6 @@ def _env(plan: Plan, item: Product, values: SecretsFile, previous: Previous) -> 
         if key != "notification-endpoints":
             variables[key] = _required(values, paths[0])
     if any(e.secret_headers for e in spec.notifications):
-        from regc.plan.registry_config import notification_endpoints
-
         # The registry reads a whole list from one variable: the endpoints, secret headers included.
         headers = values.plain().get("notifications", {})
         variables["notification-endpoints"] = yamltext.dump(notification_endpoints(spec, headers))

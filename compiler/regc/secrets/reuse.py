@@ -13,6 +13,7 @@ from regc.secrets.sections import KeyPath
 
 if TYPE_CHECKING:
     from regc.secrets.document import SecretsFile
+from regc import yamlread
 from regc.secrets.products import Kind, Product
 
 State = dict[str, Any]  # the overlay's .regc-secrets.yaml: {"secrets": {file: digests}, "certificate": ...}
@@ -72,7 +73,5 @@ def unchanged_users(item: Product, recorded: dict[str, Any], current: dict[str, 
 
 def committed_recipients(ciphertext: bytes) -> list[str]:
     """The age recipients a committed SOPS file is encrypted for."""
-    from regc import yamlread
-
     document = yamlread.load(ciphertext) or {}
     return sorted(entry.get("recipient", "") for entry in (document.get("sops") or {}).get("age") or [])

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from regc.errors import ToolError
 from regc.layout import SCRATCH_PREFIX
+from regc.secrets.sopsconfig import read_recipients
+from regc.tools import sops
 
 
 class SopsSealer:
@@ -21,23 +24,18 @@ class SopsSealer:
     def recipients(self) -> list[str]:
         """Read from .sops.yaml once per run."""
         if self._recipients is None:
-            from regc.secrets.sopsconfig import read_recipients
-
             self._recipients = read_recipients(self.root)
         return list(self._recipients)
 
     def encrypt(self, plaintext: bytes, target: str) -> bytes:
-        from regc.tools import sops
 
         return sops.encrypt(plaintext, target, root=self.root)
 
     def decrypt(self, ciphertext: bytes, target: str) -> bytes:
-        from regc.tools import sops
 
         return sops.decrypt_stream(ciphertext, root=self.root, subject=target)
 
     def set_values(self, ciphertext: bytes, target: str, values: dict[tuple[str, ...], object]) -> bytes:
-        from regc.tools import sops
 
         with staged_copy(self.root / target, ciphertext) as staged:
             for path, value in values.items():
@@ -46,7 +44,6 @@ class SopsSealer:
             return staged.read_bytes()
 
     def rewrap(self, ciphertext: bytes, target: str) -> bytes:
-        from regc.tools import sops
 
         with staged_copy(self.root / target, ciphertext) as staged:
             sops.update_keys(staged, root=self.root)
@@ -57,8 +54,6 @@ class SopsSealer:
 def staged_copy(path: Path, content: bytes | None = None) -> Iterator[Path]:
     """A scratch copy of `path` (or `content`, for a file not written yet) under a unique name in its
     folder that ends with the file's own name, removed afterwards. Errors name the file, not the copy."""
-    from regc.errors import ToolError
-
     handle, scratch = tempfile.mkstemp(prefix=SCRATCH_PREFIX, suffix=f"-{path.name}", dir=path.parent)
     staged = Path(scratch)
     try:

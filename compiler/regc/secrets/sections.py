@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from regc import yamlread
 from regc.errors import RegcError
 
 KeyPath = tuple[str, ...]
@@ -25,7 +26,6 @@ def encrypted_leaves(content: bytes | None, display: str) -> dict[KeyPath, str]:
     {} when there is no file (`content` None)."""
     if content is None:
         return {}
-    from regc import yamlread
 
     hint = "restore it from git (`git checkout -- FILE`), or edit it only through `regc secrets edit`"
     data = yamlread.load_text(content, display, hint) or {}

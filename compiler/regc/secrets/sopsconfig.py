@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from regc import yamlread, yamltext
 from regc.errors import RegcError
+from regc.files import write_atomic
 from regc.layout import SOPS_CONFIG
 
 TREE_RULE = r"^(base|overlays)/.*\.yaml$"
@@ -34,15 +36,11 @@ def no_recipients(root: Path) -> RegcError:
 
 def write_config(root: Path, recipients: list[str]) -> None:
     """Write .sops.yaml with regc's two rules for `recipients`, keeping other rules the user added."""
-    from regc.files import write_atomic
-
     write_atomic(root / SOPS_CONFIG, config_text(root, recipients).encode())
 
 
 def config_text(root: Path, recipients: list[str]) -> str:
     """.sops.yaml with regc's two rules for `recipients`, and the other rules the user added."""
-    from regc import yamltext
-
     joined = ",".join(sorted(set(recipients)))
     ours = [
         {"path_regex": TREE_RULE, "encrypted_regex": "^(data|stringData)$", "mac_only_encrypted": True, "age": joined},
@@ -56,7 +54,6 @@ def _rules(root: Path) -> list[dict[str, Any]]:
     path = root / SOPS_CONFIG
     if not path.is_file():
         return []
-    from regc import yamlread
 
     data = (
         yamlread.load_file(

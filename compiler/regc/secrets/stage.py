@@ -18,9 +18,12 @@ from regc.secrets.sections import KeyPath, encrypted_leaves
 
 if TYPE_CHECKING:
     from regc.secrets.document import SecretsFile
+from regc.secrets.document import SecretsFile, new_document, parse_secrets
 from regc.secrets.generate import generated_names, missing_values
 from regc.secrets.products import Previous, Product, products, render
+from regc.secrets.sopsconfig import no_recipients
 from regc.secrets.state import parse_state, state_text
+from regc.secrets.tls import inspect
 from regc.world import World
 
 
@@ -98,12 +101,9 @@ class SecretStage:
 
     def _rebuild(self) -> SecretFiles:
         if not self.recipients:
-            from regc.secrets.sopsconfig import no_recipients
-
             raise no_recipients(self.world.root)
         if self.source is None:
             self._refuse_to_regenerate()
-        from regc.secrets.document import SecretsFile, parse_secrets
 
         sealer = self.world.sealer
         values = (
@@ -123,8 +123,6 @@ class SecretStage:
             files[item.file], states[item.file] = self._produce(item, values, leaves, old.get(item.file))
         certificate = None
         if self.plan.sealed_tls:
-            from regc.secrets.tls import inspect
-
             info = inspect(values.value(("tls", "cert")) or "")
             certificate = {"notAfter": info.not_after.isoformat(), "names": list(info.names)}
         result = self._result(items, files, states, certificate)
@@ -155,7 +153,6 @@ class SecretStage:
     def _store(self, updates: dict[KeyPath, object]) -> bytes:
         """The secrets file with the generated values set, sealed, in memory: the build writes it with
         the tree, all or nothing."""
-        from regc.secrets.document import new_document
 
         sealer = self.world.sealer
         if self.source is None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from regc import layout, yamltext
+from regc.errors import ToolError
+from regc.files import write_atomic
+from regc.secrets.sealer import SopsSealer, staged_copy
+from regc.tools import sops
 
 
 def ensure_secrets_file(root: Path, env: str) -> Path:
     """The secrets file of `env`, created (encrypted, empty of users) if it does not exist."""
-    from regc.files import write_atomic
-    from regc.secrets.sealer import SopsSealer
 
     path = layout.secrets_path(root, env)
     if not path.is_file():
@@ -22,8 +24,6 @@ def ensure_secrets_file(root: Path, env: str) -> Path:
 
 def with_password(root: Path, env: str, user: str, password: str) -> bytes:
     """The secrets file with `user`'s password set (created when there is none)."""
-    from regc.secrets.sealer import SopsSealer
-
     sealer, path, target = SopsSealer(root), layout.secrets_path(root, env), layout.secrets_display(env)
     if not path.is_file():
         return sealer.encrypt(yamltext.dump({"users": {user: password}}).encode(), target)
@@ -32,10 +32,6 @@ def with_password(root: Path, env: str, user: str, password: str) -> bytes:
 
 def without_password(root: Path, env: str, user: str) -> bytes | None:
     """The secrets file without `user`'s password; None when there is no secrets file."""
-    from regc.errors import ToolError
-    from regc.secrets.sealer import staged_copy
-    from regc.tools import sops
-
     path = layout.secrets_path(root, env)
     if not path.is_file():
         return None

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
 from regc.errors import RegcError
 from regc.layout import ENVIRONMENTS
+from regc.spec.load import load_yaml
 
 
 def _load(path: Path) -> tuple[Any, Any]:
-    from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 1 << 30
     yaml.indent(mapping=2, sequence=4, offset=2)
-    from regc.spec.load import load_yaml
 
     load_yaml(path, f"{ENVIRONMENTS}/{path.name}")  # a broken spec is a located error before any change
     return yaml, yaml.load(path.read_text(encoding="utf-8"))
 
 
 def _text(yaml: Any, document: Any) -> str:
-    import io
 
     buffer = io.StringIO()
     yaml.dump(document, buffer)
@@ -32,8 +34,6 @@ def _text(yaml: Any, document: Any) -> str:
 
 def with_user(path: Path, user: str) -> str | None:
     """The spec with `user` added to auth.htpasswd.users; None if it is there already."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     yaml, document = _load(path)
     auth = document.setdefault("auth", CommentedMap())
     if auth.get("htpasswd") is None:

@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
+
 from regc.errors import Location, Problem, SpecError, shown
-from regc.yamlread import MAX_DEPTH
+from regc.yamlread import MAX_DEPTH, load_all_strict, refusal
 
 if TYPE_CHECKING:
     from regc.world import Files
@@ -90,8 +94,6 @@ def load_yaml(
 def _refuse_unread(text: str, display: str) -> None:
     """A located error for what regc does not read (regc.yamlread.refusal): a `%YAML` directive other
     than 1.2, or nesting that would exhaust the loaders' recursion."""
-    from regc.yamlread import refusal
-
     found = refusal(text)
     if found is not None:
         raise SpecError([Problem(Location(display, found.line, found.column), found.message, found.hint)])
@@ -107,9 +109,6 @@ def _plain_data(text: str) -> dict[str, Any] | None:
     are not strings, a broken document), which the round-trip loader reads and reports."""
     if any(mark in text for mark in _NOT_PLAIN):
         return None
-    from ruamel.yaml.error import YAMLError
-
-    from regc.yamlread import load_all_strict
 
     try:
         documents = load_all_strict(text)
@@ -149,9 +148,6 @@ def _offset_position(before: str) -> tuple[int, int]:
 def parse_yaml(text: str, display: str) -> Document:
     """Parse YAML text (one document, a mapping at the top) into a Document."""
     _refuse_unread(text, display)
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False

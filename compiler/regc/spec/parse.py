@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ValidationError
+
 from regc.errors import Location, Problem, SpecError, shown
 from regc.spec.extends import extended
 from regc.spec.fields import check_dns_label
 from regc.spec.load import Document, Positions, load_yaml
+from regc.spec.model import ENV_SOURCE, ENV_TEXT, Environment  # tags no document spells
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -72,10 +75,6 @@ def read_environment(
 
 def validate_document(document: Document) -> tuple[Any, list[Problem]]:
     """Validate loaded data against the Environment model; problems carry file positions."""
-    from pydantic import ValidationError
-
-    from regc.spec.model import Environment
-
     try:
         return Environment.model_validate(document.data), []
     except ValidationError as exc:
@@ -84,7 +83,6 @@ def validate_document(document: Document) -> tuple[Any, list[Problem]]:
 
 def _document_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
     """`loc` without the union tags pydantic inserts (`storage.swift.container` -> `storage.container`)."""
-    from regc.spec.model import ENV_SOURCE, ENV_TEXT  # tags no document spells
 
     path, node = [], data
     for index, part in enumerate(loc):
@@ -164,8 +162,6 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 
 def _keys_at(model: type, loc: tuple[Any, ...]) -> list[str]:
     """The keys a model accepts at `loc` (pydantic's loc, union tags included), for hints."""
-    from pydantic import BaseModel
-
     options: list[Any] = [model]
     for part in loc:
         tagged = [m for m in options if _driver_tag(m) == part]

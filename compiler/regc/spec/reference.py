@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from regc.spec.schema import schema
+
 
 def reference_markdown() -> str:
-    from regc.spec.schema import schema
 
     document = schema()
     rows: list[str] = []

@@ -8,10 +8,11 @@ import json
 from types import ModuleType
 from typing import Any
 
+from regc.spec import model
+from regc.spec.model import Environment
+
 
 def schema() -> dict[str, Any]:
-    from regc.spec import model
-    from regc.spec.model import Environment
 
     document = Environment.model_json_schema(by_alias=True, mode="validation")
     _describe(document, field_docstrings(model))
@@ -44,8 +45,6 @@ def field_docstrings(module: ModuleType) -> dict[str, dict[str, str]]:
 
 def _describe(document: dict[str, Any], docstrings: dict[str, dict[str, str]]) -> None:
     """Set the description of every property from its field's docstring (inherited ones too)."""
-    from regc.spec import model
-
     definitions = {"Environment": document, **document.get("$defs", {})}
     for name, definition in definitions.items():
         cls = getattr(model, name, None)

