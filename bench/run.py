@@ -230,12 +230,12 @@ Environment.model_validate({"apiVersion": API_VERSION, "kind": "Environment"})
 COUNT_HASHES = """
 import sys, time
 from pathlib import Path
-from regc.compiler import Compiler, discover_specs
+from regc.compiler import Compiler, disk_world, discover_specs
 from regc.secrets import htpasswd
 from regc.write.commit import commit
 root = Path(sys.argv[1])
 start = time.perf_counter()
-compiler = Compiler(root, may_decrypt=True)
+compiler = Compiler(disk_world(root), may_decrypt=True)
 commit(root, compiler.changes(compiler.compile(discover_specs(root)), prune=True))
 print(htpasswd.HASHES["count"], round(time.perf_counter() - start, 3))
 """

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regc.compiler import Compiler
+from regc.compiler import Compiler, disk_world
 from regc.errors import SpecError
 from regc.plan.plan import plan_for
 from regc.render.gitops import application_set, gitops_objects
@@ -161,7 +161,7 @@ def test_accepted_values_give_objects_the_crds_accept(tmp_path_factory, field, v
     def check(value):
         spec_path.write_text(_spec_text(engine=engine, **{**VALID, field: value}))
         try:
-            [env] = Compiler(root).load([spec_path])
+            [env] = Compiler(disk_world(root)).load([spec_path])
         except SpecError as refused:
             outcomes["refused"] += 1
             for problem in refused.problems:  # refused with a location, never silently

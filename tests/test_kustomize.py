@@ -26,7 +26,7 @@ CUSTOM_RESOURCES = (
 
 def _compare(root: Path, name: str, built: list[dict]) -> None:
     """The objects kustomize built for `name` are exactly those regc rendered (tests/kustomize_model)."""
-    [env] = Compiler(root).load([root / "environments" / f"{name}.yaml"])
+    [env] = Compiler(disk_world(root)).load([root / "environments" / f"{name}.yaml"])
     plan = plan_for(env.name, env.spec)
     now = datetime.datetime.now(datetime.UTC)
     secrets = SecretStage(disk_world(root), plan, now, may_decrypt=False).run()

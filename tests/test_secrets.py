@@ -12,7 +12,7 @@ import bcrypt
 import pytest
 from cryptography import x509
 
-from regc.compiler import Compiler, discover_specs
+from regc.compiler import Compiler, discover_specs, disk_world
 from regc.secrets import htpasswd as htpasswd_module
 from regc.tools import sops as sops_module
 from regc.write.commit import commit
@@ -92,7 +92,7 @@ def test_no_op_rebuild_needs_no_key_no_sops_and_no_bcrypt(built: Path, monkeypat
     without_key(monkeypatch)
     before = tree_bytes(built)
     calls, hashes = dict(sops_module.CALLS), htpasswd_module.HASHES["count"]
-    compiler = Compiler(built, may_decrypt=True)
+    compiler = Compiler(disk_world(built), may_decrypt=True)
     changes = compiler.changes(compiler.compile(discover_specs(built)), prune=True)
     assert not any(c.changed for c in changes)
     commit(built, changes)
@@ -133,7 +133,7 @@ def test_adding_a_user_hashes_only_that_user(built: Path, monkeypatch):
     old_lines = htpasswd_users(built / PROD)
     assert run_regc("user", "add", "prod", "bob", "--password-stdin", cwd=built, stdin="bobs-password\n").code == 0
     hashes = htpasswd_module.HASHES["count"]
-    compiler = Compiler(built, may_decrypt=True)
+    compiler = Compiler(disk_world(built), may_decrypt=True)
     commit(built, compiler.changes(compiler.compile(discover_specs(built)), prune=True))
     assert htpasswd_module.HASHES["count"] == hashes + 1
     users = htpasswd_users(built / PROD)
@@ -176,14 +176,14 @@ def test_certificate_is_renewed_within_its_window_and_the_ca_stays(built: Path):
     ca_before = (built / PROD / "ca.crt").read_bytes()
     old_cert = x509.load_pem_x509_certificate(secret_data(built / PROD / "secret-registry-tls.yaml")["tls.crt"])
     later = old_cert.not_valid_after_utc - datetime.timedelta(days=10)
-    checker = Compiler(built, clock=lambda: later)
+    checker = Compiler(disk_world(built, clock=lambda: later))
     stale = {
         n: c.unit.unresolved
         for c in checker.changes(checker.compile(discover_specs(built)), prune=True)
         for n in c.stale
     }
     assert stale["secret-registry-tls.yaml"]["secret-registry-tls.yaml"] == "the certificate is due for renewal"
-    builder = Compiler(built, clock=lambda: later, may_decrypt=True)
+    builder = Compiler(disk_world(built, clock=lambda: later), may_decrypt=True)
     commit(built, builder.changes(builder.compile(discover_specs(built)), prune=True))
     new_cert = x509.load_pem_x509_certificate(secret_data(built / PROD / "secret-registry-tls.yaml")["tls.crt"])
     assert new_cert.not_valid_after_utc > old_cert.not_valid_after_utc + datetime.timedelta(days=300)

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from regc.compiler import Compiler, discover_specs
+from regc.compiler import Compiler, discover_specs, disk_world
 from regc.write import commit as commit_module
 from tests.conftest import REPO, run_regc, tree_bytes, write_spec
 
 
 def test_committed_tree_is_what_the_examples_compile_to():
     """Golden test: base/ and overlays/ in this repository, byte for byte."""
-    compiled = Compiler(REPO, reuse_fresh=False).compile(discover_specs(REPO))
+    compiled = Compiler(disk_world(REPO), reuse_fresh=False).compile(discover_specs(REPO))
     expected = {f"{u.directory}/{name}": content for u in compiled.units for name, content in u.files.items()}
     assert expected == tree_bytes(REPO)
 
@@ -183,7 +183,7 @@ def test_building_one_spec_does_not_prune_the_others(built: Path):
 
 
 def _changed(root: Path):
-    compiler = Compiler(root)
+    compiler = Compiler(disk_world(root))
     return compiler.changes(compiler.compile(discover_specs(root)), prune=True)
 
 
@@ -213,7 +213,7 @@ def test_a_failure_mid_build_leaves_the_tree_unchanged(built: Path, monkeypatch,
 KILL_BETWEEN_SWAPS = """
 import os, signal, sys
 from pathlib import Path
-from regc.compiler import Compiler, discover_specs
+from regc.compiler import Compiler, discover_specs, disk_world
 from regc.write import commit
 root = Path(sys.argv[1])
 real_swap, done = commit._swap, []
@@ -223,7 +223,7 @@ def swap(*args):
     done.append(args)
     real_swap(*args)
 commit._swap = swap
-compiler = Compiler(root)
+compiler = Compiler(disk_world(root))
 commit.commit(root, compiler.changes(compiler.compile(discover_specs(root)), prune=True))
 """
 
@@ -234,7 +234,7 @@ def test_a_build_killed_between_swaps_is_finished_by_the_next(built: Path):
         spec.write_text(spec.read_text().replace(old, new))
     expected = {
         f"{u.directory}/{n}": c
-        for u in Compiler(built).compile(discover_specs(built)).units
+        for u in Compiler(disk_world(built)).compile(discover_specs(built)).units
         for n, c in u.files.items()
     }
     killed = subprocess.run([sys.executable, "-c", KILL_BETWEEN_SWAPS, str(built)], capture_output=True)

@@ -12,7 +12,6 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from regc import cache, layout
 from regc.emit.tree import Unit, application_set_unit, base_unit, overlay_unit
@@ -28,13 +27,9 @@ from regc.secrets.sealer import SopsSealer
 from regc.secrets.stage import SecretStage
 from regc.spec.model import API_VERSION, Environment
 from regc.spec.parse import LoadedEnvironment, read_environment
-from regc.world import DiskFiles, Files, MemoryFiles, World, utc_now
-from regc.write.commit import commit
-from regc.write.compare import compare_unit, orphan_units
-
-if TYPE_CHECKING:
-    from regc.emit.tree import Unit
-    from regc.write.compare import UnitChanges
+from regc.world import Files, World, utc_now
+from regc.write.commit import DiskRepository
+from regc.write.compare import UnitChanges, compare_unit, orphan_units
 
 
 @dataclass
@@ -49,7 +44,7 @@ class Compiled:
 
 def disk_world(root: Path, *, clock: Callable[[], datetime.datetime] = utc_now) -> World:
     """The repository at `root` on disk, encrypted with the real sops."""
-    return World(root, DiskFiles(), SopsSealer(root), clock)
+    return World(root, DiskRepository(), SopsSealer(root), clock)
 
 
 def discover_specs(root: Path, files: Files = cache.DISK) -> list[Path]:
@@ -93,18 +88,12 @@ class Compiler:
     disk (golden tests turn it off to render everything)."""
 
     def __init__(
-        self,
-        world: World | Path,
-        *,
-        clock: Callable[[], datetime.datetime] = utc_now,
-        may_decrypt: bool = False,
-        regenerate: bool = False,
-        reuse_fresh: bool = True,
+        self, world: World, *, may_decrypt: bool = False, regenerate: bool = False, reuse_fresh: bool = True
     ) -> None:
-        """`world`: a World, or a repository root on disk (with the real sops and this `clock`)."""
-        self.world = world if isinstance(world, World) else disk_world(world, clock=clock)
-        self.root, self.files = self.world.root, self.world.files
-        self.now = self.world.clock()
+        """`world`: the repository and what a run draws on; `disk_world(root)` for one on disk."""
+        self.world = world
+        self.root, self.files = world.root, world.files
+        self.now = world.clock()
         self.may_decrypt = may_decrypt
         self.regenerate = regenerate
         self.reuse_fresh = reuse_fresh
@@ -258,14 +247,6 @@ class Compiler:
         return [compare_unit(self.root, unit, self.files) for unit in units]
 
     def write(self, compiled: Compiled, changes: list[UnitChanges]) -> None:
-        """Make the tree on disk what `changes` say, all or nothing, with the secrets files that
-        gained generated values."""
-        if isinstance(self.files, MemoryFiles):
-            writes = {
-                self.root / c.unit.directory / n: b for c in changes if c.changed for n, b in c.unit.files.items()
-            }
-            removals = [self.root / c.unit.directory / n for c in changes for n in c.extra]
-            self.files.apply({**writes, **compiled.secrets_files}, removals)
-            return
-
-        commit(self.root, changes, compiled.secrets_files)
+        """Make the tree what `changes` say, all or nothing, with the secrets files that gained
+        generated values (the journaled commit on disk, at once in memory)."""
+        self.files.commit(self.root, changes, compiled.secrets_files)

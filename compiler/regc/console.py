@@ -56,12 +56,11 @@ def _dispatch(argv: list[str]) -> int:
 
 def noop_answer(specs: list[Path], root: Path, check: bool) -> int | None:
     """Answer a no-op `regc build [--check]` from the manifests (regc.cache); None when anything changed."""
-    import datetime
-
     from regc import report
     from regc.cache import all_fresh
+    from regc.world import utc_now
 
-    units = all_fresh(root, specs or None, datetime.datetime.now(datetime.UTC))
+    units = all_fresh(root, specs or None, utc_now())  # the clock a build reads (regc.world)
     if units is None:
         return None
     report.up_to_date([(u.directory, len(u.files)) for u in units], check)

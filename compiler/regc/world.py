@@ -1,21 +1,23 @@
-"""What a compiler run touches outside its own code: the repository's files, the sealer that encrypts
-(sops), the clock and the random source. The disk, sops, the system clock and the OS's randomness in
-use; a memory file system and fakes in tests, so the whole pipeline runs in one process.
-Standard library only: the no-op path reads the disk through `DiskFiles` too."""
+"""What a compiler run touches outside its own code: the repository (read, and committed to), the
+sealer that encrypts (sops), the clock and the random source. In use: the disk (committed to by the
+journaled swap of regc.write.commit), sops, the system clock and the OS's randomness; in memory: a
+repository held in memory (the importers' trial builds, the tests) and a fake sealer, so the whole
+pipeline runs in one process. Standard library only: the no-op path reads the disk through
+`DiskFiles` too."""
 
 from __future__ import annotations
 
 import datetime
 import posixpath
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 
 class Files(Protocol):
-    """Read access to the repository, and the one way a run changes it."""
+    """Read access to the repository."""
 
     def read_bytes(self, path: Path) -> bytes:
         """The file's bytes; FileNotFoundError when there is no file, IsADirectoryError for a folder."""
@@ -30,6 +32,43 @@ class Files(Protocol):
         ...
 
     def resolve(self, path: Path) -> Path: ...
+
+
+class TreeChange(Protocol):
+    """One folder of the compiled tree as a build leaves it (regc.write.compare.UnitChanges)."""
+
+    @property
+    def directory(self) -> str:
+        """The folder, relative to the root (base, overlays/prod, ...)."""
+        ...
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """Every file regc writes there, by path relative to the folder."""
+        ...
+
+    @property
+    def changed(self) -> bool: ...
+
+    @property
+    def extra(self) -> list[str]:
+        """regc's files there that it writes no more."""
+        ...
+
+    @property
+    def old(self) -> dict[str, bytes]:
+        """The bytes of regc's files there before the build."""
+        ...
+
+
+class Repository(Files, Protocol):
+    """The repository, read and committed to: the one way a run changes it."""
+
+    def commit(self, root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes]) -> None:
+        """Make every changed folder hold exactly its files (the user's own files in it kept; a
+        folder left with none removed), and write `inputs` (secrets files that gained generated
+        values): all of it, or nothing."""
+        ...
 
 
 class Sealer(Protocol):
@@ -65,11 +104,9 @@ class SystemRandom:
     """The OS's randomness (the `secrets` module)."""
 
     def token(self, nbytes: int) -> str:
-
         return secrets.token_urlsafe(nbytes)
 
     def choice(self, alphabet: str) -> str:
-
         return secrets.choice(alphabet)
 
 
@@ -78,7 +115,7 @@ def utc_now() -> datetime.datetime:
 
 
 class DiskFiles:
-    """The repository on disk (a build commits to it by the journaled swap of regc.write.commit)."""
+    """The repository on disk, read (regc.write.commit.DiskRepository commits to it too)."""
 
     def read_bytes(self, path: Path) -> bytes:
         return path.read_bytes()
@@ -135,11 +172,15 @@ class MemoryFiles:
             if base in key.parents:
                 yield key.relative_to(base).as_posix(), self.files[key]
 
-    def apply(self, writes: dict[Path, bytes], removals: list[Path]) -> None:
-        """A commit in memory: every write and removal at once."""
-        for path in removals:
-            self.files.pop(PurePosixPath(path), None)
-        for path, content in writes.items():
+    def commit(self, root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes]) -> None:
+        """The commit in memory: every change at once (nothing can fail half-way here)."""
+        for change in (c for c in changes if c.changed):
+            folder = root / change.directory
+            for name in change.extra:
+                self.files.pop(PurePosixPath(folder / name), None)
+            for name, content in change.files.items():
+                self.write(folder / name, content)
+        for path, content in inputs.items():
             self.write(path, content)
 
 
@@ -148,7 +189,7 @@ class World:
     """Everything a compiler run reads, writes or draws on."""
 
     root: Path
-    files: Files
+    files: Repository
     sealer: Sealer
     clock: Callable[[], datetime.datetime] = utc_now
     random: Random = field(default_factory=SystemRandom)

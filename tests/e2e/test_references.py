@@ -62,9 +62,9 @@ def test_referenced_secrets_and_a_cert_manager_secret_serve_pushes(repo: Path, t
     cluster = shared_cluster()
     apply_overlay(cluster, repo, "byo")
     # cert-manager's Secret for the Certificate regc emitted, and the operators' Secrets.
-    from regc.compiler import Compiler
+    from regc.compiler import Compiler, disk_world
 
-    [env] = Compiler(repo).load([repo / "environments" / "byo.yaml"])
+    [env] = Compiler(disk_world(repo)).load([repo / "environments" / "byo.yaml"])
     now = datetime.datetime.now(datetime.UTC)
     ca_cert, ca_key = tls.make_ca("cert-manager test CA", "ecdsa-p256", now)
     cert, key = tls.issue_server(ca_cert, ca_key, certificate_names(env.spec), "ecdsa-p256", now, 30)

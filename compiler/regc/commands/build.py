@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from regc import layout, report
-from regc.compiler import Compiler, discover_specs
+from regc.compiler import Compiler, discover_specs, disk_world
 from regc.layout import checked_specs
 from regc.write.commit import recover
 from regc.write.lock import build_lock
@@ -19,7 +19,7 @@ def run(
     paths = checked_specs(root, specs) if specs else discover_specs(root)
     prune = not specs
     if check or diff:
-        compiler = Compiler(root)
+        compiler = Compiler(disk_world(root))
         changes = compiler.changes(compiler.compile(paths), prune=prune)
         if diff:
             sys.stdout.write(report.unified_diff(changes))
@@ -36,7 +36,7 @@ def _write(root: Path, paths: list[Path], *, prune: bool, regenerate: bool) -> i
     with build_lock(root):  # the secrets stage may write secrets files: hold the lock from the start
         if recover(root):
             report.note("regc: finished an interrupted build")
-        compiler = Compiler(root, may_decrypt=True, regenerate=regenerate)
+        compiler = Compiler(disk_world(root), may_decrypt=True, regenerate=regenerate)
         compiled = compiler.compile(paths)
         changes = compiler.changes(compiled, prune=prune)
         compiler.write(compiled, changes)

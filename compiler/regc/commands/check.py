@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from ruamel.yaml.error import YAMLError
 
 from regc import yamlread
-from regc.compiler import Compiler, discover_specs
+from regc.compiler import Compiler, discover_specs, disk_world
 from regc.layout import APPLICATION_SET_DIRECTORY, BASE, ENVIRONMENTS, OVERLAYS
 from regc.plan.credentials import referenced_secrets
 from regc.report import stale_lines, stale_specs
@@ -24,7 +24,7 @@ TREE_FOLDERS = (BASE, OVERLAYS, APPLICATION_SET_DIRECTORY)
 
 def run(root: Path) -> int:
     """Every stale file and audit failure on standard error (exit 1), or the all-clear (exit 0)."""
-    compiler = Compiler(root)
+    compiler = Compiler(disk_world(root))
     specs = discover_specs(root)
     compiled = compiler.compile(specs)
     changes = compiler.changes(compiled, prune=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from regc import layout, yamlread, yamltext
 from regc.commands.inputs import spec_path
-from regc.compiler import Compiler
+from regc.compiler import Compiler, disk_world
 from regc.errors import RegcError
 from regc.tools import sops
 from regc.tools.kubectl import render_overlay
@@ -20,7 +20,7 @@ def cluster_manifests(root: Path, name: str) -> str:
     spec = layout.spec_path(root, name)
     directory = layout.overlay_directory(name)
     overlay = root / directory
-    compiler = Compiler(root)
+    compiler = Compiler(disk_world(root))
     stale = [
         change
         for change in compiler.changes(compiler.compile([spec]), prune=False)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from regc import layout
 from regc.commands.inputs import spec_path
-from regc.compiler import Compiler
+from regc.compiler import Compiler, disk_world
 from regc.errors import RegcError
 from regc.plan.names import radosgw_user, storage_url
 from regc.secrets.document import parse_secrets
@@ -84,6 +84,6 @@ def _missing(key: tuple[str, str], secrets_file: str) -> str:
 
 
 def run(root: Path, env: str, reveal: bool) -> int:
-    [loaded] = Compiler(root).load([spec_path(root, env)])
+    [loaded] = Compiler(disk_world(root)).load([spec_path(root, env)])
     sys.stdout.write(rgw_commands(loaded, root, reveal))
     return 0

@@ -4,7 +4,6 @@ both files change together or neither does."""
 from __future__ import annotations
 
 import getpass
-import secrets as random
 import sys
 from pathlib import Path
 
@@ -17,15 +16,18 @@ from regc.spec.edit import with_user, without_user
 from regc.spec.extends import extended
 from regc.spec.fields import check_username
 from regc.spec.load import load_yaml
+from regc.world import Random, SystemRandom
+
+OS_RANDOM = SystemRandom()  # what a generated password is drawn from; the tests give their own
 
 
-def add(root: Path, env: str, name: str, from_stdin: bool, generate: bool) -> int:
+def add(root: Path, env: str, name: str, from_stdin: bool, generate: bool, random: Random = OS_RANDOM) -> int:
     spec = spec_path(root, env)
     _users_are_regcs(spec, env)
     checked(check_username, name)
     with changing(root):
         spec_text = with_user(spec, name)  # a broken spec stops here, before anything is stored
-        password = _password(from_stdin, generate)
+        password = _password(from_stdin, generate, random)
         write_together(
             {
                 layout.secrets_path(root, env): with_password(root, env, name, password),
@@ -40,9 +42,9 @@ def add(root: Path, env: str, name: str, from_stdin: bool, generate: bool) -> in
     return 0
 
 
-def passwd(root: Path, env: str, name: str, from_stdin: bool, generate: bool) -> int:
+def passwd(root: Path, env: str, name: str, from_stdin: bool, generate: bool, random: Random = OS_RANDOM) -> int:
     _users_are_regcs(spec_path(root, env), env, listing=False)
-    password = _password(from_stdin, generate)
+    password = _password(from_stdin, generate, random)
     with changing(root):
         write_together({layout.secrets_path(root, env): with_password(root, env, name, password)})
     _announce(password, generate)
@@ -93,12 +95,12 @@ def _announce(password: str, generated: bool) -> None:
         print(f"generated password (shown once): {password}")
 
 
-def _password(from_stdin: bool, generate: bool) -> str:
+def _password(from_stdin: bool, generate: bool, random: Random) -> str:
     """The new password: from stdin, generated (printed once), or asked twice at a prompt."""
     if from_stdin and generate:
         raise RegcError("--password-stdin and --generate exclude each other")
     if generate:
-        return random.token_urlsafe(24)  # printed once it is stored: see _announce
+        return random.token(24)  # printed once it is stored: see _announce
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

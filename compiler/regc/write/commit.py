@@ -1,4 +1,5 @@
-"""Replace changed directories all or nothing: stage, journal, swap; recover an interrupted swap."""
+"""The repository on disk and its commit: changed folders replaced all or nothing (stage, journal,
+swap), an interrupted swap recovered."""
 
 from __future__ import annotations
 
@@ -6,16 +7,24 @@ import json
 import os
 import shutil
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from regc.cache import owned_files
 from regc.errors import RegcError
 from regc.files import sync_directory, write_atomic
 from regc.layout import JOURNAL, SCRATCH_PREFIX, STAGING, is_unit_directory
-from regc.write.compare import UnitChanges
+from regc.world import DiskFiles, TreeChange
 
 
-def commit(root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes] | None = None) -> None:
+class DiskRepository(DiskFiles):
+    """The repository on disk, read as regc.world.DiskFiles reads it, committed to by the journaled swap."""
+
+    def commit(self, root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes]) -> None:
+        commit(root, changes, inputs)
+
+
+def commit(root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes] | None = None) -> None:
     """Make every changed unit on disk what it should be, or leave the tree as it was. `inputs` are
     secrets files with generated values: written once every unit is staged (so a build that stops
     before, on a file of yours in its way say, changes nothing), before the swap."""
@@ -49,8 +58,8 @@ def commit(root: Path, changes: list[UnitChanges], inputs: dict[Path, bytes] | N
     (root / JOURNAL).unlink()
     shutil.rmtree(staging, ignore_errors=True)
     for change in changed:
-        if not change.unit.files:
-            _remove_if_empty(root / change.unit.directory)
+        if not change.files:
+            _remove_if_empty(root / change.directory)
 
 
 def recover(root: Path) -> bool:
@@ -118,9 +127,8 @@ def _read_journal(root: Path) -> list[tuple[str, str, str]]:
     return checked
 
 
-def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[str, str, str]:
-    unit = change.unit
-    current = root / unit.directory
+def _stage(root: Path, staging: Path, index: int, change: TreeChange) -> tuple[str, str, str]:
+    current = root / change.directory
     staged = staging / f"{index}"
     ours = set(owned_files(current))
     kept = current.is_dir() and _has_files_of_yours(current, ours)
@@ -138,11 +146,11 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
     else:
         staged.mkdir()
     folders = {staged}
-    for name, content in unit.files.items():
+    for name, content in change.files.items():
         path = staged / name
         if kept and path.exists():
             raise RegcError(
-                f"{unit.directory}/{name} exists and was not written by regc; it is left alone, so the build stops",
+                f"{change.directory}/{name} exists and was not written by regc; it is left alone, so the build stops",
                 "move or rename that file, then run `regc build` again",
             )
         if path.parent not in folders:
@@ -158,7 +166,7 @@ def _stage(root: Path, staging: Path, index: int, change: UnitChanges) -> tuple[
         _prune_empty_folders(staged)  # a folder of the copy may hold only files regc no longer writes
     return (
         staged.relative_to(root).as_posix(),
-        unit.directory,
+        change.directory,
         (staging / f"{index}.old").relative_to(root).as_posix(),
     )
 

@@ -25,6 +25,14 @@ class UnitChanges:
     def changed(self) -> bool:
         return bool(self.stale or self.missing or self.extra)
 
+    @property
+    def directory(self) -> str:
+        return self.unit.directory
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return self.unit.files
+
 
 def compare_unit(root: Path, unit: Unit, files: Files = DISK) -> UnitChanges:
     directory = root / unit.directory
