@@ -31,7 +31,7 @@ LAYERS = [
     {"render"},
     {"emit"},
     {"write"},
-    {"report", "compiler", "topology"},
+    {"report", "footprint", "compiler", "topology"},
     {"commands", "adopt"},
     {"console", "cli", "__main__", "docgen"},
 ]
@@ -69,6 +69,24 @@ def test_every_module_imports_only_its_own_layer_or_lower_ones():
         if _layer(name) > _layer(_own(path))
     ]
     assert upward == []
+
+
+# Stages side by side: each reads the plan, neither reads the other (the compiler hands the secrets
+# stage's products to the renderers as data).
+SIBLINGS = [("render", "secrets")]
+
+
+def test_sibling_stages_do_not_import_each_other():
+    sideways = [
+        f"regc.{_own(path)} imports regc.{name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for name in sorted(_imports(path))
+        for pair in SIBLINGS
+        if _own(path).split(".")[0] in pair
+        and name.split(".")[0] in pair
+        and name.split(".")[0] != _own(path).split(".")[0]
+    ]
+    assert sideways == []
 
 
 def test_the_check_sees_an_upward_import(tmp_path: Path):

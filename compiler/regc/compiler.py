@@ -12,17 +12,18 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from regc import cache, layout
 from regc.emit.tree import Unit, application_set_unit, base_unit, overlay_unit
 from regc.errors import Location, Problem, RegcError, SpecError
+from regc.footprint import footprint
 from regc.plan.gitops_rules import check_application_set
 from regc.plan.inventory import collisions
-from regc.plan.plan import plan_for
+from regc.plan.plan import Plan, plan_for
 from regc.plan.rules import check_rules, check_shared_storage
 from regc.render.environment import render_environment, workload_objects
 from regc.render.gitops import application_set
-from regc.render.identities import identities
 from regc.secrets.sealer import SopsSealer
 from regc.secrets.stage import SecretStage
 from regc.spec.model import API_VERSION, Environment
@@ -140,9 +141,6 @@ class Compiler:
             everyone = self._other_environments(paths, positions) + loaded
             problems.extend(check_shared_storage(everyone))
             problems.extend(check_application_set(everyone))
-            if not problems and len(everyone) > 1:
-                emitted = {env.name: identities(plan_for(env.name, env.spec)) for env in everyone}
-                problems.extend(collisions(everyone, {env.name for env in loaded}, emitted))
         if problems:
             raise SpecError(problems)
         return loaded
@@ -178,6 +176,7 @@ class Compiler:
         secrets_files: dict[Path, bytes] = {}
         generated: dict[str, list[str]] = {}
         compiled = iter(environments)
+        workloads: dict[str, tuple[Plan, list[dict[str, Any]]]] = {}
         for path in paths:
             reused = fresh[path]
             if reused is not None:
@@ -191,6 +190,7 @@ class Compiler:
             extends = self._display(env.shared) if env.shared is not None else None
             settled = cache.overlay_inputs(root, path, env.name, secrets.source_update, files, extends)
             rendered = render_environment(plan, secrets.checksum, secrets.resources)
+            workloads[env.name] = (plan, rendered.workload)
             units.append(
                 overlay_unit(
                     rendered, (base_plan.names, base_objects), self._display(env.path), secrets, settled, extends
@@ -200,9 +200,31 @@ class Compiler:
                 secrets_files[layout.secrets_path(root, env.name)] = secrets.source_update
             if secrets.generated:
                 generated[env.name] = secrets.generated
+        self._check_collisions([p for p in paths if fresh[p] is None], environments, workloads)
         if self._every_environment(paths):
             units.extend(self._application_set_units(paths, environments))
         return Compiled(units, environments, secrets_files, generated)
+
+    def _check_collisions(
+        self, paths: list[Path], built: list[LoadedEnvironment], workloads: dict[str, tuple[Plan, list[dict[str, Any]]]]
+    ) -> None:
+        """Objects that two environments of one cluster would both emit: a problem at the spec being
+        built. The environments built now bring what they were rendered to; the others are rendered
+        for it (their own build reports their other problems)."""
+        if not built:
+            return
+        everyone = self._other_environments(paths, positions=False) + built
+        emitted = {}
+        for env in everyone:
+            plan, workload = workloads.get(env.name) or (plan_for(env.name, env.spec), [])
+            emitted[env.name] = footprint(plan, workload or workload_objects(plan))
+        building = {env.name for env in built}
+        if len(everyone) < 2 or not collisions(everyone, building, emitted):
+            return
+        located = self._other_environments(paths, positions=True) + [
+            read_environment(env.path, self._display(env.path), self.files, positions=True) for env in built
+        ]  # read again, keeping every key's position, to say where
+        raise SpecError(collisions(located, building, emitted))
 
     def _display(self, path: Path) -> str:
         return display_path(path, self.root, self.files)

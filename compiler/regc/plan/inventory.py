@@ -1,5 +1,5 @@
 """The collisions between environments of one cluster: objects that two of them would both emit.
-The objects come in as data (regc.render.identities), so this rule renders nothing itself."""
+The objects come in as data (regc.footprint, from what was rendered), so this rule renders nothing itself."""
 
 from __future__ import annotations
 

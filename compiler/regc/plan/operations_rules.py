@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from regc.errors import Problem
 from regc.plan.credentials import CREDENTIAL_VARIABLES, endpoints_variable, header_variable, managed_variables
-from regc.plan.names import ALERTS, AUTH_DIR, CERTS_DIR, DATA_DIR, INSTANCE_LABEL, image_major_version
-from regc.plan.plan import max_replicas, plan_for, rolling_update, shared_storage
-from regc.plan.registry_config import managed_keys
+from regc.plan.names import ALERTS, AUTH_DIR, CERTS_DIR, DATA_DIR, INSTANCE_LABEL, config_directory, image_major_version
+from regc.plan.plan import max_replicas, rolling_update, shared_storage
+from regc.plan.registry_config import managed_config, managed_keys
 from regc.spec.parse import LoadedEnvironment
 
 if TYPE_CHECKING:
@@ -405,12 +405,10 @@ def _header_secret_problems(env: LoadedEnvironment) -> list[Problem]:
 
 
 def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
-
     spec = env.spec
     extras = spec.extras
     problems: list[Problem] = []
-    plan = plan_for(env.name, spec)
-    config = plan.managed_config if renderable and (extras.config or extras.env) else {}
+    config = managed_config(spec) if renderable and (extras.config or extras.env) else {}
     managed = managed_keys(config)
     allowed = set(extras.config_overrides)
 
@@ -475,7 +473,7 @@ def _extras_problems(env: LoadedEnvironment, renderable: bool) -> list[Problem]:
                     f"extras.configOverrides: `{key}` is not set by extras.config or extras.env",
                 )
             )
-    reserved_paths = [plan.config_dir, AUTH_DIR, CERTS_DIR, DATA_DIR, "/tmp"]
+    reserved_paths = [config_directory(image_major_version(spec.registry.image)), AUTH_DIR, CERTS_DIR, DATA_DIR, "/tmp"]
     for index, volume in enumerate(extras.volumes):
         where = env.locate("extras", "volumes", index)
         if volume.name in RESERVED_VOLUMES:

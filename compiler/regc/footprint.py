@@ -1,20 +1,24 @@
-"""What each environment puts in the cluster, by identity (kind, namespace, name), for the check of
-collisions between environments (regc.plan.inventory), with which spec field would rename each."""
+"""What each environment puts in the cluster, by identity (kind, namespace, name), with which spec
+field would rename each: the input of the check of collisions between environments
+(regc.plan.inventory), made from the objects the environment's overlay was rendered to."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from regc.plan.inventory import Identity
 from regc.plan.plan import Plan
-from regc.render.environment import workload_objects
 from regc.render.namespace import namespace
 from regc.secrets.products import products
 
 
-def identities(plan: Plan) -> dict[tuple[str, str, str], str]:
-    """(kind, namespace, name) of every object the environment's overlay emits -> which remedy applies."""
+def footprint(plan: Plan, workload: list[dict[str, Any]]) -> dict[Identity, str]:
+    """(kind, namespace, name) of every object the environment's overlay emits -> which remedy
+    applies: its `workload` as rendered, its Secrets, its Namespace, its node proxy's port."""
     spec = plan.spec
-    found: dict[tuple[str, str, str], str] = {}
+    found: dict[Identity, str] = {}
     front = spec.radosgw.service_name if spec.radosgw else None
-    for obj in workload_objects(plan):
+    for obj in workload:
         name = obj["metadata"]["name"]
         remedy = (
             "radosgw"
