@@ -223,7 +223,7 @@ def main() -> None:
 FLOOR = """
 import os
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # as regc's console script does
-from regc.spec.model import API_VERSION, Environment
+from regc.envspec.model import API_VERSION, Environment
 Environment.model_validate({"apiVersion": API_VERSION, "kind": "Environment"})
 """
 

@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 
 from regc import __version__
 from regc.commands.init import starter_text
-from regc.spec.schema import schema, schema_text
+from regc.envspec.schema import schema, schema_text
 from tests.conftest import EXAMPLE_SPECS, EXAMPLES, run_console
 
 

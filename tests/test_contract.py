@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regc.compiler import Compiler, disk_world
+from regc.envspec import fields
 from regc.errors import SpecError
 from regc.plan.plan import plan_for
 from regc.render.gitops import application_set, gitops_objects
 from regc.render.monitoring import service_monitor
-from regc.spec import fields
 from tests.conftest import load_yaml_file, run_regc, write_spec
 from tests.crd_schema import is_custom, problems, schemas
 from tests.variants import Built

@@ -34,7 +34,7 @@ def test_the_readme_is_short_and_starts_with_the_two_commands():
 
 def test_the_generated_pages_are_current():
     from regc.docgen import example_graph, pages
-    from regc.spec.reference import reference_markdown
+    from regc.envspec.reference import reference_markdown
 
     for name, text in pages().items():
         assert (REPO / name).read_text(encoding="utf-8") == text, f"{name}: run `python -m regc.docgen`"
@@ -95,7 +95,7 @@ def test_every_spec_example_in_the_docs_is_a_valid_spec():
 
     from ruamel.yaml import YAML
 
-    from regc.spec.model import Environment
+    from regc.envspec.model import Environment
 
     fields = {field.alias or name for name, field in Environment.model_fields.items()}
     checked = 0

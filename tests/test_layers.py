@@ -25,7 +25,7 @@ LAYERS = [
         "__version__",
     },
     {"cache"},
-    {"spec"},
+    {"envspec"},
     {"plan"},
     {"secrets"},
     {"render"},

@@ -6,8 +6,8 @@ import pytest
 from ruamel.yaml.error import YAMLError
 
 from regc import yamlread
+from regc.envspec.load import MAX_NODES, parse_yaml
 from regc.errors import SpecError
-from regc.spec.load import MAX_NODES, parse_yaml
 from regc.yamlread import MAX_DEPTH
 
 

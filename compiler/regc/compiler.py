@@ -16,6 +16,8 @@ from typing import Any
 
 from regc import cache, layout
 from regc.emit.tree import Unit, application_set_unit, base_unit, overlay_unit
+from regc.envspec.model import API_VERSION, Environment
+from regc.envspec.parse import LoadedEnvironment, read_environment
 from regc.errors import Location, Problem, RegcError, SpecError
 from regc.footprint import footprint
 from regc.plan.gitops_rules import check_application_set
@@ -26,8 +28,6 @@ from regc.render.environment import render_environment, workload_objects
 from regc.render.gitops import application_set
 from regc.secrets.sealer import SopsSealer
 from regc.secrets.stage import SecretStage
-from regc.spec.model import API_VERSION, Environment
-from regc.spec.parse import LoadedEnvironment, read_environment
 from regc.world import Files, World, utc_now
 from regc.write.commit import DiskRepository
 from regc.write.compare import UnitChanges, compare_unit, orphan_units

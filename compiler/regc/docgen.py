@@ -16,7 +16,7 @@ import typer
 from regc import layout
 from regc.cli import app
 from regc.commands.graph import overlay_graph
-from regc.spec.reference import reference_markdown
+from regc.envspec.reference import reference_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 CLI_PAGE = "reference/cli.md"
@@ -147,8 +147,8 @@ RULE_MODULES = (
     "regc/plan/operations_rules.py",
     "regc/plan/gitops_rules.py",
     "regc/plan/inventory.py",
-    "regc/spec/model.py",
-    "regc/spec/fields.py",
+    "regc/envspec/model.py",
+    "regc/envspec/fields.py",
 )
 
 

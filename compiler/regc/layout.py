@@ -25,10 +25,15 @@ BASE = "base"
 OVERLAYS = "overlays"
 APPLICATION_SET_DIRECTORY = "argocd"  # the repository's folder of the Argo CD ApplicationSet
 
-# Files of an overlay that the GitOps engines read.
+# Files of each unit, and of an overlay, that Kustomize and the GitOps engines read.
+KUSTOMIZATION = "kustomization.yaml"
 KSOPS_GENERATOR = "secret-generator.yaml"  # Argo CD: the KSOPS generator listing the encrypted Secrets
 MEMBER_FILE = "applicationset-member.yaml"  # read by the ApplicationSet's git files generator
-GITOPS_FOLDER = "gitops"  # bootstrap objects, applied once by hand
+GITOPS_FOLDER = "gitops"  # bootstrap objects, applied once by hand: these files
+GIT_REPOSITORY_FILE = "gitrepository.yaml"  # Flux's source
+FLUX_KUSTOMIZATION_FILE = "flux-kustomization.yaml"  # Flux's sync of the overlay
+APPLICATION_FILE = "application.yaml"  # Argo CD's Application
+APPLICATION_SET_FILE = "applicationset.yaml"  # in argocd/
 
 # regc's own files.
 MANIFEST = ".regc-manifest"  # in each unit: the files regc wrote and the digests of their inputs

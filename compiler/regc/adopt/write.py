@@ -12,13 +12,13 @@ from pathlib import Path
 from regc import layout, yamltext
 from regc.adopt.imported import Imported
 from regc.adopt.verify import Verdict, spec_text, verify
+from regc.envspec.parse import read_environment
+from regc.envspec.schema import schema_text
 from regc.errors import Problem, RegcError, SpecError
 from regc.files import write_atomic
 from regc.plan.rules import check_rules
 from regc.secrets.sealer import SopsSealer
 from regc.secrets.sopsconfig import no_recipients
-from regc.spec.parse import read_environment
-from regc.spec.schema import schema_text
 from regc.world import MemoryFiles
 from regc.write.lock import build_lock
 

@@ -45,7 +45,7 @@ def _write(root: Path, paths: list[Path], *, prune: bool, regenerate: bool) -> i
         change.unit.directory == layout.APPLICATION_SET_DIRECTORY for change in changes
     ):
         report.note(
-            f"note: {layout.APPLICATION_SET_DIRECTORY}/applicationset.yaml depends on every environment: "
+            f"note: {layout.APPLICATION_SET_DIRECTORY}/{layout.APPLICATION_SET_FILE} depends on every environment: "
             "`regc build` with no SPEC brings it up to date"
         )
     for env in compiled.environments:

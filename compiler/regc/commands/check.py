@@ -13,11 +13,11 @@ from ruamel.yaml.error import YAMLError
 
 from regc import yamlread
 from regc.compiler import Compiler, discover_specs, disk_world
-from regc.layout import APPLICATION_SET_DIRECTORY, BASE, ENVIRONMENTS, OVERLAYS
+from regc.envspec import fields
+from regc.layout import APPLICATION_SET_DIRECTORY, BASE, ENVIRONMENTS, GITOPS_FOLDER, KUSTOMIZATION, OVERLAYS
 from regc.plan.credentials import referenced_secrets
 from regc.report import stale_lines, stale_specs
 from regc.secrets.sopsconfig import read_recipients
-from regc.spec import fields
 
 TREE_FOLDERS = (BASE, OVERLAYS, APPLICATION_SET_DIRECTORY)
 
@@ -76,7 +76,7 @@ def _contract_failures(root: Path) -> list[str]:
     """What a cluster or its controllers would refuse, or what misbehaves once running, in a tree
     that an older regc compiled: the same rules the spec's types enforce at build time."""
     failures = []
-    for folder in ("overlays", APPLICATION_SET_DIRECTORY, "base"):
+    for folder in (OVERLAYS, APPLICATION_SET_DIRECTORY, BASE):
         for path in sorted((root / folder).rglob("*.yaml")) if (root / folder).is_dir() else []:
             text = path.read_text(encoding="utf-8", errors="replace")
             if not any(kind in text for kind in ("GitRepository", "Kustomization", "ServiceMonitor", "Probe:")):
@@ -122,11 +122,11 @@ def _gitops_failures(root: Path) -> list[str]:
     """GitOps objects must point at a path that exists, with a revision; an overlay that Argo CD
     syncs must not list an encrypted Secret under `resources:` (Argo CD would apply it encrypted)."""
     failures = []
-    overlays = root / "overlays"
+    overlays = root / OVERLAYS
     documents = [
         path
         for overlay in (sorted(overlays.iterdir()) if overlays.is_dir() else [])
-        for path in sorted((overlay / "gitops").glob("*.yaml"))
+        for path in sorted((overlay / GITOPS_FOLDER).glob("*.yaml"))
     ]
     documents += sorted((root / APPLICATION_SET_DIRECTORY).glob("*.yaml"))
     for path in documents:
@@ -152,7 +152,7 @@ def _gitops_failures(root: Path) -> list[str]:
         if not revision:
             failures.append(f"gitops: {relative} names no revision")
         for target in targets:
-            if not target or not (root / target / "kustomization.yaml").is_file():
+            if not target or not (root / target / KUSTOMIZATION).is_file():
                 failures.append(f"gitops: {relative} points at {target}, which holds no kustomization.yaml")
             elif kind in ("Application", "ApplicationSet"):
                 failures.extend(_encrypted_resources(root, root / target))
@@ -183,7 +183,7 @@ def _generated_paths(root: Path, spec: dict[str, Any]) -> tuple[list[str | None]
 
 
 def _encrypted_resources(root: Path, overlay: Path) -> list[str]:
-    kustomization = yamlread.load((overlay / "kustomization.yaml").read_text()) or {}
+    kustomization = yamlread.load((overlay / KUSTOMIZATION).read_text()) or {}
     failures = []
     for resource in kustomization.get("resources") or []:
         candidate = overlay / resource

@@ -22,8 +22,8 @@ from regc.adopt.runtime import POD_KINDS, registry_container, runtime
 from regc.adopt.source import manifest_documents
 from regc.commands.graph import change_graph, engine_of
 from regc.commands.inputs import checked
+from regc.envspec.fields import check_dns_label
 from regc.errors import InputError, RegcError
-from regc.spec.fields import check_dns_label
 from regc.tools.git import default_base, worktree
 from regc.tools.kubectl import render_overlay
 
@@ -56,7 +56,7 @@ def render_overlays(old_root: Path, new_root: Path) -> tuple[Rendered, Rendered]
         old, new = (root / layout.overlay_directory(name) for root in roots)
         if same_base and _files(old) == _files(new):
             continue
-        jobs += [(side, name, d) for side, d in enumerate((old, new)) if (d / "kustomization.yaml").is_file()]
+        jobs += [(side, name, d) for side, d in enumerate((old, new)) if (d / layout.KUSTOMIZATION).is_file()]
     with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
         objects = list(pool.map(lambda job: render_overlay(job[2]), jobs))
     sides: tuple[Rendered, Rendered] = ({}, {})
@@ -68,7 +68,7 @@ def render_overlays(old_root: Path, new_root: Path) -> tuple[Rendered, Rendered]
 def _overlays(root: Path) -> list[Path]:
 
     folder = root / layout.OVERLAYS
-    return [d for d in folder.iterdir() if (d / "kustomization.yaml").is_file()] if folder.is_dir() else []
+    return [d for d in folder.iterdir() if (d / layout.KUSTOMIZATION).is_file()] if folder.is_dir() else []
 
 
 def _files(directory: Path) -> dict[str, bytes]:
@@ -89,8 +89,8 @@ def against_objects(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """The objects that run today and the compiled overlay of `env`, each by identity, with every
     Secret value replaced by a marker on both sides (no value is ever shown)."""
-    overlay = root / "overlays" / env
-    if not (overlay / "kustomization.yaml").is_file():
+    overlay = root / layout.overlay_directory(env)
+    if not (overlay / layout.KUSTOMIZATION).is_file():
         raise RegcError(f"no compiled overlay overlays/{env}", f"run `regc build environments/{env}.yaml` first")
     before = {_identity(o): _comparable(o) for o in live}
     after = {_identity(o): _comparable(o) for o in render_overlay(overlay)}
@@ -100,7 +100,7 @@ def against_objects(
 def compiled_objects(root: Path, env: str) -> list[dict[str, Any]]:
     """The overlay's objects as kustomize renders them (its Secrets still encrypted)."""
 
-    return render_overlay(root / "overlays" / env)
+    return render_overlay(root / layout.overlay_directory(env))
 
 
 def configuration_changes(live: list[dict[str, Any]], compiled: list[dict[str, Any]]) -> list[str]:
@@ -278,7 +278,7 @@ def as_text(diffs: list[OverlayDiff], configuration: list[str] | None = None) ->
         return "\n".join(["no change in any overlay", *tail]) + "\n"
     out = []
     for overlay in diffs:
-        out.append(f"overlays/{overlay.overlay}:")
+        out.append(f"{layout.overlay_directory(overlay.overlay)}:")
         for change in overlay.changes:
             out.append(f"  {change.status:<7} {change.identity}")
             out.extend(f"            {line}" for line in change.fields)
@@ -399,7 +399,7 @@ def run(root: Path, against: str | None, output: str, against_manifests: list[st
         pictures = {}
         for overlay in changes:
             marks = {object_key(c.identity): c.status for c in overlay.changes}
-            engine = engine_of(root / "overlays" / overlay.overlay)
+            engine = engine_of(root / layout.overlay_directory(overlay.overlay))
             old, new = before.get(overlay.overlay, {}), after.get(overlay.overlay, {})
             pictures[overlay.overlay] = change_graph(old, new, marks, engine)
         sys.stdout.write(as_markdown(changes, revision, pictures=pictures, configuration=configuration))

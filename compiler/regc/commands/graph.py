@@ -8,9 +8,9 @@ from typing import Any
 
 from regc import layout
 from regc.commands.inputs import checked
+from regc.envspec.fields import check_dns_label
 from regc.errors import RegcError
 from regc.files import write_atomic
-from regc.spec.fields import check_dns_label
 from regc.tools.kubectl import render_overlay
 from regc.topology import mermaid, topology, with_removed
 
@@ -19,9 +19,9 @@ def engine_of(overlay: Path) -> str | None:
     """What syncs an overlay, from the files regc wrote for the engine."""
     if (overlay / layout.MEMBER_FILE).is_file():
         return "Argo CD ApplicationSet"
-    if (overlay / layout.GITOPS_FOLDER / "application.yaml").is_file():
+    if (overlay / layout.GITOPS_FOLDER / layout.APPLICATION_FILE).is_file():
         return "Argo CD Application"
-    if (overlay / layout.GITOPS_FOLDER / "flux-kustomization.yaml").is_file():
+    if (overlay / layout.GITOPS_FOLDER / layout.FLUX_KUSTOMIZATION_FILE).is_file():
         return "Flux Kustomization"
     return None
 
@@ -29,7 +29,7 @@ def engine_of(overlay: Path) -> str | None:
 def overlay_graph(root: Path, name: str) -> str:
     """The Mermaid flowchart of overlays/NAME as kustomize renders it."""
     overlay = root / layout.overlay_directory(name)
-    if not (overlay / "kustomization.yaml").is_file():
+    if not (overlay / layout.KUSTOMIZATION).is_file():
         raise RegcError(
             f"no compiled overlay {layout.overlay_directory(name)}",
             f"run `regc build {layout.ENVIRONMENTS}/{name}{layout.SPEC_SUFFIX}` first",

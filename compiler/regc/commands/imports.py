@@ -12,9 +12,9 @@ from regc.adopt.source import manifest_documents, refuse_templates, refuse_templ
 from regc.adopt.verify import LOSS_KINDS
 from regc.adopt.write import write_import
 from regc.commands.inputs import checked
+from regc.envspec.fields import check_dns_label
+from regc.envspec.load import load_yaml
 from regc.errors import InputError
-from regc.spec.fields import check_dns_label
-from regc.spec.load import load_yaml
 
 
 def accepted(kinds: list[str] | None) -> frozenset[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from regc import layout
+from regc.envspec.fields import check_dns_label
+from regc.envspec.model import DEFAULT_IMAGE
+from regc.envspec.schema import schema_text
 from regc.errors import InputError, RegcError
 from regc.files import write_atomic
-from regc.spec.fields import check_dns_label
-from regc.spec.model import DEFAULT_IMAGE
-from regc.spec.schema import schema_text
 
 SCHEMA_FILE = layout.SCHEMA_FILE
 

@@ -8,9 +8,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from regc import layout
+from regc.envspec.fields import check_dns_label
 from regc.errors import InputError, RegcError
 from regc.files import write_atomic
-from regc.spec.fields import check_dns_label
 from regc.write.lock import build_lock
 
 

@@ -26,7 +26,7 @@ def cluster_manifests(root: Path, name: str) -> str:
         for change in compiler.changes(compiler.compile([spec]), prune=False)
         if change.changed and change.unit.directory == directory
     ]
-    if stale or not (overlay / "kustomization.yaml").is_file():
+    if stale or not (overlay / layout.KUSTOMIZATION).is_file():
         shown = spec.relative_to(root).as_posix()
         raise RegcError(
             f"{directory} is not what {shown} compiles to",

@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 from regc import layout
 from regc.commands.inputs import spec_path
 from regc.compiler import Compiler, disk_world
+from regc.envspec.parse import LoadedEnvironment
 from regc.errors import RegcError
 from regc.plan.names import radosgw_user, storage_url
 from regc.secrets.document import parse_secrets
-from regc.spec.parse import LoadedEnvironment
 from regc.tools import sops
 
 VARIABLES = {

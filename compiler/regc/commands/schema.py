@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from regc.envspec.reference import reference_markdown
+from regc.envspec.schema import schema_text
 from regc.errors import RegcError
 from regc.files import write_atomic
-from regc.spec.reference import reference_markdown
-from regc.spec.schema import schema_text
 
 FORMATS = {"json": schema_text, "markdown": reference_markdown}
 

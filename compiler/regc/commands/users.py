@@ -9,13 +9,13 @@ from pathlib import Path
 
 from regc import layout
 from regc.commands.inputs import changing, checked, spec_path, write_together
+from regc.envspec.edit import with_user, without_user
+from regc.envspec.extends import extended
+from regc.envspec.fields import check_username
+from regc.envspec.load import load_yaml
 from regc.errors import RegcError
 from regc.secrets.htpasswd import password_problem
 from regc.secrets.store import with_password, without_password
-from regc.spec.edit import with_user, without_user
-from regc.spec.extends import extended
-from regc.spec.fields import check_username
-from regc.spec.load import load_yaml
 from regc.world import Random, SystemRandom
 
 OS_RANDOM = SystemRandom()  # what a generated password is drawn from; the tests give their own

@@ -11,7 +11,7 @@ from regc.plan.names import Names
 from regc.plan.registry_config import notification_endpoints
 
 if TYPE_CHECKING:
-    from regc.spec.model import Environment
+    from regc.envspec.model import Environment
 
 
 def env_credential_inputs(spec: Environment) -> dict[str, tuple[tuple[str, ...], ...]]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from regc.envspec.parse import LoadedEnvironment
 from regc.errors import Problem
-from regc.spec.parse import LoadedEnvironment
 
 
 def check_gitops_rules(env: LoadedEnvironment) -> list[Problem]:

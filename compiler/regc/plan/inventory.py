@@ -3,8 +3,8 @@ The objects come in as data (regc.footprint, from what was rendered), so this ru
 
 from __future__ import annotations
 
+from regc.envspec.parse import LoadedEnvironment
 from regc.errors import Problem
-from regc.spec.parse import LoadedEnvironment
 
 # Where a colliding object's name comes from in the spec, and how to give it another.
 REMEDIES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from regc.spec.model import Environment
+    from regc.envspec.model import Environment
 
 from dataclasses import dataclass
 

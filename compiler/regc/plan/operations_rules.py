@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from regc.envspec.parse import LoadedEnvironment
 from regc.errors import Problem
 from regc.plan.credentials import CREDENTIAL_VARIABLES, endpoints_variable, header_variable, managed_variables
 from regc.plan.names import ALERTS, AUTH_DIR, CERTS_DIR, DATA_DIR, INSTANCE_LABEL, config_directory, image_major_version
 from regc.plan.plan import max_replicas, rolling_update, shared_storage
 from regc.plan.registry_config import managed_config, managed_keys
-from regc.spec.parse import LoadedEnvironment
 
 if TYPE_CHECKING:
-    from regc.spec.model import EnvFrom, NodeTerm
+    from regc.envspec.model import EnvFrom, NodeTerm
 
 RESERVED_VOLUMES = {"config", "htpasswd", "tls", "data", "tmp"}
 

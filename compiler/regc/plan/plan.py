@@ -11,7 +11,7 @@ from regc.plan.names import Names, config_directory, image_major_version
 from regc.plan.registry_config import managed_config, merge_extra_config
 
 if TYPE_CHECKING:
-    from regc.spec.model import Environment
+    from regc.envspec.model import Environment
 
 
 @dataclass(frozen=True)

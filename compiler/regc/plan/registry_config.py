@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from regc.plan.names import AUTH_DIR, CERTS_DIR, DATA_DIR, HTTP_PORT, storage_url
 
 if TYPE_CHECKING:
-    from regc.spec.model import Environment
+    from regc.envspec.model import Environment
 
 SWIFT_OPTIONS = (
     "authversion",

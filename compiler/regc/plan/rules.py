@@ -6,17 +6,17 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from regc.spec.model import Environment
+    from regc.envspec.model import Environment
 
 from typing import Any
 from urllib.parse import urlsplit
 
+from regc.envspec.parse import LoadedEnvironment
 from regc.errors import Problem
 from regc.plan.gitops_rules import check_gitops_rules
 from regc.plan.names import image_major_version, storage_url
 from regc.plan.operations_rules import check_operations_rules
 from regc.plan.plan import shared_storage
-from regc.spec.parse import LoadedEnvironment
 
 
 def check_rules(env: LoadedEnvironment) -> list[Problem]:

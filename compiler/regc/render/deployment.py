@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from regc.spec.model import Environment, NodeAffinity, NodeTerm, Resources
+    from regc.envspec.model import Environment, NodeAffinity, NodeTerm, Resources
 
 import hashlib
 from typing import Any

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from regc.spec.model import GitOps
+    from regc.envspec.model import GitOps
 
 import re
 from typing import Any
 
+from regc import layout
 from regc.layout import MEMBER_FILE, OVERLAYS
 from regc.plan.plan import Plan
 
@@ -24,7 +25,7 @@ def flux_ref(gitops: GitOps) -> dict[str, Any]:
 
 
 def overlay_path(plan: Plan) -> str:
-    return plan.spec.gitops.path or f"overlays/{plan.name}"
+    return plan.spec.gitops.path or layout.overlay_directory(plan.name)
 
 
 def engine_namespace(plan: Plan) -> str:
@@ -60,10 +61,10 @@ def gitops_objects(plan: Plan) -> dict[str, dict[str, Any]]:
         }
         if gitops.kube_config is not None:
             sync["spec"]["kubeConfig"] = {"secretRef": {"name": gitops.kube_config.name, "key": gitops.kube_config.key}}
-        return {"gitrepository.yaml": source, "flux-kustomization.yaml": sync}
+        return {layout.GIT_REPOSITORY_FILE: source, layout.FLUX_KUSTOMIZATION_FILE: sync}
     if gitops.engine == "argocd" and not gitops.application_set:
         application = _application(name, namespace, gitops, overlay_path(plan), plan.namespace)
-        return {"application.yaml": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **application}}
+        return {layout.APPLICATION_FILE: {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **application}}
     return {}
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from regc.envspec.model import Radosgw
 from regc.kube import k8s_object
 from regc.plan.plan import Plan
 from regc.render import haproxy
 from regc.render.haproxy import CONFIG_DIR, preamble
 from regc.render.security import container_security_context, pod_security_context
-from regc.spec.model import Radosgw
 
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 

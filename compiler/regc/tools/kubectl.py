@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from regc import yamlread, yamltext
+from regc import layout, yamlread, yamltext
 from regc.errors import ToolError
 
 
@@ -27,7 +27,7 @@ def kustomize(directory: Path) -> list[dict[str, Any]]:
 def render_overlay(directory: Path) -> list[dict[str, Any]]:
     """The objects of an overlay. A KSOPS layout (Argo CD) is built as the KSOPS plugin would, but
     without decrypting: its generator's files become plain resources of a temporary copy."""
-    kustomization = yamlread.load((directory / "kustomization.yaml").read_text()) or {}
+    kustomization = yamlread.load((directory / layout.KUSTOMIZATION).read_text()) or {}
     generators = kustomization.get("generators") or []
     ksops = [g for g in generators if _is_ksops(directory / g)]
     if not ksops:
@@ -35,13 +35,13 @@ def render_overlay(directory: Path) -> list[dict[str, Any]]:
     root = directory.parent.parent
     with tempfile.TemporaryDirectory(prefix="regc-render-") as scratch:
         copy = Path(scratch) / directory.relative_to(root)
-        shutil.copytree(root / "base", Path(scratch) / "base")
+        shutil.copytree(root / layout.BASE, Path(scratch) / layout.BASE)
         shutil.copytree(directory, copy)
         files = [f for g in ksops for f in (yamlread.load((directory / g).read_text()) or {}).get("files", [])]
         kustomization["generators"] = [g for g in generators if g not in ksops] or None
         kustomization["resources"] = [*kustomization.get("resources", []), *files]
 
-        (copy / "kustomization.yaml").write_text(
+        (copy / layout.KUSTOMIZATION).write_text(
             yamltext.dump({k: v for k, v in kustomization.items() if v is not None})
         )
         return kustomize(copy)

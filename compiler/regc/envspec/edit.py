@@ -9,9 +9,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from regc.envspec.load import load_yaml
 from regc.errors import RegcError
 from regc.layout import ENVIRONMENTS
-from regc.spec.load import load_yaml
 
 
 def _load(path: Path) -> tuple[Any, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.alias_generators import to_camel
 
-from regc.spec.fields import (
+from regc.envspec.fields import (
     INT32_MAX,
     BucketName,
     Cidr,
@@ -46,7 +46,7 @@ class SpecModel(BaseModel):
         strict=True,
         frozen=True,
         defer_build=True,
-        # Field docstrings become descriptions in `regc schema` (regc.spec.schema reads them):
+        # Field docstrings become descriptions in `regc schema` (regc.envspec.schema reads them):
         # pydantic's use_attribute_docstrings would parse this module's source on every import.
     )
 
@@ -852,7 +852,7 @@ def _env_kind(value: Any) -> str:
     return ENV_SOURCE if isinstance(value, dict) else ENV_TEXT
 
 
-# The tags of a variable's two shapes; regc.spec.parse leaves them out of error locations.
+# The tags of a variable's two shapes; regc.envspec.parse leaves them out of error locations.
 ENV_TEXT, ENV_SOURCE = "(text)", "(valueFrom)"
 EnvValue = Annotated[
     Annotated[str, Tag(ENV_TEXT)] | Annotated[EnvFrom, Tag(ENV_SOURCE)],

@@ -7,8 +7,9 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from regc import layout
+from regc.envspec.load import Document, Path_, Positions, load_yaml
 from regc.errors import Problem, SpecError, shown
-from regc.spec.load import Document, Path_, Positions, load_yaml
 
 if TYPE_CHECKING:
     from regc.world import Files
@@ -29,7 +30,7 @@ def extended(
         not isinstance(value, str)
         or not value.isprintable()
         or not value.endswith((".yaml", ".yml"))
-        or value.endswith(".secrets.yaml")
+        or value.endswith(layout.SECRETS_SUFFIX)
     ):
         raise SpecError(
             [Problem(where, f"{KEY}: must name a YAML file such as shared/mirror.yaml, not {shown(value)}")]

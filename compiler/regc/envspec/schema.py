@@ -8,8 +8,8 @@ import json
 from types import ModuleType
 from typing import Any
 
-from regc.spec import model
-from regc.spec.model import Environment
+from regc.envspec import model
+from regc.envspec.model import Environment
 
 
 def schema() -> dict[str, Any]:

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from regc.envspec.extends import extended
+from regc.envspec.fields import check_dns_label
+from regc.envspec.load import Document, Positions, load_yaml
+from regc.envspec.model import ENV_SOURCE, ENV_TEXT, Environment  # tags no document spells
 from regc.errors import Location, Problem, SpecError, shown
-from regc.spec.extends import extended
-from regc.spec.fields import check_dns_label
-from regc.spec.load import Document, Positions, load_yaml
-from regc.spec.model import ENV_SOURCE, ENV_TEXT, Environment  # tags no document spells
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
-    from regc.spec.model import Environment
+    from regc.envspec.model import Environment
     from regc.world import Files
 
 

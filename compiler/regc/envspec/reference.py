@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from regc.spec.schema import schema
+from regc.envspec.schema import schema
 
 
 def reference_markdown() -> str:
