@@ -93,9 +93,14 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A fresh repository with the example environments and nothing compiled."""
-    shutil.copytree(EXAMPLES, tmp_path / "environments")
-    shutil.copy(REPO / ".sops.yaml", tmp_path / ".sops.yaml")
-    return tmp_path
+    return example_repository(tmp_path)
+
+
+def example_repository(root: Path) -> Path:
+    """The example environments and .sops.yaml copied to `root`, nothing compiled."""
+    shutil.copytree(EXAMPLES, root / "environments")
+    shutil.copy(REPO / ".sops.yaml", root / ".sops.yaml")
+    return root
 
 
 @pytest.fixture(scope="session")

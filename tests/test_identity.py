@@ -10,9 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_regc
+from tests.conftest import example_repository, run_regc, write_spec
+from tests.memory import MemoryRepo
 from tests.test_operations import build, one, refused
 from tests.variants import VARIANTS
+
+
+@pytest.fixture
+def repo() -> MemoryRepo:
+    """The example repository in memory: the tests' specs compile beside the examples (tests/memory.py)."""
+    return MemoryRepo()
 
 
 def _pod_templates(objects: list[dict]) -> dict[str, dict]:
@@ -23,7 +30,7 @@ def _pod_templates(objects: list[dict]) -> dict[str, dict]:
     }
 
 
-def test_service_account_name_and_annotations_reach_the_pods(repo: Path):
+def test_service_account_name_and_annotations_reach_the_pods(repo: MemoryRepo):
     objects = build(repo, "cloud", VARIANTS["identity-images"])
     account = one(objects, "ServiceAccount")
     assert account["metadata"]["name"] == "registry-cloud"
@@ -34,7 +41,7 @@ def test_service_account_name_and_annotations_reach_the_pods(repo: Path):
     assert one(objects, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"] == "registry-cloud"
 
 
-def test_every_pod_pulls_with_the_mirror_secret_and_policy(repo: Path):
+def test_every_pod_pulls_with_the_mirror_secret_and_policy(repo: MemoryRepo):
     pods = _pod_templates(build(repo, "mirrored", VARIANTS["identity-images"]))
     assert {name.split("/")[0] for name in pods} == {"Deployment", "DaemonSet", "Job"}
     for name, pod in pods.items():
@@ -42,7 +49,7 @@ def test_every_pod_pulls_with_the_mirror_secret_and_policy(repo: Path):
         assert {c["imagePullPolicy"] for c in pod["containers"]} == {"Always"}, name
 
 
-def test_the_defaults_pull_if_not_present_with_no_secret(repo: Path):
+def test_the_defaults_pull_if_not_present_with_no_secret(repo: MemoryRepo):
     body = VARIANTS["identity-images"].split("auth:")[1]
     pods = _pod_templates(build(repo, "plain", "auth:" + body))
     for name, pod in pods.items():
@@ -57,12 +64,12 @@ OWN_SECRET = (
 )
 
 
-def test_the_environments_own_pull_secret_must_exist_in_its_namespace(repo: Path):
+def test_the_environments_own_pull_secret_must_exist_in_its_namespace(repo: MemoryRepo):
     message = refused(repo, OWN_SECRET.format(namespaces="apps"))
     assert "environments/bad.yaml:" in message
     assert "imagePullSecrets[0]: 'regcred' is this environment's pull secret, which exists only in apps" in message
     assert "add bad to pullSecrets.namespaces" in message
-    (repo / "environments" / "bad.yaml").unlink()
+    repo.remove_spec("bad")
     objects = build(repo, "good", OWN_SECRET.format(namespaces="apps, good"))
     assert one(objects, "Deployment")["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "regcred"}]
     assert any(
@@ -71,14 +78,14 @@ def test_the_environments_own_pull_secret_must_exist_in_its_namespace(repo: Path
     )
 
 
-def test_bad_names_are_located_errors(repo: Path):
+def test_bad_names_are_located_errors(repo: MemoryRepo):
     message = refused(repo, "imagePullSecrets: [Not_A_Name]\nserviceAccount:\n  name: -x\n")
     assert "imagePullSecrets[0]" in message and "serviceAccount.name" in message
     message = refused(repo, "imagePullPolicy: Sometimes\n")
     assert "imagePullPolicy: must be 'IfNotPresent', 'Always' or 'Never'" in message
 
 
-def test_node_affinity_stands_beside_the_anti_affinity_preset(repo: Path):
+def test_node_affinity_stands_beside_the_anti_affinity_preset(repo: MemoryRepo):
     pod = one(build(repo, "placed", VARIANTS["affinity-env"]), "Deployment")["spec"]["template"]["spec"]
     nodes = pod["affinity"]["nodeAffinity"]
     assert nodes["requiredDuringSchedulingIgnoredDuringExecution"] == {
@@ -95,7 +102,7 @@ def test_node_affinity_stands_beside_the_anti_affinity_preset(repo: Path):
     assert "requiredDuringSchedulingIgnoredDuringExecution" in pod["affinity"]["podAntiAffinity"]
 
 
-def test_variables_come_from_secrets_configmaps_and_the_pod(repo: Path):
+def test_variables_come_from_secrets_configmaps_and_the_pod(repo: MemoryRepo):
     pod = one(build(repo, "sourced", VARIANTS["affinity-env"]), "Deployment")["spec"]["template"]["spec"]
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
     assert env["POD_NAME"] == {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
@@ -136,7 +143,7 @@ SCHEDULING_AND_VARIABLES = [
 ]
 
 
-def test_service_availability_alerts_and_ingress_knobs(repo: Path):
+def test_service_availability_alerts_and_ingress_knobs(repo: MemoryRepo):
     objects = build(repo, "knobs", VARIANTS["service-availability"])
     service = one(objects, "Service", "registry")
     assert service["spec"]["loadBalancerIP"] == "192.0.2.10"
@@ -200,7 +207,7 @@ KNOBS = [
 ]
 
 
-def test_cert_manager_issues_the_registry_certificate_and_regc_seals_no_tls_secret(repo: Path):
+def test_cert_manager_issues_the_registry_certificate_and_regc_seals_no_tls_secret(repo: MemoryRepo):
     objects = build(repo, "acme", VARIANTS["cert-manager"])
     certificate = one(objects, "Certificate")
     assert certificate["apiVersion"] == "cert-manager.io/v1"
@@ -217,8 +224,7 @@ def test_cert_manager_issues_the_registry_certificate_and_regc_seals_no_tls_secr
     assert (spec["duration"], spec["renewBefore"]) == ("2160h", "360h")
     assert spec["privateKey"] == {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"}
     assert not any(o["kind"] == "Secret" and o["metadata"]["name"] == "registry-tls" for o in objects)
-    overlay = repo / "overlays" / "acme"
-    assert not (overlay / "ca.crt").exists() and not (overlay / "secret-registry-tls.yaml").exists()
+    assert not {"overlays/acme/ca.crt", "overlays/acme/secret-registry-tls.yaml"} & set(repo.tree())
     deployment = one(objects, "Deployment")
     assert deployment["metadata"]["annotations"] == {"secret.reloader.stakater.com/reload": "registry-tls"}
     pod = deployment["spec"]["template"]["spec"]
@@ -228,7 +234,7 @@ def test_cert_manager_issues_the_registry_certificate_and_regc_seals_no_tls_secr
     assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
 
 
-def test_the_smoke_test_trusts_a_named_ca_bundle(repo: Path):
+def test_the_smoke_test_trusts_a_named_ca_bundle(repo: MemoryRepo):
     body = VARIANTS["cert-manager"].replace(
         "    renewBefore: 360h\n", "    renewBefore: 360h\n    caBundle: {{configMap: corp-ca, key: bundle.pem}}\n"
     )
@@ -261,10 +267,10 @@ CERT_MANAGER = [
 ]
 
 
-def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
+def test_values_from_secrets_of_yours_are_referenced_never_written(repo: MemoryRepo):
     objects = build(repo, "byo", VARIANTS["references"])
-    overlay = repo / "overlays" / "byo"
-    assert sorted(p.name for p in overlay.glob("secret-*.yaml")) == ["secret-registry-tls.yaml"]  # regc's own
+    written = [n.removeprefix("overlays/byo/") for n in repo.tree() if n.startswith("overlays/byo/secret-")]
+    assert written == ["secret-registry-tls.yaml"]  # regc's own
     assert [o["metadata"]["name"] for o in objects if o["kind"] == "Secret"] == ["registry-tls"]
     deployment = one(objects, "Deployment")
     env = {
@@ -295,8 +301,13 @@ def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
     assert deployment["metadata"]["annotations"] == {
         reload: "audit-hook,hub-login,redis-auth,registry-bucket,registry-shared,registry-users"
     }
-    assert run_regc("build", cwd=repo).code == 0
-    checked = run_regc("check", cwd=repo)
+
+
+def test_check_and_rgw_commands_name_the_secrets_of_yours(tmp_path: Path):
+    disk = example_repository(tmp_path)
+    write_spec(disk, "byo", "namespace: byo\n" + VARIANTS["references"].format(name="byo"))
+    assert run_regc("build", cwd=disk).code == 0
+    checked = run_regc("check", cwd=disk)
     assert checked.code == 0, checked.stderr
     assert "note: byo reads the s3 credentials from the Secret registry-bucket" in checked.stdout
     assert "note: byo reads the htpasswd file from the Secret registry-users" in checked.stdout
@@ -305,7 +316,7 @@ def test_values_from_secrets_of_yours_are_referenced_never_written(repo: Path):
     assert "note: byo reads the Authorization header of notification endpoint audit from the Secret audit-hook" in (
         checked.stdout
     )
-    rgw = run_regc("rgw-commands", "byo", cwd=repo)
+    rgw = run_regc("rgw-commands", "byo", cwd=disk)
     assert rgw.code == 1 and "reads its s3 credentials from the Secret 'registry-bucket'" in rgw.stderr
 
 
@@ -380,11 +391,11 @@ FLEETS = [
 ]
 
 
-def test_a_tls_secret_of_yours_is_mounted_and_never_written(repo: Path):
+def test_a_tls_secret_of_yours_is_mounted_and_never_written(repo: MemoryRepo):
     body = "tls:\n  certificate: secret\n  secretName: corp-registry-tls\ningress:\n  host: r.example.com\n"
     objects = build(repo, "owntls", body)
     assert not any(o["kind"] in ("Secret", "Certificate") and "tls" in o["metadata"]["name"] for o in objects)
-    assert not (repo / "overlays" / "owntls" / "ca.crt").exists()
+    assert "overlays/owntls/ca.crt" not in repo.tree()
     deployment = one(objects, "Deployment")
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
     assert volumes["tls"]["secret"]["secretName"] == "corp-registry-tls"
@@ -394,25 +405,27 @@ def test_a_tls_secret_of_yours_is_mounted_and_never_written(repo: Path):
     assert "tls.secretName: set, but tls.certificate is generate" in refused(repo, "tls:\n  secretName: x\n")
 
 
-def test_user_commands_refuse_users_kept_in_a_secret_of_yours(repo: Path):
-    build(repo, "theirs", "auth:\n  htpasswd:\n    secretRef: {{name: users, key: htpasswd}}\n")
-    spec = (repo / "environments" / "theirs.yaml").read_bytes()
+def test_user_commands_refuse_users_kept_in_a_secret_of_yours(tmp_path: Path):
+    disk = example_repository(tmp_path)
+    write_spec(disk, "theirs", "namespace: theirs\nauth:\n  htpasswd:\n    secretRef: {name: users, key: htpasswd}\n")
+    assert run_regc("build", "environments/theirs.yaml", cwd=disk).code == 0
+    spec = (disk / "environments" / "theirs.yaml").read_bytes()
     for args in (
         ("add", "theirs", "carol", "--generate"),
         ("passwd", "theirs", "carol", "--generate"),
         ("remove", "theirs", "carol"),
     ):
-        result = run_regc("user", *args, cwd=repo)
+        result = run_regc("user", *args, cwd=disk)
         assert result.code == 1, (args, result.stdout + result.stderr)
         assert "theirs reads its users from the Secret 'users' (auth.htpasswd.secretRef)" in result.stderr
         assert "generated password" not in result.stdout
-    assert (repo / "environments" / "theirs.yaml").read_bytes() == spec
+    assert (disk / "environments" / "theirs.yaml").read_bytes() == spec
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     SCHEDULING_AND_VARIABLES + KNOBS + CERT_MANAGER + REFERENCES + HEADERS + FLEETS,
 )
-def test_contradictions_are_located_errors(repo: Path, body: str, message: str):
+def test_contradictions_are_located_errors(repo: MemoryRepo, body: str, message: str):
     error = refused(repo, body)
     assert message in error and "environments/bad.yaml:" in error

@@ -5,13 +5,13 @@ Standard."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import base64
 
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import kustomize, run_regc, write_spec
 from tests.crd_schema import problems
+from tests.memory import MemoryRepo
 from tests.variants import VARIANTS, Built
 
 SHARED = (
@@ -20,18 +20,18 @@ SHARED = (
 )
 
 
-def build(repo: Path, name: str, body: str) -> list[dict]:
-    write_spec(repo, name, f"namespace: {name}\n" + body.format(name=name))
-    result = run_regc("build", f"environments/{name}.yaml", cwd=repo)
-    assert result.code == 0, result.stderr
-    return kustomize(repo / "overlays" / name)
+@pytest.fixture
+def repo() -> MemoryRepo:
+    """The example repository in memory: the tests' specs compile beside the examples (tests/memory.py)."""
+    return MemoryRepo()
 
 
-def refused(repo: Path, body: str) -> str:
-    write_spec(repo, "bad", "namespace: bad\n" + body.format(name="bad"))
-    result = run_regc("build", "environments/bad.yaml", cwd=repo)
-    assert result.code == 2, result.stdout + result.stderr
-    return result.stderr
+def build(repo: MemoryRepo, name: str, body: str) -> list[dict]:
+    return repo.objects(name, f"namespace: {name}\n" + body.format(name=name))
+
+
+def refused(repo: MemoryRepo, body: str) -> str:
+    return repo.refused("bad", "namespace: bad\n" + body.format(name="bad"))
 
 
 def one(objects: list[dict], kind: str, name: str | None = None) -> dict:
@@ -170,7 +170,7 @@ def test_every_pod_template_meets_the_restricted_standard(variants: Built):
 # -- features on and off --------------------------------------------------------------------------
 
 
-def test_defaults_add_no_optional_object(repo: Path):
+def test_defaults_add_no_optional_object(repo: MemoryRepo):
     objects = build(repo, "plain", "")
     kinds = {o["kind"] for o in objects}
     assert not kinds & {
@@ -197,7 +197,7 @@ def test_defaults_add_no_optional_object(repo: Path):
     assert not {"proxy", "redis", "notifications"} & set(config)
 
 
-def test_availability_objects_and_the_deployment_they_shape(repo: Path):
+def test_availability_objects_and_the_deployment_they_shape(repo: MemoryRepo):
     objects = build(
         repo,
         "ha",
@@ -223,7 +223,7 @@ def test_availability_objects_and_the_deployment_they_shape(repo: Path):
     assert budget["spec"]["selector"]["matchLabels"] == selector
 
 
-def test_scheduling_of_the_registry_pods(repo: Path):
+def test_scheduling_of_the_registry_pods(repo: MemoryRepo):
     objects = build(
         repo,
         "sched",
@@ -243,7 +243,7 @@ def test_scheduling_of_the_registry_pods(repo: Path):
     assert "affinity" not in off and "topologySpread" not in off
 
 
-def test_required_anti_affinity_rolls_out_on_the_nodes_declared(repo: Path):
+def test_required_anti_affinity_rolls_out_on_the_nodes_declared(repo: MemoryRepo):
     required = SHARED + "registry:\n  replicas: 2\nscheduling:\n  antiAffinity: required\n"
 
     def rolling(body: str) -> dict:
@@ -274,7 +274,7 @@ def _known(obj: dict) -> None:
     assert problems(obj) == [], f"{obj['kind']}: {problems(obj)}"
 
 
-def test_metrics_service_monitor_and_alerts(repo: Path):
+def test_metrics_service_monitor_and_alerts(repo: MemoryRepo):
     objects = build(
         repo,
         "mon",
@@ -305,7 +305,7 @@ def test_metrics_service_monitor_and_alerts(repo: Path):
     assert "> 0.05" in alerts["RegistryHighErrorRate"]["expr"]
 
 
-def test_network_policy(repo: Path):
+def test_network_policy(repo: MemoryRepo):
     objects = build(
         repo,
         "fenced",
@@ -348,7 +348,7 @@ def test_network_policy(repo: Path):
     assert [o["metadata"]["name"] for o in guide if o["kind"] == "NetworkPolicy"] == ["registry"]
 
 
-def test_the_smoke_test_is_fenced_too(repo: Path):
+def test_the_smoke_test_is_fenced_too(repo: MemoryRepo):
     objects = build(
         repo,
         "fenced",
@@ -367,7 +367,7 @@ def test_the_smoke_test_is_fenced_too(repo: Path):
     assert out["to"][0]["podSelector"]["matchLabels"].items() <= registry.items()
 
 
-def test_pull_through_cache_config_has_no_credential(repo: Path):
+def test_pull_through_cache_config_has_no_credential(repo: MemoryRepo):
     objects = build(
         repo,
         "mirror",
@@ -377,7 +377,7 @@ def test_pull_through_cache_config_has_no_credential(repo: Path):
     assert not [o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == "registry-credentials"]
 
 
-def test_redis_cache_and_notifications_in_clear(repo: Path):
+def test_redis_cache_and_notifications_in_clear(repo: MemoryRepo):
     objects = build(
         repo,
         "cached",
@@ -475,13 +475,13 @@ def test_redis_cache_and_notifications_in_clear(repo: Path):
         ),
     ],
 )
-def test_contradictions_are_refused(repo: Path, body: str, message: str):
+def test_contradictions_are_refused(repo: MemoryRepo, body: str, message: str):
     stderr = refused(repo, body)
     assert message in stderr
     assert "environments/bad.yaml:" in stderr
 
 
-def test_escape_hatches_that_are_allowed(repo: Path):
+def test_escape_hatches_that_are_allowed(repo: MemoryRepo):
     objects = build(
         repo,
         "hatch",
@@ -507,54 +507,48 @@ def test_escape_hatches_that_are_allowed(repo: Path):
     assert {"name": "extra-ca", "secret": {"secretName": "extra-ca", "defaultMode": 0o440}} in pod["spec"]["volumes"]
 
 
-def test_a_credential_the_spec_refers_to_must_be_in_the_secrets_file(repo: Path):
-    write_spec(
-        repo,
+def test_a_credential_the_spec_refers_to_must_be_in_the_secrets_file(repo: MemoryRepo):
+    repo.write_spec(
         "mirror",
         "namespace: mirror\nproxy:\n  remoteurl: https://registry-1.docker.io\n"
         "  credentials: true\nredis:\n  addr: r:6379\n  password: true\n"
         "registry:\n  blobDescriptorCache: redis\n",
     )
-    result = run_regc("build", "environments/mirror.yaml", cwd=repo)
+    result = repo.build("mirror")
     assert result.code == 2
     for key in ("proxy.username: missing", "proxy.password: missing", "redis.password: missing"):
         assert key in result.stderr
-    assert not (repo / "overlays" / "mirror").exists()
+    assert not any(name.startswith("overlays/mirror/") for name in repo.tree())
 
 
-def test_the_credentials_secret_is_encrypted_and_churns_only_when_its_values_change(repo: Path):
-    from tests.conftest import tree_bytes
-    from tests.secrets_helpers import secret_data, set_secret_value
-
+def test_the_credentials_secret_is_encrypted_and_churns_only_when_its_values_change(repo: MemoryRepo):
     body = (
         "namespace: mirror\nproxy:\n  remoteurl: https://registry-1.docker.io\n"
         "notifications:\n  - name: audit\n    url: https://hooks.example/events\n"
     )
-    write_spec(repo, "mirror", body)
-    assert run_regc("build", "environments/mirror.yaml", cwd=repo).code == 0
-    set_secret_value(repo, "mirror", '["proxy"]', {"username": "bot", "password": "upstream-pass-1"})
-    set_secret_value(repo, "mirror", '["notifications"]', {"audit": {"Authorization": "Bearer t-1"}})
-    write_spec(
-        repo,
+    repo.write_spec("mirror", body)
+    assert repo.build("mirror").code == 0
+    repo.set_secret("mirror", ("proxy",), {"username": "bot", "password": "upstream-pass-1"})
+    repo.set_secret("mirror", ("notifications",), {"audit": {"Authorization": "Bearer t-1"}})
+    repo.write_spec(
         "mirror",
         body.replace("registry-1.docker.io\n", "registry-1.docker.io\n  credentials: true\n")
         + "    secretHeaders: [Authorization]\n",
     )
-    assert run_regc("build", "environments/mirror.yaml", cwd=repo).code == 0
-    path = repo / "overlays" / "mirror" / "secret-registry-credentials.yaml"
-    assert b"upstream-pass-1" not in path.read_bytes() and b"sops:" in path.read_bytes()
-    data = secret_data(path)
+    assert repo.build("mirror").code == 0
+    sealed = repo.read("overlays/mirror/secret-registry-credentials.yaml")
+    assert b"upstream-pass-1" not in sealed and b"sops:" in sealed
+    data = {k: base64.b64decode(v) for k, v in repo.opened(YAML(typ="safe", pure=True).load(sealed))["data"].items()}
     assert data["proxy-username"] == b"bot" and data["proxy-password"] == b"upstream-pass-1"
     endpoints = YAML(typ="safe", pure=True).load(data["notification-endpoints"].decode())
     assert endpoints[0]["headers"]["Authorization"] == ["Bearer t-1"]
 
-    before = tree_bytes(repo)
-    again = run_regc("build", "environments/mirror.yaml", cwd=repo)
-    assert again.code == 0 and tree_bytes(repo) == before  # nothing changed: not a byte
+    before = repo.tree()
+    assert repo.build("mirror").code == 0 and repo.tree() == before  # nothing changed: not a byte
 
-    set_secret_value(repo, "mirror", '["notifications"]["audit"]["Authorization"]', "Bearer t-2")
-    assert run_regc("build", "environments/mirror.yaml", cwd=repo).code == 0
-    after = tree_bytes(repo)
+    repo.set_secret("mirror", ("notifications", "audit", "Authorization"), "Bearer t-2")
+    assert repo.build("mirror").code == 0
+    after = repo.tree()
     changed = sorted(name for name in after if after[name] != before.get(name))
     assert changed == [
         "overlays/mirror/.regc-manifest",

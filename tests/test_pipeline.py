@@ -15,8 +15,9 @@ from regc import layout, yamlread
 from regc.compiler import Compiler, discover_specs
 from regc.errors import SpecError
 from regc.secrets.document import SecretsFile, parse_secrets
-from regc.world import DiskFiles, World
-from tests.conftest import EXAMPLE_SPECS, REPO, TEST_KEY, tree_bytes
+from regc.world import World
+from tests import memory
+from tests.conftest import EXAMPLE_SPECS, REPO, tree_bytes
 from tests.fakes import NOW, ROOT, FakeSealer, memory_world, tree_of
 
 # Files whose bytes depend on the sealer: Secrets, and the digests that cover them.
@@ -25,21 +26,7 @@ SEALED = ("secret-", layout.MANIFEST, layout.STATE_FILE)
 
 @pytest.fixture(scope="session")
 def example_inputs() -> dict[str, bytes]:
-    """The example specs, and their secrets files re-sealed by the fake (decrypted once by the real
-    sops with the test-only key), as a repository in memory holds them."""
-    from regc.secrets.sealer import SopsSealer
-
-    sops, fake = SopsSealer(REPO), FakeSealer(["age1fake"])
-    files = {f"{layout.ENVIRONMENTS}/{spec.name}": spec.read_bytes() for spec in EXAMPLE_SPECS}
-    for shared in layout.shared_files(REPO / layout.ENVIRONMENTS, DiskFiles()):
-        files[shared.relative_to(REPO).as_posix()] = shared.read_bytes()
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SOPS_AGE_KEY_FILE", str(TEST_KEY))
-        for spec in EXAMPLE_SPECS:
-            name = layout.secrets_display(spec.stem)
-            files[name] = fake.encrypt(sops.decrypt((REPO / name).read_bytes(), name), name)
-    files[layout.SOPS_CONFIG] = (REPO / layout.SOPS_CONFIG).read_bytes()
-    return files
+    return memory.example_inputs()
 
 
 def _build(world: World, *, regenerate: bool = False) -> Compiler:

@@ -24,10 +24,10 @@ from regc.plan.gitops_rules import check_application_set
 from regc.plan.inventory import collisions
 from regc.plan.plan import Plan, plan_for
 from regc.plan.rules import check_rules, check_shared_storage
-from regc.render.environment import render_environment, workload_objects
+from regc.render.environment import RenderedEnvironment, render_environment, workload_objects
 from regc.render.gitops import application_set
 from regc.secrets.sealer import SopsSealer
-from regc.secrets.stage import SecretStage
+from regc.secrets.stage import SecretFiles, SecretStage
 from regc.world import Files, World, utc_now
 from regc.write.commit import DiskRepository
 from regc.write.compare import UnitChanges, compare_unit, orphan_units
@@ -41,6 +41,10 @@ class Compiled:
     environments: list[LoadedEnvironment]
     secrets_files: dict[Path, bytes] = field(default_factory=dict)  # secrets files with generated values
     generated: dict[str, list[str]] = field(default_factory=dict)  # environment -> what was generated
+    # Of each environment rendered by this build (not those taken as they stood on disk): its objects,
+    # and what the secrets stage handed them.
+    rendered: dict[str, RenderedEnvironment] = field(default_factory=dict)
+    secrets: dict[str, SecretFiles] = field(default_factory=dict)
 
 
 def disk_world(root: Path, *, clock: Callable[[], datetime.datetime] = utc_now) -> World:
@@ -177,6 +181,8 @@ class Compiler:
         generated: dict[str, list[str]] = {}
         compiled = iter(environments)
         workloads: dict[str, tuple[Plan, list[dict[str, Any]]]] = {}
+        rendered_by_name: dict[str, RenderedEnvironment] = {}
+        secrets_by_name: dict[str, SecretFiles] = {}
         for path in paths:
             reused = fresh[path]
             if reused is not None:
@@ -191,6 +197,7 @@ class Compiler:
             settled = cache.overlay_inputs(root, path, env.name, secrets.source_update, files, extends)
             rendered = render_environment(plan, secrets.checksum, secrets.resources)
             workloads[env.name] = (plan, rendered.workload)
+            rendered_by_name[env.name], secrets_by_name[env.name] = rendered, secrets
             units.append(
                 overlay_unit(
                     rendered, (base_plan.names, base_objects), self._display(env.path), secrets, settled, extends
@@ -203,7 +210,7 @@ class Compiler:
         self._check_collisions([p for p in paths if fresh[p] is None], environments, workloads)
         if self._every_environment(paths):
             units.extend(self._application_set_units(paths, environments))
-        return Compiled(units, environments, secrets_files, generated)
+        return Compiled(units, environments, secrets_files, generated, rendered_by_name, secrets_by_name)
 
     def _check_collisions(
         self, paths: list[Path], built: list[LoadedEnvironment], workloads: dict[str, tuple[Plan, list[dict[str, Any]]]]
