@@ -130,10 +130,10 @@ def variants(tmp_path_factory):
 
 
 @pytest.fixture
-def built(repo: Path, built_once: Path) -> Path:
-    """The example repository, compiled: a copy of the session's build."""
-    shutil.copytree(built_once, repo, dirs_exist_ok=True)
-    return repo
+def built(tmp_path: Path, built_once: Path) -> Path:
+    """The example repository, compiled: a copy of the session's build (in the test's tmp_path)."""
+    shutil.copytree(built_once, tmp_path, dirs_exist_ok=True)
+    return tmp_path
 
 
 def write_spec(root: Path, name: str, body: str) -> Path:

@@ -6,6 +6,7 @@ journaled commit and kustomize are the contract tests' business."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import io
@@ -109,6 +110,15 @@ class MemoryRepo:
     def opened(self, obj: dict[str, Any]) -> dict[str, Any]:
         """A sealed object with its values in clear (the fake sealer's, in memory only)."""
         return yamlread.load(self.sealer.decrypt(yamltext.dump(obj).encode(), "(test)"))
+
+    def secret_data(self, relative: str) -> dict[str, bytes]:
+        """The decoded data of a compiled, sealed Secret of the tree (opened in memory)."""
+        opened = self.opened(yamlread.load(self.read(relative)))
+        return {key: base64.b64decode(value) for key, value in opened["data"].items()}
+
+    def secrets_file(self, env: str) -> dict[str, Any]:
+        """environments/ENV.secrets.yaml opened (in memory)."""
+        return yamlread.load(self.sealer.decrypt(self.memory.read_bytes(layout.secrets_path(ROOT, env)), "(test)"))
 
     def set_secret(self, env: str, key: tuple[str, ...], value: object) -> None:
         """Set one value of environments/ENV.secrets.yaml, the other values kept (as `sops set` does)."""

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests import kube_schema
-from tests.conftest import decrypt_object, kustomize, run_regc, write_spec
+from tests.conftest import decrypt_object, example_repository, run_regc, write_spec
 from tests.crd_schema import is_custom, problems
+from tests.memory import MemoryRepo
 from tests.test_kustomize import kustomized_as_rendered
 
 MIRROR = (
@@ -28,6 +29,12 @@ PRIVATE = (
 )
 
 
+@pytest.fixture
+def repo() -> MemoryRepo:
+    """The example repository in memory: the tests' specs compile beside the examples (tests/memory.py)."""
+    return MemoryRepo()
+
+
 def identity(obj: dict) -> tuple[str, str, str]:
     return obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
 
@@ -36,12 +43,14 @@ def selects(selector: dict, labels: dict) -> bool:
     return all(labels.get(key) == value for key, value in selector.items())
 
 
-def test_two_registries_share_a_namespace_without_touching_each_other(repo: Path):
-    write_spec(repo, "private", PRIVATE)
-    write_spec(repo, "cache", MIRROR)
-    result = run_regc("build", "environments/private.yaml", "environments/cache.yaml", cwd=repo)
+def test_two_registries_share_a_namespace_without_touching_each_other(tmp_path: Path):
+    """On disk, with the real kustomize: the objects of two instances are those regc rendered."""
+    disk = example_repository(tmp_path)
+    write_spec(disk, "private", PRIVATE)
+    write_spec(disk, "cache", MIRROR)
+    result = run_regc("build", "environments/private.yaml", "environments/cache.yaml", cwd=disk)
     assert result.code == 0, result.stderr
-    private, cache = (kustomized_as_rendered(repo, name) for name in ("private", "cache"))
+    private, cache = (kustomized_as_rendered(disk, name) for name in ("private", "cache"))
     assert not {identity(o) for o in private} & {identity(o) for o in cache}
     assert {o["metadata"]["name"] for o in cache if o["kind"] == "Deployment"} == {"mirror"}
     assert "ConfigMap/shared/mirror-config" in {f"{k}/{n}/{m}" for k, n, m in map(identity, cache)}
@@ -106,30 +115,34 @@ def test_two_registries_share_a_namespace_without_touching_each_other(repo: Path
         ),
     ],
 )
-def test_object_collisions_across_environments_are_refused(repo: Path, second: str, message: str, hint: str):
-    write_spec(repo, "private", PRIVATE)
-    assert run_regc("build", "environments/private.yaml", cwd=repo).code == 0
-    write_spec(repo, "second", second)
-    result = run_regc("build", "environments/second.yaml", cwd=repo)
+def test_object_collisions_across_environments_are_refused(repo: MemoryRepo, second: str, message: str, hint: str):
+    repo.write_spec("private", PRIVATE)
+    assert repo.build("private").code == 0
+    repo.write_spec("second", second)
+    result = repo.build("second")
     assert result.code == 2, result.stderr
     assert message in result.stderr and hint in result.stderr
     assert "environments/second.yaml:" in result.stderr and "(environments/" in result.stderr
-    assert not (repo / "overlays" / "second").exists()
+    assert not any(name.startswith("overlays/second/") for name in repo.tree())
 
 
-def test_the_default_instance_moves_nothing(built: Path):
+def test_the_default_instance_moves_nothing(repo: MemoryRepo):
     """Names derive from `instance`; its default gives every earlier name (the committed tree)."""
-    spec = built / "environments" / "dev.yaml"
-    before = (built / "overlays" / "dev" / "kustomization.yaml").read_bytes()
-    spec.write_text(spec.read_text().replace("namespace: registry-dev", "namespace: registry-dev\ninstance: registry"))
-    assert run_regc("build", cwd=built).code == 0
-    assert (built / "overlays" / "dev" / "kustomization.yaml").read_bytes() == before
-    assert any(o["metadata"]["name"] == "registry-config" for o in kustomize(built / "overlays" / "dev"))
+    assert repo.build().code == 0
+    before = repo.read("overlays/dev/kustomization.yaml")
+    spec = repo.read("environments/dev.yaml").decode()
+    repo.memory.write(
+        repo.root / "environments/dev.yaml",
+        spec.replace("namespace: registry-dev", "namespace: registry-dev\ninstance: registry").encode(),
+    )
+    rebuilt = repo.build()
+    assert rebuilt.code == 0 and repo.read("overlays/dev/kustomization.yaml") == before
+    assert any(o["metadata"]["name"] == "registry-config" for o in rebuilt.objects["dev"])
 
 
-def test_environments_of_different_clusters_may_share_names(repo: Path):
+def test_environments_of_different_clusters_may_share_names(repo: MemoryRepo):
     git = "gitops:\n  engine: argocd\n  repoURL: https://git.example/r.git\n"
-    write_spec(repo, "east", "namespace: shared\n" + git + "  destinationServer: https://east.example:6443\n")
-    write_spec(repo, "west", "namespace: shared\n" + git + "  destinationServer: https://west.example:6443\n")
-    result = run_regc("build", "environments/east.yaml", "environments/west.yaml", cwd=repo)
+    repo.write_spec("east", "namespace: shared\n" + git + "  destinationServer: https://east.example:6443\n")
+    repo.write_spec("west", "namespace: shared\n" + git + "  destinationServer: https://west.example:6443\n")
+    result = repo.build("east", "west")
     assert result.code == 0, result.stderr

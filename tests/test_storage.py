@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import kustomize, run_regc, write_spec
-from tests.secrets_helpers import decrypt_file, secret_data
+from tests.conftest import run_regc
+from tests.memory import MemoryRepo
+from tests.secrets_helpers import decrypt_file
 
 # The parameters the registry documents (docs/storage-drivers/swift.md and s3.md).
 SWIFT_DOCUMENTED = {
@@ -65,23 +66,22 @@ S3 = (
 )
 
 
-def objects(root: Path, env: str) -> list[dict]:
-    return kustomize(root / "overlays" / env)
-
-
 def config_of(built: list[dict]) -> dict:
     configmap = next(o for o in built if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "registry-config")
     return YAML(typ="safe", pure=True).load(configmap["data"]["config.yml"])
 
 
-def build(repo: Path, name: str, body: str) -> list[dict]:
-    write_spec(repo, name, f"namespace: {name}\n" + body.format(name=name))
-    result = run_regc("build", f"environments/{name}.yaml", cwd=repo)
-    assert result.code == 0, result.stderr
-    return objects(repo, name)
+@pytest.fixture
+def repo() -> MemoryRepo:
+    """The example repository in memory: the tests' specs compile beside the examples (tests/memory.py)."""
+    return MemoryRepo()
 
 
-def test_swift_config_has_documented_keys_and_no_password(repo: Path):
+def build(repo: MemoryRepo, name: str, body: str) -> list[dict]:
+    return repo.objects(name, f"namespace: {name}\n" + body.format(name=name))
+
+
+def test_swift_config_has_documented_keys_and_no_password(repo: MemoryRepo):
     built = build(repo, "sw", SWIFT)
     storage = config_of(built)["storage"]
     assert storage["swift"] == {
@@ -97,7 +97,7 @@ def test_swift_config_has_documented_keys_and_no_password(repo: Path):
     )
 
 
-def test_s3_config_has_documented_keys_path_style_and_explicit_v4auth(repo: Path):
+def test_s3_config_has_documented_keys_path_style_and_explicit_v4auth(repo: MemoryRepo):
     built = build(repo, "s3", S3)
     s3 = config_of(built)["storage"]["s3"]
     assert s3 == {
@@ -119,8 +119,8 @@ def test_s3_config_has_documented_keys_path_style_and_explicit_v4auth(repo: Path
     )
 
 
-def _credentials_come_from_encrypted_secrets(repo: Path, env: str, built: list[dict], variables: dict) -> None:
-    secrets = decrypt_file(repo / "environments" / f"{env}.secrets.yaml")
+def _credentials_come_from_encrypted_secrets(repo: MemoryRepo, env: str, built: list[dict], variables: dict) -> None:
+    secrets = repo.secrets_file(env)
     for obj in built:
         if obj["kind"] == "ConfigMap":
             text = str(obj["data"])
@@ -129,18 +129,18 @@ def _credentials_come_from_encrypted_secrets(repo: Path, env: str, built: list[d
     env_vars = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
     for variable, (section, key) in variables.items():
         reference = env_vars[variable]
-        path = repo / "overlays" / env / f"secret-{reference['name']}.yaml"
-        assert "sops:" in path.read_text()
-        assert secret_data(path)[reference["key"]].decode() == secrets[section][key]
+        path = f"overlays/{env}/secret-{reference['name']}.yaml"
+        assert b"sops:" in repo.read(path)
+        assert repo.secret_data(path)[reference["key"]].decode() == secrets[section][key]
 
 
-def test_delete_and_read_only_maintenance(repo: Path):
+def test_delete_and_read_only_maintenance(repo: MemoryRepo):
     storage = config_of(build(repo, "gc", "storage:\n  delete: true\n  readOnly: true\n"))["storage"]
     assert storage["delete"] == {"enabled": True}
     assert storage["maintenance"]["readonly"] == {"enabled": True}
 
 
-def test_radosgw_front_checks_the_hosts_through_haproxy_by_default(repo: Path, tmp_path: Path):
+def test_radosgw_front_checks_the_hosts_through_haproxy_by_default(repo: MemoryRepo, tmp_path: Path):
     built = build(repo, "ha", SWIFT)
     service = next(o for o in built if o["kind"] == "Service" and o["metadata"]["name"] == "radosgw")
     front = next(o for o in built if o["kind"] == "Deployment" and o["metadata"]["name"] == "radosgw-front")
@@ -164,7 +164,7 @@ def test_radosgw_front_checks_the_hosts_through_haproxy_by_default(repo: Path, t
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_radosgw_front_is_a_selector_less_service_with_endpoint_slices(repo: Path):
+def test_radosgw_front_is_a_selector_less_service_with_endpoint_slices(repo: MemoryRepo):
     built = build(repo, "ha", SWIFT + "  front: endpoints\n  legacyEndpoints: true\n")
     service = next(o for o in built if o["kind"] == "Service" and o["metadata"]["name"] == "radosgw")
     assert "selector" not in service["spec"] and service["spec"]["sessionAffinity"] == "ClientIP"
@@ -182,11 +182,11 @@ def test_radosgw_front_is_a_selector_less_service_with_endpoint_slices(repo: Pat
     assert "app.kubernetes.io/instance" not in registry["spec"]["selector"]
 
 
-def test_no_legacy_endpoints_by_default(repo: Path):
+def test_no_legacy_endpoints_by_default(repo: MemoryRepo):
     assert not [o for o in build(repo, "ha2", SWIFT + "  front: endpoints\n") if o["kind"] == "Endpoints"]
 
 
-def test_ingress_has_what_large_pushes_need_and_the_certificate_covers_its_host(repo: Path):
+def test_ingress_has_what_large_pushes_need_and_the_certificate_covers_its_host(repo: MemoryRepo):
     built = build(repo, "ing", "ingress:\n  host: registry.ing.example\n")
     ingress = next(o for o in built if o["kind"] == "Ingress")
     annotations = ingress["metadata"]["annotations"]
@@ -196,13 +196,13 @@ def test_ingress_has_what_large_pushes_need_and_the_certificate_covers_its_host(
     assert ingress["spec"]["tls"] == [{"hosts": ["registry.ing.example"], "secretName": "registry-tls"}]
     from cryptography import x509
 
-    cert = x509.load_pem_x509_certificate(secret_data(repo / "overlays/ing/secret-registry-tls.yaml")["tls.crt"])
+    cert = x509.load_pem_x509_certificate(repo.secret_data("overlays/ing/secret-registry-tls.yaml")["tls.crt"])
     assert "registry.ing.example" in cert.extensions.get_extension_for_class(
         x509.SubjectAlternativeName
     ).value.get_values_for_type(x509.DNSName)
 
 
-def test_node_proxy_listens_on_every_node_and_the_certificate_covers_localhost(repo: Path):
+def test_node_proxy_listens_on_every_node_and_the_certificate_covers_localhost(repo: MemoryRepo):
     built = build(repo, "np", "nodeProxy:\n  enabled: true\n  hostPort: 5002\n")
     daemonset = next(o for o in built if o["kind"] == "DaemonSet")
     port = daemonset["spec"]["template"]["spec"]["containers"][0]["ports"][0]
@@ -211,7 +211,7 @@ def test_node_proxy_listens_on_every_node_and_the_certificate_covers_localhost(r
     assert "server registry registry.np.svc.cluster.local:5000" in config["data"]["haproxy.cfg"]
     from cryptography import x509
 
-    cert = x509.load_pem_x509_certificate(secret_data(repo / "overlays/np/secret-registry-tls.yaml")["tls.crt"])
+    cert = x509.load_pem_x509_certificate(repo.secret_data("overlays/np/secret-registry-tls.yaml")["tls.crt"])
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "localhost" in names.get_values_for_type(x509.DNSName)
     assert "127.0.0.1" in [str(ip) for ip in names.get_values_for_type(x509.IPAddress)]
@@ -223,7 +223,7 @@ SMOKE = (
 )
 
 
-def test_smoke_test_job_logs_in_without_argv_secrets_and_reruns_on_change(repo: Path):
+def test_smoke_test_job_logs_in_without_argv_secrets_and_reruns_on_change(repo: MemoryRepo):
     built = build(repo, "smoke", SMOKE)
     job = next(o for o in built if o["kind"] == "Job")
     container = job["spec"]["template"]["spec"]["containers"][0]
@@ -241,12 +241,10 @@ def test_smoke_test_job_logs_in_without_argv_secrets_and_reruns_on_change(repo: 
     assert all("valueFrom" not in e for e in container["env"])  # no secret in the environment
     volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
     assert volumes["credentials"]["secret"]["secretName"] == "registry-smoke-credentials"
-    credentials = secret_data(repo / "overlays/smoke/secret-registry-smoke-credentials.yaml")
+    credentials = repo.secret_data("overlays/smoke/secret-registry-smoke-credentials.yaml")
     assert credentials["username"] == b"puller"
-    spec = repo / "environments" / "smoke.yaml"
-    spec.write_text(spec.read_text() + "registry:\n  logLevel: debug\n")
-    assert run_regc("build", "environments/smoke.yaml", cwd=repo).code == 0
-    renamed = next(o for o in objects(repo, "smoke") if o["kind"] == "Job")
+    again = repo.objects("smoke", "namespace: smoke\n" + SMOKE + "registry:\n  logLevel: debug\n")
+    renamed = next(o for o in again if o["kind"] == "Job")
     assert renamed["metadata"]["name"] != job["metadata"]["name"]
 
 
@@ -289,54 +287,52 @@ def test_rgw_commands_read_secrets_at_run_time_unless_revealed(built: Path):
         ("storage:\n  driver: gcs\n", "storage.driver: must be one of 'filesystem', 'swift', 's3', not 'gcs'"),
     ],
 )
-def test_storage_rules(repo: Path, body: str, message: str):
-    write_spec(repo, "bad", "namespace: bad\n" + body.format(name="bad"))
-    result = run_regc("build", "environments/bad.yaml", cwd=repo)
+def test_storage_rules(repo: MemoryRepo, body: str, message: str):
+    repo.write_spec("bad", "namespace: bad\n" + body.format(name="bad"))
+    result = repo.build("bad")
     assert result.code == 2, result.stderr
     assert message in result.stderr
 
 
-def test_replicas_on_object_storage_are_allowed(repo: Path):
+def test_replicas_on_object_storage_are_allowed(repo: MemoryRepo):
     built = build(repo, "many", SWIFT + "registry:\n  replicas: 3\n")
     deployment = registry_deployment(built)
     assert deployment["spec"]["replicas"] == 3 and deployment["spec"]["strategy"]["type"] == "RollingUpdate"
 
 
-def test_one_swift_container_for_two_environments_is_refused(repo: Path):
-    write_spec(
-        repo,
+def test_one_swift_container_for_two_environments_is_refused(repo: MemoryRepo):
+    repo.write_spec(
         "one",
         "namespace: one\n"
         + SWIFT.format(name="shared")
         .replace("c-shared", "kube-registry")
         .replace("radosgw:\n  hosts: [10.0.0.1, 10.0.0.2, 'fd00::3']\n", "  authurl: http://rgw:7480/auth/v1\n"),
     )
-    write_spec(
-        repo,
+    repo.write_spec(
         "two",
         "namespace: two\nstorage:\n  driver: swift\n  username: other:registry\n"
         "  container: kube-registry\n  authurl: http://rgw:7480/auth/v1\n",
     )
-    result = run_regc("build", "environments/two.yaml", cwd=repo)
+    result = repo.build("two")
     assert result.code == 2
     assert "storage.container: the Swift container 'kube-registry' is also used by environment 'one'" in result.stderr
     assert "401 Unauthorized" in result.stderr
 
 
-def test_missing_provided_credentials_are_refused(repo: Path):
-    write_spec(
-        repo, "cred", "namespace: cred\nstorage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: http://rgw:7480\n"
+def test_missing_provided_credentials_are_refused(repo: MemoryRepo):
+    repo.write_spec(
+        "cred", "namespace: cred\nstorage:\n  driver: s3\n  bucket: bkt\n  regionendpoint: http://rgw:7480\n"
     )
-    result = run_regc("build", "environments/cred.yaml", cwd=repo)
+    result = repo.build("cred")
     assert result.code == 2
     assert "environments/cred.secrets.yaml: s3.accessKey: missing" in result.stderr
     assert "storage.credentials: generate" in result.stderr
 
 
-def test_two_fronts_over_the_same_radosgw_hosts_are_one_radosgw(repo: Path):
+def test_two_fronts_over_the_same_radosgw_hosts_are_one_radosgw(repo: MemoryRepo):
     for name in ("first", "second"):
-        write_spec(repo, name, f"namespace: {name}\n" + SWIFT.replace("c-{name}", "shared"))
-    result = run_regc("build", "environments/first.yaml", "environments/second.yaml", cwd=repo)
+        repo.write_spec(name, f"namespace: {name}\n" + SWIFT.replace("c-{name}", "shared"))
+    result = repo.build("first", "second")
     assert result.code == 2
     assert (
         "environments/second.yaml" in result.stderr and "'shared' is also used by environment 'first'" in result.stderr
