@@ -97,6 +97,10 @@ class MemoryRepo:
         assert built.code == 2, built.stderr
         return built.stderr
 
+    def write(self, relative: str, text: str) -> None:
+        """A file of the repository, by its path relative to the root."""
+        self.memory.write(ROOT / relative, text.encode())
+
     def remove_spec(self, name: str) -> None:
         self.memory.files.pop(PurePosixPath(layout.spec_path(ROOT, name)))
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import kustomize, run_regc, tree_bytes, write_spec
+from tests.conftest import example_repository, run_regc, tree_bytes, write_spec
+from tests.memory import MemoryRepo
 
 FLEET = ("mirror", "mirror-edge-a", "mirror-edge-b")
 SECRETS_CHECKSUM = "regc/secrets-sha256"
@@ -28,17 +29,25 @@ def _comparable(objects: list[dict], env: str) -> str:
     return json.dumps(kept, sort_keys=True).replace(f'"{env}"', '"ENV"')
 
 
-def test_the_fleets_overlays_differ_only_in_their_secrets(built_once: Path):
-    rendered = {env: kustomize(built_once / "overlays" / env) for env in FLEET}
+@pytest.fixture
+def repo() -> MemoryRepo:
+    """The example repository in memory (tests/memory.py)."""
+    return MemoryRepo()
+
+
+def test_the_fleets_overlays_differ_only_in_their_secrets(repo: MemoryRepo):
+    built = repo.build()
+    assert built.code == 0, built.stderr
+    rendered = {env: built.objects[env] for env in FLEET}
     hub = _comparable(rendered["mirror"], "mirror")
     assert SECRETS_CHECKSUM not in hub and '"ENV"' in hub
     assert _comparable(rendered["mirror-edge-a"], "mirror-edge-a") == hub
     assert _comparable(rendered["mirror-edge-b"], "mirror-edge-b") == hub
     # Where each goes: the hub's mirror is in the ApplicationSet, each edge has its own Application.
     for edge in ("a", "b"):
-        application = (built_once / "overlays" / f"mirror-edge-{edge}" / "gitops" / "application.yaml").read_text()
+        application = repo.read(f"overlays/mirror-edge-{edge}/gitops/application.yaml").decode()
         assert f"name: edge-{edge}\n" in application
-    manifest = (built_once / "overlays" / "mirror-edge-a" / ".regc-manifest").read_text()
+    manifest = repo.read("overlays/mirror-edge-a/.regc-manifest").decode()
     assert "# extends: environments/shared/mirror.yaml\n" in manifest
 
 
@@ -60,20 +69,17 @@ def test_a_change_of_the_shared_file_rebuilds_the_specs_that_extend_it(built: Pa
     assert run_regc("build", "--check", cwd=built).code == 0
 
 
-def test_the_spec_wins_mappings_merge_and_lists_are_whole(repo: Path):
-    (repo / "environments" / "shared").mkdir(exist_ok=True)
-    (repo / "environments" / "shared" / "team.yaml").write_text(
+def test_the_spec_wins_mappings_merge_and_lists_are_whole(repo: MemoryRepo):
+    repo.write(
+        "environments/shared/team.yaml",
         "labels: {team: platform, tier: edge}\nregistry:\n  replicas: 1\n  logLevel: warn\n"
-        "notifications:\n  - {name: a, url: 'https://a.example/e'}\n  - {name: b, url: 'https://b.example/e'}\n"
+        "notifications:\n  - {name: a, url: 'https://a.example/e'}\n  - {name: b, url: 'https://b.example/e'}\n",
     )
-    write_spec(
-        repo,
+    objects = repo.objects(
         "one",
         "extends: shared/team.yaml\nnamespace: one\nlabels: {tier: core}\n"
         "notifications:\n  - {name: c, url: 'https://c.example/e'}\n",
     )
-    assert run_regc("build", "environments/one.yaml", cwd=repo).code == 0
-    objects = kustomize(repo / "overlays" / "one")
     deployment = next(o for o in objects if o["kind"] == "Deployment")
     labels = deployment["metadata"]["labels"]
     assert labels["team"] == "platform" and labels["tier"] == "core"
@@ -97,20 +103,19 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("body", "message"), BROKEN)
-def test_problems_are_located_in_the_file_they_stand_in(repo: Path, body: str, message: str):
-    shared = repo / "environments" / "shared"
-    shared.mkdir(exist_ok=True)
-    (shared / "chained.yaml").write_text("extends: other.yaml\n")
-    (shared / "wrong.yaml").write_text("registry:\n  replicas: many\n")
-    (shared / "broken.yaml").write_text("registry: [\n")
-    write_spec(repo, "bad", body)
-    result = run_regc("build", "environments/bad.yaml", cwd=repo)
-    assert result.code == 2, result.stdout + result.stderr
+def test_problems_are_located_in_the_file_they_stand_in(repo: MemoryRepo, body: str, message: str):
+    repo.write("environments/shared/chained.yaml", "extends: other.yaml\n")
+    repo.write("environments/shared/wrong.yaml", "registry:\n  replicas: many\n")
+    repo.write("environments/shared/broken.yaml", "registry: [\n")
+    repo.write_spec("bad", body)
+    result = repo.build("bad")
+    assert result.code == 2, result.stderr
     assert message in result.stderr
-    assert not (repo / "overlays" / "bad").exists()
+    assert not any(n.startswith("overlays/bad/") for n in repo.tree())
 
 
-def test_user_commands_refuse_a_user_list_of_the_shared_file(repo: Path):
+def test_user_commands_refuse_a_user_list_of_the_shared_file(tmp_path: Path):
+    repo = example_repository(tmp_path)
     (repo / "environments" / "shared").mkdir(exist_ok=True)
     (repo / "environments" / "shared" / "users.yaml").write_text("auth:\n  htpasswd:\n    users: [alice]\n")
     spec = write_spec(repo, "edge", "extends: shared/users.yaml\n")

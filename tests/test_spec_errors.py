@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Result, run_regc, tree_bytes, write_spec
+from tests.conftest import Result, example_repository, run_regc
+from tests.memory import Build, MemoryRepo
+
+
+@pytest.fixture
+def repo() -> MemoryRepo:
+    """The example repository in memory: the tests' specs compile beside the examples (tests/memory.py)."""
+    return MemoryRepo()
+
 
 CASES = [
     (
@@ -69,59 +77,59 @@ CASES = [
 
 
 @pytest.mark.parametrize("body, message", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_spec_is_located_and_writes_nothing(built: Path, body: str, message: str):
-    before = tree_bytes(built)
-    write_spec(built, "bad", body)
-    result = run_regc("build", cwd=built)
+def test_bad_spec_is_located_and_writes_nothing(repo: MemoryRepo, body: str, message: str):
+    assert repo.build().code == 0
+    before = repo.tree()
+    repo.write_spec("bad", body)
+    result = repo.build()
     assert result.code == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-    assert tree_bytes(built) == before
-    assert not (built / "overlays" / "bad").exists()
+    assert repo.tree() == before
 
 
-def test_several_errors_reported_together_in_file_order(repo: Path):
-    write_spec(repo, "bad", "namespace: UPPER\nregistry:\n  replicas: 0\n  logLevel: loud\nstorage:\n  size: x\n")
-    result = run_regc("build", "environments/bad.yaml", cwd=repo)
+def test_several_errors_reported_together_in_file_order(repo: MemoryRepo):
+    repo.write_spec("bad", "namespace: UPPER\nregistry:\n  replicas: 0\n  logLevel: loud\nstorage:\n  size: x\n")
+    result = repo.build("bad")
     assert result.code == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith("environments/")]
     assert [line.split(":")[1] for line in lines] == ["3", "5", "6", "8"]
 
 
-def test_errors_of_several_files_reported_together(repo: Path):
-    write_spec(repo, "bad1", "registry:\n  replicas: 0\n")
-    write_spec(repo, "bad2", "namespace: UPPER\n")
-    result = run_regc("build", cwd=repo)
+def test_errors_of_several_files_reported_together(repo: MemoryRepo):
+    repo.write_spec("bad1", "registry:\n  replicas: 0\n")
+    repo.write_spec("bad2", "namespace: UPPER\n")
+    result = repo.build()
     assert result.code == 2
     assert "environments/bad1.yaml:4:13" in result.stderr
     assert "environments/bad2.yaml:3:12" in result.stderr
 
 
-def test_environment_name_must_be_a_dns_label(repo: Path):
-    write_spec(repo, "Prod_EU", "")
-    result = run_regc("build", cwd=repo)
+def test_environment_name_must_be_a_dns_label(repo: MemoryRepo):
+    repo.write_spec("Prod_EU", "")
+    result = repo.build()
     assert result.code == 2
     assert "environments/Prod_EU.yaml:1:1: environment name: 'Prod_EU' is not a DNS label" in result.stderr
     assert "rename the file" in result.stderr
 
 
-def test_missing_header(repo: Path):
-    (repo / "environments" / "bad.yaml").write_text("namespace: x\n")
-    result = run_regc("build", "environments/bad.yaml", cwd=repo)
+def test_missing_header(repo: MemoryRepo):
+    repo.write("environments/bad.yaml", "namespace: x\n")
+    result = repo.build("bad")
     assert result.code == 2
     assert "the top level: missing required key 'apiVersion'" in result.stderr
     assert "the top level: missing required key 'kind'" in result.stderr
 
 
-def test_wrong_api_version(repo: Path):
-    (repo / "environments" / "bad.yaml").write_text("apiVersion: regc/v0\nkind: Environment\n")
-    result = run_regc("build", "environments/bad.yaml", cwd=repo)
+def test_wrong_api_version(repo: MemoryRepo):
+    repo.write("environments/bad.yaml", "apiVersion: regc/v0\nkind: Environment\n")
+    result = repo.build("bad")
     assert result.code == 2
     assert "environments/bad.yaml:1:13: apiVersion: must be 'regc/v1'" in result.stderr
 
 
-def test_missing_spec_file(repo: Path):
-    result = run_regc("build", "environments/nope.yaml", cwd=repo)
+def test_missing_spec_file(tmp_path: Path):
+    result = run_regc("build", "environments/nope.yaml", cwd=example_repository(tmp_path))
     assert result.code == 2
     assert "environments/nope.yaml: no such file" in result.stderr
 
@@ -133,12 +141,12 @@ def test_no_environments_folder(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
-def test_alias_bomb_through_the_cli(repo: Path):
+def test_alias_bomb_through_the_cli(repo: MemoryRepo):
     lines = ["apiVersion: regc/v1", "kind: Environment", "labels:", "  a: &a [x, x, x, x, x, x, x, x, x, x]"]
     for previous, name in zip("abcdefg", "bcdefgh", strict=False):
         lines.append(f"  {name}: &{name} [{', '.join(['*' + previous] * 10)}]")
-    (repo / "environments" / "bomb.yaml").write_text("\n".join(lines) + "\n")
-    result = run_regc("build", "environments/bomb.yaml", cwd=repo)
+    repo.write("environments/bomb.yaml", "\n".join(lines) + "\n")
+    result = repo.build("bomb")
     assert result.code == 2
     assert "through aliases" in result.stderr
 
@@ -161,7 +169,7 @@ UNREAD = {
 }
 
 
-def short_and_located(result: Result, where: str, message: str) -> None:
+def short_and_located(result: Result | Build, where: str, message: str) -> None:
     """Exit 2, one located line and its hint: no traceback, no line of the input."""
     assert result.code == 2, result.stderr[-500:]
     assert "Traceback" not in result.stderr
@@ -172,22 +180,23 @@ def short_and_located(result: Result, where: str, message: str) -> None:
 
 @pytest.mark.parametrize("body, location, message", UNREAD.values(), ids=UNREAD.keys())
 def test_a_spec_nested_thousands_deep_is_refused_where_it_passes_the_limit(
-    repo: Path, body: str, location: str, message: str
+    repo: MemoryRepo, body: str, location: str, message: str
 ):
-    (repo / "environments" / "deep.yaml").write_text("apiVersion: regc/v1\nkind: Environment\n" + body)
-    result = run_regc("build", "environments/deep.yaml", cwd=repo)
+    repo.write("environments/deep.yaml", "apiVersion: regc/v1\nkind: Environment\n" + body)
+    result = repo.build("deep")
     short_and_located(result, f"environments/deep.yaml:{location}", message)
     assert "flatten the data" in result.stderr
-    assert not (repo / "overlays" / "deep").exists()
+    assert not any(n.startswith("overlays/deep/") for n in repo.tree())
 
 
-def test_a_spec_in_yaml_1_1_is_refused_not_read_otherwise(repo: Path):
+def test_a_spec_in_yaml_1_1_is_refused_not_read_otherwise(repo: MemoryRepo):
     """`%YAML 1.1` makes `yes` a boolean: regc reads YAML 1.2, where it is the string 'yes'. Neither
     reading may pass silently."""
-    (repo / "environments" / "old.yaml").write_text(
-        "%YAML 1.1\n---\napiVersion: regc/v1\nkind: Environment\ninsecure:\n  allowPlainHttp: yes\n"
+    repo.write(
+        "environments/old.yaml",
+        "%YAML 1.1\n---\napiVersion: regc/v1\nkind: Environment\ninsecure:\n  allowPlainHttp: yes\n",
     )
-    result = run_regc("build", "environments/old.yaml", cwd=repo)
+    result = repo.build("old")
     short_and_located(result, "environments/old.yaml:1:1", "a %YAML 1.1 directive: regc reads YAML 1.2 only")
     assert "remove the %YAML line, and write true or false" in result.stderr
 
@@ -200,18 +209,19 @@ def test_a_spec_in_yaml_1_1_is_refused_not_read_otherwise(repo: Path):
     ],
     ids=["nested", "yaml-1.1"],
 )
-def test_a_shared_file_that_regc_does_not_read_is_located_in_it(repo: Path, shared: str, location: str, message: str):
-    (repo / "environments" / "shared").mkdir(exist_ok=True)
-    (repo / "environments" / "shared" / "odd.yaml").write_text(shared)
-    write_spec(repo, "fleet", "extends: shared/odd.yaml\nnamespace: fleet\n")
-    result = run_regc("build", "environments/fleet.yaml", cwd=repo)
+def test_a_shared_file_that_regc_does_not_read_is_located_in_it(
+    repo: MemoryRepo, shared: str, location: str, message: str
+):
+    repo.write("environments/shared/odd.yaml", shared)
+    repo.write_spec("fleet", "extends: shared/odd.yaml\nnamespace: fleet\n")
+    result = repo.build("fleet")
     short_and_located(result, f"environments/shared/odd.yaml:{location}", message)
 
 
-def test_keys_of_the_input_are_quoted_on_one_line(repo: Path):
+def test_keys_of_the_input_are_quoted_on_one_line(repo: MemoryRepo):
     long_key = "k" * 300
-    write_spec(repo, "keys", f'labels: {{"a\\nb": x, "{long_key}": y}}\nregistry: {{"c\\nd": 1}}\n')
-    result = run_regc("build", "environments/keys.yaml", cwd=repo)
+    repo.write_spec("keys", f'labels: {{"a\\nb": x, "{long_key}": y}}\nregistry: {{"c\\nd": 1}}\n')
+    result = repo.build("keys")
     assert result.code == 2 and "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert all(line.startswith(("environments/keys.yaml:", "  hint: ")) for line in lines), lines
