@@ -3,17 +3,25 @@ each engine can decrypt, bootstrap objects outside what they sync, and `regc che
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import kustomize, run_regc, write_spec
+from tests.conftest import kustomize, run_regc, tree_bytes
 from tests.crd_schema import problems
+from tests.memory import MemoryRepo
+
+
+@pytest.fixture
+def repo() -> MemoryRepo:
+    """The example repository in memory (tests/memory.py)."""
+    return MemoryRepo()
 
 
 def load(path: Path) -> dict:
@@ -88,16 +96,19 @@ def test_bootstrap_objects_are_not_synced_by_the_overlay(own_application: Path):
         ]
 
 
-def generated_applications(root: Path, appset: dict) -> dict[str, dict]:
-    """The Applications Argo CD's git files generator makes: each file matching a `files` glob gives
-    the parameters `path.path`, `path.basename` and the file's own keys, substituted into the
-    template (the `{{.a.b}}` expressions regc writes; missingkey=error)."""
+def generated_applications(tree: dict[str, bytes], appset: dict) -> dict[str, dict]:
+    """The Applications Argo CD's git files generator makes from the repository's files (`tree`, by
+    path): each file matching a `files` glob (a `*` within one folder) gives the parameters
+    `path.path`, `path.basename` and the file's own keys, substituted into the template (the
+    `{{.a.b}}` expressions regc writes; missingkey=error)."""
     (generator,) = appset["spec"]["generators"]
     applications = {}
     for pattern in generator["git"]["files"]:
-        for found in sorted(root.glob(pattern["path"])):
-            folder = found.parent.relative_to(root).as_posix()
-            params = {"path": {"path": folder, "basename": found.parent.name}, **load(found)}
+        glob = pattern["path"]
+        for name in sorted(n for n in tree if fnmatch.fnmatch(n, glob) and n.count("/") == glob.count("/")):
+            found = PurePosixPath(name)
+            folder = found.parent.as_posix()
+            params = {"path": {"path": folder, "basename": found.parent.name}, **YAML(typ="safe").load(tree[name])}
 
             def value(match: re.Match, params: dict = params) -> str:
                 node = params
@@ -120,7 +131,7 @@ def test_application_set_generates_the_argocd_overlays(built: Path):
     _known_fields(appset)
     (generator,) = appset["spec"]["generators"]
     assert generator["git"]["files"] == [{"path": "overlays/*/applicationset-member.yaml"}]
-    applications = generated_applications(built, appset)
+    applications = generated_applications(tree_bytes(built), appset)
     assert sorted(applications) == ["registry-dev", "registry-mirror", "registry-prod"]  # not scratch, not staging
     destinations = {
         name: (
@@ -155,7 +166,7 @@ def test_application_set_members_may_deploy_to_different_clusters(built: Path):
     )
     result = run_regc("build", cwd=built)
     assert result.code == 0, result.stderr
-    applications = generated_applications(built, load(built / "argocd" / "applicationset.yaml"))
+    applications = generated_applications(tree_bytes(built), load(built / "argocd" / "applicationset.yaml"))
     assert applications["registry-mirror"]["spec"]["destination"]["server"] == "https://edge-1.example:6443"
     assert applications["registry-prod"]["spec"]["destination"]["server"] == "https://kubernetes.default.svc"
 
@@ -170,7 +181,7 @@ def test_a_fleet_names_its_clusters_in_the_application_set(built: Path):
     assert result.code == 0, result.stderr
     appset = load(built / "argocd" / "applicationset.yaml")
     assert appset["spec"]["template"]["spec"]["destination"] == {"name": "{{.cluster}}", "namespace": "{{.namespace}}"}
-    applications = generated_applications(built, appset)
+    applications = generated_applications(tree_bytes(built), appset)
     assert applications["registry-mirror"]["spec"]["destination"] == {"name": "edge-1", "namespace": "registry-mirror"}
     assert applications["registry-prod"]["spec"]["destination"]["name"] == "central"
     spec = built / "environments" / "dev.yaml"
@@ -180,15 +191,14 @@ def test_a_fleet_names_its_clusters_in_the_application_set(built: Path):
     assert "of the same ApplicationSet names its cluster by server URL" in refused.stderr
 
 
-def test_flux_deploys_to_another_cluster_through_its_kubeconfig(repo: Path):
-    write_spec(
-        repo,
+def test_flux_deploys_to_another_cluster_through_its_kubeconfig(repo: MemoryRepo):
+    repo.write_spec(
         "edge",
         "namespace: edge\ngitops:\n  engine: flux\n  repoURL: https://git.example/r.git\n"
         "  kubeConfig: {name: edge-kubeconfig, key: value.yaml}\n",
     )
-    assert run_regc("build", "environments/edge.yaml", cwd=repo).code == 0
-    sync = load(repo / "overlays" / "edge" / "gitops" / "flux-kustomization.yaml")
+    assert repo.build("edge").code == 0
+    sync = YAML(typ="safe").load(repo.read("overlays/edge/gitops/flux-kustomization.yaml"))
     assert sync["spec"]["kubeConfig"] == {"secretRef": {"name": "edge-kubeconfig", "key": "value.yaml"}}
 
 
@@ -203,10 +213,10 @@ def test_application_set_goes_when_no_environment_is_in_it(built: Path):
     assert run_regc("build", "--check", cwd=built).code == 0
 
 
-def test_application_set_members_must_agree(built: Path):
-    spec = built / "environments" / "dev.yaml"
-    spec.write_text(spec.read_text() + "  revision: develop\n")
-    result = run_regc("build", cwd=built)
+def test_application_set_members_must_agree(repo: MemoryRepo):
+    assert repo.build().code == 0  # then dev changes, and its build is refused
+    repo.write("environments/dev.yaml", repo.read("environments/dev.yaml").decode() + "  revision: develop\n")
+    result = repo.build()
     assert result.code == 2
     assert "environments/dev.yaml:" in result.stderr
     assert "gitops.revision: 'develop' differs from 'main' of environment 'mirror'" in result.stderr
@@ -225,23 +235,24 @@ def test_application_set_members_must_agree(built: Path):
         ),
     ],
 )
-def test_application_set_rules(repo: Path, body: str, message: str):
-    write_spec(repo, "bad", "namespace: bad\ngitops:\n" + body)
-    result = run_regc("build", "environments/bad.yaml", cwd=repo)
+def test_application_set_rules(repo: MemoryRepo, body: str, message: str):
+    repo.write_spec("bad", "namespace: bad\ngitops:\n" + body)
+    result = repo.build("bad")
     assert result.code == 2 and message in result.stderr
 
 
-def test_no_engine_no_gitops_objects(repo: Path):
-    write_spec(repo, "plain", "namespace: plain\n")
-    result = run_regc("build", "environments/plain.yaml", cwd=repo)
+def test_no_engine_no_gitops_objects(repo: MemoryRepo):
+    repo.write_spec("plain", "namespace: plain\n")
+    result = repo.build("plain")
     assert result.code == 0, result.stderr
-    assert not (repo / "overlays" / "plain" / "gitops").exists()
-    assert "secret-registry-http-secret.yaml" in load(repo / "overlays" / "plain" / "kustomization.yaml")["resources"]
+    assert not any(n.startswith("overlays/plain/gitops/") for n in repo.tree())
+    kustomization = YAML(typ="safe").load(repo.read("overlays/plain/kustomization.yaml"))
+    assert "secret-registry-http-secret.yaml" in kustomization["resources"]
 
 
-def test_an_engine_needs_a_repository(repo: Path):
-    write_spec(repo, "bad", "namespace: bad\ngitops:\n  engine: flux\n")
-    result = run_regc("build", "environments/bad.yaml", cwd=repo)
+def test_an_engine_needs_a_repository(repo: MemoryRepo):
+    repo.write_spec("bad", "namespace: bad\ngitops:\n  engine: flux\n")
+    result = repo.build("bad")
     assert result.code == 2 and "gitops.repoURL: flux needs the Git repository" in result.stderr
 
 
