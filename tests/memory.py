@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
+import datetime
 import functools
 import io
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from regc import layout, yamlread, yamltext
 from regc.compiler import Compiler, discover_specs
 from regc.errors import RegcError
 from regc.secrets.sealer import SopsSealer
-from regc.world import DiskFiles
+from regc.world import DiskFiles, World
 from tests.conftest import EXAMPLE_SPECS, REPO, TEST_KEY
 from tests.fakes import ROOT, FakeSealer, memory_world, tree_of
 from tests.kustomize_model import overlay_objects
@@ -69,10 +71,11 @@ class MemoryRepo:
         """environments/NAME.yaml with the required header and `body` after it."""
         self.memory.write(layout.spec_path(ROOT, name), (HEADER + body).encode())
 
-    def build(self, *names: str, regenerate: bool = False) -> Build:
-        """`regc build environments/NAME.yaml ...` (every environment when none is named)."""
+    def build(self, *names: str, regenerate: bool = False, now: datetime.datetime | None = None) -> Build:
+        """`regc build environments/NAME.yaml ...` (every environment when none is named), at `now`."""
         paths = [layout.spec_path(ROOT, name) for name in names] or discover_specs(ROOT, self.memory)
-        compiler = Compiler(self.world, may_decrypt=True, regenerate=regenerate)
+        world = self.at(now) if now else self.world
+        compiler = Compiler(world, may_decrypt=True, regenerate=regenerate)
         try:
             compiled = compiler.compile(paths)
             compiler.write(compiled, compiler.changes(compiled, prune=not names))
@@ -110,6 +113,14 @@ class MemoryRepo:
 
     def read(self, relative: str) -> bytes:
         return self.memory.read_bytes(ROOT / relative)
+
+    def yaml(self, relative: str) -> Any:
+        """A YAML file of the repository, as data."""
+        return yamlread.load(self.read(relative))
+
+    def at(self, now: datetime.datetime) -> World:
+        """The repository's world with its clock at `now`."""
+        return dataclasses.replace(self.world, clock=lambda: now)
 
     def opened(self, obj: dict[str, Any]) -> dict[str, Any]:
         """A sealed object with its values in clear (the fake sealer's, in memory only)."""
