@@ -21,6 +21,7 @@ KUBERNETES_VERSIONS = ["1.29", "1.37"]
 CUSTOM_RESOURCES = (
     "monitoring.coreos.com/",
     "cert-manager.io/",
+    "external-secrets.io/",
 )  # checked against their published CRDs in test_contract
 
 

@@ -78,6 +78,10 @@ VARIANTS = {
     "extras:\n  env: {{GOMAXPROCS: '2'}}\n  podAnnotations: {{team.example/owner: platform}}\n"
     "  podLabels: {{team: platform}}\n"
     "  volumes: [{{name: hooks-ca, mountPath: /etc/hooks, configMap: hooks-ca}}]\n",
+    "secret-store": "secretStore:\n  name: vault\n  key: registry/{name}\n  refreshInterval: 30m\n"
+    "tls:\n  certificate: provided\nstorage:\n  driver: s3\n  bucket: b-{name}\n  regionendpoint: http://rgw:7480\n"
+    "auth:\n  htpasswd:\n    users: [p, q]\npullSecrets:\n  user: p\n  namespaces: [{name}-apps]\n"
+    "smokeTest:\n  enabled: true\nregistry:\n  image: registry:3.0.0\n",
     "cache-redis-hooks": "registry:\n  image: registry:3.0.0\n  blobDescriptorCache: redis\n  logFormatter: json\n"
     "proxy:\n  remoteurl: https://registry-1.docker.io\n  ttl: 72h\n"
     "redis:\n  addr: redis.cache.svc:6379\n"

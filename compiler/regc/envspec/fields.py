@@ -83,6 +83,16 @@ def check_flux_duration(value: str) -> str:
     return value
 
 
+def check_refresh_interval(value: str) -> str:
+    """A Go duration as the External Secrets Operator reads its refreshInterval; 0 reads the store once."""
+    if value != "0" and not FLUX_DURATION.match(value):
+        raise ValueError(
+            f"{shown(value)} is not a refresh interval: numbers with ms, s, m or h, such as 30m or 1h, or 0 "
+            "(read the store once)"
+        )
+    return value
+
+
 def check_prometheus_duration(value: str) -> str:
     if not value or not PROMETHEUS_DURATION.match(value):
         raise ValueError(
@@ -199,6 +209,7 @@ Quantity = Annotated[str, AfterValidator(check_quantity)]
 Duration = Annotated[str, AfterValidator(check_duration)]
 FluxDuration = Annotated[str, AfterValidator(check_flux_duration)]
 PrometheusDuration = Annotated[str, AfterValidator(check_prometheus_duration)]
+RefreshInterval = Annotated[str, AfterValidator(check_refresh_interval)]
 GitUrl = Annotated[str, AfterValidator(check_git_url)]
 RepositoryPath = Annotated[str, AfterValidator(check_repository_path)]
 Image = Annotated[str, AfterValidator(check_image)]

@@ -24,6 +24,7 @@ from regc.envspec.fields import (
     Port,
     PrometheusDuration,
     Quantity,
+    RefreshInterval,
     RepositoryPath,
     SwiftUser,
     Url,
@@ -573,6 +574,22 @@ class Availability(SpecModel):
     it out."""
 
 
+class SecretStore(SpecModel):
+    """The environment's secrets from a store (Vault, a cloud secrets manager) through the External
+    Secrets Operator, instead of a SOPS-encrypted secrets file: regc emits `ExternalSecret` objects
+    whose templates build each Secret the registry reads, and nothing secret reaches git."""
+
+    kind: Literal["SecretStore", "ClusterSecretStore"] = "ClusterSecretStore"
+    """The operator's store: a `ClusterSecretStore`, or a `SecretStore` in the registry's namespace."""
+    name: DnsName
+    """The store's name."""
+    key: str = Field(min_length=1)
+    """The remote key holding the environment's values, shaped as its secrets file would be
+    (`users.<name>`, `httpSecret`, `swift.password`...): each value is read by its dotted path."""
+    refresh_interval: RefreshInterval = "1h"
+    """How often the operator reads the store again (a Go duration; `0` reads it once)."""
+
+
 class Toleration(SpecModel):
     """A Kubernetes toleration."""
 
@@ -971,3 +988,5 @@ class Environment(SpecModel):
     """Removal of abandoned uploads."""
     extras: Extras = Extras()
     """Escape hatches: extra env, volumes, pod metadata, and a config.yml fragment."""
+    secret_store: SecretStore | None = None
+    """Take the secrets from a store through the External Secrets Operator instead of SOPS."""

@@ -122,6 +122,24 @@ def referenced_secrets(spec: Environment) -> dict[str, str]:
     return found
 
 
+def store_made_secrets(spec: Environment) -> list[str]:
+    """The Secrets the External Secrets Operator makes from the store (`secretStore`) that the
+    registry reads at start only: a change of their values must restart it. Not the htpasswd file,
+    which the registry reads again when it changes (the operator's bcrypt salts change it at every
+    refresh)."""
+    if spec.secret_store is None:
+        return []
+    names = Names(spec.instance)
+    found = [] if spec.registry.http_secret_ref else [names.http_secret]
+    if spec.tls.enabled and spec.tls.certificate == "provided":
+        found.append(names.tls_secret)
+    if spec.storage.driver in ("swift", "s3") and not storage_referenced(spec):
+        found.append(names.storage_secret)
+    if env_credential_inputs(spec):
+        found.append(names.env_secret)
+    return found
+
+
 def managed_variables(spec: Environment) -> list[tuple[str, str, str]]:
     """(variable, Secret, key) of every credential regc passes to the registry."""
     names = Names(spec.instance)

@@ -29,6 +29,12 @@ class Plan:
         return self.spec.namespace
 
     @property
+    def sealed(self) -> bool:
+        """regc's Secrets are SOPS-encrypted in the tree (not made by the External Secrets Operator
+        from a store): the engines need the age key to decrypt them."""
+        return self.spec.secret_store is None
+
+    @property
     def sealed_tls(self) -> bool:
         """The registry's TLS Secret is regc's own (sealed from the secrets file), not cert-manager's
         or the user's."""

@@ -17,6 +17,7 @@ from regc.plan.gitops_rules import check_gitops_rules
 from regc.plan.names import image_major_version, storage_url
 from regc.plan.operations_rules import check_operations_rules
 from regc.plan.plan import shared_storage
+from regc.plan.store_rules import check_store_rules
 
 
 def check_rules(env: LoadedEnvironment) -> list[Problem]:
@@ -50,6 +51,7 @@ def check_rules(env: LoadedEnvironment) -> list[Problem]:
     problems.extend(_reference_problems(env))
     problems.extend(check_operations_rules(env, renderable=not problems))
     problems.extend(check_gitops_rules(env))
+    problems.extend(check_store_rules(env))
     return problems
 
 

@@ -11,7 +11,13 @@ import hashlib
 from typing import Any
 
 from regc.kube import k8s_object
-from regc.plan.credentials import CREDENTIAL_VARIABLES, endpoints_variable, managed_variables, referenced_secrets
+from regc.plan.credentials import (
+    CREDENTIAL_VARIABLES,
+    endpoints_variable,
+    managed_variables,
+    referenced_secrets,
+    store_made_secrets,
+)
 from regc.plan.names import AUTH_DIR, CERTS_DIR, CONTAINER, DATA_DIR, HTTP_PORT, METRICS_PORT_NAME, Names
 from regc.plan.plan import Plan, rolling_update, shared_storage
 from regc.render.configmap import config_text
@@ -72,11 +78,12 @@ def deployment(plan: Plan, secrets_checksum: str | None = None) -> dict[str, Any
     if spec.availability.autoscaling.enabled:
         del body["replicas"]  # the HorizontalPodAutoscaler owns it; a synced value would fight it
     obj = k8s_object("apps/v1", "Deployment", names.deployment, labels=names.base_labels, spec=body)
-    referenced = sorted(set(referenced_secrets(spec).values()))
+    referenced = sorted({*referenced_secrets(spec).values(), *store_made_secrets(spec)})
     if referenced:
         # Secrets regc does not write change behind its back (cert-manager renews, an operator
-        # rotates), and the registry reads them at start: Stakater Reloader, where it runs,
-        # restarts the pods when one changes. regc's own Secrets roll the pods by their digests.
+        # rotates or reads the store again), and the registry reads them at start: Stakater
+        # Reloader, where it runs, restarts the pods when one changes. regc's own sealed Secrets
+        # roll the pods by their digests.
         obj["metadata"]["annotations"] = {RELOADER: ",".join(referenced)}
     return obj
 

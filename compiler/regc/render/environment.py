@@ -48,7 +48,7 @@ def render_environment(plan: Plan, secrets_checksum: str | None, secret_files: l
         workload_objects(plan, secrets_checksum),
         namespace(plan) if spec.create_namespace else None,
         gitops_objects(plan),
-        ksops_generator(plan, secret_files) if spec.gitops.engine == "argocd" else None,
+        ksops_generator(plan, secret_files) if spec.gitops.engine == "argocd" and plan.sealed else None,
         application_set_member(plan) if spec.gitops.application_set else None,
     )
 

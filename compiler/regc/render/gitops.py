@@ -56,9 +56,10 @@ def gitops_objects(plan: Plan) -> dict[str, dict[str, Any]]:
                 "wait": True,
                 "timeout": "5m",
                 "sourceRef": {"kind": "GitRepository", "name": name},
-                "decryption": {"provider": "sops", "secretRef": {"name": gitops.decryption_secret}},
             },
         }
+        if plan.sealed:  # with a store, nothing in the overlay is encrypted: Flux needs no key
+            sync["spec"]["decryption"] = {"provider": "sops", "secretRef": {"name": gitops.decryption_secret}}
         if gitops.kube_config is not None:
             sync["spec"]["kubeConfig"] = {"secretRef": {"name": gitops.kube_config.name, "key": gitops.kube_config.key}}
         return {layout.GIT_REPOSITORY_FILE: source, layout.FLUX_KUSTOMIZATION_FILE: sync}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from regc import layout, yamlread, yamltext
-from regc.errors import InputError, RegcError
+from regc.errors import InputError, Location, Problem, RegcError, SpecError
 from regc.plan.plan import Plan
 from regc.secrets import htpasswd, reuse
 from regc.secrets.digests import file_digest, values_digest
@@ -19,8 +19,9 @@ from regc.secrets.sections import KeyPath, encrypted_leaves
 if TYPE_CHECKING:
     from regc.secrets.document import SecretsFile
 from regc.secrets.document import SecretsFile, new_document, parse_secrets
+from regc.secrets.external import external_file, external_secret_text
 from regc.secrets.generate import generated_names, missing_values
-from regc.secrets.products import Previous, Product, products, render
+from regc.secrets.products import Kind, Previous, Product, products, render
 from regc.secrets.sopsconfig import no_recipients
 from regc.secrets.state import parse_state, state_text
 from regc.secrets.tls import inspect
@@ -62,6 +63,8 @@ class SecretStage:
         self.recipients = world.sealer.recipients()
 
     def run(self) -> SecretFiles:
+        if self.plan.spec.secret_store is not None:
+            return self._from_store()
         leaves = encrypted_leaves(self.source, self.display)
         items = products(self.plan, leaves)
         old = self._committed(items)
@@ -71,6 +74,30 @@ class SecretStage:
         if not self.may_decrypt:
             return self._unresolved(items, reused, old)
         return self._rebuild()
+
+    def _from_store(self) -> SecretFiles:
+        """The ExternalSecrets that make the environment's Secrets from its store: no key, no sops."""
+        if self.source is not None:
+            raise SpecError(
+                [
+                    Problem(
+                        Location(self.display),
+                        f"{self.plan.name} takes its secrets from the store (secretStore): this file would not be "
+                        "read, and a value in it would not reach the registry",
+                        "move its values to the store, under the remote key, then remove the file",
+                    )
+                ]
+            )
+        result = SecretFiles()
+        for item in products(self.plan, {}):
+            if item.kind is Kind.CA_FILE:  # no CA is generated with a store
+                continue
+            name = external_file(item)
+            result.files[name] = external_secret_text(self.plan, item).encode()
+            result.resources.append(name)
+            if item.public.get("namespace", self.plan.namespace) != self.plan.namespace:
+                result.foreign_namespaces = True
+        return result
 
     def _committed(self, items: list[Product]) -> dict[str, bytes]:
         folder = self.world.root / self.directory
