@@ -30,7 +30,7 @@ def test_a_no_op_build_imports_no_typer_pydantic_or_ruamel(built: Path):
 
 def test_fast_and_full_paths_print_the_same(built: Path):
     full = [sys.executable, "-c", "import sys; from regc import cli; sys.exit(cli.run(sys.argv[1:]))"]
-    for args in (["build"], ["build", "--check"], ["build", "environments/prod.yaml"]):
+    for args in (["build"], ["build", "--check"], ["build", "environments/prod.yaml"], ["build", "-v"]):
         fast = subprocess.run([sys.executable, "-m", "regc", *args], cwd=built, capture_output=True, text=True)
         slow = subprocess.run([*full, *args], cwd=built, capture_output=True, text=True)
         assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout), args

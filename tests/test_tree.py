@@ -44,12 +44,24 @@ def test_every_file_has_header_lf_and_trailing_newline(built: Path):
         assert "\r" not in text and text.endswith("\n") and not text.endswith("\n\n"), name
 
 
+def test_a_build_names_what_changed_and_sums_up_the_rest(built: Path):
+    spec = built / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text() + "\nuploadPurging:\n  age: 48h\n")
+    result = run_regc("build", cwd=built)
+    assert result.code == 0, result.stderr
+    assert result.stdout == "overlays/dev: 3 updated\nargocd: 1 updated\nbase/ and 5 overlays up to date\n"
+    one = run_regc("build", "environments/dev.yaml", cwd=built)
+    assert one.stdout == "base/ and 1 overlay up to date\n"
+
+
 def test_rebuild_is_byte_identical_and_touches_nothing(built: Path):
     before = tree_bytes(built)
     mtimes = {p: p.stat().st_mtime_ns for p in built.rglob("*") if p.is_file()}
     result = run_regc("build", cwd=built)
     assert result.code == 0
-    assert "base: up to date" in result.stdout and "overlays/prod: up to date" in result.stdout
+    assert result.stdout == "base/, argocd/ and 6 overlays up to date\n"  # what did not change, summed up
+    listed = run_regc("build", "-v", cwd=built)
+    assert "base: up to date (" in listed.stdout and "overlays/prod: up to date (" in listed.stdout
     assert tree_bytes(built) == before
     assert {p: p.stat().st_mtime_ns for p in built.rglob("*") if p.is_file()} == mtimes
 

@@ -77,6 +77,12 @@ def build(
             "it, such a build stops: the file was most likely lost, not meant to go.",
         ),
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Name every folder, the ones up to date too (by default they are summed up)."
+        ),
+    ] = False,
     root: RootOption = Path("."),
 ) -> int:
     """Compile environment specs into base/ and overlays/<env>/.
@@ -95,7 +101,9 @@ def build(
     """
     from regc.commands import build as command
 
-    return command.run(list(specs) if specs else None, root, check=check, diff=diff, regenerate=regenerate_secrets)
+    return command.run(
+        list(specs) if specs else None, root, check=check, diff=diff, regenerate=regenerate_secrets, verbose=verbose
+    )
 
 
 @app.command()

@@ -37,24 +37,24 @@ def _dispatch(argv: list[str]) -> int:
         from regc import cli
 
         return cli.run(argv)
-    specs, root, check, diff = simple
+    specs, root, check, diff, verbose = simple
     if specs:
         from regc.layout import checked_specs
 
         checked_specs(root, specs)
     if not diff:
         try:
-            status = noop_answer(specs, root, check)
+            status = noop_answer(specs, root, check, verbose)
         except (OSError, ValueError):
             status = None  # anything odd: the full build decides, and reports it properly
         if status is not None:
             return status
     from regc.commands import build
 
-    return build.run(specs or None, root, check=check, diff=diff)
+    return build.run(specs or None, root, check=check, diff=diff, verbose=verbose)
 
 
-def noop_answer(specs: list[Path], root: Path, check: bool) -> int | None:
+def noop_answer(specs: list[Path], root: Path, check: bool, verbose: bool = False) -> int | None:
     """Answer a no-op `regc build [--check]` from the manifests (regc.cache); None when anything changed."""
     from regc import report
     from regc.cache import all_fresh
@@ -63,23 +63,25 @@ def noop_answer(specs: list[Path], root: Path, check: bool) -> int | None:
     units = all_fresh(root, specs or None, utc_now())  # the clock a build reads (regc.world)
     if units is None:
         return None
-    report.up_to_date([(u.directory, len(u.files)) for u in units], check)
+    report.up_to_date([(u.directory, len(u.files)) for u in units], check, verbose=verbose)
     return 0
 
 
-def parse_simple(argv: list[str]) -> tuple[list[Path], Path, bool, bool] | None:
-    """`build [--check] [--diff] [-C ROOT] [SPEC ...]` as (specs, root, check, diff); None for
+def parse_simple(argv: list[str]) -> tuple[list[Path], Path, bool, bool, bool] | None:
+    """`build [--check] [--diff] [-v] [-C ROOT] [SPEC ...]` as (specs, root, check, diff, verbose); None for
     anything else (--help, --regenerate-secrets, an unknown option), which the full command line handles."""
     if not argv or argv[0] != "build":
         return None
     specs: list[Path] = []
-    root, check, diff = Path("."), False, False
+    root, check, diff, verbose = Path("."), False, False, False
     rest = iter(argv[1:])
     for arg in rest:
         if arg == "--check":
             check = True
         elif arg == "--diff":
             diff = True
+        elif arg in ("-v", "--verbose"):
+            verbose = True
         elif arg in ("-C", "--root"):
             value = next(rest, None)
             if value is None:
@@ -91,4 +93,4 @@ def parse_simple(argv: list[str]) -> tuple[list[Path], Path, bool, bool] | None:
             return None
         else:
             specs.append(Path(arg))
-    return specs, root, check, diff
+    return specs, root, check, diff, verbose

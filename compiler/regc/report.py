@@ -13,18 +13,18 @@ if TYPE_CHECKING:
     from regc.write.compare import UnitChanges
 
 
-def up_to_date(units: list[tuple[str, int]], check: bool) -> None:
+def up_to_date(units: list[tuple[str, int]], check: bool, *, verbose: bool = False) -> None:
     """Nothing to do: (directory, number of files) of each unit."""
     if check:
         overlays = sum(directory.startswith(f"{layout.OVERLAYS}/") for directory, _ in units)
         print(f"up to date: {overlays} environment(s)")
         return
-    for directory, count in units:
-        print(f"{directory}: up to date ({count} files)")
+    _unchanged(units, verbose)
 
 
-def written(changes: list[UnitChanges], generated: dict[str, list[str]]) -> None:
-    """After a build: what was generated into secrets files, and what each unit now holds."""
+def written(changes: list[UnitChanges], generated: dict[str, list[str]], *, verbose: bool = False) -> None:
+    """After a build: what was generated into secrets files, one line per unit that changed, and the
+    rest summed up in one line (each of them with `verbose`): a fleet of a thousand reads in a glance."""
     for name, values in generated.items():
         print(f"generated in {layout.secrets_display(name)}: {', '.join(values)}", file=sys.stderr)
     for change in changes:
@@ -35,8 +35,21 @@ def written(changes: list[UnitChanges], generated: dict[str, list[str]]) -> None
                 if names
             ]
             print(f"{change.unit.directory}: {', '.join(parts)}")
-        else:
-            print(f"{change.unit.directory}: up to date ({len(change.unit.files)} files)")
+    _unchanged([(c.unit.directory, len(c.unit.files)) for c in changes if not c.changed], verbose)
+
+
+def _unchanged(units: list[tuple[str, int]], verbose: bool) -> None:
+    """`base/, argocd/ and 998 overlays up to date`, or one line a unit with `verbose`."""
+    if verbose:
+        for directory, count in units:
+            print(f"{directory}: up to date ({count} files)")
+        return
+    overlays = sum(directory.startswith(f"{layout.OVERLAYS}/") for directory, _ in units)
+    named = [f"{directory}/" for directory, _ in units if not directory.startswith(f"{layout.OVERLAYS}/")]
+    parts = named + ([f"{overlays} overlay{'s' if overlays != 1 else ''}"] if overlays else [])
+    if parts:
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        print(f"{listed} up to date")
 
 
 def stale_lines(changes: list[UnitChanges], *, reasons: bool = True) -> list[str]:

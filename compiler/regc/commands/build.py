@@ -13,7 +13,13 @@ from regc.write.lock import build_lock
 
 
 def run(
-    specs: list[Path] | None, root: Path, *, check: bool = False, diff: bool = False, regenerate: bool = False
+    specs: list[Path] | None,
+    root: Path,
+    *,
+    check: bool = False,
+    diff: bool = False,
+    regenerate: bool = False,
+    verbose: bool = False,
 ) -> int:
     """Compile the SPECS (every environment when None), then write, check or diff; the exit status."""
     paths = checked_specs(root, specs) if specs else discover_specs(root)
@@ -29,10 +35,10 @@ def run(
         if check:
             report.up_to_date([(c.unit.directory, len(c.unit.files)) for c in changes], check=True)
         return 0
-    return _write(root, paths, prune=prune, regenerate=regenerate)
+    return _write(root, paths, prune=prune, regenerate=regenerate, verbose=verbose)
 
 
-def _write(root: Path, paths: list[Path], *, prune: bool, regenerate: bool) -> int:
+def _write(root: Path, paths: list[Path], *, prune: bool, regenerate: bool, verbose: bool) -> int:
     with build_lock(root):  # the secrets stage may write secrets files: hold the lock from the start
         if recover(root):
             report.note("regc: finished an interrupted build")
@@ -40,7 +46,7 @@ def _write(root: Path, paths: list[Path], *, prune: bool, regenerate: bool) -> i
         compiled = compiler.compile(paths)
         changes = compiler.changes(compiled, prune=prune)
         compiler.write(compiled, changes)
-    report.written(changes, compiled.generated)
+    report.written(changes, compiled.generated, verbose=verbose)
     if any(env.spec.gitops.application_set for env in compiled.environments) and not any(
         change.unit.directory == layout.APPLICATION_SET_DIRECTORY for change in changes
     ):
