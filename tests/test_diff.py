@@ -172,3 +172,20 @@ def test_the_comment_folds_long_values_and_stays_under_githubs_limit():
     assert "Run `regc diff --against 0123456789ab` to see all of it." in note
     small = as_markdown(diffs[:1], "0123456789abcdef")
     assert "Left out" not in small and "<code>overlays/env000</code>" in small
+
+
+def test_the_comment_of_a_fleet_of_a_thousand_stays_under_the_limit_and_counts_what_it_left_out():
+    from regc.commands.diff import COMMENT_LIMIT, ObjectChange, OverlayDiff, as_markdown
+
+    change = ["spec.template.spec.containers[registry].image: registry:2.8.3 -> registry:3.0.0"]
+    diffs = [
+        OverlayDiff(f"edge-{i:04}", [ObjectChange(f"Deployment/edge-{i:04}/registry", "changed", change)])
+        for i in range(1000)
+    ]
+    comment = as_markdown(diffs, "0123456789abcdef")
+    assert len(comment) <= COMMENT_LIMIT
+    shown = sum(f"<code>overlays/{d.overlay}</code>" in comment for d in diffs)
+    note = comment.rsplit("> **Left out**", 1)[1]
+    named = note.count("`overlays/edge-")
+    assert 0 < shown < 1000 and 0 < named < 1000 - shown
+    assert f" and {1000 - shown - named} more. Run `regc diff --against 0123456789ab`" in note

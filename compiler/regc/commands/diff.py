@@ -322,7 +322,7 @@ def as_markdown(
         out += [
             "",
             f"> **Left out** to keep this comment under GitHub's {COMMENT_LIMIT:,} characters: "
-            f"{', '.join(left_out)}. Run "
+            f"{_named(left_out, 400)}. Run "
             + (
                 f"`regc diff --against {_revision(against)}`"
                 if re.fullmatch(r"[0-9a-f]{12,64}", against)
@@ -331,6 +331,16 @@ def as_markdown(
             + " to see all of it.",
         ]
     return "\n".join(out) + "\n"
+
+
+def _named(names: list[str], room: int) -> str:
+    """The names, as many as fit in `room` characters, and how many more (a fleet's list is long)."""
+    shown: list[str] = []
+    for name in names:
+        if len(", ".join([*shown, name])) > room:
+            return f"{', '.join(shown)} and {len(names) - len(shown)} more"
+        shown.append(name)
+    return ", ".join(shown)
 
 
 def _overlay_section(overlay: OverlayDiff, picture: str | None = None) -> str:
