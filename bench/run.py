@@ -50,7 +50,7 @@ def timed(label: str, action, runs: int, rows: list, reference: str | None = Non
 def make_repo(root: Path, environments: int, users: int, cost: int) -> list[str]:
     (root / "environments").mkdir(parents=True)
     shutil.copy(REPO / ".sops.yaml", root / ".sops.yaml")
-    names = [f"env{index:03d}" for index in range(environments)]
+    names = [f"env{index:04d}" if environments > 1000 else f"env{index:03d}" for index in range(environments)]
     for name in names:
         user_list = ", ".join(f"user{u:04d}" for u in range(users))
         (root / "environments" / f"{name}.yaml").write_text(
@@ -68,7 +68,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="runs per case (median, min, max)")
     parser.add_argument("--quick", action="store_true", help="fewer runs, 10 environments instead of 100")
     parser.add_argument("--write-docs", action="store_true", help="put the table into docs/explanation/performance.md")
+    parser.add_argument(
+        "--fleet",
+        action="store_true",
+        help="instead: fleets of 100 and 1,000 environments (per-environment cost at each size, no-op, "
+        "--check, regc diff after a base change, peak memory)",
+    )
     options = parser.parse_args()
+    if options.fleet:
+        fleet(options.runs if options.runs != 7 else 3)
+        return
     runs = 3 if options.quick else options.runs
     many = 10 if options.quick else 100
     # As users run regc: an installed package keeps its bytecode (some CI machines turn that off).
@@ -218,6 +227,72 @@ def main() -> None:
     table = print_table(rows, base, peak)
     if options.write_docs:
         write_docs(table, heading)
+
+
+def fleet(runs: int) -> None:
+    """Fleets of 100 and 1,000 environments side by side: the figure to watch is how the cost per
+    environment grows with the fleet (a linear compiler keeps it flat)."""
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {**clean, "SOPS_AGE_KEY_FILE": str(TEST_KEY)}
+    no_key = {**clean, "SOPS_AGE_KEY_FILE": "/nonexistent", "HOME": tempfile.gettempdir()}
+    print(f"regc fleet benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {runs} runs per case")
+    print(f"{'environments':>12} | {'case':<44} | {'median s':>9} | {'per env ms':>10} | {'peak MiB':>8}")
+    for size in (100, 1000):
+        with tempfile.TemporaryDirectory() as scratch:
+            _fleet_of(size, Path(scratch) / "fleet", runs, env, no_key)
+
+
+def _fleet_of(size: int, root: Path, runs: int, env: dict, no_key: dict) -> None:
+    names = make_repo(root, size, 1, 4)
+
+    def line(label: str, commands: list[tuple[list[str], dict]], prepare=None) -> None:
+        """The median wall time of `commands` run in turn, and the largest process's peak memory."""
+        times, peaks = [], []
+        for _ in range(runs):
+            if prepare is not None:
+                prepare()
+            wall = 0.0
+            for args, environment in commands:
+                seconds, peak = _measured(args, root, environment)
+                wall += seconds
+                peaks.append(peak)
+            times.append(wall)
+        median = statistics.median(times)
+        print(
+            f"{size:>12} | {label:<44} | {median:9.2f} | {median / size * 1000:10.2f} | {max(peaks):8.0f}", flush=True
+        )
+
+    line("first build (CA, certificate, secrets)", [(regc("build"), env)])
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    for step in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "fleet"]):
+        subprocess.run([*git, *step], cwd=root, check=True)
+    line("no-op regc build", [(regc("build"), env)])
+    line("regc build --check, no key", [(regc("build", "--check"), no_key)])
+
+    def invalidate_all() -> None:
+        for unit in [root / "base", *(root / "overlays" / n for n in names)]:
+            manifest = unit / ".regc-manifest"
+            manifest.write_text(re.sub(r"# inputs: \S+", "# inputs: sha256:stale", manifest.read_text()))
+
+    line("every overlay re-rendered, secrets unchanged", [(regc("build"), env)], invalidate_all)
+    # A change of base/ (every overlay's render differs): regc diff renders each overlay twice.
+    deployment = root / "base" / "deployment-registry.yaml"
+    deployment.write_text(deployment.read_text().replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 6"))
+    line("regc diff -o markdown after a base change", [(regc("diff", "--against", "main", "-o", "markdown"), env)])
+
+
+def _measured(args: list[str], cwd: Path, env: dict) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one command (its own process, not its children)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(args)} failed:\n{process.stderr.read().decode()[-2000:] if process.stderr else ''}"
+        )
+    return elapsed, usage.ru_maxrss / 1024
 
 
 FLOOR = """
