@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from tests.conftest import REPO, run_regc
+from tests.conftest import REPO, load_yaml_file, run_regc
 from tests.secrets_helpers import decrypt_file
 
 HASH = "$2y$05$" + "Ab0/" * 13 + "a"  # the shape of a bcrypt hash
@@ -591,3 +591,41 @@ def test_a_bcrypt_hash_is_no_template_and_a_variable_is():
     assert templates(line, "htpasswd") == []
     assert [t.text for t in templates("accessKey: $MINIO_ACCESS_KEY", "creds")] == ["$MINIO_ACCESS_KEY"]
     assert [t.text for t in templates('url: "http://${HOST}:9000"', "cfg")] == ["${HOST}"]
+
+
+def test_external_secrets_of_a_store_import_to_the_store_form(repo: Path):
+    """The registry's HTTP secret and htpasswd file made by ExternalSecrets of one store: the spec
+    takes the store form, its users from the operator's htpasswd template, no secrets file is
+    written, and the report says where each value stands and where regc reads it. The operator's
+    template text is what runs, not a template to refuse."""
+    shutil.copy(REPO / "tests" / "fixtures" / "import-external-secrets.yaml", repo / "running.yaml")
+    result = run_regc("import", "manifests", "running.yaml", "--name", "vaulted", cwd=repo)
+    assert result.code == 0, result.stderr
+    assert "template text" not in result.stderr and "not mapped" not in result.stderr
+    spec = load_yaml_file(repo / "environments" / "vaulted.yaml")
+    assert spec["secretStore"] == {"kind": "ClusterSecretStore", "name": "vault", "key": "teams/registry"}
+    assert spec["auth"]["htpasswd"]["users"] == ["alice"] and "secretRef" not in spec["auth"]["htpasswd"]
+    assert "httpSecretRef" not in spec.get("registry", {})
+    assert not (repo / "environments" / "vaulted.secrets.yaml").exists()
+    assert (
+        "users.alice is in the store at key teams/registry, property alice; regc's ExternalSecret reads it at "
+        "key teams/registry, property users.alice: put it there" in result.stderr
+    )
+    assert "httpSecret is in the store at key teams/registry, property httpsecret" in result.stderr
+    without_key_env = {"SOPS_AGE_KEY_FILE": "/nonexistent"}
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in without_key_env.items():
+            env.setenv(name, value)
+        built = run_regc("build", "environments/vaulted.yaml", cwd=repo)
+    assert built.code == 0, built.stderr  # no key needed: nothing is sealed
+    assert (repo / "overlays" / "vaulted" / "externalsecret-registry-htpasswd.yaml").is_file()
+
+
+def test_a_store_holding_the_htpasswd_file_itself_stays_a_secret_of_yours(repo: Path):
+    text = (REPO / "tests" / "fixtures" / "import-external-secrets.yaml").read_text()
+    whole = text.replace("""        htpasswd: '{{ htpasswd "alice" .alice }}'""", """        htpasswd: '{{ .file }}'""")
+    (repo / "running.yaml").write_text(whole.replace("property: alice}", "property: htpasswd}"))
+    result = run_regc("import", "manifests", "running.yaml", "--name", "vaulted", cwd=repo)
+    assert "the store holds the htpasswd file itself" in result.stderr, result.stderr
+    spec = load_yaml_file(repo / "environments" / "vaulted.yaml")
+    assert spec["auth"]["htpasswd"]["secretRef"]["name"] == "registry-users"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from regc.adopt.chart import RANDOM_SECRET
-from regc.adopt.compiled import GENERATED
+from regc.adopt.compiled import GENERATED, IN_STORE
 from regc.adopt.runtime import (
     CLASS_ANNOTATION,
     ENCRYPTED,
@@ -145,7 +145,7 @@ def _comparable(run: Runtime) -> dict[str, Any]:
 def _content(origin: str, text: str | None) -> str:
     if text is None:
         return f"(the file from {origin}, not among the objects)"
-    if text in (GENERATED, ENCRYPTED):
+    if text in (GENERATED, ENCRYPTED, IN_STORE):
         return text
     lines = sorted(line.strip() for line in text.splitlines() if line.strip())  # htpasswd: order is no meaning
     return "file sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
@@ -206,6 +206,9 @@ def _classify(key: str, was: Any, now: Any, secrets: set[str]) -> Difference:
             if kind == "storage" and was is not None:
                 reason = "the registry would send its credentials to another endpoint"
                 return Difference(where, before, after, reason, "security", kind)
+    if now == IN_STORE:
+        reason = "the value moves to the store (the notes say where), where regc's ExternalSecret reads it"
+        return Difference(where, before, after, reason, "change")
     if key == "http.secret" and was in (None, RANDOM_SECRET) and now in (GENERATED, ENCRYPTED):
         return Difference(
             where,
@@ -228,7 +231,9 @@ def _classify(key: str, was: Any, now: Any, secrets: set[str]) -> Difference:
 def _shown(key: str, value: Any, secrets: set[str]) -> str:
     if value is None:
         return "(unset)"
-    if value == GENERATED or (isinstance(value, str) and value.startswith(("file sha256:", "(the file from"))):
+    if value in (GENERATED, IN_STORE) or (
+        isinstance(value, str) and value.startswith(("file sha256:", "(the file from"))
+    ):
         return str(value) if not str(value).startswith("file sha256:") else "(a file)"
     if str(value) in secrets or holds_credential(key):
         return "(secret)"

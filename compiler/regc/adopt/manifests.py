@@ -33,6 +33,7 @@ from regc.adopt.runtime import (
     routed,
     runtime,
 )
+from regc.adopt.stores import store_form
 from regc.adopt.values import Unmapped
 from regc.distribution.credentials import holds_credential
 from regc.secrets import htpasswd
@@ -200,6 +201,7 @@ def _from_manifests(objects: list[Object], namespace: str | None, major: int | N
     _pull_secrets(pool, spec, secrets, unmapped)
     _service_and_ingress(pool, workload, spec, unmapped)
     _node_proxy(pool, spec, notes)
+    store_form(objects, pool.used, spec, namespace, notes)
     for position, obj in enumerate(objects):
         if position not in pool.used:
             unmapped.append(Unmapped(identity(obj), "not part of the registry regc runs"))

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
 from regc import yamlread, yamltext
 from regc.adopt.runtime import data_of, identity
 from regc.errors import InputError, Location, Problem, SpecError, ToolError
@@ -69,14 +73,46 @@ def templates(text: str, display: str) -> list[Template]:
     return found
 
 
+# Objects whose own spec holds Go template text that their operator fills in: the External Secrets
+# Operator's. Their templates are what runs, not a template of what runs.
+OPERATOR_TEMPLATED = frozenset({"ExternalSecret", "ClusterExternalSecret", "PushSecret", "ClusterPushSecret"})
+
+
 def refuse_templates(text: str, display: str) -> None:
-    """Exit 2, located, when `text` holds template text."""
-    found = templates(text, display)
+    """Exit 2, located, when `text` holds template text (outside the objects whose templates are
+    their operator's)."""
+    exempt = _operator_templated_lines(text)
+    found = [t for t in templates(text, display) if t.location.line not in exempt]
     if found:
         problems = [item.problem() for item in found[:MAX_SHOWN]]
         if len(found) > MAX_SHOWN:
             problems.append(Problem(Location(display), f"and {len(found) - MAX_SHOWN} more template places"))
         raise SpecError(problems)
+
+
+def _operator_templated_lines(text: str) -> set[int]:
+    """The lines (from 1) of the objects in OPERATOR_TEMPLATED, top-level or items of a List; none
+    when the text is not YAML (its reading reports that)."""
+    if not any(kind in text for kind in OPERATOR_TEMPLATED):
+        return set()
+    try:
+        documents = list(YAML(typ="rt").load_all(text))
+    except YAMLError:
+        return set()
+    starts: list[tuple[int, bool]] = []  # (first line of an object, 0-based; templated by its operator)
+    for document in documents:
+        if not isinstance(document, CommentedMap):
+            continue
+        items = document.get("items")
+        if document.get("kind", "").endswith("List") and isinstance(items, CommentedSeq):
+            for index, item in enumerate(items):
+                kind = item.get("kind") if isinstance(item, dict) else None
+                starts.append((items.lc.item(index)[0], kind in OPERATOR_TEMPLATED))
+        else:
+            starts.append((document.lc.line, document.get("kind") in OPERATOR_TEMPLATED))
+    starts.sort()
+    ends = [line for line, _ in starts[1:]] + [len(text.splitlines())]
+    return {n + 1 for (line, ours), end in zip(starts, ends, strict=True) if ours for n in range(line, end)}
 
 
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")

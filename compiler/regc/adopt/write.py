@@ -11,6 +11,7 @@ from pathlib import Path
 
 from regc import layout, yamltext
 from regc.adopt.imported import Imported
+from regc.adopt.values import dotted, leaves
 from regc.adopt.verify import Verdict, spec_text, verify
 from regc.envspec.parse import read_environment
 from regc.envspec.schema import schema_text
@@ -49,9 +50,11 @@ def problems_of(text: str, name: str) -> list[Problem]:
 def write_import(
     root: Path, name: str, imported: Imported, source: str, accepted: frozenset[str] = frozenset()
 ) -> Outcome:
-    """Write environments/NAME.yaml and its encrypted secrets file; print the report to stderr."""
+    """Write environments/NAME.yaml and its encrypted secrets file (none in the store form: the values
+    stay in the store); print the report to stderr."""
+    store = "secretStore" in imported.spec
     sealer = SopsSealer(root)
-    if not sealer.recipients():
+    if not store and not sealer.recipients():
         raise no_recipients(root)  # before the report: nothing can be sealed, so nothing is written
     spec_path, secrets_path = layout.spec_path(root, name), layout.secrets_path(root, name)
     for path in (spec_path, secrets_path):
@@ -73,21 +76,26 @@ def write_import(
     problems = problems_of(text, name)
     for problem in problems:
         say(f"{problem}")
-    sealed = sealer.encrypt(yamltext.dump(imported.secrets).encode(), layout.secrets_display(name))
+    if store and imported.secrets:  # values read from the objects: the store keeps them
+        for found, _ in leaves(imported.secrets):
+            say(f"{source}: note: {dotted(found)}: put this value in the store too (the store form keeps no secrets)")
+    sealed = None if store else sealer.encrypt(yamltext.dump(imported.secrets).encode(), layout.secrets_display(name))
     with build_lock(root):
         (root / layout.ENVIRONMENTS).mkdir(parents=True, exist_ok=True)
-        write_atomic(secrets_path, sealed)
+        if sealed is not None:
+            write_atomic(secrets_path, sealed)
         write_atomic(spec_path, text.encode())
         schema = root / layout.ENVIRONMENTS / layout.SCHEMA_FILE
         if not schema.exists():
             write_atomic(schema, schema_text().encode())
     shown = spec_path.relative_to(root) if not spec_path.is_absolute() else spec_path
-    print(f"wrote {shown} and {layout.secrets_display(name)} (encrypted)")
+    print(f"wrote {shown}" + ("" if store else f" and {layout.secrets_display(name)} (encrypted)"))
     if problems:
         print(f"then: fix what the rules say above, and `regc build {shown}`")
     else:
         print(f"then: `regc build {shown}`")
-    return Outcome([spec_path, secrets_path], not imported.unmapped and not problems and verdict.clean)
+    written = [spec_path] if store else [spec_path, secrets_path]
+    return Outcome(written, not imported.unmapped and not problems and verdict.clean)
 
 
 def _report(say: _Reporter, verdict: Verdict, accepted: frozenset[str]) -> None:
