@@ -80,3 +80,30 @@ def test_the_build_that_generates_secrets_is_followed_by_a_no_op(repo: Path):
     file as it is afterwards, or the next build would rewrite the manifest."""
     assert run_console("build", cwd=repo).code == 0
     assert all_fresh(repo, None, NOW) is not None
+
+
+def test_a_second_no_op_reads_no_generated_file_and_still_sees_an_edit(built: Path, monkeypatch):
+    """The stat cache (regc.statcache, in .git): a no-op hashes only files whose stat changed;
+    `--check` (exact) reads them all."""
+    from regc import statcache
+
+    (built / ".git").mkdir()
+    monkeypatch.setattr(statcache, "RACY_SECONDS", 0)  # the files were written just now
+    assert all_fresh(built, None, NOW) is not None
+    assert (built / ".git" / "regc" / "stat-cache.json").is_file()
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def counted(self: Path) -> bytes:
+        reads.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    assert all_fresh(built, None, NOW) is not None
+    generated = [p for p in reads if p.parent.parent.name == "overlays" and p.name != ".regc-manifest"]
+    assert generated == []
+    assert all_fresh(built, None, NOW, exact=True) is not None
+    assert any(p.parent.parent.name == "overlays" and p.name == "namespace.yaml" for p in reads)  # read
+    path = built / "overlays" / "prod" / "namespace.yaml"
+    path.write_bytes(real(path).replace(b"kube-registry", b"kube-registrx"))  # same size, other bytes
+    assert all_fresh(built, None, NOW) is None

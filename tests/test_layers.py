@@ -17,6 +17,7 @@ LAYERS = [
         "layout",
         "files",
         "world",
+        "statcache",
         "yamlread",
         "yamltext",
         "tools",

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from regc import layout
+from regc.statcache import StatCache
 from regc.world import DiskFiles, Files
 
 DISK = DiskFiles()
@@ -33,9 +34,12 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _file_digest(path: Path, files: Files) -> bytes:
+Digest = Callable[[Path], bytes]  # a file's SHA-256 (reading it, or trusting a stat cache)
+
+
+def _file_digest(path: Path, files: Files, digest: Digest | None = None) -> bytes:
     try:
-        return hashlib.sha256(files.read_bytes(path)).digest()
+        return digest(path) if digest is not None else hashlib.sha256(files.read_bytes(path)).digest()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return b"missing"
 
@@ -45,38 +49,48 @@ def base_inputs() -> str:
 
 
 def overlay_inputs(
-    root: Path, spec: Path, name: str, secrets: bytes | None = None, files: Files = DISK, shared: str | None = None
+    root: Path,
+    spec: Path,
+    name: str,
+    secrets: bytes | None = None,
+    files: Files = DISK,
+    shared: str | None = None,
+    known: Digest | None = None,
 ) -> str:
     """The spec, the shared file it extends (`shared`, relative to the root), its secrets file
     (ciphertext; `secrets`: its new bytes, not written yet), .sops.yaml and regc's code."""
     digest = hashlib.sha256(b"overlay\0" + code_fingerprint().encode())
     if shared is not None:
-        digest.update(b"extends\0" + shared.encode() + b"\0" + _file_digest(root / shared, files))
+        digest.update(b"extends\0" + shared.encode() + b"\0" + _file_digest(root / shared, files, known))
     secrets_file = layout.secrets_path(root, name)
     for path in (spec, secrets_file, root / layout.SOPS_CONFIG):
         digest.update(
             hashlib.sha256(secrets).digest()
             if path is secrets_file and secrets is not None
-            else _file_digest(path, files)
+            else _file_digest(path, files, known)
         )
     return "sha256:" + digest.hexdigest()
 
 
-def every_spec_inputs(root: Path, specs: list[Path], files: Files = DISK) -> str:
+def every_spec_inputs(root: Path, specs: list[Path], files: Files = DISK, known: Digest | None = None) -> str:
     """Every spec, every shared file a spec may extend, and regc's code: what an object made from
     all environments depends on."""
     digest = hashlib.sha256(b"every\0" + code_fingerprint().encode())
     for spec in sorted(specs, key=lambda p: p.name):
-        digest.update(spec.name.encode() + b"\0" + _file_digest(spec, files))
+        digest.update(spec.name.encode() + b"\0" + _file_digest(spec, files, known))
     for shared in layout.shared_files(root / layout.ENVIRONMENTS, files):
-        digest.update(shared.relative_to(root).as_posix().encode() + b"\0" + _file_digest(shared, files))
+        digest.update(shared.relative_to(root).as_posix().encode() + b"\0" + _file_digest(shared, files, known))
     return "sha256:" + digest.hexdigest()
 
 
 def outputs_digest(files: dict[str, bytes]) -> str:
+    return _outputs({name: hashlib.sha256(content).digest() for name, content in files.items()})
+
+
+def _outputs(digests: dict[str, bytes]) -> str:
     digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    for name in sorted(digests):
+        digest.update(name.encode() + b"\0" + digests[name])
     return "sha256:" + digest.hexdigest()
 
 
@@ -176,10 +190,24 @@ def fresh_unit(
     return FreshUnit(directory, found, fields)
 
 
-def all_fresh(root: Path, specs: list[Path] | None, now: datetime.datetime) -> list[FreshUnit] | None:
-    """Every unit of this build, if all are fresh (and, with no SPECS, no overlay is orphaned)."""
+def all_fresh(
+    root: Path, specs: list[Path] | None, now: datetime.datetime, *, exact: bool = False
+) -> list[tuple[str, int]] | None:
+    """(folder, number of files) of every unit of this build, if all are fresh (and, with no SPECS,
+    no overlay is orphaned). Reads no file whose stat is as the last no-op left it (regc.statcache),
+    unless `exact` (`--check`: every file read)."""
     if (root / layout.JOURNAL).exists():
         return None
+    cache = StatCache(root, trusted=not exact)
+    try:
+        return _all_fresh(root, specs, now, cache)
+    finally:
+        cache.save()
+
+
+def _all_fresh(
+    root: Path, specs: list[Path] | None, now: datetime.datetime, cache: StatCache
+) -> list[tuple[str, int]] | None:
     whole = specs is None
     if whole:
         specs = layout.spec_files(root)
@@ -192,21 +220,59 @@ def all_fresh(root: Path, specs: list[Path] | None, now: datetime.datetime) -> l
         ):
             return None
     assert specs is not None
-    units = [fresh_unit(root, layout.BASE, base_inputs(), now)]
+    found = []
+    base = _unit_holds(root, layout.BASE, lambda fields: base_inputs(), now, cache)
+    if base is None:
+        return None
+    found.append(base)
     for spec in specs:
         if not spec.is_file():
             return None
-        units.append(fresh_overlay(root, spec, now))
-    found = [u for u in units if u is not None]
-    if len(found) != len(units):
-        return None
+        name = layout.spec_name(spec)
+
+        def inputs(fields: dict[str, str], spec: Path = spec, name: str = name) -> str:
+            return overlay_inputs(root, spec, name, shared=fields.get("extends"), known=cache.digest)
+
+        unit = _unit_holds(root, layout.overlay_directory(name), inputs, now, cache)
+        if unit is None:
+            return None
+        found.append(unit)
     if whole:
         # argocd/ depends on every spec; it must exist exactly when an overlay is in the ApplicationSet.
         if (root / layout.APPLICATION_SET_DIRECTORY / layout.MANIFEST).is_file():
-            argocd = fresh_unit(root, layout.APPLICATION_SET_DIRECTORY, every_spec_inputs(root, specs), now)
+            every = every_spec_inputs(root, specs, known=cache.digest)
+            argocd = _unit_holds(root, layout.APPLICATION_SET_DIRECTORY, lambda fields: every, now, cache)
             if argocd is None:
                 return None
             found.append(argocd)
-        elif any(u.fields.get("application_set") == "member" for u in found):
+        elif any(fields.get("application_set") == "member" for _, _, fields in found):
             return None
-    return found
+    return [(directory, count) for directory, count, _ in found]
+
+
+def _unit_holds(
+    root: Path, directory: str, inputs: Callable[[dict[str, str]], str], now: datetime.datetime, cache: StatCache
+) -> tuple[str, int, dict[str, str]] | None:
+    """As `fresh_unit`, from the files' digests (the stat cache's where it may be trusted): the
+    unit's folder, its number of files and its manifest's fields."""
+    folder = root / directory
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return None
+    fields, names = manifest
+    if fields.get("inputs") != inputs(fields):
+        return None
+    renew_by = fields.get("renew_by")
+    if renew_by and datetime.datetime.fromisoformat(renew_by) <= now:
+        return None
+    digests = {}
+    for name in names:
+        if name == layout.MANIFEST:
+            continue
+        try:
+            digests[name] = cache.digest(folder / name)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+    if fields.get("outputs") != _outputs(digests):
+        return None
+    return directory, len(digests) + 1, fields

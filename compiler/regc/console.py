@@ -60,10 +60,10 @@ def noop_answer(specs: list[Path], root: Path, check: bool, verbose: bool = Fals
     from regc.cache import all_fresh
     from regc.world import utc_now
 
-    units = all_fresh(root, specs or None, utc_now())  # the clock a build reads (regc.world)
+    units = all_fresh(root, specs or None, utc_now(), exact=check)  # the clock a build reads (regc.world)
     if units is None:
         return None
-    report.up_to_date([(u.directory, len(u.files)) for u in units], check, verbose=verbose)
+    report.up_to_date(units, check, verbose=verbose)
     return 0
 
 
