@@ -282,16 +282,17 @@ def _fleet_of(size: int, root: Path, runs: int, env: dict, no_key: dict) -> None
 
 
 def _measured(args: list[str], cwd: Path, env: dict) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one command (its own process, not its children)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(
-            f"{' '.join(args)} failed:\n{process.stderr.read().decode()[-2000:] if process.stderr else ''}"
-        )
+    """Wall seconds and peak resident MiB of one command (its own process, not its children). Its
+    standard error goes to a file: a build of a thousand new environments says more than a pipe holds."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(args)} failed:\n{errors.read().decode()[-2000:]}")
     return elapsed, usage.ru_maxrss / 1024
 
 
