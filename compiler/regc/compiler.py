@@ -115,7 +115,6 @@ class Compiler:
             return self._load(paths, positions=True)
 
     def _load(self, paths: list[Path], *, positions: bool) -> list[LoadedEnvironment]:
-
         problems: list[Problem] = []
         loaded: list[LoadedEnvironment] = []
         seen: dict[str, str] = {}

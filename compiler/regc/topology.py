@@ -191,7 +191,6 @@ def _peer(peer: Object) -> str:
 
 
 def _config(by_kind: dict[str, list[Object]]) -> Any:
-
     for config_map in by_kind.get("ConfigMap", []):
         text = config_map.get("data", {}).get("config.yml")
         if text:

@@ -186,7 +186,6 @@ def _checked(text: str | bytes) -> str | bytes:
 
 @lru_cache(maxsize=1)
 def _loader() -> YAML:
-
     try:
         return YAML(typ="safe")  # the C loader, when ruamel.yaml.clib is installed
     except Exception:
@@ -199,7 +198,6 @@ def load(text: str | bytes) -> Any:
 
 @lru_cache(maxsize=1)
 def _strict_loader() -> YAML:
-
     try:
         yaml = YAML(typ="safe")
     except Exception:

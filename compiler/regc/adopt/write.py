@@ -139,7 +139,6 @@ def _strings(node: object) -> list[str]:
 
 
 def _encodings(values: object) -> set[str]:
-
     found: set[str] = set()
     for value in values:  # type: ignore[attr-defined]
         found.add(value)

@@ -197,7 +197,6 @@ def _encrypted_resources(root: Path, overlay: Path) -> list[str]:
 
 
 def _recipient_failures(root: Path) -> list[str]:
-
     current = set(read_recipients(root))
     candidates = [
         p

@@ -66,7 +66,6 @@ def render_overlays(old_root: Path, new_root: Path) -> tuple[Rendered, Rendered]
 
 
 def _overlays(root: Path) -> list[Path]:
-
     folder = root / layout.OVERLAYS
     return [d for d in folder.iterdir() if (d / layout.KUSTOMIZATION).is_file()] if folder.is_dir() else []
 

@@ -72,7 +72,6 @@ def rgw_commands(env: LoadedEnvironment, root: Path, reveal: bool) -> str:
 
 
 def _host(url: str | None) -> str:
-
     return urlsplit(url or "").netloc
 
 

@@ -15,7 +15,6 @@ from regc.layout import ENVIRONMENTS
 
 
 def _load(path: Path) -> tuple[Any, Any]:
-
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 1 << 30
@@ -26,7 +25,6 @@ def _load(path: Path) -> tuple[Any, Any]:
 
 
 def _text(yaml: Any, document: Any) -> str:
-
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     return buffer.getvalue()

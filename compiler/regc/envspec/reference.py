@@ -9,7 +9,6 @@ from regc.envspec.schema import schema
 
 
 def reference_markdown() -> str:
-
     document = schema()
     rows: list[str] = []
     _walk(document, document.get("$defs", {}), "", rows)

@@ -13,7 +13,6 @@ from regc.envspec.model import Environment
 
 
 def schema() -> dict[str, Any]:
-
     document = Environment.model_json_schema(by_alias=True, mode="validation")
     _describe(document, field_docstrings(model))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **document}

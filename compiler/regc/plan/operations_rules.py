@@ -284,7 +284,6 @@ def _service_problems(env: LoadedEnvironment) -> list[Problem]:
 
 
 def _alert_problems(env: LoadedEnvironment) -> list[Problem]:
-
     metrics = env.spec.metrics
     problems = []
     if metrics.extra_rules and not (metrics.enabled and metrics.prometheus_rule):

@@ -127,7 +127,6 @@ def _check_env_credentials(plan: Plan, values: SecretsFile, display: str) -> Non
 
 
 def _certificates(plan: Plan, values: SecretsFile, now: datetime.datetime, display: str) -> dict[KeyPath, object]:
-
     spec = plan.spec
     names = certificate_names(spec)
     window = datetime.timedelta(days=spec.tls.renew_before_days)

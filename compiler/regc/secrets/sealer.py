@@ -28,15 +28,12 @@ class SopsSealer:
         return list(self._recipients)
 
     def encrypt(self, plaintext: bytes, target: str) -> bytes:
-
         return sops.encrypt(plaintext, target, root=self.root)
 
     def decrypt(self, ciphertext: bytes, target: str) -> bytes:
-
         return sops.decrypt_stream(ciphertext, root=self.root, subject=target)
 
     def set_values(self, ciphertext: bytes, target: str, values: dict[tuple[str, ...], object]) -> bytes:
-
         with staged_copy(self.root / target, ciphertext) as staged:
             for path, value in values.items():
                 index = "".join(f'["{part}"]' for part in path)
@@ -44,7 +41,6 @@ class SopsSealer:
             return staged.read_bytes()
 
     def rewrap(self, ciphertext: bytes, target: str) -> bytes:
-
         with staged_copy(self.root / target, ciphertext) as staged:
             sops.update_keys(staged, root=self.root)
             return staged.read_bytes()

@@ -48,7 +48,6 @@ def render_overlay(directory: Path) -> list[dict[str, Any]]:
 
 
 def _is_ksops(path: Path) -> bool:
-
     try:
         document = yamlread.load(path.read_text()) or {}
     except OSError:
