@@ -25,7 +25,7 @@ class StatCache:
         git = root / ".git"
         self.path = git / CACHE if git.is_dir() else None
         self.trusted = trusted
-        self.root = root
+        self.prefix = f"{root}{os.sep}"  # keys are paths relative to the root (os.path.relpath is slow)
         self.entries: dict[str, list[int | str]] = {}
         self.changed = False
         if self.path is not None:
@@ -37,7 +37,8 @@ class StatCache:
     def digest(self, path: Path) -> bytes:
         """The file's SHA-256 (FileNotFoundError and the like as reading it raises them)."""
         stat = os.stat(path)
-        key = os.path.relpath(path, self.root)
+        text = str(path)
+        key = text[len(self.prefix) :] if text.startswith(self.prefix) else text
         known = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
         entry = self.entries.get(key)
         if self.trusted and entry is not None and entry[:4] == known:
