@@ -11,13 +11,12 @@ from regc.errors import Location, Problem, SpecError
 from regc.plan.credentials import env_credential_inputs, storage_referenced
 from regc.plan.names import certificate_names
 from regc.plan.plan import Plan
-from regc.secrets import htpasswd
+from regc.secrets import htpasswd, tls
 from regc.secrets.sections import CREDENTIAL_KEYS, KeyPath
+from regc.world import Random
 
 if TYPE_CHECKING:
     from regc.secrets.document import SecretsFile
-from regc.secrets import tls
-from regc.world import Random
 
 # What the build report calls each generated value.
 GENERATED = {

@@ -7,14 +7,14 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
+from regc import yamlread
 from regc.plan.plan import Plan
 from regc.secrets.digests import ciphertext_digest, keyed_digest
+from regc.secrets.products import Kind, Product
 from regc.secrets.sections import KeyPath
 
 if TYPE_CHECKING:
     from regc.secrets.document import SecretsFile
-from regc import yamlread
-from regc.secrets.products import Kind, Product
 
 State = dict[str, Any]  # the overlay's .regc-secrets.yaml: {"secrets": {file: digests}, "certificate": ...}
 

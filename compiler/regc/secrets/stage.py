@@ -7,21 +7,18 @@ from __future__ import annotations
 import base64
 import datetime
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from regc import layout, yamlread, yamltext
 from regc.errors import InputError, Location, Problem, RegcError, SpecError
 from regc.plan.plan import Plan
 from regc.secrets import htpasswd, reuse
 from regc.secrets.digests import file_digest, values_digest
-from regc.secrets.sections import KeyPath, encrypted_leaves
-
-if TYPE_CHECKING:
-    from regc.secrets.document import SecretsFile
 from regc.secrets.document import SecretsFile, new_document, parse_secrets
 from regc.secrets.external import external_file, external_secret_text
 from regc.secrets.generate import generated_names, missing_values
 from regc.secrets.products import Kind, Previous, Product, products, render
+from regc.secrets.sections import KeyPath, encrypted_leaves
 from regc.secrets.sopsconfig import no_recipients
 from regc.secrets.state import parse_state, state_text
 from regc.secrets.tls import inspect
