@@ -167,15 +167,10 @@ def fresh_unit(
     """The unit as it stands on disk, if its inputs (given, or computed from the manifest's fields)
     and outputs are what its manifest records."""
     folder = root / directory
-    manifest = read_manifest(folder, files)
+    manifest = _current_manifest(folder, inputs if callable(inputs) else lambda fields: inputs, now, files)
     if manifest is None:
         return None
     fields, names = manifest
-    if fields.get("inputs") != (inputs if isinstance(inputs, str) else inputs(fields)):
-        return None
-    renew_by = fields.get("renew_by")
-    if renew_by and datetime.datetime.fromisoformat(renew_by) <= now:
-        return None
     found = {}
     for name in names:
         if name == layout.MANIFEST:
@@ -188,6 +183,23 @@ def fresh_unit(
         return None
     found[layout.MANIFEST] = files.read_bytes(folder / layout.MANIFEST)
     return FreshUnit(directory, found, fields)
+
+
+def _current_manifest(
+    folder: Path, inputs: Callable[[dict[str, str]], str], now: datetime.datetime, files: Files
+) -> tuple[dict[str, str], list[str]] | None:
+    """The unit's manifest (its fields and files), if the inputs it records still hold and its
+    certificate is not yet in its renewal window."""
+    manifest = read_manifest(folder, files)
+    if manifest is None:
+        return None
+    fields, _ = manifest
+    if fields.get("inputs") != inputs(fields):
+        return None
+    renew_by = fields.get("renew_by")
+    if renew_by and datetime.datetime.fromisoformat(renew_by) <= now:
+        return None
+    return manifest
 
 
 def all_fresh(
@@ -256,15 +268,10 @@ def _unit_holds(
     """As `fresh_unit`, from the files' digests (the stat cache's where it may be trusted): the
     unit's folder, its number of files and its manifest's fields."""
     folder = root / directory
-    manifest = read_manifest(folder)
+    manifest = _current_manifest(folder, inputs, now, DISK)
     if manifest is None:
         return None
     fields, names = manifest
-    if fields.get("inputs") != inputs(fields):
-        return None
-    renew_by = fields.get("renew_by")
-    if renew_by and datetime.datetime.fromisoformat(renew_by) <= now:
-        return None
     digests = {}
     for name in names:
         if name == layout.MANIFEST:
