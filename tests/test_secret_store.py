@@ -10,6 +10,11 @@ from collections import Counter
 import pytest
 from ruamel.yaml import YAML
 
+from regc import layout
+from regc.compiler import Compiler
+from regc.plan.credentials import store_made_secrets
+from regc.plan.plan import plan_for
+from regc.secrets.products import Kind, products
 from tests.crd_schema import problems
 from tests.memory import MemoryRepo
 
@@ -126,3 +131,15 @@ def test_a_secrets_file_beside_a_store_is_refused(repo: MemoryRepo):
     error = repo.refused("vault", _spec("vault"))
     assert "environments/vault.secrets.yaml: vault takes its secrets from the store (secretStore)" in error
     assert "x" * 32 not in error
+
+
+def test_the_restart_list_is_every_mounted_secret_of_the_store_but_the_htpasswd_file(repo: MemoryRepo):
+    """store_made_secrets (read by the Deployment's renderer) restates which Secrets the registry
+    reads at start: held to the secrets stage's own products, so the two cannot drift apart."""
+    extras = "proxy:\n  remoteurl: https://registry-1.docker.io\n  credentials: true\n"
+    repo.write_spec("vault", _spec("vault", extras))
+    [env] = Compiler(repo.world).load([layout.spec_path(repo.root, "vault")])
+    plan = plan_for("vault", env.spec)
+    mounted = {p.public["secret"] for p in products(plan, {}) if p.mounted and p.kind is not Kind.HTPASSWD}
+    assert set(store_made_secrets(env.spec)) == mounted
+    assert mounted == {"registry-http-secret", "registry-tls", "registry-storage", "registry-credentials"}

@@ -102,6 +102,8 @@ class Compiler:
         self.may_decrypt = may_decrypt
         self.regenerate = regenerate
         self.reuse_fresh = reuse_fresh
+        # The environments not being built, read once a run for every rule across environments.
+        self._others: dict[tuple[frozenset[Path], bool], list[LoadedEnvironment]] = {}
 
     # -- load, validate, rules --------------------------------------------------------------------
 
@@ -151,8 +153,10 @@ class Compiler:
     def _other_environments(self, paths: list[Path], positions: bool) -> list[LoadedEnvironment]:
         """The environments not being built, for rules across environments; broken ones are skipped
         (their own build reports them)."""
-        chosen = {self.files.resolve(p) for p in paths}
-        others = []
+        chosen = frozenset(self.files.resolve(p) for p in paths)
+        if (chosen, positions) in self._others:
+            return self._others[(chosen, positions)]
+        others: list[LoadedEnvironment] = []
         folder = self.root / layout.ENVIRONMENTS
         for path in self.files.children(folder):
             if not layout.is_spec_file(path.name) or self.files.resolve(path) in chosen:
@@ -161,6 +165,7 @@ class Compiler:
                 others.append(read_environment(path, self._display(path), self.files, positions=positions))
             except SpecError:
                 continue
+        self._others[(chosen, positions)] = others
         return others
 
     # -- plan, secrets, render, emit --------------------------------------------------------------
