@@ -194,7 +194,7 @@ def _secret(values: dict[str, Any], version: str, name: str, meta: dict[str, Any
         if storage == driver and all(_truthy(given.get(k)) for k, _ in keys):
             data.update({target: _b64(given[k]) for k, target in keys})
     proxy = values.get("proxy") or {}
-    if "proxy" in values:
+    if "proxy" in values and _at_least(version, "1.11.0"):  # the chart's proxy section came with 1.11.0
         data["proxyUsername"] = _b64(proxy.get("username") or "")
         data["proxyPassword"] = _b64(proxy.get("password") or "")
     return {

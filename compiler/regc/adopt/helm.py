@@ -7,11 +7,12 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from regc.adopt import chart
+from regc.adopt import chart, scheduling
 from regc.adopt.config import Loss, map_config
 from regc.adopt.imported import Imported
 from regc.adopt.runtime import registry_container, runtime
-from regc.adopt.values import Taken, Unmapped, dotted
+from regc.adopt.shapes import shaped_as
+from regc.adopt.values import Taken, Unmapped, dotted, value_at
 from regc.distribution.credentials import holds_credential
 from regc.errors import InputError
 from regc.secrets import htpasswd
@@ -44,6 +45,21 @@ DOCUMENTED_SHAPES: dict[tuple[str, ...], type | tuple[type, ...]] = {
 }
 
 
+# Values the chart's templates write whole into its objects (`toYaml`, templates/deployment.yaml,
+# ingress.yaml and _helpers.tpl), each as the Kubernetes definition that reads it there.
+PASSED_INTO: dict[tuple[str, ...], str] = {
+    ("affinity",): "io.k8s.api.core.v1.Affinity",
+    ("tolerations",): "io.k8s.api.core.v1.Toleration[]",
+    ("resources",): "io.k8s.api.core.v1.ResourceRequirements",
+    ("updateStrategy",): "io.k8s.api.apps.v1.DeploymentStrategy",
+    ("extraEnvVars",): "io.k8s.api.core.v1.EnvVar[]",
+    ("extraVolumeMounts",): "io.k8s.api.core.v1.VolumeMount[]",
+    ("extraVolumes",): "io.k8s.api.core.v1.Volume[]",
+    ("initContainers",): "io.k8s.api.core.v1.Container[]",
+    ("ingress", "tls"): "io.k8s.api.networking.v1.IngressTLS[]",
+}
+
+
 def shaped(values: dict[str, Any], defaults: dict[str, Any]) -> tuple[dict[str, Any], list[Unmapped]]:
     """`values` without the settings that are not in the shape the chart documents (a list where it
     reads a mapping, text where it reads a number...), which are reported instead of misread."""
@@ -61,6 +77,8 @@ def shaped(values: dict[str, Any], defaults: dict[str, Any]) -> tuple[dict[str, 
             expected.setdefault(prefix, type(node))
 
     collect(defaults, ())
+    for version in reversed(chart.versions()):  # a key of other versions keeps its shape (the newest first)
+        collect(chart.defaults(version), ())
     for path, shape in sorted(expected.items(), key=lambda item: len(item[0])):
         parent: Any = clean
         for part in path[:-1]:
@@ -82,6 +100,14 @@ def shaped(values: dict[str, Any], defaults: dict[str, Any]) -> tuple[dict[str, 
         }
         refused.append(Unmapped(dotted(path), f"must be {names.get(shape, shape.__name__)} as the chart reads it"))
         del parent[path[-1]]
+    for path, definition in PASSED_INTO.items():
+        wrong = shaped_as(value_at(clean, path), definition)
+        for inner, what in wrong:
+            where = dotted(path) + (inner if inner.startswith("[") or not inner else f".{inner}")
+            said = f"must be {what} as Kubernetes reads it (the chart writes it into its objects)"
+            refused.append(Unmapped(where, said))
+        if wrong:
+            del value_at(clean, path[:-1])[path[-1]]
     return clean, refused
 
 
@@ -222,23 +248,17 @@ def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[
     if resources:
         registry["resources"] = resources
     spec["registry"] = registry
-    sections: list[tuple[str, Any]] = [
-        ("storage", lambda: _storage(taken, spec, secrets, notes, losses)),
-        ("service", lambda: _service(taken, spec)),
-        ("ingress", lambda: _ingress(taken, spec, version)),
-        ("secrets", lambda: _auth_and_tls(taken, spec, secrets, notes)),
-        ("proxy", lambda: _proxy(taken, spec, secrets)),
-        ("metrics", lambda: _metrics(taken, spec)),
-        ("affinity", lambda: _scheduling(taken, spec)),
-        ("autoscaling", lambda: _availability(taken, spec)),
-        ("extraEnvVars", lambda: _identity_and_extras(taken, spec, notes)),
-    ]
-    for key, section in sections:
-        try:
-            section()
-        except (AttributeError, KeyError, TypeError, ValueError, IndexError):
-            # An item deeper than the documented shapes (a list entry, a term) is not as the chart reads it.
-            taken.refuse((key,), "an entry in it is not in the shape the chart documents")
+    # Every value read below is in the shape the chart documents (`shaped`, above): each section
+    # reads it as it is.
+    _storage(taken, spec, secrets, notes, losses)
+    _service(taken, spec)
+    _ingress(taken, spec, version)
+    _auth_and_tls(taken, spec, secrets, notes)
+    _proxy(taken, spec, secrets)
+    _metrics(taken, spec)
+    _scheduling(taken, spec)
+    _availability(taken, spec)
+    _identity_and_extras(taken, spec, notes)
     taken.used.add(("configData",))  # read as the registry reads it (the chart's config.yml), below
     for path in taken.left():
         taken.refuse(path, "no key of the regc spec says this")
@@ -249,10 +269,7 @@ def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[
 def _resources(taken: Taken) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for kind in ("requests", "limits"):
-        amounts = (taken.data.get("resources") or {}).get(kind) or {}
-        if not isinstance(amounts, dict):
-            taken.refuse(("resources", kind), "must be a mapping of cpu and memory")
-            continue
+        amounts = value_at(taken.data, ("resources", kind)) or {}  # a mapping: PASSED_INTO
         for name, value in amounts.items():
             if name in ("cpu", "memory"):
                 taken.get("resources", kind, name)
@@ -499,38 +516,15 @@ def _scheduling(taken: Taken, spec: dict[str, Any]) -> None:
         out["priorityClassName"] = taken.get("priorityClassName")
     if taken.get("nodeSelector", default={}):
         out["nodeSelector"] = taken.get("nodeSelector")
-    tolerations = taken.get("tolerations", default=[])
-    if tolerations and all(isinstance(t, dict) for t in tolerations):
-        out["tolerations"] = [
-            {k: v for k, v in t.items() if k in ("key", "operator", "value", "effect")} for t in tolerations
-        ]
-    elif tolerations:
-        taken.refuse(("tolerations",), "each toleration is a mapping")
-    affinity = taken.data.get("affinity") or {}
-    node = affinity.get("nodeAffinity") or {}
-    if not isinstance(node, dict):
-        taken.refuse(("affinity", "nodeAffinity"), "must be a mapping as Kubernetes reads it")
-        node = {}
-    if node:
-        taken.get("affinity", "nodeAffinity")
-        required = (node.get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms", [])
-        preferred = node.get("preferredDuringSchedulingIgnoredDuringExecution") or []
-        terms: dict[str, Any] = {}
-        if required:
-            terms["required"] = [{"matchExpressions": t.get("matchExpressions", [])} for t in required]
-        if preferred:
-            terms["preferred"] = [
-                {"weight": p["weight"], "preference": {"matchExpressions": p["preference"].get("matchExpressions", [])}}
-                for p in preferred
-            ]
-        out["nodeAffinity"] = terms
-    for kind in ("podAntiAffinity", "podAffinity"):
-        if affinity.get(kind):
-            taken.refuse(
-                ("affinity", kind),
-                "regc spreads the registry pods by presets",
-                "scheduling.antiAffinity (preferred or required) and scheduling.topologySpread",
-            )
+    # Both are in Kubernetes' shapes (PASSED_INTO): what the spec cannot say of them is refused by path.
+    tolerations, left = scheduling.tolerations(taken.get("tolerations", default=[]))
+    affinity, more = scheduling.node_affinity(taken.get("affinity", default={}))
+    for path, reason, instead in left + more:
+        taken.refuse(path, reason, instead)
+    if tolerations:
+        out["tolerations"] = tolerations
+    if affinity:
+        out["nodeAffinity"] = affinity
     if out:
         spec["scheduling"] = out
 
@@ -652,7 +646,7 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
         taken.get(key)
     if any(key in taken.data and taken.data[key] != taken.defaults.get(key) for key in contexts):
         notes.append("regc runs the registry with its own restricted security context (Pod Security: restricted)")
-    if (taken.data.get("deployment") or {}).get("annotations"):
+    if value_at(taken.data, ("deployment", "annotations")):
         taken.refuse(("deployment", "annotations"), "regc annotates the Deployment itself", "extras.podAnnotations")
 
 

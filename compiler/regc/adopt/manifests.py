@@ -8,11 +8,11 @@ and every object or setting without a place in the spec is reported."""
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from typing import Any
 
+from regc.adopt import scheduling as pod_scheduling
 from regc.adopt.config import map_config
 from regc.adopt.imported import Imported
 from regc.adopt.runtime import (
@@ -28,13 +28,15 @@ from regc.adopt.runtime import (
     mapping,
     mappings,
     misplaced_keys,
+    misplaced_unreadable,
     pod_spec,
     registry_container,
     routed,
     runtime,
 )
+from regc.adopt.shapes import misshapen
 from regc.adopt.stores import store_form
-from regc.adopt.values import Unmapped
+from regc.adopt.values import Unmapped, dotted
 from regc.distribution.credentials import holds_credential
 from regc.secrets import htpasswd
 
@@ -88,14 +90,22 @@ class _Objects:
 
 
 def from_manifests(objects: list[Object], namespace: str | None, major: int | None = None) -> Imported:
-    """The import of `objects`; `major` says which registry an image without a version tag runs."""
-    try:
-        return _from_manifests(objects, namespace, major)
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError, binascii.Error):
-        # The objects are not as Kubernetes reads them (a list where a mapping goes, a Secret value
-        # that is not base64...): nothing is guessed, nothing written.
-        reason = "the objects are not in the shape Kubernetes reads (check them with `kubectl apply --dry-run=client`)"
-        return Imported({}, {}, [Unmapped("(objects)", reason)], [], complete=False, objects=objects)
+    """The import of `objects`; `major` says which registry an image without a version tag runs.
+    Objects not in the shape Kubernetes reads (a list where a mapping goes, a Secret value that is
+    not base64...) are located and nothing is guessed or written."""
+    wrong = [
+        Unmapped(f"{identity(obj)}: {path or '(the object)'}", f"must be {shape} as Kubernetes reads it")
+        for obj in objects
+        for path, shape in misshapen(obj)
+    ]
+    wrong += [
+        Unmapped(f"{identity(obj)}: spec.{key}", "must be base64 text (a Secret's value, misplaced under spec)")
+        for obj in objects
+        for key in misplaced_unreadable(obj)
+    ]
+    if wrong:
+        return Imported({}, {}, wrong, [], complete=False, objects=objects)
+    return _from_manifests(objects, namespace, major)
 
 
 def _workloads(pool: _Objects) -> list[tuple[int, Object, Object]]:
@@ -374,27 +384,16 @@ def _pod_fields(
     scheduling: dict[str, Any] = {}
     if pod.get("nodeSelector"):
         scheduling["nodeSelector"] = pod["nodeSelector"]
-    if pod.get("tolerations"):
-        scheduling["tolerations"] = [
-            {k: v for k, v in t.items() if k in ("key", "operator", "value", "effect")} for t in pod["tolerations"]
-        ]
+    tolerations, left = pod_scheduling.tolerations(pod.get("tolerations"))
     if pod.get("priorityClassName"):
         scheduling["priorityClassName"] = pod["priorityClassName"]
-    affinity = pod.get("affinity") or {}
-    for kind in affinity:
-        if kind != "nodeAffinity":
-            unmapped.append(
-                Unmapped(
-                    f"{where}: affinity.{kind}", "regc spreads the registry pods by presets", "scheduling.antiAffinity"
-                )
-            )
-    required = ((affinity.get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get(
-        "nodeSelectorTerms"
-    )
-    if required:
-        scheduling["nodeAffinity"] = {
-            "required": [{"matchExpressions": t.get("matchExpressions", [])} for t in required]
-        }
+    affinity, more = pod_scheduling.node_affinity(pod.get("affinity"))
+    for path, reason, instead in left + more:
+        unmapped.append(Unmapped(f"{where}: spec.template.spec.{dotted(path)}", reason, instead))
+    if tolerations:
+        scheduling["tolerations"] = tolerations
+    if affinity:
+        scheduling["nodeAffinity"] = affinity
     if scheduling:
         spec["scheduling"] = scheduling
     grace = pod.get("terminationGracePeriodSeconds")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from regc.adopt.shapes import base64_text, sealed
 from regc.distribution import images, parser
 from regc.distribution.credentials import holds_credential
 
@@ -262,11 +263,19 @@ def misplaced_keys(secret: Object) -> bool:
     return not secret.get("data") and not secret.get("stringData") and isinstance(secret.get("spec"), dict)
 
 
+def misplaced_unreadable(secret: Object) -> list[str]:
+    """The keys of a Secret's values misplaced under `spec:` that are not base64 (they cannot be
+    read as meant)."""
+    if secret.get("kind") != "Secret" or not misplaced_keys(secret):
+        return []
+    return [str(key) for key, value in secret["spec"].items() if not base64_text(value)]
+
+
 ENCRYPTED = "(encrypted by sops)"
 
 
 def _b64(value: Any) -> str:
-    if str(value).startswith("ENC["):
+    if sealed(value):
         return ENCRYPTED  # a value of a sops-encrypted Secret, which regc diff never decrypts
     try:
         text = base64.b64decode(str(value or ""), validate=True).decode("utf-8", "replace")

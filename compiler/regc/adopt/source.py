@@ -162,7 +162,7 @@ def manifest_documents(paths: list[str]) -> list[Any]:
         for display, text in sources:
             try:
                 documents += yamlread.load_all(text)
-            except Exception as exc:  # ruamel's errors: the input is not YAML
+            except (YAMLError, ValueError, RecursionError) as exc:  # not YAML (as envspec.load reads them)
                 mark = getattr(exc, "problem_mark", None)
                 line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
                 problem = getattr(exc, "problem", None) or "not valid YAML"

@@ -7,6 +7,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PublicKeyTypes
@@ -184,5 +185,5 @@ def signed_by(cert_pem: str, ca_cert_pem: str) -> bool:
     try:
         cert.verify_directly_issued_by(ca)
         return True
-    except (ValueError, TypeError, Exception):  # InvalidSignature is not a ValueError
+    except (ValueError, TypeError, InvalidSignature):
         return False
