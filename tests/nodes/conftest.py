@@ -7,6 +7,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -273,6 +274,25 @@ def on_node(cluster: NodeCluster, node_index: int, *command: str, timeout: int =
     return subprocess.run(
         cluster.on(cluster.nodes[node_index], *command), capture_output=True, text=True, timeout=timeout
     )
+
+
+_LABELS = re.compile(r'(\w+)="([^"]*)"')
+
+
+def probe_results(cluster: NodeCluster, namespace: str) -> dict[tuple[str, str, str], float]:
+    """What the kubelets judged of a namespace's pods so far: (pod, probe type, result) to the count
+    of their `prober_probe_total` (each kubelet's /metrics/probes, through the API server)."""
+    counts: dict[tuple[str, str, str], float] = {}
+    for node in cluster.nodes:
+        text = cluster.kubectl("get", "--raw", f"/api/v1/nodes/{node.name}/proxy/metrics/probes").stdout
+        for line in text.splitlines():
+            if not line.startswith("prober_probe_total{"):
+                continue
+            labels = dict(_LABELS.findall(line[line.index("{") : line.rindex("}")]))
+            if labels.get("namespace") == namespace:
+                key = (labels["pod"], labels["probe_type"], labels["result"])
+                counts[key] = counts.get(key, 0) + float(line.rsplit(" ", 1)[1])
+    return counts
 
 
 def registry_ca(cluster: NodeCluster, namespace: str, work: Path) -> Path:

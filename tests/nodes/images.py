@@ -5,7 +5,6 @@ in docs/explanation/testing.md."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import json
@@ -100,12 +99,12 @@ def write_archive(image: Image, target: Path) -> Path:
         return digest, len(content)
 
     layer_tar = _tar(image)
-    layer_digest, layer_size = blob(gzip.compress(layer_tar, mtime=0))
+    layer_digest, layer_size = blob(layer_tar)  # uncompressed: gzip took 16 of the suite's 19 s here
     config = {
         "architecture": "amd64",
         "os": "linux",
         "config": {"Env": image.env, "Entrypoint": image.entrypoint or None, "Cmd": image.cmd or None},
-        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer_tar).hexdigest()]},
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
     }
     config_digest, config_size = blob(json.dumps(config, separators=(",", ":")).encode())
     manifest = {
@@ -117,7 +116,7 @@ def write_archive(image: Image, target: Path) -> Path:
             "size": config_size,
         },
         "layers": [
-            {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": layer_size}
+            {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_size}
         ],
     }
     manifest_digest, manifest_size = blob(json.dumps(manifest, separators=(",", ":")).encode())

@@ -15,7 +15,7 @@ from tests.e2e.oci import write_image
 from tests.e2e.processes import Processes
 from tests.nodes import upstream
 from tests.nodes.cluster import NodeCluster
-from tests.nodes.conftest import deliver, on_node, registry_ca, wait_rolled_out
+from tests.nodes.conftest import deliver, on_node, probe_results, registry_ca, wait_rolled_out
 
 pytestmark = pytest.mark.e2e
 MIRROR = "registry.registry-mirror.svc:5000"
@@ -98,7 +98,8 @@ def test_the_mirror_pulls_through_and_serves_its_cache_while_the_upstream_is_gon
     # production page).
     hub.restart()
     hub.cut()
-    cut = time.monotonic()
+    names = [p["metadata"]["name"] for p in _pods(nodes)]
+    at_cut = probe_results(nodes, "registry-mirror")
     try:
         # What was pulled before is served from the cache (the tag asked of the upstream first, in vain).
         again, seconds = _pull(nodes, 1, certs, "library/hello")
@@ -108,10 +109,23 @@ def test_the_mirror_pulls_through_and_serves_its_cache_while_the_upstream_is_gon
         assert seconds < 60  # the upstream tried first, then the cache
         # What was never pulled cannot be: at once, or (its request on a connection the upstream
         # left silently) when the client gives up.
-        missing, _ = _pull(nodes, 2, certs, "library/later", within="20s")
+        missing, _ = _pull(nodes, 2, certs, "library/later", within="10s")
         assert missing.returncode != 0
-        # Running pods stay ready and are not restarted: readiness asks the mirror's own /v2/.
-        time.sleep(max(0.0, cut + 45 - time.monotonic()))  # over three readiness periods, two liveness ones
+
+        # Running pods stay ready and are not restarted: readiness asks the mirror's own /v2/. The
+        # kubelet judges both probes of every pod with the upstream gone, and both pass.
+        probes = ("Readiness", "Liveness")
+
+        def since_cut(now: dict, pod: str, probe: str, result: str) -> float:
+            return now.get((pod, probe, result), 0) - at_cut.get((pod, probe, result), 0)
+
+        def judged() -> bool:
+            now = probe_results(nodes, "registry-mirror")
+            return all(since_cut(now, pod, p, "successful") > 0 for pod in names for p in probes)
+
+        _until(judged, 60)
+        now = probe_results(nodes, "registry-mirror")
+        assert all(since_cut(now, pod, p, r) == 0 for pod in names for p in probes for r in OTHER), now
         pods = _pods(nodes)
         assert len(pods) == 2 and all(_ready(p) for p in pods), [p["status"].get("conditions") for p in pods]
         assert all(c["restartCount"] == 0 for p in pods for c in p["status"]["containerStatuses"])
@@ -130,6 +144,16 @@ def test_the_mirror_pulls_through_and_serves_its_cache_while_the_upstream_is_gon
     wait_rolled_out(nodes, objects, timeout=180)
     later, _ = _pull(nodes, 2, certs, "library/later")
     assert later.returncode == 0, later.stderr
+
+
+OTHER = ("failed", "unknown")  # prober_probe_total's results besides "successful"
+
+
+def _until(check, timeout: float) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < end, f"not so in {timeout:.0f} s"
+        time.sleep(1)
 
 
 def _first_crash(cluster: NodeCluster, replaced: str, timeout: float = 240) -> dict:
