@@ -115,9 +115,7 @@ def write_archive(image: Image, target: Path) -> Path:
             "digest": config_digest,
             "size": config_size,
         },
-        "layers": [
-            {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_size}
-        ],
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_size}],
     }
     manifest_digest, manifest_size = blob(json.dumps(manifest, separators=(",", ":")).encode())
     index = {
