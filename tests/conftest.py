@@ -7,8 +7,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.memory import MemoryRepo
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "environments"
@@ -88,6 +92,15 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
             if path.is_file():
                 files[path.relative_to(root).as_posix()] = path.read_bytes()
     return files
+
+
+@pytest.fixture
+def memory() -> MemoryRepo:
+    """The example repository in memory (tests/memory.py): the specs a test writes compile beside the
+    examples, with the in-memory world and a test sealer."""
+    from tests.memory import MemoryRepo  # tests.memory reads this module's constants
+
+    return MemoryRepo()
 
 
 @pytest.fixture

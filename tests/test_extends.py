@@ -29,14 +29,8 @@ def _comparable(objects: list[dict], env: str) -> str:
     return json.dumps(kept, sort_keys=True).replace(f'"{env}"', '"ENV"')
 
 
-@pytest.fixture
-def repo() -> MemoryRepo:
-    """The example repository in memory (tests/memory.py)."""
-    return MemoryRepo()
-
-
-def test_the_fleets_overlays_differ_only_in_their_secrets(repo: MemoryRepo):
-    built = repo.build()
+def test_the_fleets_overlays_differ_only_in_their_secrets(memory: MemoryRepo):
+    built = memory.build()
     assert built.code == 0, built.stderr
     rendered = {env: built.objects[env] for env in FLEET}
     hub = _comparable(rendered["mirror"], "mirror")
@@ -45,9 +39,9 @@ def test_the_fleets_overlays_differ_only_in_their_secrets(repo: MemoryRepo):
     assert _comparable(rendered["mirror-edge-b"], "mirror-edge-b") == hub
     # Where each goes: the hub's mirror is in the ApplicationSet, each edge has its own Application.
     for edge in ("a", "b"):
-        application = repo.read(f"overlays/mirror-edge-{edge}/gitops/application.yaml").decode()
+        application = memory.read(f"overlays/mirror-edge-{edge}/gitops/application.yaml").decode()
         assert f"name: edge-{edge}\n" in application
-    manifest = repo.read("overlays/mirror-edge-a/.regc-manifest").decode()
+    manifest = memory.read("overlays/mirror-edge-a/.regc-manifest").decode()
     assert "# extends: environments/shared/mirror.yaml\n" in manifest
 
 
@@ -69,13 +63,13 @@ def test_a_change_of_the_shared_file_rebuilds_the_specs_that_extend_it(built: Pa
     assert run_regc("build", "--check", cwd=built).code == 0
 
 
-def test_the_spec_wins_mappings_merge_and_lists_are_whole(repo: MemoryRepo):
-    repo.write(
+def test_the_spec_wins_mappings_merge_and_lists_are_whole(memory: MemoryRepo):
+    memory.write(
         "environments/shared/team.yaml",
         "labels: {team: platform, tier: edge}\nregistry:\n  replicas: 1\n  logLevel: warn\n"
         "notifications:\n  - {name: a, url: 'https://a.example/e'}\n  - {name: b, url: 'https://b.example/e'}\n",
     )
-    objects = repo.objects(
+    objects = memory.objects(
         "one",
         "extends: shared/team.yaml\nnamespace: one\nlabels: {tier: core}\n"
         "notifications:\n  - {name: c, url: 'https://c.example/e'}\n",
@@ -103,25 +97,25 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("body", "message"), BROKEN)
-def test_problems_are_located_in_the_file_they_stand_in(repo: MemoryRepo, body: str, message: str):
-    repo.write("environments/shared/chained.yaml", "extends: other.yaml\n")
-    repo.write("environments/shared/wrong.yaml", "registry:\n  replicas: many\n")
-    repo.write("environments/shared/broken.yaml", "registry: [\n")
-    repo.write_spec("bad", body)
-    result = repo.build("bad")
+def test_problems_are_located_in_the_file_they_stand_in(memory: MemoryRepo, body: str, message: str):
+    memory.write("environments/shared/chained.yaml", "extends: other.yaml\n")
+    memory.write("environments/shared/wrong.yaml", "registry:\n  replicas: many\n")
+    memory.write("environments/shared/broken.yaml", "registry: [\n")
+    memory.write_spec("bad", body)
+    result = memory.build("bad")
     assert result.code == 2, result.stderr
     assert message in result.stderr
-    assert not any(n.startswith("overlays/bad/") for n in repo.tree())
+    assert not any(n.startswith("overlays/bad/") for n in memory.tree())
 
 
 def test_user_commands_refuse_a_user_list_of_the_shared_file(tmp_path: Path):
-    repo = example_repository(tmp_path)
-    (repo / "environments" / "shared").mkdir(exist_ok=True)
-    (repo / "environments" / "shared" / "users.yaml").write_text("auth:\n  htpasswd:\n    users: [alice]\n")
-    spec = write_spec(repo, "edge", "extends: shared/users.yaml\n")
+    memory = example_repository(tmp_path)
+    (memory / "environments" / "shared").mkdir(exist_ok=True)
+    (memory / "environments" / "shared" / "users.yaml").write_text("auth:\n  htpasswd:\n    users: [alice]\n")
+    spec = write_spec(memory, "edge", "extends: shared/users.yaml\n")
     before = spec.read_bytes()
-    added = run_regc("user", "add", "edge", "bob", "--generate", cwd=repo)
+    added = run_regc("user", "add", "edge", "bob", "--generate", cwd=memory)
     assert added.code == 1
     assert "edge lists its users in the shared file environments/shared/users.yaml" in added.stderr
     assert spec.read_bytes() == before
-    assert run_regc("user", "passwd", "edge", "alice", "--generate", cwd=repo).code == 0  # its own secrets file
+    assert run_regc("user", "passwd", "edge", "alice", "--generate", cwd=memory).code == 0  # its own secrets file

@@ -18,12 +18,6 @@ from tests.crd_schema import problems
 from tests.memory import MemoryRepo
 
 
-@pytest.fixture
-def repo() -> MemoryRepo:
-    """The example repository in memory (tests/memory.py)."""
-    return MemoryRepo()
-
-
 def load(path: Path) -> dict:
     return YAML(typ="safe", pure=True).load(path.read_text())
 
@@ -191,14 +185,14 @@ def test_a_fleet_names_its_clusters_in_the_application_set(built: Path):
     assert "of the same ApplicationSet names its cluster by server URL" in refused.stderr
 
 
-def test_flux_deploys_to_another_cluster_through_its_kubeconfig(repo: MemoryRepo):
-    repo.write_spec(
+def test_flux_deploys_to_another_cluster_through_its_kubeconfig(memory: MemoryRepo):
+    memory.write_spec(
         "edge",
         "namespace: edge\ngitops:\n  engine: flux\n  repoURL: https://git.example/r.git\n"
         "  kubeConfig: {name: edge-kubeconfig, key: value.yaml}\n",
     )
-    assert repo.build("edge").code == 0
-    sync = YAML(typ="safe").load(repo.read("overlays/edge/gitops/flux-kustomization.yaml"))
+    assert memory.build("edge").code == 0
+    sync = YAML(typ="safe").load(memory.read("overlays/edge/gitops/flux-kustomization.yaml"))
     assert sync["spec"]["kubeConfig"] == {"secretRef": {"name": "edge-kubeconfig", "key": "value.yaml"}}
 
 
@@ -213,10 +207,10 @@ def test_application_set_goes_when_no_environment_is_in_it(built: Path):
     assert run_regc("build", "--check", cwd=built).code == 0
 
 
-def test_application_set_members_must_agree(repo: MemoryRepo):
-    assert repo.build().code == 0  # then dev changes, and its build is refused
-    repo.write("environments/dev.yaml", repo.read("environments/dev.yaml").decode() + "  revision: develop\n")
-    result = repo.build()
+def test_application_set_members_must_agree(memory: MemoryRepo):
+    assert memory.build().code == 0  # then dev changes, and its build is refused
+    memory.write("environments/dev.yaml", memory.read("environments/dev.yaml").decode() + "  revision: develop\n")
+    result = memory.build()
     assert result.code == 2
     assert "environments/dev.yaml:" in result.stderr
     assert "gitops.revision: 'develop' differs from 'main' of environment 'mirror'" in result.stderr
@@ -235,24 +229,24 @@ def test_application_set_members_must_agree(repo: MemoryRepo):
         ),
     ],
 )
-def test_application_set_rules(repo: MemoryRepo, body: str, message: str):
-    repo.write_spec("bad", "namespace: bad\ngitops:\n" + body)
-    result = repo.build("bad")
+def test_application_set_rules(memory: MemoryRepo, body: str, message: str):
+    memory.write_spec("bad", "namespace: bad\ngitops:\n" + body)
+    result = memory.build("bad")
     assert result.code == 2 and message in result.stderr
 
 
-def test_no_engine_no_gitops_objects(repo: MemoryRepo):
-    repo.write_spec("plain", "namespace: plain\n")
-    result = repo.build("plain")
+def test_no_engine_no_gitops_objects(memory: MemoryRepo):
+    memory.write_spec("plain", "namespace: plain\n")
+    result = memory.build("plain")
     assert result.code == 0, result.stderr
-    assert not any(n.startswith("overlays/plain/gitops/") for n in repo.tree())
-    kustomization = YAML(typ="safe").load(repo.read("overlays/plain/kustomization.yaml"))
+    assert not any(n.startswith("overlays/plain/gitops/") for n in memory.tree())
+    kustomization = YAML(typ="safe").load(memory.read("overlays/plain/kustomization.yaml"))
     assert "secret-registry-http-secret.yaml" in kustomization["resources"]
 
 
-def test_an_engine_needs_a_repository(repo: MemoryRepo):
-    repo.write_spec("bad", "namespace: bad\ngitops:\n  engine: flux\n")
-    result = repo.build("bad")
+def test_an_engine_needs_a_repository(memory: MemoryRepo):
+    memory.write_spec("bad", "namespace: bad\ngitops:\n  engine: flux\n")
+    result = memory.build("bad")
     assert result.code == 2 and "gitops.repoURL: flux needs the Git repository" in result.stderr
 
 

@@ -16,12 +16,6 @@ from tests.test_operations import build, one, refused
 from tests.variants import VARIANTS
 
 
-@pytest.fixture
-def repo() -> MemoryRepo:
-    """The example repository in memory: the tests' specs compile beside the examples (tests/memory.py)."""
-    return MemoryRepo()
-
-
 def _pod_templates(objects: list[dict]) -> dict[str, dict]:
     return {
         f"{o['kind']}/{o['metadata']['name']}": o["spec"]["template"]["spec"]
@@ -30,8 +24,8 @@ def _pod_templates(objects: list[dict]) -> dict[str, dict]:
     }
 
 
-def test_service_account_name_and_annotations_reach_the_pods(repo: MemoryRepo):
-    objects = build(repo, "cloud", VARIANTS["identity-images"])
+def test_service_account_name_and_annotations_reach_the_pods(memory: MemoryRepo):
+    objects = build(memory, "cloud", VARIANTS["identity-images"])
     account = one(objects, "ServiceAccount")
     assert account["metadata"]["name"] == "registry-cloud"
     assert account["metadata"]["annotations"] == {
@@ -41,17 +35,17 @@ def test_service_account_name_and_annotations_reach_the_pods(repo: MemoryRepo):
     assert one(objects, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"] == "registry-cloud"
 
 
-def test_every_pod_pulls_with_the_mirror_secret_and_policy(repo: MemoryRepo):
-    pods = _pod_templates(build(repo, "mirrored", VARIANTS["identity-images"]))
+def test_every_pod_pulls_with_the_mirror_secret_and_policy(memory: MemoryRepo):
+    pods = _pod_templates(build(memory, "mirrored", VARIANTS["identity-images"]))
     assert {name.split("/")[0] for name in pods} == {"Deployment", "DaemonSet", "Job"}
     for name, pod in pods.items():
         assert pod["imagePullSecrets"] == [{"name": "mirror-credentials"}], name
         assert {c["imagePullPolicy"] for c in pod["containers"]} == {"Always"}, name
 
 
-def test_the_defaults_pull_if_not_present_with_no_secret(repo: MemoryRepo):
+def test_the_defaults_pull_if_not_present_with_no_secret(memory: MemoryRepo):
     body = VARIANTS["identity-images"].split("auth:")[1]
-    pods = _pod_templates(build(repo, "plain", "auth:" + body))
+    pods = _pod_templates(build(memory, "plain", "auth:" + body))
     for name, pod in pods.items():
         assert "imagePullSecrets" not in pod, name
         assert {c["imagePullPolicy"] for c in pod["containers"]} == {"IfNotPresent"}, name
@@ -64,13 +58,13 @@ OWN_SECRET = (
 )
 
 
-def test_the_environments_own_pull_secret_must_exist_in_its_namespace(repo: MemoryRepo):
-    message = refused(repo, OWN_SECRET.format(namespaces="apps"))
+def test_the_environments_own_pull_secret_must_exist_in_its_namespace(memory: MemoryRepo):
+    message = refused(memory, OWN_SECRET.format(namespaces="apps"))
     assert "environments/bad.yaml:" in message
     assert "imagePullSecrets[0]: 'regcred' is this environment's pull secret, which exists only in apps" in message
     assert "add bad to pullSecrets.namespaces" in message
-    repo.remove_spec("bad")
-    objects = build(repo, "good", OWN_SECRET.format(namespaces="apps, good"))
+    memory.remove_spec("bad")
+    objects = build(memory, "good", OWN_SECRET.format(namespaces="apps, good"))
     assert one(objects, "Deployment")["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "regcred"}]
     assert any(
         o["kind"] == "Secret" and o["metadata"]["name"] == "regcred" and o["metadata"].get("namespace") == "good"
@@ -78,15 +72,15 @@ def test_the_environments_own_pull_secret_must_exist_in_its_namespace(repo: Memo
     )
 
 
-def test_bad_names_are_located_errors(repo: MemoryRepo):
-    message = refused(repo, "imagePullSecrets: [Not_A_Name]\nserviceAccount:\n  name: -x\n")
+def test_bad_names_are_located_errors(memory: MemoryRepo):
+    message = refused(memory, "imagePullSecrets: [Not_A_Name]\nserviceAccount:\n  name: -x\n")
     assert "imagePullSecrets[0]" in message and "serviceAccount.name" in message
-    message = refused(repo, "imagePullPolicy: Sometimes\n")
+    message = refused(memory, "imagePullPolicy: Sometimes\n")
     assert "imagePullPolicy: must be 'IfNotPresent', 'Always' or 'Never'" in message
 
 
-def test_node_affinity_stands_beside_the_anti_affinity_preset(repo: MemoryRepo):
-    pod = one(build(repo, "placed", VARIANTS["affinity-env"]), "Deployment")["spec"]["template"]["spec"]
+def test_node_affinity_stands_beside_the_anti_affinity_preset(memory: MemoryRepo):
+    pod = one(build(memory, "placed", VARIANTS["affinity-env"]), "Deployment")["spec"]["template"]["spec"]
     nodes = pod["affinity"]["nodeAffinity"]
     assert nodes["requiredDuringSchedulingIgnoredDuringExecution"] == {
         "nodeSelectorTerms": [{"matchExpressions": [{"key": "node-role/registry", "operator": "Exists"}]}]
@@ -102,8 +96,8 @@ def test_node_affinity_stands_beside_the_anti_affinity_preset(repo: MemoryRepo):
     assert "requiredDuringSchedulingIgnoredDuringExecution" in pod["affinity"]["podAntiAffinity"]
 
 
-def test_variables_come_from_secrets_configmaps_and_the_pod(repo: MemoryRepo):
-    pod = one(build(repo, "sourced", VARIANTS["affinity-env"]), "Deployment")["spec"]["template"]["spec"]
+def test_variables_come_from_secrets_configmaps_and_the_pod(memory: MemoryRepo):
+    pod = one(build(memory, "sourced", VARIANTS["affinity-env"]), "Deployment")["spec"]["template"]["spec"]
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
     assert env["POD_NAME"] == {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
     assert env["OTEL_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": "otel", "key": "token"}}
@@ -143,8 +137,8 @@ SCHEDULING_AND_VARIABLES = [
 ]
 
 
-def test_service_availability_alerts_and_ingress_knobs(repo: MemoryRepo):
-    objects = build(repo, "knobs", VARIANTS["service-availability"])
+def test_service_availability_alerts_and_ingress_knobs(memory: MemoryRepo):
+    objects = build(memory, "knobs", VARIANTS["service-availability"])
     service = one(objects, "Service", "registry")
     assert service["spec"]["loadBalancerIP"] == "192.0.2.10"
     assert service["spec"]["loadBalancerSourceRanges"] == ["10.0.0.0/8", "fd00::/8"]
@@ -207,8 +201,8 @@ KNOBS = [
 ]
 
 
-def test_cert_manager_issues_the_registry_certificate_and_regc_seals_no_tls_secret(repo: MemoryRepo):
-    objects = build(repo, "acme", VARIANTS["cert-manager"])
+def test_cert_manager_issues_the_registry_certificate_and_regc_seals_no_tls_secret(memory: MemoryRepo):
+    objects = build(memory, "acme", VARIANTS["cert-manager"])
     certificate = one(objects, "Certificate")
     assert certificate["apiVersion"] == "cert-manager.io/v1"
     spec = certificate["spec"]
@@ -224,7 +218,7 @@ def test_cert_manager_issues_the_registry_certificate_and_regc_seals_no_tls_secr
     assert (spec["duration"], spec["renewBefore"]) == ("2160h", "360h")
     assert spec["privateKey"] == {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"}
     assert not any(o["kind"] == "Secret" and o["metadata"]["name"] == "registry-tls" for o in objects)
-    assert not {"overlays/acme/ca.crt", "overlays/acme/secret-registry-tls.yaml"} & set(repo.tree())
+    assert not {"overlays/acme/ca.crt", "overlays/acme/secret-registry-tls.yaml"} & set(memory.tree())
     deployment = one(objects, "Deployment")
     assert deployment["metadata"]["annotations"] == {"secret.reloader.stakater.com/reload": "registry-tls"}
     pod = deployment["spec"]["template"]["spec"]
@@ -234,11 +228,11 @@ def test_cert_manager_issues_the_registry_certificate_and_regc_seals_no_tls_secr
     assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
 
 
-def test_the_smoke_test_trusts_a_named_ca_bundle(repo: MemoryRepo):
+def test_the_smoke_test_trusts_a_named_ca_bundle(memory: MemoryRepo):
     body = VARIANTS["cert-manager"].replace(
         "    renewBefore: 360h\n", "    renewBefore: 360h\n    caBundle: {{configMap: corp-ca, key: bundle.pem}}\n"
     )
-    job = one(build(repo, "bundled", body), "Job")
+    job = one(build(memory, "bundled", body), "Job")
     volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
     assert volumes["ca"] == {
         "name": "ca",
@@ -267,9 +261,9 @@ CERT_MANAGER = [
 ]
 
 
-def test_values_from_secrets_of_yours_are_referenced_never_written(repo: MemoryRepo):
-    objects = build(repo, "byo", VARIANTS["references"])
-    written = [n.removeprefix("overlays/byo/") for n in repo.tree() if n.startswith("overlays/byo/secret-")]
+def test_values_from_secrets_of_yours_are_referenced_never_written(memory: MemoryRepo):
+    objects = build(memory, "byo", VARIANTS["references"])
+    written = [n.removeprefix("overlays/byo/") for n in memory.tree() if n.startswith("overlays/byo/secret-")]
     assert written == ["secret-registry-tls.yaml"]  # regc's own
     assert [o["metadata"]["name"] for o in objects if o["kind"] == "Secret"] == ["registry-tls"]
     deployment = one(objects, "Deployment")
@@ -391,18 +385,18 @@ FLEETS = [
 ]
 
 
-def test_a_tls_secret_of_yours_is_mounted_and_never_written(repo: MemoryRepo):
+def test_a_tls_secret_of_yours_is_mounted_and_never_written(memory: MemoryRepo):
     body = "tls:\n  certificate: secret\n  secretName: corp-registry-tls\ningress:\n  host: r.example.com\n"
-    objects = build(repo, "owntls", body)
+    objects = build(memory, "owntls", body)
     assert not any(o["kind"] in ("Secret", "Certificate") and "tls" in o["metadata"]["name"] for o in objects)
-    assert "overlays/owntls/ca.crt" not in repo.tree()
+    assert "overlays/owntls/ca.crt" not in memory.tree()
     deployment = one(objects, "Deployment")
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
     assert volumes["tls"]["secret"]["secretName"] == "corp-registry-tls"
     assert one(objects, "Ingress")["spec"]["tls"][0]["secretName"] == "corp-registry-tls"
     assert deployment["metadata"]["annotations"] == {"secret.reloader.stakater.com/reload": "corp-registry-tls"}
-    assert "tls.certificate: secret, but no tls.secretName" in refused(repo, "tls:\n  certificate: secret\n")
-    assert "tls.secretName: set, but tls.certificate is generate" in refused(repo, "tls:\n  secretName: x\n")
+    assert "tls.certificate: secret, but no tls.secretName" in refused(memory, "tls:\n  certificate: secret\n")
+    assert "tls.secretName: set, but tls.certificate is generate" in refused(memory, "tls:\n  secretName: x\n")
 
 
 def test_user_commands_refuse_users_kept_in_a_secret_of_yours(tmp_path: Path):
@@ -426,6 +420,6 @@ def test_user_commands_refuse_users_kept_in_a_secret_of_yours(tmp_path: Path):
     ("body", "message"),
     SCHEDULING_AND_VARIABLES + KNOBS + CERT_MANAGER + REFERENCES + HEADERS + FLEETS,
 )
-def test_contradictions_are_located_errors(repo: MemoryRepo, body: str, message: str):
-    error = refused(repo, body)
+def test_contradictions_are_located_errors(memory: MemoryRepo, body: str, message: str):
+    error = refused(memory, body)
     assert message in error and "environments/bad.yaml:" in error

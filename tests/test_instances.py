@@ -29,12 +29,6 @@ PRIVATE = (
 )
 
 
-@pytest.fixture
-def repo() -> MemoryRepo:
-    """The example repository in memory: the tests' specs compile beside the examples (tests/memory.py)."""
-    return MemoryRepo()
-
-
 def identity(obj: dict) -> tuple[str, str, str]:
     return obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
 
@@ -115,34 +109,34 @@ def test_two_registries_share_a_namespace_without_touching_each_other(tmp_path: 
         ),
     ],
 )
-def test_object_collisions_across_environments_are_refused(repo: MemoryRepo, second: str, message: str, hint: str):
-    repo.write_spec("private", PRIVATE)
-    assert repo.build("private").code == 0
-    repo.write_spec("second", second)
-    result = repo.build("second")
+def test_object_collisions_across_environments_are_refused(memory: MemoryRepo, second: str, message: str, hint: str):
+    memory.write_spec("private", PRIVATE)
+    assert memory.build("private").code == 0
+    memory.write_spec("second", second)
+    result = memory.build("second")
     assert result.code == 2, result.stderr
     assert message in result.stderr and hint in result.stderr
     assert "environments/second.yaml:" in result.stderr and "(environments/" in result.stderr
-    assert not any(name.startswith("overlays/second/") for name in repo.tree())
+    assert not any(name.startswith("overlays/second/") for name in memory.tree())
 
 
-def test_the_default_instance_moves_nothing(repo: MemoryRepo):
+def test_the_default_instance_moves_nothing(memory: MemoryRepo):
     """Names derive from `instance`; its default gives every earlier name (the committed tree)."""
-    assert repo.build().code == 0
-    before = repo.read("overlays/dev/kustomization.yaml")
-    spec = repo.read("environments/dev.yaml").decode()
-    repo.memory.write(
-        repo.root / "environments/dev.yaml",
+    assert memory.build().code == 0
+    before = memory.read("overlays/dev/kustomization.yaml")
+    spec = memory.read("environments/dev.yaml").decode()
+    memory.memory.write(
+        memory.root / "environments/dev.yaml",
         spec.replace("namespace: registry-dev", "namespace: registry-dev\ninstance: registry").encode(),
     )
-    rebuilt = repo.build()
-    assert rebuilt.code == 0 and repo.read("overlays/dev/kustomization.yaml") == before
+    rebuilt = memory.build()
+    assert rebuilt.code == 0 and memory.read("overlays/dev/kustomization.yaml") == before
     assert any(o["metadata"]["name"] == "registry-config" for o in rebuilt.objects["dev"])
 
 
-def test_environments_of_different_clusters_may_share_names(repo: MemoryRepo):
+def test_environments_of_different_clusters_may_share_names(memory: MemoryRepo):
     git = "gitops:\n  engine: argocd\n  repoURL: https://git.example/r.git\n"
-    repo.write_spec("east", "namespace: shared\n" + git + "  destinationServer: https://east.example:6443\n")
-    repo.write_spec("west", "namespace: shared\n" + git + "  destinationServer: https://west.example:6443\n")
-    result = repo.build("east", "west")
+    memory.write_spec("east", "namespace: shared\n" + git + "  destinationServer: https://east.example:6443\n")
+    memory.write_spec("west", "namespace: shared\n" + git + "  destinationServer: https://west.example:6443\n")
+    result = memory.build("east", "west")
     assert result.code == 0, result.stderr

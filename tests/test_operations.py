@@ -20,18 +20,12 @@ SHARED = (
 )
 
 
-@pytest.fixture
-def repo() -> MemoryRepo:
-    """The example repository in memory: the tests' specs compile beside the examples (tests/memory.py)."""
-    return MemoryRepo()
+def build(memory: MemoryRepo, name: str, body: str) -> list[dict]:
+    return memory.objects(name, f"namespace: {name}\n" + body.format(name=name))
 
 
-def build(repo: MemoryRepo, name: str, body: str) -> list[dict]:
-    return repo.objects(name, f"namespace: {name}\n" + body.format(name=name))
-
-
-def refused(repo: MemoryRepo, body: str) -> str:
-    return repo.refused("bad", "namespace: bad\n" + body.format(name="bad"))
+def refused(memory: MemoryRepo, body: str) -> str:
+    return memory.refused("bad", "namespace: bad\n" + body.format(name="bad"))
 
 
 def one(objects: list[dict], kind: str, name: str | None = None) -> dict:
@@ -170,8 +164,8 @@ def test_every_pod_template_meets_the_restricted_standard(variants: Built):
 # -- features on and off --------------------------------------------------------------------------
 
 
-def test_defaults_add_no_optional_object(repo: MemoryRepo):
-    objects = build(repo, "plain", "")
+def test_defaults_add_no_optional_object(memory: MemoryRepo):
+    objects = build(memory, "plain", "")
     kinds = {o["kind"] for o in objects}
     assert not kinds & {
         "PodDisruptionBudget",
@@ -197,9 +191,9 @@ def test_defaults_add_no_optional_object(repo: MemoryRepo):
     assert not {"proxy", "redis", "notifications"} & set(config)
 
 
-def test_availability_objects_and_the_deployment_they_shape(repo: MemoryRepo):
+def test_availability_objects_and_the_deployment_they_shape(memory: MemoryRepo):
     objects = build(
-        repo,
+        memory,
         "ha",
         SHARED + "availability:\n  podDisruptionBudget: {{enabled: true}}\n"
         "  autoscaling: {{enabled: true, minReplicas: 3, maxReplicas: 9, targetCpuUtilization: 60}}\n"
@@ -223,9 +217,9 @@ def test_availability_objects_and_the_deployment_they_shape(repo: MemoryRepo):
     assert budget["spec"]["selector"]["matchLabels"] == selector
 
 
-def test_scheduling_of_the_registry_pods(repo: MemoryRepo):
+def test_scheduling_of_the_registry_pods(memory: MemoryRepo):
     objects = build(
-        repo,
+        memory,
         "sched",
         "scheduling:\n  antiAffinity: required\n  topologySpread: true\n"
         "  priorityClassName: infra-critical\n  nodeSelector: {{disk: ssd}}\n"
@@ -239,15 +233,15 @@ def test_scheduling_of_the_registry_pods(repo: MemoryRepo):
     assert pod["tolerations"] == [
         {"key": "dedicated", "operator": "Equal", "value": "registry", "effect": "NoSchedule"}
     ]
-    off = pod_of(build(repo, "loose", "scheduling:\n  antiAffinity: none\n"))["spec"]
+    off = pod_of(build(memory, "loose", "scheduling:\n  antiAffinity: none\n"))["spec"]
     assert "affinity" not in off and "topologySpread" not in off
 
 
-def test_required_anti_affinity_rolls_out_on_the_nodes_declared(repo: MemoryRepo):
+def test_required_anti_affinity_rolls_out_on_the_nodes_declared(memory: MemoryRepo):
     required = SHARED + "registry:\n  replicas: 2\nscheduling:\n  antiAffinity: required\n"
 
     def rolling(body: str) -> dict:
-        built = build(repo, "nodes", required + body)
+        built = build(memory, "nodes", required + body)
         return one(built, "Deployment", "registry")["spec"]["strategy"]["rollingUpdate"]
 
     # A spare node: the new pod starts before an old one stops, and no capacity is lost.
@@ -259,13 +253,15 @@ def test_required_anti_affinity_rolls_out_on_the_nodes_declared(repo: MemoryRepo
         "maxUnavailable": 1,
         "maxSurge": 1,
     }
-    unknown = refused(repo, required)
+    unknown = refused(memory, required)
     assert "needs 3 nodes" in unknown and "hint: declare scheduling.nodes" in unknown
-    assert "scheduling.nodes: 2 replicas never share a node" in refused(repo, required + "  nodes: 1\n")
-    surge = refused(repo, required + "  nodes: 2\navailability:\n  rollingUpdate: {{maxUnavailable: 0, maxSurge: 1}}\n")
+    assert "scheduling.nodes: 2 replicas never share a node" in refused(memory, required + "  nodes: 1\n")
+    surge = refused(
+        memory, required + "  nodes: 2\navailability:\n  rollingUpdate: {{maxUnavailable: 0, maxSurge: 1}}\n"
+    )
     assert "needs 3 nodes (antiAffinity: required), and scheduling.nodes is 2" in surge
     # An autoscaler's maximum counts: five pods on four nodes leave one Pending.
-    scaled = refused(repo, required + "  nodes: 4\navailability:\n  autoscaling: {{enabled: true, maxReplicas: 5}}\n")
+    scaled = refused(memory, required + "  nodes: 4\navailability:\n  autoscaling: {{enabled: true, maxReplicas: 5}}\n")
     assert "5 replicas never share a node" in scaled
 
 
@@ -274,9 +270,9 @@ def _known(obj: dict) -> None:
     assert problems(obj) == [], f"{obj['kind']}: {problems(obj)}"
 
 
-def test_metrics_service_monitor_and_alerts(repo: MemoryRepo):
+def test_metrics_service_monitor_and_alerts(memory: MemoryRepo):
     objects = build(
-        repo,
+        memory,
         "mon",
         "metrics:\n  enabled: true\n  port: 5101\n  serviceMonitor: true\n"
         "  prometheusRule: true\n  interval: 15s\n  labels: {{release: kube-prometheus-stack}}\n",
@@ -305,9 +301,9 @@ def test_metrics_service_monitor_and_alerts(repo: MemoryRepo):
     assert "> 0.05" in alerts["RegistryHighErrorRate"]["expr"]
 
 
-def test_network_policy(repo: MemoryRepo):
+def test_network_policy(memory: MemoryRepo):
     objects = build(
-        repo,
+        memory,
         "fenced",
         SHARED + "ingress:\n  host: r.example.com\nmetrics:\n  enabled: true\n"
         "networkPolicy:\n  enabled: true\n  clientNamespaces: [ci]\n  egressCidrs: [10.9.0.0/16]\n"
@@ -341,16 +337,16 @@ def test_network_policy(repo: MemoryRepo):
     ]
     assert {o["metadata"]["name"] for o in objects if o["kind"] == "NetworkPolicy"} == {"registry", "radosgw-front"}
     # The guide's front: the registry reaches the hosts itself.
-    guide = build(repo, "fenced", SHARED + "  front: endpoints\nnetworkPolicy:\n  enabled: true\n")
+    guide = build(memory, "fenced", SHARED + "  front: endpoints\nnetworkPolicy:\n  enabled: true\n")
     assert one(guide, "NetworkPolicy", "registry")["spec"]["egress"][1] == {
         "to": [{"ipBlock": {"cidr": "10.0.0.1/32"}}]
     }
     assert [o["metadata"]["name"] for o in guide if o["kind"] == "NetworkPolicy"] == ["registry"]
 
 
-def test_the_smoke_test_is_fenced_too(repo: MemoryRepo):
+def test_the_smoke_test_is_fenced_too(memory: MemoryRepo):
     objects = build(
-        repo,
+        memory,
         "fenced",
         "networkPolicy:\n  enabled: true\nsmokeTest:\n  enabled: true\n"
         "auth:\n  htpasswd:\n    users: [p]\n    generateMissingPasswords: true\n"
@@ -367,9 +363,9 @@ def test_the_smoke_test_is_fenced_too(repo: MemoryRepo):
     assert out["to"][0]["podSelector"]["matchLabels"].items() <= registry.items()
 
 
-def test_pull_through_cache_config_has_no_credential(repo: MemoryRepo):
+def test_pull_through_cache_config_has_no_credential(memory: MemoryRepo):
     objects = build(
-        repo,
+        memory,
         "mirror",
         "registry:\n  image: registry:3.0.0\nproxy:\n  remoteurl: https://registry-1.docker.io\n  ttl: 72h\n",
     )
@@ -377,9 +373,9 @@ def test_pull_through_cache_config_has_no_credential(repo: MemoryRepo):
     assert not [o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == "registry-credentials"]
 
 
-def test_redis_cache_and_notifications_in_clear(repo: MemoryRepo):
+def test_redis_cache_and_notifications_in_clear(memory: MemoryRepo):
     objects = build(
-        repo,
+        memory,
         "cached",
         "registry:\n  blobDescriptorCache: redis\n  logFormatter: json\n"
         "redis:\n  addr: redis.cache.svc:6379\n  db: 2\n"
@@ -475,15 +471,15 @@ def test_redis_cache_and_notifications_in_clear(repo: MemoryRepo):
         ),
     ],
 )
-def test_contradictions_are_refused(repo: MemoryRepo, body: str, message: str):
-    stderr = refused(repo, body)
+def test_contradictions_are_refused(memory: MemoryRepo, body: str, message: str):
+    stderr = refused(memory, body)
     assert message in stderr
     assert "environments/bad.yaml:" in stderr
 
 
-def test_escape_hatches_that_are_allowed(repo: MemoryRepo):
+def test_escape_hatches_that_are_allowed(memory: MemoryRepo):
     objects = build(
-        repo,
+        memory,
         "hatch",
         "extras:\n  env: {{GOGC: '50', REGISTRY_HTTP_HOST: 'https://r.example'}}\n"
         "  config: {{http: {{relativeurls: true}}, log: {{level: debug}}, "
@@ -507,48 +503,48 @@ def test_escape_hatches_that_are_allowed(repo: MemoryRepo):
     assert {"name": "extra-ca", "secret": {"secretName": "extra-ca", "defaultMode": 0o440}} in pod["spec"]["volumes"]
 
 
-def test_a_credential_the_spec_refers_to_must_be_in_the_secrets_file(repo: MemoryRepo):
-    repo.write_spec(
+def test_a_credential_the_spec_refers_to_must_be_in_the_secrets_file(memory: MemoryRepo):
+    memory.write_spec(
         "mirror",
         "namespace: mirror\nproxy:\n  remoteurl: https://registry-1.docker.io\n"
         "  credentials: true\nredis:\n  addr: r:6379\n  password: true\n"
         "registry:\n  blobDescriptorCache: redis\n",
     )
-    result = repo.build("mirror")
+    result = memory.build("mirror")
     assert result.code == 2
     for key in ("proxy.username: missing", "proxy.password: missing", "redis.password: missing"):
         assert key in result.stderr
-    assert not any(name.startswith("overlays/mirror/") for name in repo.tree())
+    assert not any(name.startswith("overlays/mirror/") for name in memory.tree())
 
 
-def test_the_credentials_secret_is_encrypted_and_churns_only_when_its_values_change(repo: MemoryRepo):
+def test_the_credentials_secret_is_encrypted_and_churns_only_when_its_values_change(memory: MemoryRepo):
     body = (
         "namespace: mirror\nproxy:\n  remoteurl: https://registry-1.docker.io\n"
         "notifications:\n  - name: audit\n    url: https://hooks.example/events\n"
     )
-    repo.write_spec("mirror", body)
-    assert repo.build("mirror").code == 0
-    repo.set_secret("mirror", ("proxy",), {"username": "bot", "password": "upstream-pass-1"})
-    repo.set_secret("mirror", ("notifications",), {"audit": {"Authorization": "Bearer t-1"}})
-    repo.write_spec(
+    memory.write_spec("mirror", body)
+    assert memory.build("mirror").code == 0
+    memory.set_secret("mirror", ("proxy",), {"username": "bot", "password": "upstream-pass-1"})
+    memory.set_secret("mirror", ("notifications",), {"audit": {"Authorization": "Bearer t-1"}})
+    memory.write_spec(
         "mirror",
         body.replace("registry-1.docker.io\n", "registry-1.docker.io\n  credentials: true\n")
         + "    secretHeaders: [Authorization]\n",
     )
-    assert repo.build("mirror").code == 0
-    sealed = repo.read("overlays/mirror/secret-registry-credentials.yaml")
+    assert memory.build("mirror").code == 0
+    sealed = memory.read("overlays/mirror/secret-registry-credentials.yaml")
     assert b"upstream-pass-1" not in sealed and b"sops:" in sealed
-    data = {k: base64.b64decode(v) for k, v in repo.opened(YAML(typ="safe", pure=True).load(sealed))["data"].items()}
+    data = {k: base64.b64decode(v) for k, v in memory.opened(YAML(typ="safe", pure=True).load(sealed))["data"].items()}
     assert data["proxy-username"] == b"bot" and data["proxy-password"] == b"upstream-pass-1"
     endpoints = YAML(typ="safe", pure=True).load(data["notification-endpoints"].decode())
     assert endpoints[0]["headers"]["Authorization"] == ["Bearer t-1"]
 
-    before = repo.tree()
-    assert repo.build("mirror").code == 0 and repo.tree() == before  # nothing changed: not a byte
+    before = memory.tree()
+    assert memory.build("mirror").code == 0 and memory.tree() == before  # nothing changed: not a byte
 
-    repo.set_secret("mirror", ("notifications", "audit", "Authorization"), "Bearer t-2")
-    assert repo.build("mirror").code == 0
-    after = repo.tree()
+    memory.set_secret("mirror", ("notifications", "audit", "Authorization"), "Bearer t-2")
+    assert memory.build("mirror").code == 0
+    after = memory.tree()
     changed = sorted(name for name in after if after[name] != before.get(name))
     assert changed == [
         "overlays/mirror/.regc-manifest",

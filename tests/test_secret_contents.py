@@ -22,20 +22,14 @@ PROD = "overlays/prod"
 
 
 @pytest.fixture
-def repo() -> MemoryRepo:
-    """The example repository in memory (tests/memory.py), nothing compiled."""
-    return MemoryRepo()
-
-
-@pytest.fixture
-def built(repo: MemoryRepo) -> MemoryRepo:
+def built(memory: MemoryRepo) -> MemoryRepo:
     """The example repository in memory, compiled."""
-    assert repo.build().code == 0
-    return repo
+    assert memory.build().code == 0
+    return memory
 
 
-def htpasswd_users(repo: MemoryRepo, overlay: str = PROD) -> dict[str, str]:
-    text = repo.secret_data(f"{overlay}/secret-registry-htpasswd.yaml")["htpasswd"].decode()
+def htpasswd_users(memory: MemoryRepo, overlay: str = PROD) -> dict[str, str]:
+    text = memory.secret_data(f"{overlay}/secret-registry-htpasswd.yaml")["htpasswd"].decode()
     return dict(line.split(":", 1) for line in text.splitlines())
 
 
@@ -145,9 +139,9 @@ def test_a_new_name_reissues_the_certificate(built: MemoryRepo):
     assert "registry.internal.example" in names.get_values_for_type(x509.DNSName)
 
 
-def test_rsa_as_in_the_guide(repo: MemoryRepo):
-    repo.objects("rsa", "namespace: rsa\ntls:\n  keyAlgorithm: rsa-2048\n")
-    cert = x509.load_pem_x509_certificate(repo.secret_data("overlays/rsa/secret-registry-tls.yaml")["tls.crt"])
+def test_rsa_as_in_the_guide(memory: MemoryRepo):
+    memory.objects("rsa", "namespace: rsa\ntls:\n  keyAlgorithm: rsa-2048\n")
+    cert = x509.load_pem_x509_certificate(memory.secret_data("overlays/rsa/secret-registry-tls.yaml")["tls.crt"])
     assert cert.public_key().key_size == 2048  # type: ignore[union-attr]
 
 
@@ -170,9 +164,9 @@ def test_bad_passwords_are_refused_without_being_shown(built: MemoryRepo, passwo
     assert built.tree() == before
 
 
-def test_missing_password_is_refused_unless_generation_is_asked(repo: MemoryRepo):
-    repo.write_spec("auth", "namespace: auth\nauth:\n  htpasswd:\n    users: [carol]\n")
-    result = repo.build("auth")
+def test_missing_password_is_refused_unless_generation_is_asked(memory: MemoryRepo):
+    memory.write_spec("auth", "namespace: auth\nauth:\n  htpasswd:\n    users: [carol]\n")
+    result = memory.build("auth")
     assert result.code == 2
     assert "environments/auth.secrets.yaml: users.carol: no password" in result.stderr
     assert "regc user passwd auth USER" in result.stderr
@@ -197,32 +191,32 @@ def test_missing_password_is_refused_unless_generation_is_asked(repo: MemoryRepo
         ("auth:\n  htpasswd:\n    bcryptCost: 20\n", "auth.htpasswd.bcryptCost: must be less than or equal to 14"),
     ],
 )
-def test_bad_secret_specs(repo: MemoryRepo, body: str, message: str):
-    repo.write_spec("bad", "namespace: bad\n" + body)
-    result = repo.build("bad")
+def test_bad_secret_specs(memory: MemoryRepo, body: str, message: str):
+    memory.write_spec("bad", "namespace: bad\n" + body)
+    result = memory.build("bad")
     assert result.code == 2 and message in result.stderr
-    assert not repo.tree()
+    assert not memory.tree()
 
 
-def test_provided_certificate_is_validated(repo: MemoryRepo):
+def test_provided_certificate_is_validated(memory: MemoryRepo):
     ca_cert, ca_key = tls.make_ca("someone else's CA", "ecdsa-p256", NOW)
     cert, key = tls.issue_server(ca_cert, ca_key, ["registry.byo.svc"], "ecdsa-p256", NOW, 90)
-    repo.write_spec("byo", "namespace: byo\ntls:\n  certificate: provided\n")
-    result = repo.build("byo")
+    memory.write_spec("byo", "namespace: byo\ntls:\n  certificate: provided\n")
+    result = memory.build("byo")
     assert result.code == 2 and "tls: no certificate, but tls.certificate is `provided`" in result.stderr
-    repo.set_secret("byo", ("tls",), {"cert": cert, "key": key})
-    result = repo.build("byo")
+    memory.set_secret("byo", ("tls",), {"cert": cert, "key": key})
+    result = memory.build("byo")
     assert result.code == 2 and "tls.cert: its names do not cover registry.byo.svc.cluster.local" in result.stderr
     assert "BEGIN" not in result.stderr and "PRIVATE" not in result.stderr
     cert, _ = tls.issue_server(ca_cert, ca_key, ["*.byo.svc", "registry.byo.svc.cluster.local"], "ecdsa-p256", NOW, 90)
-    repo.set_secret("byo", ("tls",), {"cert": cert, "key": key})
-    result = repo.build("byo")
+    memory.set_secret("byo", ("tls",), {"cert": cert, "key": key})
+    result = memory.build("byo")
     assert result.code == 2 and "tls.key: does not match tls.cert" in result.stderr
     cert, key = tls.issue_server(
         ca_cert, ca_key, ["*.byo.svc", "registry.byo.svc.cluster.local"], "ecdsa-p256", NOW, 90
     )
-    repo.set_secret("byo", ("tls",), {"cert": cert, "key": key})
-    result = repo.build("byo")
+    memory.set_secret("byo", ("tls",), {"cert": cert, "key": key})
+    result = memory.build("byo")
     assert result.code == 0, result.stderr
-    assert "overlays/byo/ca.crt" not in repo.tree()
-    assert repo.secret_data("overlays/byo/secret-registry-tls.yaml")["tls.crt"].decode() == cert
+    assert "overlays/byo/ca.crt" not in memory.tree()
+    assert memory.secret_data("overlays/byo/secret-registry-tls.yaml")["tls.crt"].decode() == cert

@@ -26,11 +26,6 @@ STORE = (
 )
 
 
-@pytest.fixture
-def repo() -> MemoryRepo:
-    return MemoryRepo()
-
-
 def _spec(name: str, extra: str = "") -> str:
     return f"namespace: {name}\n" + STORE.format(name=name) + extra
 
@@ -39,9 +34,9 @@ def _external_secrets(objects: list[dict]) -> dict[str, dict]:
     return {o["metadata"]["name"]: o for o in objects if o["kind"] == "ExternalSecret"}
 
 
-def test_every_secret_comes_from_the_store_and_nothing_secret_is_in_the_tree(repo: MemoryRepo):
-    objects = repo.objects("vault", _spec("vault"))
-    assert repo.sealer.calls == Counter()  # no key, no sops: nothing was encrypted or decrypted
+def test_every_secret_comes_from_the_store_and_nothing_secret_is_in_the_tree(memory: MemoryRepo):
+    objects = memory.objects("vault", _spec("vault"))
+    assert memory.sealer.calls == Counter()  # no key, no sops: nothing was encrypted or decrypted
     assert not [o for o in objects if o["kind"] == "Secret"]
     found = _external_secrets(objects)
     assert sorted(found) == [
@@ -72,30 +67,30 @@ def test_every_secret_comes_from_the_store_and_nothing_secret_is_in_the_tree(rep
     assert htpasswd == (
         '{{ htpasswd "alice" (index . "users.alice") }}\n{{ htpasswd "ci-pull" (index . "users.ci-pull") }}\n'
     )
-    tree = repo.tree()
+    tree = memory.tree()
     overlay = {n: c for n, c in tree.items() if n.startswith("overlays/vault/")}
     assert not [n for n in overlay if "/secret-" in n or n.endswith(".regc-secrets.yaml")]
     assert not [n for n, c in overlay.items() if b"sops:" in c or b"ENC[" in c]
 
 
-def test_the_registry_restarts_on_the_store_values_it_reads_at_start_and_not_on_its_htpasswd(repo: MemoryRepo):
-    objects = repo.objects("vault", _spec("vault"))
+def test_the_registry_restarts_on_the_store_values_it_reads_at_start_and_not_on_its_htpasswd(memory: MemoryRepo):
+    objects = memory.objects("vault", _spec("vault"))
     deployment = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "registry")
     reload = deployment["metadata"]["annotations"]["secret.reloader.stakater.com/reload"]
     assert reload == "registry-http-secret,registry-storage,registry-tls"  # the htpasswd file: re-read by it
     assert "regc/secrets-sha256" not in deployment["spec"]["template"]["metadata"]["annotations"]
 
 
-def test_the_engines_need_no_key(repo: MemoryRepo):
+def test_the_engines_need_no_key(memory: MemoryRepo):
     git = "gitops:\n  engine: {engine}\n  repoURL: https://git.example/r.git\n"
-    repo.objects("viaflux", _spec("viaflux", git.format(engine="flux")))
-    sync = YAML(typ="safe").load(repo.read("overlays/viaflux/gitops/flux-kustomization.yaml"))
+    memory.objects("viaflux", _spec("viaflux", git.format(engine="flux")))
+    sync = YAML(typ="safe").load(memory.read("overlays/viaflux/gitops/flux-kustomization.yaml"))
     assert "decryption" not in sync["spec"]  # Flux needs no sops-age Secret
-    repo.objects("viaargo", _spec("viaargo", git.format(engine="argocd")).replace("-pull", "-argo-pull"))
-    kustomization = YAML(typ="safe").load(repo.read("overlays/viaargo/kustomization.yaml"))
+    memory.objects("viaargo", _spec("viaargo", git.format(engine="argocd")).replace("-pull", "-argo-pull"))
+    kustomization = YAML(typ="safe").load(memory.read("overlays/viaargo/kustomization.yaml"))
     assert "generators" not in kustomization  # no KSOPS: the ExternalSecrets are plain resources
     assert "externalsecret-registry-htpasswd.yaml" in kustomization["resources"]
-    assert "overlays/viaargo/secret-generator.yaml" not in repo.tree()
+    assert "overlays/viaargo/secret-generator.yaml" not in memory.tree()
 
 
 @pytest.mark.parametrize(
@@ -117,28 +112,28 @@ def test_the_engines_need_no_key(repo: MemoryRepo):
     ids=["tls-generate", "storage-generate", "generate-passwords", "bcrypt-cost", "namespaced-store",
          "secret-headers", "refresh-interval"],
 )  # fmt: skip
-def test_what_a_store_cannot_hold_is_refused_where_it_is_written(repo: MemoryRepo, change, message: str):
+def test_what_a_store_cannot_hold_is_refused_where_it_is_written(memory: MemoryRepo, change, message: str):
     old, new = change
     spec = _spec("bad").replace(old, new, 1)
     if old == "refreshInterval":
         spec = spec.replace("  key: registry/bad\n", "  key: registry/bad\n  refreshInterval: soon\n")
-    error = repo.refused("bad", spec)
+    error = memory.refused("bad", spec)
     assert message in error and "environments/bad.yaml:" in error, error
 
 
-def test_a_secrets_file_beside_a_store_is_refused(repo: MemoryRepo):
-    repo.set_secret("vault", ("httpSecret",), "x" * 32)
-    error = repo.refused("vault", _spec("vault"))
+def test_a_secrets_file_beside_a_store_is_refused(memory: MemoryRepo):
+    memory.set_secret("vault", ("httpSecret",), "x" * 32)
+    error = memory.refused("vault", _spec("vault"))
     assert "environments/vault.secrets.yaml: vault takes its secrets from the store (secretStore)" in error
     assert "x" * 32 not in error
 
 
-def test_the_restart_list_is_every_mounted_secret_of_the_store_but_the_htpasswd_file(repo: MemoryRepo):
+def test_the_restart_list_is_every_mounted_secret_of_the_store_but_the_htpasswd_file(memory: MemoryRepo):
     """store_made_secrets (read by the Deployment's renderer) restates which Secrets the registry
     reads at start: held to the secrets stage's own products, so the two cannot drift apart."""
     extras = "proxy:\n  remoteurl: https://registry-1.docker.io\n  credentials: true\n"
-    repo.write_spec("vault", _spec("vault", extras))
-    [env] = Compiler(repo.world).load([layout.spec_path(repo.root, "vault")])
+    memory.write_spec("vault", _spec("vault", extras))
+    [env] = Compiler(memory.world).load([layout.spec_path(memory.root, "vault")])
     plan = plan_for("vault", env.spec)
     mounted = {p.public["secret"] for p in products(plan, {}) if p.mounted and p.kind is not Kind.HTPASSWD}
     assert set(store_made_secrets(env.spec)) == mounted

@@ -9,13 +9,6 @@ import pytest
 from tests.conftest import Result, example_repository, run_regc
 from tests.memory import Build, MemoryRepo
 
-
-@pytest.fixture
-def repo() -> MemoryRepo:
-    """The example repository in memory: the tests' specs compile beside the examples (tests/memory.py)."""
-    return MemoryRepo()
-
-
 CASES = [
     (
         "replicas",
@@ -77,53 +70,53 @@ CASES = [
 
 
 @pytest.mark.parametrize("body, message", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_spec_is_located_and_writes_nothing(repo: MemoryRepo, body: str, message: str):
-    assert repo.build().code == 0
-    before = repo.tree()
-    repo.write_spec("bad", body)
-    result = repo.build()
+def test_bad_spec_is_located_and_writes_nothing(memory: MemoryRepo, body: str, message: str):
+    assert memory.build().code == 0
+    before = memory.tree()
+    memory.write_spec("bad", body)
+    result = memory.build()
     assert result.code == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-    assert repo.tree() == before
+    assert memory.tree() == before
 
 
-def test_several_errors_reported_together_in_file_order(repo: MemoryRepo):
-    repo.write_spec("bad", "namespace: UPPER\nregistry:\n  replicas: 0\n  logLevel: loud\nstorage:\n  size: x\n")
-    result = repo.build("bad")
+def test_several_errors_reported_together_in_file_order(memory: MemoryRepo):
+    memory.write_spec("bad", "namespace: UPPER\nregistry:\n  replicas: 0\n  logLevel: loud\nstorage:\n  size: x\n")
+    result = memory.build("bad")
     assert result.code == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith("environments/")]
     assert [line.split(":")[1] for line in lines] == ["3", "5", "6", "8"]
 
 
-def test_errors_of_several_files_reported_together(repo: MemoryRepo):
-    repo.write_spec("bad1", "registry:\n  replicas: 0\n")
-    repo.write_spec("bad2", "namespace: UPPER\n")
-    result = repo.build()
+def test_errors_of_several_files_reported_together(memory: MemoryRepo):
+    memory.write_spec("bad1", "registry:\n  replicas: 0\n")
+    memory.write_spec("bad2", "namespace: UPPER\n")
+    result = memory.build()
     assert result.code == 2
     assert "environments/bad1.yaml:4:13" in result.stderr
     assert "environments/bad2.yaml:3:12" in result.stderr
 
 
-def test_environment_name_must_be_a_dns_label(repo: MemoryRepo):
-    repo.write_spec("Prod_EU", "")
-    result = repo.build()
+def test_environment_name_must_be_a_dns_label(memory: MemoryRepo):
+    memory.write_spec("Prod_EU", "")
+    result = memory.build()
     assert result.code == 2
     assert "environments/Prod_EU.yaml:1:1: environment name: 'Prod_EU' is not a DNS label" in result.stderr
     assert "rename the file" in result.stderr
 
 
-def test_missing_header(repo: MemoryRepo):
-    repo.write("environments/bad.yaml", "namespace: x\n")
-    result = repo.build("bad")
+def test_missing_header(memory: MemoryRepo):
+    memory.write("environments/bad.yaml", "namespace: x\n")
+    result = memory.build("bad")
     assert result.code == 2
     assert "the top level: missing required key 'apiVersion'" in result.stderr
     assert "the top level: missing required key 'kind'" in result.stderr
 
 
-def test_wrong_api_version(repo: MemoryRepo):
-    repo.write("environments/bad.yaml", "apiVersion: regc/v0\nkind: Environment\n")
-    result = repo.build("bad")
+def test_wrong_api_version(memory: MemoryRepo):
+    memory.write("environments/bad.yaml", "apiVersion: regc/v0\nkind: Environment\n")
+    result = memory.build("bad")
     assert result.code == 2
     assert "environments/bad.yaml:1:13: apiVersion: must be 'regc/v1'" in result.stderr
 
@@ -141,12 +134,12 @@ def test_no_environments_folder(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
-def test_alias_bomb_through_the_cli(repo: MemoryRepo):
+def test_alias_bomb_through_the_cli(memory: MemoryRepo):
     lines = ["apiVersion: regc/v1", "kind: Environment", "labels:", "  a: &a [x, x, x, x, x, x, x, x, x, x]"]
     for previous, name in zip("abcdefg", "bcdefgh", strict=False):
         lines.append(f"  {name}: &{name} [{', '.join(['*' + previous] * 10)}]")
-    repo.write("environments/bomb.yaml", "\n".join(lines) + "\n")
-    result = repo.build("bomb")
+    memory.write("environments/bomb.yaml", "\n".join(lines) + "\n")
+    result = memory.build("bomb")
     assert result.code == 2
     assert "through aliases" in result.stderr
 
@@ -180,23 +173,23 @@ def short_and_located(result: Result | Build, where: str, message: str) -> None:
 
 @pytest.mark.parametrize("body, location, message", UNREAD.values(), ids=UNREAD.keys())
 def test_a_spec_nested_thousands_deep_is_refused_where_it_passes_the_limit(
-    repo: MemoryRepo, body: str, location: str, message: str
+    memory: MemoryRepo, body: str, location: str, message: str
 ):
-    repo.write("environments/deep.yaml", "apiVersion: regc/v1\nkind: Environment\n" + body)
-    result = repo.build("deep")
+    memory.write("environments/deep.yaml", "apiVersion: regc/v1\nkind: Environment\n" + body)
+    result = memory.build("deep")
     short_and_located(result, f"environments/deep.yaml:{location}", message)
     assert "flatten the data" in result.stderr
-    assert not any(n.startswith("overlays/deep/") for n in repo.tree())
+    assert not any(n.startswith("overlays/deep/") for n in memory.tree())
 
 
-def test_a_spec_in_yaml_1_1_is_refused_not_read_otherwise(repo: MemoryRepo):
+def test_a_spec_in_yaml_1_1_is_refused_not_read_otherwise(memory: MemoryRepo):
     """`%YAML 1.1` makes `yes` a boolean: regc reads YAML 1.2, where it is the string 'yes'. Neither
     reading may pass silently."""
-    repo.write(
+    memory.write(
         "environments/old.yaml",
         "%YAML 1.1\n---\napiVersion: regc/v1\nkind: Environment\ninsecure:\n  allowPlainHttp: yes\n",
     )
-    result = repo.build("old")
+    result = memory.build("old")
     short_and_located(result, "environments/old.yaml:1:1", "a %YAML 1.1 directive: regc reads YAML 1.2 only")
     assert "remove the %YAML line, and write true or false" in result.stderr
 
@@ -210,18 +203,18 @@ def test_a_spec_in_yaml_1_1_is_refused_not_read_otherwise(repo: MemoryRepo):
     ids=["nested", "yaml-1.1"],
 )
 def test_a_shared_file_that_regc_does_not_read_is_located_in_it(
-    repo: MemoryRepo, shared: str, location: str, message: str
+    memory: MemoryRepo, shared: str, location: str, message: str
 ):
-    repo.write("environments/shared/odd.yaml", shared)
-    repo.write_spec("fleet", "extends: shared/odd.yaml\nnamespace: fleet\n")
-    result = repo.build("fleet")
+    memory.write("environments/shared/odd.yaml", shared)
+    memory.write_spec("fleet", "extends: shared/odd.yaml\nnamespace: fleet\n")
+    result = memory.build("fleet")
     short_and_located(result, f"environments/shared/odd.yaml:{location}", message)
 
 
-def test_keys_of_the_input_are_quoted_on_one_line(repo: MemoryRepo):
+def test_keys_of_the_input_are_quoted_on_one_line(memory: MemoryRepo):
     long_key = "k" * 300
-    repo.write_spec("keys", f'labels: {{"a\\nb": x, "{long_key}": y}}\nregistry: {{"c\\nd": 1}}\n')
-    result = repo.build("keys")
+    memory.write_spec("keys", f'labels: {{"a\\nb": x, "{long_key}": y}}\nregistry: {{"c\\nd": 1}}\n')
+    result = memory.build("keys")
     assert result.code == 2 and "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert all(line.startswith(("environments/keys.yaml:", "  hint: ")) for line in lines), lines
