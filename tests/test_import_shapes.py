@@ -18,6 +18,7 @@ from regc.adopt import shapes
 from regc.adopt.helm import from_helm_values
 from regc.adopt.manifests import from_manifests, read_objects
 from regc.adopt.source import manifest_documents
+from regc.envspec.keys import unknown_keys
 from regc.errors import RegcError
 from tests import kube_shapes_source
 from tests.guide_manifests import radosgw_front
@@ -197,3 +198,4 @@ def test_hostile_inputs_at_any_depth_are_imported_or_refused_never_a_traceback(k
         objects = read_objects(_mutated(data.draw(st.sampled_from(MANIFESTS)), data))
         imported = from_manifests(objects, None)
     json.dumps(imported.spec)  # what is written is data, whatever came in
+    assert unknown_keys(imported.spec) == []  # every key the model's: what has none is reported instead

@@ -108,17 +108,17 @@ def test_a_radosgw_host_dies_and_pushes_and_pulls_go_on(nodes, rgw, prod: Path, 
     netns = host.prefix[-1]
     client = ClientLoop(nodes, 0, "registry.kube-registry.svc:5000", certs, tmp_path, creds)
     try:
-        client.wait_for(6)
+        client.wait_for(4)
         died = time.time()
         unplug(nodes, netns)
         rgw.processes.stop(host.name)
         try:
-            client.wait_for(12, after=died, timeout=180)
+            client.wait_for(8, after=died, timeout=180)  # past the front's checks taking the host out
         finally:
             unplug(nodes, netns, plugged=True)
             start_gateway(rgw, host)
         back = time.time()
-        client.wait_for(6, after=back)
+        client.wait_for(4, after=back)
     finally:
         done = client.stop()
     parts = {

@@ -125,7 +125,9 @@ def test_required_anti_affinity_rolls_out_on_as_many_nodes_as_replicas(nodes, bu
     for node in nodes.nodes[:2]:
         nodes.kubectl("label", "node", node.name, "regc-test/registry=yes", "--overwrite")
     try:
+        # No client here: a pod stops at once (each replacement waits for the old pod to leave its node).
         spec = SPEC.replace("  nodes: 3\n", "  nodes: 2\n  nodeSelector: {regc-test/registry: 'yes'}\n")
+        spec = spec.replace("maxUnavailable: 1}\n", "maxUnavailable: 1}\n  preStopSleepSeconds: 0\n")
         _build(built, spec)
         objects = deliver(nodes, built, "ha", tmp_path)
         wait_rolled_out(nodes, objects)

@@ -13,7 +13,10 @@ from regc.adopt.imported import Imported
 from regc.adopt.runtime import registry_container, runtime
 from regc.adopt.shapes import shaped_as
 from regc.adopt.values import Taken, Unmapped, dotted, value_at
+from regc.adopt.volumes import extra_volume
 from regc.distribution.credentials import holds_credential
+from regc.envspec.keys import unknown_keys
+from regc.envspec.model import API_VERSION
 from regc.errors import InputError
 from regc.secrets import htpasswd
 
@@ -29,6 +32,8 @@ CORE_KEYS = ("image", "storage", "persistence", "secrets", "configData", "servic
 S3_SECRET_KEYS = ("s3AccessKey", "s3SecretKey")
 PROXY_SECRET_KEYS = ("proxyUsername", "proxyPassword")
 
+
+ENVIRONMENT = {"apiVersion": API_VERSION, "kind": "Environment"}  # what every spec starts with
 
 # Keys the chart documents without a default in values.yaml, and the shape it reads them in.
 DOCUMENTED_SHAPES: dict[tuple[str, ...], type | tuple[type, ...]] = {
@@ -225,7 +230,7 @@ def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[
     values = chart.coalesced(user, version)  # what the release renders with: the chart's defaults under the file
     taken = Taken(values, defaults)
     taken.unmapped += misshapen
-    spec: dict[str, Any] = {"apiVersion": "regc/v1", "kind": "Environment", "namespace": namespace}
+    spec: dict[str, Any] = {**ENVIRONMENT, "namespace": namespace}
     secrets: dict[str, Any] = {}
     notes: list[str] = []
     losses: list[Loss] = []
@@ -587,10 +592,7 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
     if taken.get("podLabels", default={}):
         extras["podLabels"] = taken.get("podLabels")
     env: dict[str, Any] = {}
-    for index, variable in enumerate(taken.get("extraEnvVars", default=[])):
-        if not isinstance(variable, dict) or not isinstance(variable.get("name"), str):
-            taken.refuse(("extraEnvVars", index), "a variable is {name, value} or {name, valueFrom}")
-            continue
+    for index, variable in enumerate(taken.get("extraEnvVars", default=[])):  # EnvVar[]: PASSED_INTO
         if variable["name"].startswith("REGISTRY_"):
             continue  # the registry's own configuration: read with the rest of it (configData and the chart's)
         if "value" in variable and holds_credential(variable["name"].lower()):
@@ -601,34 +603,32 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
             )
         elif "value" in variable:
             env[variable["name"]] = str(variable["value"])
-        elif isinstance(variable.get("valueFrom"), dict):
-            env[variable["name"]] = {"valueFrom": variable["valueFrom"]}
+        elif variable.get("valueFrom"):
+            source = _env_source(variable["valueFrom"])
+            wrong = unknown_keys({**ENVIRONMENT, "extras": {"env": {"X": {"valueFrom": source}}}})
+            if wrong:
+                said = ", ".join(path.split(".valueFrom.", 1)[-1] for path in wrong)
+                taken.refuse(
+                    ("extraEnvVars", index, "valueFrom"),
+                    f"regc's variables take a key of a Secret or ConfigMap, or a pod field: {said} has no place",
+                )
+            else:
+                env[variable["name"]] = {"valueFrom": source}
     if env:
         extras["env"] = env
-    mounts = {}
-    for index, mount in enumerate(taken.get("extraVolumeMounts", default=[])):
-        if isinstance(mount, dict) and isinstance(mount.get("name"), str) and isinstance(mount.get("mountPath"), str):
-            mounts[mount["name"]] = mount
-        else:
-            taken.refuse(("extraVolumeMounts", index), "a mount is {name, mountPath}")
+    # extraVolumeMounts and extraVolumes are in Kubernetes' shapes (PASSED_INTO).
+    mounts = {mount["name"]: mount for mount in taken.get("extraVolumeMounts", default=[])}
     volumes = []
     for index, volume in enumerate(taken.get("extraVolumes", default=[])):
-        mount = mounts.get(volume.get("name")) if isinstance(volume, dict) else None
+        mount = mounts.get(volume["name"])
         if mount is None:
             taken.refuse(("extraVolumes", index), "a volume no container mounts")
             continue
-        item: dict[str, Any] = {"name": volume["name"], "mountPath": mount["mountPath"]}
-        item["readOnly"] = bool(mount.get("readOnly", True))
-        if "configMap" in volume:
-            item["configMap"] = volume["configMap"]["name"]
-        elif "secret" in volume and not volume["secret"].get("items"):
-            item["secret"] = volume["secret"]["secretName"]
-        elif "emptyDir" in volume:
-            item["emptyDir"] = True
+        entry, why = extra_volume(volume, mount)
+        if entry is None:
+            taken.refuse(("extraVolumes", index), why)
         else:
-            taken.refuse(("extraVolumes", index), "only whole ConfigMaps, Secrets and emptyDirs are mounted by regc")
-            continue
-        volumes.append(item)
+            volumes.append(entry)
     if volumes:
         extras["volumes"] = volumes
     if extras:
@@ -648,6 +648,14 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
         notes.append("regc runs the registry with its own restricted security context (Pod Security: restricted)")
     if value_at(taken.data, ("deployment", "annotations")):
         taken.refuse(("deployment", "annotations"), "regc annotates the Deployment itself", "extras.podAnnotations")
+
+
+def _env_source(source: dict[str, Any]) -> dict[str, Any]:
+    """A variable's valueFrom without what the API server fills in (a fieldRef's apiVersion v1)."""
+    field = source.get("fieldRef")
+    if isinstance(field, dict) and field.get("apiVersion") in (None, "v1"):
+        return {**source, "fieldRef": {k: v for k, v in field.items() if k != "apiVersion"}}
+    return source
 
 
 def _pruned(spec: dict[str, Any]) -> dict[str, Any]:

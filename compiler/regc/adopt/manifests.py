@@ -37,6 +37,7 @@ from regc.adopt.runtime import (
 from regc.adopt.shapes import misshapen
 from regc.adopt.stores import store_form
 from regc.adopt.values import Unmapped, dotted
+from regc.adopt.volumes import extra_volume
 from regc.distribution.credentials import holds_credential
 from regc.secrets import htpasswd
 
@@ -319,27 +320,17 @@ def _other_mounts(run: Runtime, spec: dict[str, Any], unmapped: list[Unmapped]) 
         at = str(mount.get("mountPath", "")).rstrip("/")
         if any(path == at or path.startswith(at + "/") for path in read if path):
             continue
-        volume = volumes.get(mount.get("name")) or {}
-        entry: dict[str, Any] = {"name": str(mount.get("name")), "mountPath": str(mount.get("mountPath"))}
-        if mount.get("subPath") or any((volume.get(k) or {}).get("items") for k in ("configMap", "secret")):
-            volume = {}
-        if isinstance(volume.get("configMap"), dict):
-            entry["configMap"] = volume["configMap"].get("name")
-        elif isinstance(volume.get("secret"), dict):
-            entry["secret"] = volume["secret"].get("secretName")
-        elif "emptyDir" in volume:
-            entry["emptyDir"] = True
-        else:
+        volume = volumes.get(mount.get("name")) or {"name": mount.get("name")}
+        entry, why = extra_volume(volume, mount)
+        if entry is None:
             unmapped.append(
                 Unmapped(
                     f"{identity(run.workload)}: volumeMounts[{mount.get('name')}]",
-                    f"a volume at {mount.get('mountPath')} regc cannot mount as it is",
+                    f"a volume at {mount.get('mountPath')} regc cannot mount as it is ({why})",
                     "extras.volumes (a whole ConfigMap, Secret or emptyDir)",
                 )
             )
             continue
-        if "emptyDir" in entry and not mount.get("readOnly"):
-            entry["readOnly"] = False  # ConfigMaps and Secrets are read-only whatever the mount says
         extras.append(entry)
     if extras:
         spec.setdefault("extras", {})["volumes"] = extras

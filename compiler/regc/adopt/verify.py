@@ -13,6 +13,7 @@ from regc.adopt.compiled import Compiled, compiled
 from regc.adopt.config import Loss
 from regc.adopt.imported import Imported
 from regc.distribution.parser import canonical_config
+from regc.envspec.keys import unknown_keys
 from regc.plan.operations_rules import derived_instead
 from regc.plan.registry_config import managed_keys
 
@@ -39,6 +40,12 @@ class Verdict:
 
 
 def spec_text(imported: Imported, name: str, source: str) -> str:
+    """The imported spec as its file says it. Every key of it is the model's: an importer maps what it
+    reads to the spec's keys, and what has no key is reported, never written (the loader would then
+    blame the team for regc's mistake)."""
+    wrong = unknown_keys(imported.spec)
+    if wrong:
+        raise RuntimeError(f"the import wrote keys the spec does not have: {', '.join(wrong)} (a bug of regc's)")
     header = (
         f"# yaml-language-server: $schema=./{layout.SCHEMA_FILE}\n"
         f"# The {name} environment, imported by `regc import` from {source}.\n"
