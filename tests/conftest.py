@@ -198,11 +198,12 @@ def load_yaml_file(path: Path) -> dict:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist (`-n 2`), every end-to-end test runs on one worker, in order: they share the
+    """With pytest-xdist (`-n 3`), every end-to-end test runs on one worker, in order: they share the
     control plane, Ceph's ports and the tool cache. The tests on real nodes (tests/nodes/) share
-    their cluster, in namespaces of its own, so they run as a group of their own, beside them (two
-    clusters at once, one a worker, loaded two cores enough to slow kube-proxy past a stopping pod's
-    preStop sleep: a drain failed a request once)."""
+    their cluster, in namespaces of its own, so they run as a group of their own on another worker
+    (one cluster: two at once, one a worker, loaded two cores enough to slow kube-proxy past a
+    stopping pod's preStop sleep, and a drain failed a request once). The nodes mostly wait on
+    probes and rollouts, so the other tests spread over all three workers keep both cores busy."""
     for item in items:
         if item.get_closest_marker("e2e"):
             group = "nodes" if "tests/nodes/" in item.nodeid else "e2e"
