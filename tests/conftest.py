@@ -208,6 +208,9 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("e2e"):
             group = "nodes" if "tests/nodes/" in item.nodeid else "e2e"
             item.add_marker(pytest.mark.xdist_group(group))
+    # The nodes first, then the end-to-end tests: with `--no-loadscope-reorder` the first two workers
+    # start on them at once (they are the run's longest), and the queue is empty before they end.
+    items.sort(key=lambda item: 0 if "tests/nodes/" in item.nodeid else 1 if item.get_closest_marker("e2e") else 2)
 
 
 def pytest_configure(config):
