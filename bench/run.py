@@ -275,6 +275,16 @@ def _fleet_of(size: int, root: Path, runs: int, env: dict, no_key: dict) -> None
             manifest.write_text(re.sub(r"# inputs: \S+", "# inputs: sha256:stale", manifest.read_text()))
 
     line("every overlay re-rendered, secrets unchanged", [(regc("build"), env)], invalidate_all)
+    rounds = iter(range(1, 1000))
+
+    def relabel_all() -> None:  # every overlay's objects change (a label of every spec)
+        label = f"labels: {{team: t{next(rounds)}}}\n"
+        for name in names:
+            spec = root / "environments" / f"{name}.yaml"
+            text = re.sub(r"^labels: .*\n", "", spec.read_text(), flags=re.M)
+            spec.write_text(text.replace(f"namespace: {name}\n", f"namespace: {name}\n{label}", 1))
+
+    line("every overlay changed (a label in every spec)", [(regc("build"), env)], relabel_all)
     # A change of base/ (every overlay's render differs): regc diff renders each overlay twice.
     deployment = root / "base" / "deployment-registry.yaml"
     deployment.write_text(deployment.read_text().replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 6"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 # Kubernetes parses YAML 1.1, where these plain scalars are booleans, nulls, numbers
@@ -99,6 +100,8 @@ def _literal_ok(text: str) -> bool:
 
 
 def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return _text(value)
     if value is None:
         return "null"
     if value is True:
@@ -111,7 +114,11 @@ def _scalar(value: Any) -> str:
         return "{}"
     if isinstance(value, list):
         return "[]"
-    text = str(value)
+    return _text(str(value))
+
+
+@lru_cache(maxsize=16384)  # keys and most values repeat across objects and environments
+def _text(text: str) -> str:
     if needs_quotes(text) or not _PLAIN.match(text) or _PLAIN_BAD.search(text):
         return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
     return text

@@ -13,7 +13,7 @@ from pathlib import Path
 from regc.cache import owned_files
 from regc.errors import RegcError
 from regc.files import sync_directory, write_atomic
-from regc.layout import JOURNAL, SCRATCH_PREFIX, STAGING, is_unit_directory
+from regc.layout import JOURNAL, MANIFEST, SCRATCH_PREFIX, STAGING, is_unit_directory
 from regc.world import DiskFiles, TreeChange
 
 
@@ -28,9 +28,11 @@ def commit(root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes] 
     """Make every changed unit on disk what it should be, or leave the tree as it was. `inputs` are
     secrets files with generated values: written once every unit is staged (so a build that stops
     before, on a file of yours in its way say, changes nothing), before the swap."""
-    changed = [c for c in changes if c.changed]
+    recorded = [c for c in changes if c.changed and _manifest_only(c) and _real_folder(root, c.directory)]
+    changed = [c for c in changes if c.changed and c not in recorded]
     if not changed:
         _write_inputs(inputs or {})
+        _record(root, recorded)
         return
     staging = root / STAGING
     _clear_staging(root)
@@ -60,6 +62,30 @@ def commit(root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes] 
     for change in changed:
         if not change.files:
             _remove_if_empty(root / change.directory)
+    _record(root, recorded)
+
+
+def _manifest_only(change: TreeChange) -> bool:
+    """Whether only the unit's manifest differs (every other file on disk as built), as after an
+    upgrade of regc that renders the same objects: its new digests of the inputs."""
+    differ = [name for name, content in change.files.items() if change.old.get(name) != content]
+    return differ == [MANIFEST] and not change.extra and all(name in change.old for name in change.files)
+
+
+def _real_folder(root: Path, directory: str) -> bool:
+    """A unit's folders and manifest that are what they seem (a symlink among them takes the swap,
+    which moves links and never follows them)."""
+    parts = Path(directory).parts
+    paths = [root.joinpath(*parts[: depth + 1]) for depth in range(len(parts))]
+    return not any(path.is_symlink() for path in [*paths, root / directory / MANIFEST])
+
+
+def _record(root: Path, changes: list[TreeChange]) -> None:
+    """Write the new manifest of units whose files stand as built, each replaced whole in its place:
+    no swap is needed, since a unit whose manifest is old or new describes the same files either
+    way (an old one only makes the next build render it again)."""
+    for change in changes:
+        write_atomic(root / change.directory / MANIFEST, change.files[MANIFEST])
 
 
 def recover(root: Path) -> bool:
@@ -171,13 +197,21 @@ def _stage(root: Path, staging: Path, index: int, change: TreeChange) -> tuple[s
     )
 
 
-def _has_files_of_yours(folder: Path, ours: set[str]) -> bool:
-    """Whether `folder` holds a file regc did not write (most units hold none)."""
-    return any(
-        path.relative_to(folder).as_posix() not in ours and not path.name.startswith(SCRATCH_PREFIX)
-        for path in folder.rglob("*")
-        if path.is_symlink() or not path.is_dir()
-    )
+def _has_files_of_yours(folder: Path, ours: set[str], prefix: str = "") -> bool:
+    """Whether `folder` holds a file regc did not write (most units hold none): one scan of each
+    folder, no stat beyond what the scan gives."""
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    for entry in entries:
+        name = f"{prefix}{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            if _has_files_of_yours(Path(entry.path), ours, f"{name}/"):
+                return True
+        elif name not in ours and not entry.name.startswith(SCRATCH_PREFIX):
+            return True
+    return False
 
 
 def _link(source: Path, target: Path) -> bool:

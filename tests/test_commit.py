@@ -1,0 +1,54 @@
+"""The commit on disk: a unit whose files all stand as built gets its new manifest in its place; any
+other change, or a unit reached through a symlink, takes the journaled swap of whole folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from regc.emit.tree import Unit
+from regc.layout import JOURNAL, MANIFEST, STAGING
+from regc.write.commit import commit
+from regc.write.compare import compare_unit
+
+OLD = b"# inputs: sha256:old\nkustomization.yaml\n"  # a manifest lists the files regc wrote
+NEW = b"# inputs: sha256:new\nkustomization.yaml\n"
+
+
+def _unit(root: Path, directory: str, files: dict[str, bytes]) -> Path:
+    folder = root / directory
+    folder.mkdir(parents=True)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return folder
+
+
+def test_a_unit_whose_files_stand_as_built_gets_its_new_manifest_in_place(tmp_path: Path):
+    folder = _unit(tmp_path, "overlays/a", {"kustomization.yaml": b"k\n", MANIFEST: OLD})
+    before = folder.stat().st_ino
+    change = compare_unit(tmp_path, Unit("overlays/a", "a", {"kustomization.yaml": b"k\n", MANIFEST: NEW}))
+    assert change.changed
+    commit(tmp_path, [change])
+    assert (folder / MANIFEST).read_bytes() == NEW and (folder / "kustomization.yaml").read_bytes() == b"k\n"
+    assert folder.stat().st_ino == before  # the same folder: nothing staged, nothing swapped
+    assert not (tmp_path / STAGING).exists() and not (tmp_path / JOURNAL).exists()
+
+
+def test_a_unit_with_another_file_changed_is_swapped_whole(tmp_path: Path):
+    folder = _unit(tmp_path, "overlays/a", {"kustomization.yaml": b"k\n", MANIFEST: OLD})
+    before = folder.stat().st_ino
+    change = compare_unit(tmp_path, Unit("overlays/a", "a", {"kustomization.yaml": b"k2\n", MANIFEST: NEW}))
+    commit(tmp_path, [change])
+    assert (folder / MANIFEST).read_bytes() == NEW and (folder / "kustomization.yaml").read_bytes() == b"k2\n"
+    assert folder.stat().st_ino != before  # a staged folder took its place
+    assert not (tmp_path / STAGING).exists() and not (tmp_path / JOURNAL).exists()
+
+
+def test_a_unit_reached_through_a_symlink_is_swapped_never_written_through(tmp_path: Path):
+    elsewhere = _unit(tmp_path, "elsewhere", {"kustomization.yaml": b"k\n", MANIFEST: OLD})
+    (tmp_path / "overlays").mkdir()
+    (tmp_path / "overlays" / "a").symlink_to(elsewhere)
+    change = compare_unit(tmp_path, Unit("overlays/a", "a", {"kustomization.yaml": b"k\n", MANIFEST: NEW}))
+    commit(tmp_path, [change])
+    assert (elsewhere / MANIFEST).read_bytes() == OLD  # the link's target is never written
+    folder = tmp_path / "overlays" / "a"
+    assert not folder.is_symlink() and (folder / MANIFEST).read_bytes() == NEW
