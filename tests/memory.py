@@ -86,6 +86,20 @@ class MemoryRepo:
             return Build(code, shown.getvalue())
         return Build(0, "", {n: overlay_objects(r, compiled.secrets[n]) for n, r in compiled.rendered.items()})
 
+    def check(self, *names: str) -> int:
+        """`regc build --check`'s exit status: 0 when the tree is what the specs compile to (judged
+        without the key), 1 when a folder is not."""
+        paths = [layout.spec_path(ROOT, name) for name in names] or discover_specs(ROOT, self.memory)
+        compiler = Compiler(self.world)
+        changes = compiler.changes(compiler.compile(paths), prune=not names)
+        return 1 if any(change.changed for change in changes) else 0
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        """Replace `old` (which must be there) with `new` in a file of the repository."""
+        text = self.read(relative).decode()
+        assert old in text, f"{relative} has no {old!r}"
+        self.write(relative, text.replace(old, new))
+
     def objects(self, name: str, body: str) -> list[dict[str, Any]]:
         """The objects of a new environment NAME (spec `body`), which must build."""
         self.write_spec(name, body)

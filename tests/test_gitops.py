@@ -151,36 +151,35 @@ def test_application_set_generates_the_argocd_overlays(built: Path):
     assert (foreign / "kustomization.yaml").read_text() == "resources: []\n"
 
 
-def test_application_set_members_may_deploy_to_different_clusters(built: Path):
-    spec = built / "environments" / "mirror.yaml"
-    spec.write_text(
-        spec.read_text().replace(
-            "  applicationSet: true", "  applicationSet: true\n  destinationServer: https://edge-1.example:6443"
-        )
+def test_application_set_members_may_deploy_to_different_clusters(memory: MemoryRepo):
+    memory.edit(
+        "environments/mirror.yaml",
+        "  applicationSet: true",
+        "  applicationSet: true\n  destinationServer: https://edge-1.example:6443",
     )
-    result = run_regc("build", cwd=built)
+    result = memory.build()
     assert result.code == 0, result.stderr
-    applications = generated_applications(tree_bytes(built), load(built / "argocd" / "applicationset.yaml"))
+    applications = generated_applications(memory.tree(), memory.yaml("argocd/applicationset.yaml"))
     assert applications["registry-mirror"]["spec"]["destination"]["server"] == "https://edge-1.example:6443"
     assert applications["registry-prod"]["spec"]["destination"]["server"] == "https://kubernetes.default.svc"
 
 
-def test_a_fleet_names_its_clusters_in_the_application_set(built: Path):
+def test_a_fleet_names_its_clusters_in_the_application_set(memory: MemoryRepo):
     for name, cluster in (("mirror", "edge-1"), ("prod", "central"), ("dev", "central")):
-        spec = built / "environments" / f"{name}.yaml"
-        text = spec.read_text()
-        assert "  applicationSet: true" in text, name
-        spec.write_text(text.replace("  applicationSet: true", f"  applicationSet: true\n  destinationName: {cluster}"))
-    result = run_regc("build", cwd=built)
+        memory.edit(
+            f"environments/{name}.yaml",
+            "  applicationSet: true",
+            f"  applicationSet: true\n  destinationName: {cluster}",
+        )
+    result = memory.build()
     assert result.code == 0, result.stderr
-    appset = load(built / "argocd" / "applicationset.yaml")
+    appset = memory.yaml("argocd/applicationset.yaml")
     assert appset["spec"]["template"]["spec"]["destination"] == {"name": "{{.cluster}}", "namespace": "{{.namespace}}"}
-    applications = generated_applications(tree_bytes(built), appset)
+    applications = generated_applications(memory.tree(), appset)
     assert applications["registry-mirror"]["spec"]["destination"] == {"name": "edge-1", "namespace": "registry-mirror"}
     assert applications["registry-prod"]["spec"]["destination"]["name"] == "central"
-    spec = built / "environments" / "dev.yaml"
-    spec.write_text(spec.read_text().replace("  destinationName: central\n", ""))
-    refused = run_regc("build", cwd=built)
+    memory.edit("environments/dev.yaml", "  destinationName: central\n", "")
+    refused = memory.build()
     assert refused.code == 2
     assert "of the same ApplicationSet names its cluster by server URL" in refused.stderr
 
@@ -196,15 +195,15 @@ def test_flux_deploys_to_another_cluster_through_its_kubeconfig(memory: MemoryRe
     assert sync["spec"]["kubeConfig"] == {"secretRef": {"name": "edge-kubeconfig", "key": "value.yaml"}}
 
 
-def test_application_set_goes_when_no_environment_is_in_it(built: Path):
+def test_application_set_goes_when_no_environment_is_in_it(memory: MemoryRepo):
+    assert memory.build().code == 0
     for env in ("dev", "mirror", "prod"):
-        spec = built / "environments" / f"{env}.yaml"
-        spec.write_text(spec.read_text().replace("  applicationSet: true", "  applicationSet: false"))
-    result = run_regc("build", cwd=built)
+        memory.edit(f"environments/{env}.yaml", "  applicationSet: true", "  applicationSet: false")
+    result = memory.build()
     assert result.code == 0, result.stderr
-    assert not (built / "argocd").exists()
-    assert (built / "overlays" / "dev" / "gitops" / "application.yaml").is_file()
-    assert run_regc("build", "--check", cwd=built).code == 0
+    assert not [name for name in memory.tree() if name.startswith("argocd/")]
+    assert "overlays/dev/gitops/application.yaml" in memory.tree()
+    assert memory.check() == 0
 
 
 def test_application_set_members_must_agree(memory: MemoryRepo):
