@@ -329,3 +329,23 @@ def test_a_secrets_file_or_sops_config_regc_does_not_read_is_refused_located(
     assert result.code == 2 and "Traceback" not in result.stderr, result.stderr[-500:]
     assert result.stderr.startswith(located) and len(result.stderr.splitlines()) <= 2, result.stderr[:500]
     assert inputs_and_tree(built) == before
+
+
+def test_half_a_character_is_refused_by_its_path_in_objects_and_secrets_files(repo: Path, built: Path):
+    """A `\\uD800` escape is no character: no UTF-8 holds it (Go's readers make it U+FFFD). libyaml's
+    parser refuses it where regc reads with it; regc refuses it by path where the round-trip loader
+    reads (specs, a chart's values: tests/test_spec_errors.py)."""
+    (repo / "k8s.yaml").write_text('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "a\\ud800"}\n')
+    result = run_console("import", "manifests", "k8s.yaml", "--name", "imported", cwd=repo)
+    assert result.code == 2 and "Traceback" not in result.stderr, result.stderr[-500:]
+    assert result.stderr.startswith("k8s.yaml:3:22: ") and "escape" in result.stderr
+    (repo / "values.yaml").write_text('image: {tag: "2.8.3\\ud800"}\n')
+    args = ("import", "helm-values", "values.yaml", "--name", "imported", "--chart-version", "2.2.2")
+    result = run_console(*args, cwd=repo)
+    assert result.code == 2 and "Traceback" not in result.stderr, result.stderr[-500:]
+    assert result.stderr.startswith("values.yaml:1:14: image.tag: a \\u escape that is no character (U+D800")
+    secrets = built / "environments" / "prod.secrets.yaml"
+    secrets.write_text(secrets.read_text().replace("sops:", 'odd: "\\udfff"\nsops:', 1))
+    result = run_regc("build", cwd=built)
+    assert result.code == 2 and "Traceback" not in result.stderr, result.stderr[-500:]
+    assert result.stderr.startswith("environments/prod.secrets.yaml:") and "escape" in result.stderr

@@ -4,7 +4,6 @@ catch nothing broad that could hide a bug of theirs)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from pathlib import Path
@@ -22,6 +21,7 @@ from regc.envspec.keys import unknown_keys
 from regc.errors import RegcError
 from tests import kube_shapes_source
 from tests.guide_manifests import radosgw_front
+from tests.hostile_inputs import mutated
 
 CORPUS = Path(__file__).parent / "corpus" / "import"
 
@@ -143,37 +143,6 @@ def _manifest_cases() -> list[list[dict]]:
 
 VALUES, MANIFESTS = _values_cases(), _manifest_cases()
 EXAMPLES = int(os.environ.get("REGC_FUZZ_EXAMPLES", "300"))  # 4,000 found nothing more when this landed
-WORD = st.sampled_from(["a", "name", "registry", "5000", "tls", "REGISTRY_STORAGE", "true", "", "é"])
-SHAPES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-3, 70000), st.text(max_size=6), WORD),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(WORD, inner, max_size=3)),
-    max_leaves=6,
-)
-
-
-def _paths(node, prefix=()):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield (*prefix, key)
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield (*prefix, index)
-            yield from _paths(value, (*prefix, index))
-
-
-def _mutated(document, data):
-    document = copy.deepcopy(document)
-    paths = list(_paths(document))
-    for path in data.draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3)) if paths else []:
-        node = document
-        try:
-            for part in path[:-1]:
-                node = node[part]
-            node[path[-1]] = data.draw(SHAPES)
-        except (KeyError, IndexError, TypeError):  # an earlier change replaced what held this path
-            continue
-    return document
 
 
 @pytest.mark.parametrize("kind", ["helm-values", "manifests"])
@@ -187,7 +156,7 @@ def test_hostile_inputs_at_any_depth_are_imported_or_refused_never_a_traceback(k
     """Real inputs (the corpus) with any value at any depth, a list entry or an affinity term
     included, replaced by another shape: the importer returns what it made of them."""
     if kind == "helm-values":
-        values = _mutated(data.draw(st.sampled_from(VALUES)), data)
+        values = mutated(data.draw(st.sampled_from(VALUES)), data)
         version = data.draw(st.sampled_from(["1.9.1", "2.2.2", "3.0.0"]))
         try:
             imported = from_helm_values(values, "registry", version)
@@ -195,7 +164,7 @@ def test_hostile_inputs_at_any_depth_are_imported_or_refused_never_a_traceback(k
             assert exc.message
             return
     else:
-        objects = read_objects(_mutated(data.draw(st.sampled_from(MANIFESTS)), data))
+        objects = read_objects(mutated(data.draw(st.sampled_from(MANIFESTS)), data))
         imported = from_manifests(objects, None)
     json.dumps(imported.spec)  # what is written is data, whatever came in
     assert unknown_keys(imported.spec) == []  # every key the model's: what has none is reported instead

@@ -37,6 +37,11 @@ CASES = [
     ),
     ("image without tag", "registry:\n  image: registry\n", "is not pinned"),
     (
+        "an escape that is half a character",
+        'labels: {team: "a\\ud800"}\n',
+        "environments/bad.yaml:3:16: labels.team: a \\u escape that is no character (U+D800, half of a pair)",
+    ),
+    (
         "bad quantity",
         "storage:\n  size: ten\n",
         "environments/bad.yaml:4:9: storage.size: 'ten' is not a Kubernetes quantity",

@@ -248,7 +248,7 @@ def load_text(content: bytes, display: str, hint: str) -> Any:
     if found is not None:
         raise SpecError([Problem(Location(display, found.line, found.column), found.message, found.hint)])
     try:
-        return _loader().load(content)
+        data = _loader().load(content)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
@@ -257,3 +257,40 @@ def load_text(content: bytes, display: str, hint: str) -> Any:
         raise SpecError([Problem(where, message, hint)]) from None
     except (YAMLError, UnicodeDecodeError, RecursionError) as exc:
         raise SpecError([Problem(Location(display), f"not valid YAML: {type(exc).__name__}", hint)]) from None
+    refuse_lone_surrogates(data, display)
+    return data
+
+
+def refuse_lone_surrogates(data: Any, display: str) -> None:
+    """A located error (by path) for text of `data` no UTF-8 can hold (see `lone_surrogate`)."""
+    found = lone_surrogate(data)
+    if found is not None:
+        where = ".".join(str(part) for part in found[0]) or "(the document)"
+        message = f"{where}: a \\u escape that is no character (half of a pair)"
+        raise SpecError([Problem(Location(display), message, SURROGATE_HINT)])
+
+
+def lone_surrogate(data: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], str] | None:
+    """The first path whose key or text holds a lone surrogate (a `\\uD800` escape, say: no
+    character, and no UTF-8 can hold it; Go's readers make it U+FFFD), and that text."""
+    if isinstance(data, str):
+        return (path, data) if not data.isascii() and not _encodes(data) else None
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        if isinstance(key, str) and not key.isascii() and not _encodes(key):
+            return (*path, key), key
+        found = lone_surrogate(value, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+SURROGATE_HINT = "write the character itself (a pair of \\u escapes is one \\U escape in YAML: \\U0001F600)"

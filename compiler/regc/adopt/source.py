@@ -161,12 +161,14 @@ def manifest_documents(paths: list[str]) -> list[Any]:
             continue
         for display, text in sources:
             try:
-                documents += yamlread.load_all(text)
+                loaded = yamlread.load_all(text)
             except (YAMLError, ValueError, RecursionError) as exc:  # not YAML (as envspec.load reads them)
                 mark = getattr(exc, "problem_mark", None)
                 line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
                 problem = getattr(exc, "problem", None) or "not valid YAML"
                 raise SpecError([Problem(Location(display, line, column), f"not valid YAML: {problem}")]) from None
+            yamlread.refuse_lone_surrogates(loaded, display)
+            documents += loaded
     return documents
 
 

@@ -13,7 +13,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from regc.errors import Location, Problem, SpecError, shown
-from regc.yamlread import MAX_DEPTH, load_all_strict, refusal
+from regc.yamlread import MAX_DEPTH, SURROGATE_HINT, load_all_strict, lone_surrogate, refusal
 
 if TYPE_CHECKING:
     from regc.world import Files
@@ -84,11 +84,31 @@ def load_yaml(
         raise SpecError(
             [Problem(Location(display, line, column), f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
         ) from None
+    document = None
     if not positions:
         data = _plain_data(text)  # None for what regc refuses (regc.yamlread.refusal): parse_yaml locates it
         if data is not None:
-            return Document(data, Positions(display))
-    return parse_yaml(text, display)
+            document = Document(data, Positions(display))
+    document = document or parse_yaml(text, display)
+    found = lone_surrogate(document.data)
+    if found is not None:
+        where, value = found
+        located = document if document.positions.keys or document.positions.values else parse_yaml(text, display)
+        code = next(ord(c) for c in value if 0xD800 <= ord(c) <= 0xDFFF)
+        raise SpecError(
+            [
+                Problem(
+                    located.positions.locate(where),
+                    f"{_dotted_path(where)}: a \\u escape that is no character (U+{code:04X}, half of a pair)",
+                    SURROGATE_HINT,
+                )
+            ]
+        )
+    return document
+
+
+def _dotted_path(path: Path_) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(path))
 
 
 def _refuse_unread(text: str, display: str) -> None:
