@@ -173,21 +173,32 @@ def test_storage_cut_takes_the_pods_out_of_the_service_and_does_not_restart_them
     for netns in hosts:
         unplug(nodes, netns)
     try:
-        unready = _until(lambda: not any(_ready(p) for p in _registry_pods(nodes)), 180, "unready")
+        # Liveness holds: the kubelet judges it (every 20 s) once readiness fails, and it passes (a
+        # restart takes three failures in a row: none at all is what the kubelet counts). Counted
+        # from each pod's first failed readiness probe (the two more that take it out of the
+        # Service leave time for a liveness probe).
+        judged: dict = {}
+
+        def since(now: dict, then: dict, pod: str, probe: str, result: str) -> float:
+            return now.get((pod, probe, result), 0) - then.get((pod, probe, result), 0)
+
+        def unready_now() -> bool:
+            now = probe_results(nodes, "kube-registry")
+            for pod in before:
+                if pod not in judged and since(now, at_cut, pod, "Readiness", "failed") > 0:
+                    judged[pod] = now
+            return not any(_ready(p) for p in _registry_pods(nodes))
+
+        unready = _until(unready_now, 180, "unready")
         endpoints = nodes.json(
             "get", "endpointslices", "-n", "kube-registry", "-l", "kubernetes.io/service-name=registry"
         )
         serving = [e for s in endpoints["items"] for e in s.get("endpoints") or [] if e["conditions"].get("ready")]
         assert not serving, serving
-        # Liveness holds: the kubelet judges it (every 20 s) while readiness fails, and it passes
-        # (a restart takes three failures in a row: none at all is what the kubelet counts).
-        judged = probe_results(nodes, "kube-registry")
-
-        def since(now: dict, then: dict, pod: str, probe: str, result: str) -> float:
-            return now.get((pod, probe, result), 0) - then.get((pod, probe, result), 0)
+        assert set(judged) == set(before), judged  # each pod's readiness failed before it left
 
         def live(pod: str) -> bool:
-            return since(probe_results(nodes, "kube-registry"), judged, pod, "Liveness", "successful") > 0
+            return since(probe_results(nodes, "kube-registry"), judged[pod], pod, "Liveness", "successful") > 0
 
         _until(lambda: all(live(pod) for pod in before), 60, "judged live")
         during = probe_results(nodes, "kube-registry")

@@ -99,7 +99,7 @@ def test_changes_and_a_drain_keep_every_push_and_pull_working(nodes, built: Path
         # so while old and new pods hold different secrets, an upload whose requests reach both fails.
         step("re-keyed httpSecret", lambda: rekey("httpSecret"))
         settled = time.time() + 5  # the nodes' kube-proxies take a moment to drop the old pods
-        client.wait_for(6, after=settled)
+        client.wait_for(4, after=settled)
     finally:
         done = client.stop()
         forget(nodes, NAMESPACE)
