@@ -219,22 +219,27 @@ def wait_rolled_out(cluster: NodeCluster, objects: list[dict[str, Any]], timeout
     every Job complete, as the real controllers and kubelets report them."""
     end = time.monotonic() + timeout
     pending: list[str] = []
+    watched = [o for o in objects if o["kind"] in ("Deployment", "DaemonSet", "Job")]
+    namespaces = sorted({o["metadata"]["namespace"] for o in watched})
     while time.monotonic() < end:
         pending = []
-        for obj in objects:
+        found: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for namespace in namespaces:  # one request a namespace and poll, not one an object
+            got = cluster.kubectl("get", "deployments,daemonsets,jobs", "-n", namespace, "-o", "json", check=False)
+            for item in json.loads(got.stdout).get("items", []) if got.returncode == 0 else []:
+                found[(item["kind"], namespace, item["metadata"]["name"])] = item
+        for obj in watched:
             kind, meta = obj["kind"], obj["metadata"]
-            if kind not in ("Deployment", "DaemonSet", "Job"):
-                continue
-            got = cluster.kubectl("get", kind.lower(), meta["name"], "-n", meta["namespace"], "-o", "json", check=False)
-            live = json.loads(got.stdout) if got.returncode == 0 else {}
+            live = found.get((kind, meta["namespace"], meta["name"]), {})
             status = live.get("status", {})
+            generation = live.get("metadata", {}).get("generation", 1)  # not made yet: pending
             if kind == "Deployment":
                 wanted = obj["spec"].get("replicas", 1)
                 available = any(
                     c["type"] == "Available" and c["status"] == "True" for c in status.get("conditions", [])
                 )
                 done = (
-                    status.get("observedGeneration", 0) >= live["metadata"]["generation"]
+                    status.get("observedGeneration", 0) >= generation
                     and available
                     and status.get("updatedReplicas") == wanted
                     and status.get("availableReplicas") == wanted
@@ -243,7 +248,7 @@ def wait_rolled_out(cluster: NodeCluster, objects: list[dict[str, Any]], timeout
             elif kind == "DaemonSet":
                 desired = status.get("desiredNumberScheduled", 0)
                 done = (
-                    status.get("observedGeneration", 0) >= live["metadata"]["generation"]
+                    status.get("observedGeneration", 0) >= generation
                     and desired > 0
                     and status.get("numberReady") == desired
                     and status.get("updatedNumberScheduled") == desired
@@ -255,7 +260,7 @@ def wait_rolled_out(cluster: NodeCluster, objects: list[dict[str, Any]], timeout
                 pending.append(f"{kind}/{meta['namespace']}/{meta['name']}")
         if not pending:
             return
-        time.sleep(1)
+        time.sleep(0.5)
     raise AssertionError(f"not rolled out in {timeout:.0f} s: {pending}\n{_events(cluster, objects)}")
 
 
