@@ -171,15 +171,8 @@ def fresh_unit(
     if manifest is None:
         return None
     fields, names = manifest
-    found = {}
-    for name in names:
-        if name == layout.MANIFEST:
-            continue
-        try:
-            found[name] = files.read_bytes(folder / name)
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return None
-    if fields.get("outputs") != outputs_digest(found):
+    found = _outputs_of(folder, names, files.read_bytes)
+    if found is None or fields.get("outputs") != outputs_digest(found):
         return None
     found[layout.MANIFEST] = files.read_bytes(folder / layout.MANIFEST)
     return FreshUnit(directory, found, fields)
@@ -272,14 +265,21 @@ def _unit_holds(
     if manifest is None:
         return None
     fields, names = manifest
-    digests = {}
+    digests = _outputs_of(folder, names, cache.digest)
+    if digests is None or fields.get("outputs") != _outputs(digests):
+        return None
+    return directory, len(digests) + 1, fields
+
+
+def _outputs_of(folder: Path, names: list[str], read: Callable[[Path], bytes]) -> dict[str, bytes] | None:
+    """`read` of each file the manifest lists but itself (its content, or its digest); None when one
+    is missing."""
+    found = {}
     for name in names:
         if name == layout.MANIFEST:
             continue
         try:
-            digests[name] = cache.digest(folder / name)
+            found[name] = read(folder / name)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
-    if fields.get("outputs") != _outputs(digests):
-        return None
-    return directory, len(digests) + 1, fields
+    return found

@@ -15,8 +15,7 @@ from regc.adopt.shapes import shaped_as
 from regc.adopt.values import Taken, Unmapped, dotted, value_at
 from regc.adopt.volumes import extra_volume
 from regc.distribution.credentials import holds_credential
-from regc.envspec.keys import unknown_keys
-from regc.envspec.model import API_VERSION
+from regc.envspec.keys import ENVIRONMENT, unknown_keys
 from regc.errors import InputError
 from regc.secrets import htpasswd
 
@@ -32,8 +31,6 @@ CORE_KEYS = ("image", "storage", "persistence", "secrets", "configData", "servic
 S3_SECRET_KEYS = ("s3AccessKey", "s3SecretKey")
 PROXY_SECRET_KEYS = ("proxyUsername", "proxyPassword")
 
-
-ENVIRONMENT = {"apiVersion": API_VERSION, "kind": "Environment"}  # what every spec starts with
 
 # Keys the chart documents without a default in values.yaml, and the shape it reads them in.
 DOCUMENTED_SHAPES: dict[tuple[str, ...], type | tuple[type, ...]] = {

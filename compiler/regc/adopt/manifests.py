@@ -39,6 +39,7 @@ from regc.adopt.stores import store_form
 from regc.adopt.values import Unmapped, dotted
 from regc.adopt.volumes import extra_volume
 from regc.distribution.credentials import holds_credential
+from regc.envspec.keys import ENVIRONMENT
 from regc.secrets import htpasswd
 
 # API versions of the objects an import meets that Kubernetes no longer serves, and the release that
@@ -136,7 +137,7 @@ def _from_manifests(objects: list[Object], namespace: str | None, major: int | N
         unmapped.append(Unmapped(identity(other), "a second registry: import it under its own --name"))
     meta = workload.get("metadata") or {}
     namespace = namespace or meta.get("namespace") or "registry"
-    spec: dict[str, Any] = {"apiVersion": "regc/v1", "kind": "Environment", "namespace": namespace}
+    spec: dict[str, Any] = {**ENVIRONMENT, "namespace": namespace}
     secrets: dict[str, Any] = {}
     _api_notes(objects, notes)
     if workload["kind"] != "Deployment":

@@ -99,7 +99,7 @@ def load_yaml(
             [
                 Problem(
                     located.positions.locate(where),
-                    f"{_dotted_path(where)}: a \\u escape that is no character (U+{code:04X}, half of a pair)",
+                    f"{dotted_path(where)}: a \\u escape that is no character (U+{code:04X}, half of a pair)",
                     SURROGATE_HINT,
                 )
             ]
@@ -107,8 +107,18 @@ def load_yaml(
     return document
 
 
-def _dotted_path(path: Path_) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(path))
+def dotted_path(loc: tuple[Any, ...]) -> str:
+    """A path in a document as messages name it (`registry.headers[0]`)."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            continue
+        name = str(part)
+        if not name.isprintable() or len(name) > 63:  # a key of the input, such as "a\nb": one short line
+            name = shown(name, 40)
+        text += f".{name}" if text else name
+    return text
 
 
 def _refuse_unread(text: str, display: str) -> None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from regc.envspec.extends import extended
 from regc.envspec.fields import check_dns_label
-from regc.envspec.load import Document, Positions, load_yaml
+from regc.envspec.load import Document, Positions, dotted_path, load_yaml
 from regc.envspec.model import ENV_SOURCE, ENV_TEXT, Environment  # tags no document spells
 from regc.errors import Location, Problem, SpecError, shown
 
@@ -108,9 +108,9 @@ def _problem(error: ErrorDetails, document: Document, root_model: type) -> Probl
         expected = error.get("ctx", {}).get("expected_tags", "")
         return Problem(
             positions.locate((*loc, "driver")),
-            f"{_dotted((*loc, 'driver'))}: must be one of {expected}, not {shown(error['ctx']['tag'])}",
+            f"{dotted_path((*loc, 'driver'))}: must be one of {expected}, not {shown(error['ctx']['tag'])}",
         )
-    dotted = _dotted(loc)
+    dotted = dotted_path(loc)
     if kind == "extra_forbidden":
         key = loc[-1]
         choices = _keys_at(root_model, tuple(error["loc"])[:-1])
@@ -120,10 +120,10 @@ def _problem(error: ErrorDetails, document: Document, root_model: type) -> Probl
             if close
             else (f"known keys here: {', '.join(sorted(choices))}" if choices else "")
         )
-        where = _dotted(loc[:-1]) or "the top level"
+        where = dotted_path(loc[:-1]) or "the top level"
         return Problem(positions.locate(loc, at_key=True), f"{where}: unknown key {shown(key)}", hint)
     if kind == "missing":
-        parent = _dotted(loc[:-1]) or "the top level"
+        parent = dotted_path(loc[:-1]) or "the top level"
         return Problem(positions.locate(loc[:-1]), f"{parent}: missing required key {loc[-1]!r}")
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
@@ -145,19 +145,6 @@ def _problem(error: ErrorDetails, document: Document, root_model: type) -> Probl
     elif kind in ("int_type", "float_type") and isinstance(value, bool):
         hint = "true and false are booleans in YAML: give a number"
     return Problem(positions.locate(loc), f"{dotted}: {message}" if dotted else message, hint)
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-            continue
-        name = str(part)
-        if not name.isprintable() or len(name) > 63:  # a key of the input, such as "a\nb": one short line
-            name = shown(name, 40)
-        text += f".{name}" if text else name
-    return text
 
 
 def _keys_at(model: type, loc: tuple[Any, ...]) -> list[str]:

@@ -28,8 +28,11 @@ def commit(root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes] 
     """Make every changed unit on disk what it should be, or leave the tree as it was. `inputs` are
     secrets files with generated values: written once every unit is staged (so a build that stops
     before, on a file of yours in its way say, changes nothing), before the swap."""
-    recorded = [c for c in changes if c.changed and _manifest_only(c) and _real_folder(root, c.directory)]
-    changed = [c for c in changes if c.changed and c not in recorded]
+    recorded: list[TreeChange] = []  # only the manifest differs: written in place
+    changed: list[TreeChange] = []  # staged and swapped whole
+    for change in (c for c in changes if c.changed):
+        in_place = _manifest_only(change) and _real_folder(root, change.directory)
+        (recorded if in_place else changed).append(change)
     if not changed:
         _write_inputs(inputs or {})
         _record(root, recorded)
