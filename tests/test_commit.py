@@ -52,3 +52,43 @@ def test_a_unit_reached_through_a_symlink_is_swapped_never_written_through(tmp_p
     assert (elsewhere / MANIFEST).read_bytes() == OLD  # the link's target is never written
     folder = tmp_path / "overlays" / "a"
     assert not folder.is_symlink() and (folder / MANIFEST).read_bytes() == NEW
+
+
+def _syncs(monkeypatch, syncfs) -> tuple[list[str], list[int]]:
+    """The commit's syncs, recorded: the file systems synced whole, and the files fsynced one by one."""
+    from regc import files
+
+    whole: list[str] = []
+    each: list[int] = []
+    real_fsync = files.os.fsync
+
+    def fake_syncfs(handle: int) -> int:
+        whole.append(files.os.readlink(f"/proc/self/fd/{handle}"))
+        return 0
+
+    monkeypatch.setattr(files, "_syncfs", lambda: fake_syncfs if syncfs else None)
+    monkeypatch.setattr(files.os, "fsync", lambda handle: (each.append(handle), real_fsync(handle))[1])
+    return whole, each
+
+
+def test_the_staged_files_are_synced_with_one_call_where_the_system_has_syncfs(tmp_path: Path, monkeypatch):
+    _unit(tmp_path, "overlays/a", {"kustomization.yaml": b"k\n", MANIFEST: OLD})
+    change = compare_unit(
+        tmp_path, Unit("overlays/a", "a", {"kustomization.yaml": b"k2\n", "b.yaml": b"b\n", MANIFEST: NEW})
+    )
+    whole, each = _syncs(monkeypatch, syncfs=True)
+    commit(tmp_path, [change])
+    assert whole == [str(tmp_path / STAGING)]
+    # What is left is the journal (its file and folder) and the folders of the swap: no staged file.
+    assert len(each) <= 4 and (tmp_path / "overlays" / "a" / "b.yaml").read_bytes() == b"b\n"
+
+
+def test_without_syncfs_every_staged_file_is_fsynced(tmp_path: Path, monkeypatch):
+    _unit(tmp_path, "overlays/a", {"kustomization.yaml": b"k\n", MANIFEST: OLD})
+    change = compare_unit(
+        tmp_path, Unit("overlays/a", "a", {"kustomization.yaml": b"k2\n", "b.yaml": b"b\n", MANIFEST: NEW})
+    )
+    whole, each = _syncs(monkeypatch, syncfs=False)
+    commit(tmp_path, [change])
+    assert whole == [] and len(each) >= 3 + 2  # three staged files, then the journal and its folder
+    assert (tmp_path / "overlays" / "a" / "b.yaml").read_bytes() == b"b\n"

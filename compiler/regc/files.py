@@ -1,10 +1,14 @@
-"""Atomic file replacement: a unique temporary file beside the target, synced, renamed over it, and
-the folder synced. Every file regc writes outside a build's staged swap goes through here."""
+"""Durable writes: atomic file replacement (a unique temporary file beside the target, synced,
+renamed over it, and the folder synced), through which every file regc writes outside a build's
+staged swap goes, and the sync of many new files at once for the swap's staging."""
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -31,3 +35,33 @@ def sync_directory(folder: Path) -> None:
         os.fsync(handle)
     finally:
         os.close(handle)
+
+
+def sync_files(paths: Iterable[Path], folder: Path) -> None:
+    """Make the contents of new files under `folder` durable. One syncfs(2) of the file system that
+    holds `folder` where the system has it (Linux): the staging of a thousand units wrote several
+    thousand files, and an fsync each was a third of the commit; elsewhere an fsync a file."""
+    syncfs = _syncfs()
+    if syncfs is not None:
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            if syncfs(handle) == 0:
+                return
+        finally:
+            os.close(handle)
+    for path in paths:  # no syncfs, or it failed: each file on its own
+        handle = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
+@functools.cache
+def _syncfs() -> Callable[[int], int] | None:
+    """libc's syncfs, or None where there is none (the running program's own symbols: Python links libc)."""
+    try:
+        syncfs: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    return syncfs

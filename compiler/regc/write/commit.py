@@ -12,7 +12,7 @@ from pathlib import Path
 
 from regc.cache import owned_files
 from regc.errors import RegcError
-from regc.files import sync_directory, write_atomic
+from regc.files import sync_directory, sync_files, write_atomic
 from regc.layout import JOURNAL, MANIFEST, SCRATCH_PREFIX, STAGING, is_unit_directory
 from regc.world import DiskFiles, TreeChange
 
@@ -41,7 +41,9 @@ def commit(root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes] 
     _clear_staging(root)
     staging.mkdir()
     try:
-        swaps = [_stage(root, staging, index, change) for index, change in enumerate(changed)]
+        written: list[Path] = []
+        swaps = [_stage(root, staging, index, change, written) for index, change in enumerate(changed)]
+        sync_files(written, staging)  # the staged files are durable before the journal names them
         _write_inputs(inputs or {})
         _write_journal(root, swaps)
     except BaseException:
@@ -156,7 +158,9 @@ def _read_journal(root: Path) -> list[tuple[str, str, str]]:
     return checked
 
 
-def _stage(root: Path, staging: Path, index: int, change: TreeChange) -> tuple[str, str, str]:
+def _stage(root: Path, staging: Path, index: int, change: TreeChange, written: list[Path]) -> tuple[str, str, str]:
+    """Stage the unit's new folder (a file the build did not change is a hard link to the committed
+    one); each file written is added to `written`, to be synced with the others."""
     current = root / change.directory
     staged = staging / f"{index}"
     ours = set(owned_files(current))
@@ -187,10 +191,8 @@ def _stage(root: Path, staging: Path, index: int, change: TreeChange) -> tuple[s
             folders.add(path.parent)
         if change.old.get(name) == content and _link(current / name, path):
             continue  # unchanged: the committed file itself, already on disk, moves into the new folder
-        with open(path, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
+        path.write_bytes(content)
+        written.append(path)
     if kept:
         _prune_empty_folders(staged)  # a folder of the copy may hold only files regc no longer writes
     return (
