@@ -8,7 +8,7 @@ import base64
 import datetime
 import random
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from regc import layout, yamlread, yamltext
@@ -61,6 +61,17 @@ class FakeSealer:
         document["sops"] = self._block()
         return yamltext.dump(document).encode()
 
+    def unset(self, ciphertext: bytes, target: str, key: tuple[str, ...]) -> bytes:
+        self.calls["unset"] += 1
+        document = yamlread.load(ciphertext)
+        node = document
+        for part in key[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(key[-1], None)
+        document["sops"] = self._block()
+        return yamltext.dump(document).encode()
+
     def rewrap(self, ciphertext: bytes, target: str) -> bytes:
         self.calls["rewrap"] += 1
         text = ciphertext.decode()
@@ -108,7 +119,7 @@ def memory_world(
     files: dict[str, bytes], *, recipients: list[str] | None = None, now: datetime.datetime = NOW, seed: int = 7
 ) -> tuple[World, MemoryFiles, FakeSealer]:
     """A repository in memory holding `files` (by path relative to its root)."""
-    memory = MemoryFiles()
+    memory = MemoryFiles(cwd=PurePosixPath(ROOT))
     for name, content in files.items():
         memory.write(ROOT / name, content)
     sealer = FakeSealer(recipients or ["age1fake"])

@@ -12,18 +12,19 @@ import dataclasses
 import datetime
 import functools
 import io
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 
-from regc import layout, yamlread, yamltext
+from regc import console, layout, yamlread, yamltext
 from regc.compiler import Compiler, discover_specs
 from regc.errors import RegcError
 from regc.secrets.sealer import SopsSealer
 from regc.world import DiskFiles, World
-from tests.conftest import EXAMPLE_SPECS, REPO, TEST_KEY
+from tests.conftest import EXAMPLE_SPECS, REPO, TEST_KEY, Result
 from tests.fakes import ROOT, FakeSealer, memory_world, tree_of
 from tests.kustomize_model import overlay_objects
 
@@ -85,6 +86,20 @@ class MemoryRepo:
                 code = exc.report()  # printed as the console script prints it
             return Build(code, shown.getvalue())
         return Build(0, "", {n: overlay_objects(r, compiled.secrets[n]) for n, r in compiled.rendered.items()})
+
+    def run(self, *args: str, stdin: str | None = None, now: datetime.datetime | None = None) -> Result:
+        """The command line `regc ARGS` in this repository (the working folder its root), as the console
+        script runs it, with the in-memory world: its exit status and what it prints."""
+        world = self.at(now) if now else self.world
+        out, err = io.StringIO(), io.StringIO()
+        saved = sys.stdin
+        sys.stdin = io.StringIO(stdin or "")
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = console.exit_status(list(args), lambda root: dataclasses.replace(world, root=root))
+        finally:
+            sys.stdin = saved
+        return Result(code, out.getvalue(), err.getvalue())
 
     def check(self, *names: str) -> int:
         """`regc build --check`'s exit status: 0 when the tree is what the specs compile to (judged

@@ -4,12 +4,30 @@ where regc imports inside functions, so that `regc --help` and each command load
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from regc import __version__
+
+if TYPE_CHECKING:
+    from regc.world import World
+
+WorldAt = Callable[[Path], "World"]
+_WORLD_AT: ContextVar[WorldAt | None] = ContextVar("world_at", default=None)  # set by `run`
+
+
+def _world(root: Path) -> World:
+    """The repository at ROOT as the commands see it: what `run` was given, or the disk."""
+    world_at = _WORLD_AT.get()
+    if world_at is None:
+        from regc.compiler import disk_world
+
+        world_at = disk_world
+    return world_at(root)
 
 
 def _exit_with(status: int | None, **_: object) -> None:
@@ -102,7 +120,12 @@ def build(
     from regc.commands import build as command
 
     return command.run(
-        list(specs) if specs else None, root, check=check, diff=diff, regenerate=regenerate_secrets, verbose=verbose
+        _world(root),
+        list(specs) if specs else None,
+        check=check,
+        diff=diff,
+        regenerate=regenerate_secrets,
+        verbose=verbose,
     )
 
 
@@ -126,7 +149,7 @@ def init(
     """Write a commented starter spec, environments/NAME.yaml."""
     from regc.commands import init as command
 
-    return command.run(root, name, namespace)
+    return command.run(_world(root), name, namespace)
 
 
 @app.command()
@@ -222,7 +245,7 @@ def render(
     """
     from regc.commands import render as command
 
-    return command.run(root, env)
+    return command.run(_world(root), env)
 
 
 @app.command("rgw-commands")
@@ -242,7 +265,7 @@ def rgw_commands_command(
     subuser, or S3 keys), as the guide does by hand."""
     from regc.commands import rgw as command
 
-    return command.run(root, env, reveal)
+    return command.run(_world(root), env, reveal)
 
 
 keys_app = typer.Typer(help="age keys and the recipients in .sops.yaml.", no_args_is_help=True)
@@ -384,7 +407,7 @@ def keys_init(root: RootOption = Path(".")) -> int:
     """
     from regc.commands import keys as command
 
-    return command.init(root)
+    return command.init(_world(root))
 
 
 @keys_app.command("add")
@@ -399,7 +422,7 @@ def keys_add(
     """
     from regc.commands import keys as command
 
-    return command.add(root, recipient)
+    return command.add(_world(root), recipient)
 
 
 @secrets_app.command("edit")
@@ -407,7 +430,7 @@ def secrets_edit(env: Annotated[str, typer.Argument(help="Environment name.")], 
     """Open environments/ENV.secrets.yaml in your editor through sops (created if missing)."""
     from regc.commands import secrets as command
 
-    return command.edit(root, env)
+    return command.edit(_world(root), env)
 
 
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")]
@@ -428,7 +451,7 @@ def user_add(
     """
     from regc.commands import users as command
 
-    return command.add(root, env, name, password_stdin, generate)
+    return command.add(_world(root), env, name, password_stdin, generate)
 
 
 @user_app.command("passwd")
@@ -442,7 +465,7 @@ def user_passwd(
     """Set a user's password (the secrets file only). Then `regc build`."""
     from regc.commands import users as command
 
-    return command.passwd(root, env, name, password_stdin, generate)
+    return command.passwd(_world(root), env, name, password_stdin, generate)
 
 
 @user_app.command("remove")
@@ -457,14 +480,18 @@ def user_remove(
     """
     from regc.commands import users as command
 
-    return command.remove(root, env, name)
+    return command.remove(_world(root), env, name)
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], world_at: WorldAt | None = None) -> int:
     """The exit status of the command line `argv`. click shows its own errors (an unknown option, a
-    missing argument: exit 2) and exits, as it does for --help; regc's errors go up to regc.console."""
+    missing argument: exit 2) and exits, as it does for --help; regc's errors go up to regc.console.
+    `world_at` opens the repository at a root (default: on disk, with the real sops)."""
+    token = _WORLD_AT.set(world_at)
     try:
         app(args=argv, prog_name="regc")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        _WORLD_AT.reset(token)
     return 0

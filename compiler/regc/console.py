@@ -8,6 +8,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regc.cli import WorldAt
 
 
 def main() -> None:
@@ -17,12 +21,17 @@ def main() -> None:
     sys.exit(exit_status(sys.argv[1:]))  # the test suite runs this in process with sys.argv set
 
 
-def exit_status(argv: list[str]) -> int:
+def exit_status(argv: list[str], world_at: WorldAt | None = None) -> int:
     """Run the command line `argv`; an error a person can act on is printed without a traceback,
-    with its exit status (regc.errors: 2 for an input, 3 for a tool, 1 otherwise)."""
+    with its exit status (regc.errors: 2 for an input, 3 for a tool, 1 otherwise). `world_at` opens
+    the repository at a root (regc.cli.run); given one, no command reads the disk."""
     from regc.errors import RegcError
 
     try:
+        if world_at is not None:
+            from regc import cli
+
+            return cli.run(argv, world_at)
         return _dispatch(argv)
     except RegcError as exc:
         return exc.report()
@@ -40,8 +49,9 @@ def _dispatch(argv: list[str]) -> int:
     specs, root, check, diff, verbose = simple
     if specs:
         from regc.layout import checked_specs
+        from regc.world import DiskFiles
 
-        checked_specs(root, specs)
+        checked_specs(root, specs, DiskFiles())
     if not diff:
         try:
             status = noop_answer(specs, root, check, verbose)
@@ -50,8 +60,9 @@ def _dispatch(argv: list[str]) -> int:
         if status is not None:
             return status
     from regc.commands import build
+    from regc.compiler import disk_world
 
-    return build.run(specs or None, root, check=check, diff=diff, verbose=verbose)
+    return build.run(disk_world(root), specs or None, check=check, diff=diff, verbose=verbose)
 
 
 def noop_answer(specs: list[Path], root: Path, check: bool, verbose: bool = False) -> int | None:

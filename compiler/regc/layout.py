@@ -100,12 +100,12 @@ def is_unit_directory(relative: str) -> bool:
     )
 
 
-def checked_specs(root: Path, given: list[Path]) -> list[Path]:
+def checked_specs(root: Path, given: list[Path], files: Files) -> list[Path]:
     """The SPEC arguments, each a file directly in environments/ (after resolving symlinks): a name is
     never a path to elsewhere, where regc would read a spec it does not own and write what it names."""
-    folder = (root / ENVIRONMENTS).resolve()
+    folder = files.resolve(root / ENVIRONMENTS)
     for spec in given:
-        resolved = spec.resolve() if spec.is_absolute() else (Path.cwd() / spec).resolve()
+        resolved = files.resolve(spec)
         if resolved.parent != folder or not is_spec_file(resolved.name):
             raise InputError(
                 f"{spec}: not a spec of this repository: give {ENVIRONMENTS}/NAME{SPEC_SUFFIX}",

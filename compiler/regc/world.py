@@ -7,10 +7,12 @@ pipeline runs in one process. Standard library only: the no-op path reads the di
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import posixpath
 import secrets
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -67,7 +69,16 @@ class Repository(Files, Protocol):
     def commit(self, root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes]) -> None:
         """Make every changed folder hold exactly its files (the user's own files in it kept; a
         folder left with none removed), and write `inputs` (secrets files that gained generated
-        values): all of it, or nothing."""
+        values): all of it, or nothing. With no changes, it writes `inputs` only (a command that
+        changes a spec and its secrets file)."""
+        ...
+
+    def lock(self, root: Path) -> AbstractContextManager[None]:
+        """Held while a run changes the repository: no build or command interleaves with another."""
+        ...
+
+    def recover(self, root: Path) -> bool:
+        """Finish a commit that a killed run left half-done; True if there was one."""
         ...
 
 
@@ -85,6 +96,10 @@ class Sealer(Protocol):
 
     def set_values(self, ciphertext: bytes, target: str, values: dict[tuple[str, ...], object]) -> bytes:
         """The encrypted document with each value set at its key path, every other value kept."""
+        ...
+
+    def unset(self, ciphertext: bytes, target: str, key: tuple[str, ...]) -> bytes:
+        """The encrypted document without the value at `key` (as it was when there is none)."""
         ...
 
     def rewrap(self, ciphertext: bytes, target: str) -> bytes:
@@ -135,15 +150,23 @@ class DiskFiles:
 
 @dataclass
 class MemoryFiles:
-    """A repository held in memory: {absolute path: bytes}. Folders exist where files are."""
+    """A repository held in memory: {absolute path: bytes}. Folders exist where files are; a relative
+    path is read from `cwd`, as the disk reads it from the working folder."""
 
     files: dict[PurePosixPath, bytes] = field(default_factory=dict)
+    cwd: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
+
+    def _key(self, path: Path | PurePosixPath) -> PurePosixPath:
+        return PurePosixPath(posixpath.normpath(self.cwd / path))
 
     def write(self, path: Path, content: bytes) -> None:
-        self.files[PurePosixPath(path)] = content
+        self.files[self._key(path)] = content
+
+    def remove(self, path: Path) -> None:
+        del self.files[self._key(path)]
 
     def read_bytes(self, path: Path) -> bytes:
-        key = PurePosixPath(path)
+        key = self._key(path)
         if key in self.files:
             return self.files[key]
         if self.is_dir(path):
@@ -151,33 +174,41 @@ class MemoryFiles:
         raise FileNotFoundError(str(path))
 
     def is_file(self, path: Path) -> bool:
-        return PurePosixPath(path) in self.files
+        return self._key(path) in self.files
 
     def is_dir(self, path: Path) -> bool:
-        folder = PurePosixPath(path)
+        folder = self._key(path)
         return any(folder in key.parents for key in self.files)
 
     def children(self, path: Path) -> list[Path]:
-        folder = PurePosixPath(path)
-        depth = len(folder.parts) + 1
-        return sorted({Path(*key.parts[:depth]) for key in self.files if folder in key.parents})
+        """The entries of a folder, named as `path` names them (relative stays relative)."""
+        folder = self._key(path)
+        depth = len(folder.parts)
+        names = {key.parts[depth] for key in self.files if folder in key.parents}
+        return sorted(path / name for name in names)
 
     def resolve(self, path: Path) -> Path:
-        return Path(posixpath.normpath(path))
+        return Path(self._key(path))
 
     def under(self, folder: Path) -> Iterator[tuple[str, bytes]]:
         """(path relative to `folder`, bytes) of every file under it."""
-        base = PurePosixPath(folder)
+        base = self._key(folder)
         for key in sorted(self.files):
             if base in key.parents:
                 yield key.relative_to(base).as_posix(), self.files[key]
+
+    def lock(self, root: Path) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()  # one process, one run at a time
+
+    def recover(self, root: Path) -> bool:
+        return False  # a commit in memory never stops half-way
 
     def commit(self, root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes]) -> None:
         """The commit in memory: every change at once (nothing can fail half-way here)."""
         for change in (c for c in changes if c.changed):
             folder = root / change.directory
             for name in change.extra:
-                self.files.pop(PurePosixPath(folder / name), None)
+                self.files.pop(self._key(folder / name), None)
             for name, content in change.files.items():
                 self.write(folder / name, content)
         for path, content in inputs.items():

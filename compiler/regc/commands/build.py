@@ -6,15 +6,14 @@ import sys
 from pathlib import Path
 
 from regc import layout, report
-from regc.compiler import Compiler, discover_specs, disk_world
+from regc.compiler import Compiler, discover_specs
 from regc.layout import checked_specs
-from regc.write.commit import recover
-from regc.write.lock import build_lock
+from regc.world import World
 
 
 def run(
+    world: World,
     specs: list[Path] | None,
-    root: Path,
     *,
     check: bool = False,
     diff: bool = False,
@@ -22,10 +21,10 @@ def run(
     verbose: bool = False,
 ) -> int:
     """Compile the SPECS (every environment when None), then write, check or diff; the exit status."""
-    paths = checked_specs(root, specs) if specs else discover_specs(root)
+    paths = checked_specs(world.root, specs, world.files) if specs else discover_specs(world.root, world.files)
     prune = not specs
     if check or diff:
-        compiler = Compiler(disk_world(root))
+        compiler = Compiler(world)
         changes = compiler.changes(compiler.compile(paths), prune=prune)
         if diff:
             sys.stdout.write(report.unified_diff(changes))
@@ -35,14 +34,14 @@ def run(
         if check:
             report.up_to_date([(c.unit.directory, len(c.unit.files)) for c in changes], check=True)
         return 0
-    return _write(root, paths, prune=prune, regenerate=regenerate, verbose=verbose)
+    return _write(world, paths, prune=prune, regenerate=regenerate, verbose=verbose)
 
 
-def _write(root: Path, paths: list[Path], *, prune: bool, regenerate: bool, verbose: bool) -> int:
-    with build_lock(root):  # the secrets stage may write secrets files: hold the lock from the start
-        if recover(root):
+def _write(world: World, paths: list[Path], *, prune: bool, regenerate: bool, verbose: bool) -> int:
+    with world.files.lock(world.root):  # the secrets stage may write secrets files: hold the lock from the start
+        if world.files.recover(world.root):
             report.note("regc: finished an interrupted build")
-        compiler = Compiler(disk_world(root), may_decrypt=True, regenerate=regenerate)
+        compiler = Compiler(world, may_decrypt=True, regenerate=regenerate)
         compiled = compiler.compile(paths)
         changes = compiler.changes(compiled, prune=prune)
         compiler.write(compiled, changes)

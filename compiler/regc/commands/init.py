@@ -9,7 +9,7 @@ from regc.envspec.fields import check_dns_label
 from regc.envspec.model import DEFAULT_IMAGE
 from regc.envspec.schema import schema_text
 from regc.errors import InputError, RegcError
-from regc.files import write_atomic
+from regc.world import World
 
 SCHEMA_FILE = layout.SCHEMA_FILE
 
@@ -69,7 +69,7 @@ def starter_text(name: str, namespace: str | None = None) -> str:
     return STARTER.format(name=name, namespace=namespace or name, image=DEFAULT_IMAGE, schema=SCHEMA_FILE)
 
 
-def write_starter(root: Path, name: str, namespace: str | None) -> Path:
+def write_starter(world: World, name: str, namespace: str | None) -> Path:
     """Write environments/NAME.yaml; refuse to overwrite, refuse a name Kubernetes would reject."""
     try:
         check_dns_label(name)
@@ -78,23 +78,24 @@ def write_starter(root: Path, name: str, namespace: str | None) -> Path:
     except ValueError as exc:
         raise InputError(str(exc), "choose a lower-case name such as prod, staging or dev") from None
 
-    folder = root / layout.ENVIRONMENTS
-    path = layout.spec_path(root, name)
-    if path.exists():
+    folder = world.root / layout.ENVIRONMENTS
+    path = layout.spec_path(world.root, name)
+    if world.files.is_file(path) or world.files.is_dir(path):
         raise RegcError(f"{path} already exists", "edit it, or choose another name")
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, starter_text(name, namespace).encode())
+    files = {path: starter_text(name, namespace).encode()}
     schema = folder / SCHEMA_FILE
-    if not schema.exists():
-        write_atomic(schema, schema_text().encode())
+    if not world.files.is_file(schema):
+        files[schema] = schema_text().encode()
+    world.files.commit(world.root, [], files)
     return path
 
 
-def run(root: Path, name: str, namespace: str | None) -> int:
+def run(world: World, name: str, namespace: str | None) -> int:
     """Write the starter spec and say what comes next."""
-    path = write_starter(root, name, namespace)
+    root = world.root
+    path = write_starter(world, name, namespace)
     print(f"wrote {path}")
-    if not (root / layout.SOPS_CONFIG).is_file():
+    if not world.files.is_file(root / layout.SOPS_CONFIG):
         print("next: `regc keys init` (an age key for the Secrets), then edit the spec")
     print(f"then: `regc build {path.relative_to(root) if not path.is_absolute() else path}`")
     print(

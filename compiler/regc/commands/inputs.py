@@ -10,8 +10,7 @@ from pathlib import Path
 from regc import layout
 from regc.envspec.fields import check_dns_label
 from regc.errors import InputError, RegcError
-from regc.files import write_atomic
-from regc.write.lock import build_lock
+from regc.world import World
 
 
 def checked(check: Callable[[str], str], value: str) -> None:
@@ -22,21 +21,20 @@ def checked(check: Callable[[str], str], value: str) -> None:
         raise InputError(str(exc)) from None
 
 
-def spec_path(root: Path, env: str) -> Path:
+def spec_path(world: World, env: str) -> Path:
     """environments/ENV.yaml; ENV is a name (a DNS label), never a path to elsewhere."""
     checked(check_dns_label, env)
-    path = layout.spec_path(root, env)
-    if not path.is_file():
+    path = layout.spec_path(world.root, env)
+    if not world.files.is_file(path):
         raise RegcError(f"no environment {env!r} ({path} does not exist)", f"create it with `regc init {env}`")
     return path
 
 
-def changing(root: Path) -> AbstractContextManager[None]:
+def changing(world: World) -> AbstractContextManager[None]:
     """The build lock: a command that changes inputs never interleaves with a build or another command."""
-    return build_lock(root)
+    return world.files.lock(world.root)
 
 
-def write_together(files: dict[Path, bytes]) -> None:
+def write_together(world: World, files: dict[Path, bytes]) -> None:
     """Write files whose new contents are all prepared: nothing is written before every one is ready."""
-    for path, content in files.items():
-        write_atomic(path, content)
+    world.files.commit(world.root, [], files)

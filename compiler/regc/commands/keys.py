@@ -8,13 +8,15 @@ from regc import layout
 from regc.commands.inputs import changing, write_together
 from regc.errors import InputError
 from regc.secrets.sealer import staged_copy
-from regc.secrets.sopsconfig import config_text, read_recipients, write_config
+from regc.secrets.sopsconfig import config_text, read_recipients
 from regc.tools import sops
 from regc.tools.age import RECIPIENT, create_identity, default_identity_file, recipients_of
+from regc.world import World
 
 
-def init(root: Path) -> int:
+def init(world: World) -> int:
     """Create the identity (if none) where sops looks, and add its recipient to .sops.yaml."""
+    root = world.root
     identity = default_identity_file()
     if identity.is_file():
         recipient = recipients_of(identity)[0]
@@ -22,19 +24,23 @@ def init(root: Path) -> int:
     else:
         recipient = create_identity(identity)
         print(f"created {identity} (keep it safe: it opens every secret encrypted to it)")
-    with changing(root):
-        write_config(root, [*read_recipients(root), recipient])
+    with changing(world):
+        write_together(
+            world, {root / layout.SOPS_CONFIG: config_text(root, [*read_recipients(root), recipient]).encode()}
+        )
     print(f"recipient {recipient} is in {root / layout.SOPS_CONFIG}")
     return 0
 
 
-def add(root: Path, recipient: str) -> int:
-    """Add a recipient to .sops.yaml, every secrets file re-wrapped for it, all or nothing."""
+def add(world: World, recipient: str) -> int:
+    """Add a recipient to .sops.yaml, every secrets file re-wrapped for it, all or nothing. sops
+    re-wraps the files on disk: this command needs the repository there."""
+    root = world.root
     if not RECIPIENT.match(recipient):
         raise InputError(f"{recipient!r} is not an age recipient", "it looks like age1 followed by 58 characters")
-    with changing(root):
+    with changing(world):
         files = _rewrapped(root, config_text(root, [*read_recipients(root), recipient]))
-        write_together(files)
+        write_together(world, files)
     for path in files:
         if path.name != layout.SOPS_CONFIG:
             print(f"re-wrapped {path.relative_to(root)}")

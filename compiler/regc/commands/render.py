@@ -11,6 +11,7 @@ from regc.compiler import Compiler, disk_world
 from regc.errors import RegcError
 from regc.tools import sops
 from regc.tools.kubectl import render_overlay
+from regc.world import World
 
 
 def cluster_manifests(root: Path, name: str) -> str:
@@ -45,7 +46,8 @@ def cluster_manifests(root: Path, name: str) -> str:
     return "---\n".join(documents)
 
 
-def run(root: Path, env: str) -> int:
-    spec_path(root, env)
-    sys.stdout.write(cluster_manifests(root, env))
+def run(world: World, env: str) -> int:
+    """kustomize reads the overlay on disk: this command needs the repository there."""
+    spec_path(world, env)
+    sys.stdout.write(cluster_manifests(world.root, env))
     return 0

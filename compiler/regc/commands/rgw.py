@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import shlex
 import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from regc import layout
 from regc.commands.inputs import spec_path
-from regc.compiler import Compiler, disk_world
+from regc.compiler import Compiler
 from regc.envspec.parse import LoadedEnvironment
 from regc.errors import RegcError
 from regc.plan.names import radosgw_user, storage_url
 from regc.secrets.document import parse_secrets
-from regc.tools import sops
+from regc.world import World
 
 VARIABLES = {
     ("swift", "password"): "SWIFT_PASSWORD",
@@ -24,7 +23,7 @@ VARIABLES = {
 }
 
 
-def rgw_commands(env: LoadedEnvironment, root: Path, reveal: bool) -> str:
+def rgw_commands(env: LoadedEnvironment, world: World, reveal: bool) -> str:
     spec = env.spec
     storage = spec.storage
     if storage.driver not in ("swift", "s3"):
@@ -42,7 +41,8 @@ def rgw_commands(env: LoadedEnvironment, root: Path, reveal: bool) -> str:
     keys = [k for k in VARIABLES if k[0] == storage.driver]
     lines = [f"# radosgw user of the {env.name} registry ({storage.driver}); run where radosgw-admin works."]
     if reveal:
-        plaintext = parse_secrets(sops.decrypt(root / secrets_file, root=root), secrets_file)
+        path = layout.secrets_path(world.root, env.name)
+        plaintext = parse_secrets(world.sealer.decrypt(world.files.read_bytes(path), secrets_file), secrets_file)
         values = {k: shlex.quote(plaintext.value(k) or _missing(k, secrets_file)) for k in keys}
     else:
         lines.append(f"# The secrets are read from {secrets_file} by sops when you run them (or use --reveal).")
@@ -82,7 +82,7 @@ def _missing(key: tuple[str, str], secrets_file: str) -> str:
     )
 
 
-def run(root: Path, env: str, reveal: bool) -> int:
-    [loaded] = Compiler(disk_world(root)).load([spec_path(root, env)])
-    sys.stdout.write(rgw_commands(loaded, root, reveal))
+def run(world: World, env: str, reveal: bool) -> int:
+    [loaded] = Compiler(world).load([spec_path(world, env)])
+    sys.stdout.write(rgw_commands(loaded, world, reveal))
     return 0

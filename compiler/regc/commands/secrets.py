@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from regc.commands.inputs import changing, spec_path
 from regc.errors import ToolError
 from regc.secrets.store import ensure_secrets_file
 from regc.tools import sops
+from regc.world import World
 
 
-def edit(root: Path, env: str) -> int:
-    spec_path(root, env)
-    with changing(root):
+def edit(world: World, env: str) -> int:
+    """sops opens the file on disk in your editor: this command needs the repository there."""
+    root = world.root
+    spec_path(world, env)
+    with changing(world):
         path = ensure_secrets_file(root, env)
         status = sops.edit(path, root=root)
     if status == sops.EDIT_UNCHANGED:

@@ -16,61 +16,64 @@ from regc.envspec.load import load_yaml
 from regc.errors import RegcError
 from regc.secrets.htpasswd import password_problem
 from regc.secrets.store import with_password, without_password
-from regc.world import Random, SystemRandom
-
-OS_RANDOM = SystemRandom()  # what a generated password is drawn from; the tests give their own
+from regc.world import Random, World
 
 
-def add(root: Path, env: str, name: str, from_stdin: bool, generate: bool, random: Random = OS_RANDOM) -> int:
-    spec = spec_path(root, env)
-    _users_are_regcs(spec, env)
+def add(world: World, env: str, name: str, from_stdin: bool, generate: bool) -> int:
+    spec = spec_path(world, env)
+    _users_are_regcs(world, spec, env)
     checked(check_username, name)
-    with changing(root):
-        spec_text = with_user(spec, name)  # a broken spec stops here, before anything is stored
-        password = _password(from_stdin, generate, random)
+    with changing(world):
+        spec_text = with_user(spec, world.files, name)  # a broken spec stops here, before anything is stored
+        password = _password(from_stdin, generate, world.random)
         write_together(
+            world,
             {
-                layout.secrets_path(root, env): with_password(root, env, name, password),
+                layout.secrets_path(world.root, env): with_password(world, env, name, password),
                 **({spec: spec_text.encode()} if spec_text is not None else {}),
-            }
+            },
         )
     _announce(password, generate)
     print(
         f"{'added' if spec_text is not None else 'updated the password of'} {name} in {env}; "
-        f"run `regc build {spec.relative_to(root)}`"
+        f"run `regc build {spec.relative_to(world.root)}`"
     )
     return 0
 
 
-def passwd(root: Path, env: str, name: str, from_stdin: bool, generate: bool, random: Random = OS_RANDOM) -> int:
-    _users_are_regcs(spec_path(root, env), env, listing=False)
-    password = _password(from_stdin, generate, random)
-    with changing(root):
-        write_together({layout.secrets_path(root, env): with_password(root, env, name, password)})
+def passwd(world: World, env: str, name: str, from_stdin: bool, generate: bool) -> int:
+    _users_are_regcs(world, spec_path(world, env), env, listing=False)
+    password = _password(from_stdin, generate, world.random)
+    with changing(world):
+        write_together(world, {layout.secrets_path(world.root, env): with_password(world, env, name, password)})
     _announce(password, generate)
     print(f"password of {name} in {env} changed; run `regc build`")
     return 0
 
 
-def remove(root: Path, env: str, name: str) -> int:
-    spec = spec_path(root, env)
-    _users_are_regcs(spec, env)
-    with changing(root):
-        spec_text = without_user(spec, name)
-        secrets = without_password(root, env, name)
+def remove(world: World, env: str, name: str) -> int:
+    spec = spec_path(world, env)
+    _users_are_regcs(world, spec, env)
+    with changing(world):
+        spec_text = without_user(spec, world.files, name)
+        secrets = without_password(world, env, name)
         write_together(
-            {spec: spec_text.encode(), **({layout.secrets_path(root, env): secrets} if secrets is not None else {})}
+            world,
+            {
+                spec: spec_text.encode(),
+                **({layout.secrets_path(world.root, env): secrets} if secrets is not None else {}),
+            },
         )
-    print(f"removed {name} from {env}; run `regc build {spec.relative_to(root)}`")
+    print(f"removed {name} from {env}; run `regc build {spec.relative_to(world.root)}`")
     return 0
 
 
-def _users_are_regcs(spec: Path, env: str, *, listing: bool = True) -> None:
+def _users_are_regcs(world: World, spec: Path, env: str, *, listing: bool = True) -> None:
     """`regc user` keeps users in the spec and the secrets file: not those of an htpasswd Secret of
     the user's (auth.htpasswd.secretRef), whose changes regc would never see; and (`listing`: the
     command edits the list) not a list of a shared file, which this spec's own list would replace."""
     display = f"{layout.ENVIRONMENTS}/{spec.name}"
-    document, _ = extended(load_yaml(spec, display), spec, display, None, positions=True)
+    document, _ = extended(load_yaml(spec, display, world.files), spec, display, world.files, positions=True)
     auth = document.data.get("auth")
     htpasswd = auth.get("htpasswd") if isinstance(auth, dict) else None
     reference = htpasswd.get("secretRef") if isinstance(htpasswd, dict) else None

@@ -40,6 +40,15 @@ class SopsSealer:
                 sops.set_value(staged, index, json.dumps(value).encode(), root=self.root)
             return staged.read_bytes()
 
+    def unset(self, ciphertext: bytes, target: str, key: tuple[str, ...]) -> bytes:
+        with staged_copy(self.root / target, ciphertext) as staged:
+            try:
+                sops.unset_value(staged, "".join(f'["{part}"]' for part in key), root=self.root)
+            except ToolError as exc:
+                if "not found" not in str(exc).lower():
+                    raise
+            return staged.read_bytes()
+
     def rewrap(self, ciphertext: bytes, target: str) -> bytes:
         with staged_copy(self.root / target, ciphertext) as staged:
             sops.update_keys(staged, root=self.root)

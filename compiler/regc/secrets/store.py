@@ -1,16 +1,14 @@
-"""New contents of a secrets file for the `user` and `secrets` commands, through sops: plaintext only
-in pipes, ciphertext returned to the caller, which writes every file a command changes together
-(regc.files)."""
+"""New contents of a secrets file for the `user` and `secrets` commands, through the world's sealer:
+ciphertext returned to the caller, which writes every file a command changes together."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from regc import layout, yamltext
-from regc.errors import ToolError
 from regc.files import write_atomic
-from regc.secrets.sealer import SopsSealer, staged_copy
-from regc.tools import sops
+from regc.secrets.sealer import SopsSealer
+from regc.world import World
 
 
 def ensure_secrets_file(root: Path, env: str) -> Path:
@@ -22,23 +20,17 @@ def ensure_secrets_file(root: Path, env: str) -> Path:
     return path
 
 
-def with_password(root: Path, env: str, user: str, password: str) -> bytes:
+def with_password(world: World, env: str, user: str, password: str) -> bytes:
     """The secrets file with `user`'s password set (created when there is none)."""
-    sealer, path, target = SopsSealer(root), layout.secrets_path(root, env), layout.secrets_display(env)
-    if not path.is_file():
-        return sealer.encrypt(yamltext.dump({"users": {user: password}}).encode(), target)
-    return sealer.set_values(path.read_bytes(), target, {("users", user): password})
+    path, target = layout.secrets_path(world.root, env), layout.secrets_display(env)
+    if not world.files.is_file(path):
+        return world.sealer.encrypt(yamltext.dump({"users": {user: password}}).encode(), target)
+    return world.sealer.set_values(world.files.read_bytes(path), target, {("users", user): password})
 
 
-def without_password(root: Path, env: str, user: str) -> bytes | None:
+def without_password(world: World, env: str, user: str) -> bytes | None:
     """The secrets file without `user`'s password; None when there is no secrets file."""
-    path = layout.secrets_path(root, env)
-    if not path.is_file():
+    path = layout.secrets_path(world.root, env)
+    if not world.files.is_file(path):
         return None
-    with staged_copy(path) as staged:
-        try:
-            sops.unset_value(staged, f'["users"]["{user}"]', root=root)
-        except ToolError as exc:
-            if "not found" not in str(exc).lower():
-                raise
-        return staged.read_bytes()
+    return world.sealer.unset(world.files.read_bytes(path), layout.secrets_display(env), ("users", user))

@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from regc.cache import owned_files
@@ -15,13 +16,21 @@ from regc.errors import RegcError
 from regc.files import sync_directory, sync_files, write_atomic
 from regc.layout import JOURNAL, MANIFEST, SCRATCH_PREFIX, STAGING, is_unit_directory
 from regc.world import DiskFiles, TreeChange
+from regc.write.lock import build_lock
 
 
 class DiskRepository(DiskFiles):
-    """The repository on disk, read as regc.world.DiskFiles reads it, committed to by the journaled swap."""
+    """The repository on disk, read as regc.world.DiskFiles reads it, committed to by the journaled
+    swap, under the build lock (regc.write.lock)."""
 
     def commit(self, root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes]) -> None:
         commit(root, changes, inputs)
+
+    def lock(self, root: Path) -> AbstractContextManager[None]:
+        return build_lock(root)
+
+    def recover(self, root: Path) -> bool:
+        return recover(root)
 
 
 def commit(root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes] | None = None) -> None:
@@ -232,6 +241,7 @@ def _link(source: Path, target: Path) -> bool:
 
 def _write_inputs(inputs: dict[Path, bytes]) -> None:
     for path, content in inputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)  # `regc init` may make environments/
         write_atomic(path, content)
 
 
