@@ -104,6 +104,14 @@ def memory() -> MemoryRepo:
 
 
 @pytest.fixture
+def built_memory() -> MemoryRepo:
+    """The example repository in memory, compiled (tests/memory.py)."""
+    from tests.memory import built_repo
+
+    return built_repo()
+
+
+@pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A fresh repository with the example environments and nothing compiled."""
     return example_repository(tmp_path)

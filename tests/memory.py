@@ -134,7 +134,17 @@ class MemoryRepo:
         self.memory.write(ROOT / relative, text.encode())
 
     def remove_spec(self, name: str) -> None:
-        self.memory.files.pop(PurePosixPath(layout.spec_path(ROOT, name)))
+        self.memory.remove(layout.spec_path(ROOT, name))
+
+    def remove(self, relative: str) -> None:
+        """A file of the repository, by its path relative to the root."""
+        self.memory.remove(ROOT / relative)
+
+    def text(self, relative: str) -> str:
+        return self.read(relative).decode()
+
+    def exists(self, relative: str) -> bool:
+        return self.memory.is_file(ROOT / relative) or self.memory.is_dir(ROOT / relative)
 
     def tree(self) -> dict[str, bytes]:
         """Every file of the compiled tree, by path relative to the root."""
@@ -177,3 +187,18 @@ class MemoryRepo:
             node[key[-1]] = value
             sealed = self.sealer.encrypt(yamltext.dump(document).encode(), target)
         self.memory.write(path, sealed)
+
+
+@functools.cache
+def _built_files() -> tuple[tuple[PurePosixPath, bytes], ...]:
+    repo = MemoryRepo()
+    built = repo.build()
+    assert built.code == 0, built.stderr
+    return tuple(repo.memory.files.items())
+
+
+def built_repo() -> MemoryRepo:
+    """The example repository in memory, compiled (once per session, copied for each test)."""
+    repo = MemoryRepo()
+    repo.memory.files = dict(_built_files())
+    return repo

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import example_repository, run_regc, tree_bytes, write_spec
+from tests.conftest import run_regc, tree_bytes
 from tests.memory import MemoryRepo
 
 FLEET = ("mirror", "mirror-edge-a", "mirror-edge-b")
@@ -108,14 +108,13 @@ def test_problems_are_located_in_the_file_they_stand_in(memory: MemoryRepo, body
     assert not any(n.startswith("overlays/bad/") for n in memory.tree())
 
 
-def test_user_commands_refuse_a_user_list_of_the_shared_file(tmp_path: Path):
-    memory = example_repository(tmp_path)
-    (memory / "environments" / "shared").mkdir(exist_ok=True)
-    (memory / "environments" / "shared" / "users.yaml").write_text("auth:\n  htpasswd:\n    users: [alice]\n")
-    spec = write_spec(memory, "edge", "extends: shared/users.yaml\n")
-    before = spec.read_bytes()
-    added = run_regc("user", "add", "edge", "bob", "--generate", cwd=memory)
+def test_user_commands_refuse_a_user_list_of_the_shared_file(memory: MemoryRepo):
+    memory.write("environments/shared/users.yaml", "auth:\n  htpasswd:\n    users: [alice]\n")
+    memory.write_spec("edge", "extends: shared/users.yaml\n")
+    before = memory.tree(), memory.read("environments/edge.yaml")
+    added = memory.run("user", "add", "edge", "bob", "--generate")
     assert added.code == 1
     assert "edge lists its users in the shared file environments/shared/users.yaml" in added.stderr
-    assert spec.read_bytes() == before
-    assert run_regc("user", "passwd", "edge", "alice", "--generate", cwd=memory).code == 0  # its own secrets file
+    assert (memory.tree(), memory.read("environments/edge.yaml")) == before
+    assert memory.run("user", "passwd", "edge", "alice", "--generate").code == 0  # its own secrets file
+    assert "alice" in memory.secrets_file("edge")["users"]

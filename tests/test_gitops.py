@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import kustomize, run_regc, tree_bytes
+from tests.conftest import kustomize, run_regc
 from tests.crd_schema import problems
 from tests.memory import MemoryRepo
 
@@ -116,16 +116,14 @@ def generated_applications(tree: dict[str, bytes], appset: dict) -> dict[str, di
     return applications
 
 
-def test_application_set_generates_the_argocd_overlays(built: Path):
+def test_application_set_generates_the_argocd_overlays(built_memory: MemoryRepo):
     # A folder of the user's own under overlays/ (the README says such files are never touched).
-    foreign = built / "overlays" / "scratch"
-    foreign.mkdir()
-    (foreign / "kustomization.yaml").write_text("resources: []\n")
-    appset = load(built / "argocd" / "applicationset.yaml")
+    built_memory.write("overlays/scratch/kustomization.yaml", "resources: []\n")
+    appset = built_memory.yaml("argocd/applicationset.yaml")
     _known_fields(appset)
     (generator,) = appset["spec"]["generators"]
     assert generator["git"]["files"] == [{"path": "overlays/*/applicationset-member.yaml"}]
-    applications = generated_applications(tree_bytes(built), appset)
+    applications = generated_applications(built_memory.tree(), appset)
     assert sorted(applications) == ["registry-dev", "registry-mirror", "registry-prod"]  # not scratch, not staging
     destinations = {
         name: (
@@ -143,12 +141,12 @@ def test_application_set_generates_the_argocd_overlays(built: Path):
     for app in applications.values():
         assert app["spec"]["syncPolicy"]["syncOptions"] == ["CreateNamespace=true"]
     # Members have no Application of their own (two owners of one Application would fight).
-    assert not (built / "overlays" / "dev" / "gitops").exists()
-    assert not (built / "overlays" / "prod" / "gitops").exists()
+    assert not built_memory.exists("overlays/dev/gitops")
+    assert not built_memory.exists("overlays/prod/gitops")
     for env in ("dev", "prod"):
-        assert load(built / "overlays" / env / "kustomization.yaml")["generators"] == ["secret-generator.yaml"]
-    assert run_regc("check", cwd=built).code == 0
-    assert (foreign / "kustomization.yaml").read_text() == "resources: []\n"
+        assert built_memory.yaml(f"overlays/{env}/kustomization.yaml")["generators"] == ["secret-generator.yaml"]
+    assert built_memory.run("check").code == 0
+    assert built_memory.text("overlays/scratch/kustomization.yaml") == "resources: []\n"
 
 
 def test_application_set_members_may_deploy_to_different_clusters(memory: MemoryRepo):
@@ -257,51 +255,48 @@ def test_an_engine_needs_a_repository(memory: MemoryRepo):
         ("no-revision", "names no revision"),
     ],
 )
-def test_check_audits_gitops(own_application: Path, damage: str, message: str):
-    built = own_application
-    overlay = built / "overlays" / "prod"
+def test_check_audits_gitops(built_memory: MemoryRepo, damage: str, message: str):
+    built_memory.edit("environments/prod.yaml", "  applicationSet: true", "  applicationSet: false")
+    assert built_memory.run("build").code == 0
+    assert built_memory.run("check").code == 0
     if damage == "argo-resource":
-        path = overlay / "kustomization.yaml"
-        path.write_text(
-            path.read_text().replace("  - namespace.yaml\n", "  - namespace.yaml\n  - secret-registry-htpasswd.yaml\n")
+        built_memory.edit(
+            "overlays/prod/kustomization.yaml",
+            "  - namespace.yaml\n",
+            "  - namespace.yaml\n  - secret-registry-htpasswd.yaml\n",
         )
+    elif damage == "missing-path":
+        built_memory.edit("overlays/prod/gitops/application.yaml", "path: overlays/prod", "path: overlays/nowhere")
     else:
-        path = overlay / "gitops" / "application.yaml"
-        text = path.read_text()
-        text = (
-            text.replace("path: overlays/prod", "path: overlays/nowhere")
-            if damage == "missing-path"
-            else text.replace("targetRevision: main", 'targetRevision: ""')
-        )
-        path.write_text(text)
-    result = run_regc("check", cwd=built)
+        built_memory.edit("overlays/prod/gitops/application.yaml", "targetRevision: main", 'targetRevision: ""')
+    result = built_memory.run("check")
     assert result.code == 1 and message in result.stderr
 
 
-def test_check_audits_the_application_set(built: Path):
-    path = built / "overlays" / "dev" / "kustomization.yaml"
-    path.write_text(
-        path.read_text().replace("  - namespace.yaml\n", "  - namespace.yaml\n  - secret-registry-tls.yaml\n")
+def test_check_audits_the_application_set(built_memory: MemoryRepo):
+    built_memory.edit(
+        "overlays/dev/kustomization.yaml", "  - namespace.yaml\n", "  - namespace.yaml\n  - secret-registry-tls.yaml\n"
     )
-    result = run_regc("check", cwd=built)
+    result = built_memory.run("check")
     assert result.code == 1
     assert "overlays/dev/kustomization.yaml lists the encrypted secret-registry-tls.yaml" in result.stderr
 
 
-def test_init_prints_the_flux_age_key_command(tmp_path: Path):
-    result = run_regc("init", "edge", cwd=tmp_path)
+def test_init_prints_the_flux_age_key_command(memory: MemoryRepo):
+    result = memory.run("init", "edge")
     assert "kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey=" in result.stdout
+    assert memory.yaml("environments/edge.yaml")["namespace"] == "edge"
 
 
-def test_building_one_member_says_how_to_update_the_application_set(built: Path):
-    spec = built / "environments" / "prod.yaml"
-    spec.write_text(spec.read_text() + "# a comment\n")
-    one = run_regc("build", "environments/prod.yaml", cwd=built)
+def test_building_one_member_says_how_to_update_the_application_set(built_memory: MemoryRepo):
+    spec = "environments/prod.yaml"
+    built_memory.write(spec, built_memory.text(spec) + "# a comment\n")
+    one = built_memory.run("build", "environments/prod.yaml")
     assert one.code == 0 and "argocd/applicationset.yaml depends on every environment" in one.stderr
-    assert run_regc("build", "--check", cwd=built).code == 1  # argocd/ is behind until a full build
-    full = run_regc("build", cwd=built)
+    assert built_memory.run("build", "--check").code == 1  # argocd/ is behind until a full build
+    full = built_memory.run("build")
     assert full.code == 0 and "depends on every environment" not in full.stderr
-    assert run_regc("build", "--check", cwd=built).code == 0
+    assert built_memory.run("build", "--check").code == 0
 
 
 def test_a_missing_application_set_is_noticed_by_the_no_op_path(built: Path):

@@ -13,6 +13,7 @@ import pytest
 from regc.compiler import Compiler, discover_specs, disk_world
 from regc.write import commit as commit_module
 from tests.conftest import REPO, run_regc, tree_bytes, write_spec
+from tests.memory import MemoryRepo
 
 
 def test_committed_tree_is_what_the_examples_compile_to():
@@ -22,35 +23,33 @@ def test_committed_tree_is_what_the_examples_compile_to():
     assert expected == tree_bytes(REPO)
 
 
-def test_example_content(built: Path):
-    prod = built / "overlays" / "prod"
-    kustomization = (prod / "kustomization.yaml").read_text()
+def test_example_content(built_memory: MemoryRepo):
+    kustomization = built_memory.text("overlays/prod/kustomization.yaml")
     assert "      namespace: kube-registry\n" in kustomization  # the NamespaceTransformer (pull secrets)
     assert "  - ../../base\n" in kustomization
     assert "commonLabels" not in kustomization and "patchesStrategicMerge" not in kustomization
-    assert (prod / "patches" / "delete-persistentvolumeclaim-registry-data.yaml").is_file()  # Swift: no volume
-    assert "swift:" in (prod / "patches" / "configmap-registry-config.yaml").read_text()
-    dev = built / "overlays" / "dev"
-    assert "storage: 5Gi" in (dev / "patches" / "persistentvolumeclaim-registry-data.yaml").read_text()
-    base_claim = (built / "base" / "persistentvolumeclaim-registry-data.yaml").read_text()
+    assert built_memory.exists("overlays/prod/patches/delete-persistentvolumeclaim-registry-data.yaml")  # Swift
+    assert "swift:" in built_memory.text("overlays/prod/patches/configmap-registry-config.yaml")
+    assert "storage: 5Gi" in built_memory.text("overlays/dev/patches/persistentvolumeclaim-registry-data.yaml")
+    base_claim = built_memory.text("base/persistentvolumeclaim-registry-data.yaml")
     assert "storage: 10Gi" in base_claim and "ReadWriteOnce" in base_claim
 
 
-def test_every_file_has_header_lf_and_trailing_newline(built: Path):
-    for name, content in tree_bytes(built).items():
+def test_every_file_has_header_lf_and_trailing_newline(built_memory: MemoryRepo):
+    for name, content in built_memory.tree().items():
         text = content.decode()
         assert text.startswith("# "), name
         assert "regc" in text.splitlines()[0], name
         assert "\r" not in text and text.endswith("\n") and not text.endswith("\n\n"), name
 
 
-def test_a_build_names_what_changed_and_sums_up_the_rest(built: Path):
-    spec = built / "environments" / "dev.yaml"
-    spec.write_text(spec.read_text() + "\nuploadPurging:\n  age: 48h\n")
-    result = run_regc("build", cwd=built)
+def test_a_build_names_what_changed_and_sums_up_the_rest(built_memory: MemoryRepo):
+    spec = "environments/dev.yaml"
+    built_memory.write(spec, built_memory.text(spec) + "\nuploadPurging:\n  age: 48h\n")
+    result = built_memory.run("build")
     assert result.code == 0, result.stderr
     assert result.stdout == "overlays/dev: 3 updated\nargocd: 1 updated\nbase/ and 5 overlays up to date\n"
-    one = run_regc("build", "environments/dev.yaml", cwd=built)
+    one = built_memory.run("build", "environments/dev.yaml")
     assert one.stdout == "base/ and 1 overlay up to date\n"
 
 
@@ -90,67 +89,63 @@ def test_from_scratch_builds_differ_only_in_ciphertext(repo: Path, tmp_path_fact
     assert differing and all(any(part in name for part in ciphertext_bound) for name in differing)
 
 
-def test_a_changed_spec_changes_only_its_overlay(built: Path):
-    before = tree_bytes(built)
-    spec = built / "environments" / "dev.yaml"
-    spec.write_text(spec.read_text().replace("size: 5Gi", "size: 20Gi"))
-    result = run_regc("build", "environments/dev.yaml", cwd=built)
-    assert result.code == 0
-    after = tree_bytes(built)
+def test_a_changed_spec_changes_only_its_overlay(built_memory: MemoryRepo):
+    before = built_memory.tree()
+    built_memory.edit("environments/dev.yaml", "size: 5Gi", "size: 20Gi")
+    assert built_memory.run("build", "environments/dev.yaml").code == 0
+    after = built_memory.tree()
     changed = {name for name in after if after[name] != before.get(name)}
     # the patch, and the manifest that records the digests of the overlay's inputs and outputs
     assert changed == {"overlays/dev/patches/persistentvolumeclaim-registry-data.yaml", "overlays/dev/.regc-manifest"}
 
 
-def test_config_change_rolls_the_pods(built: Path):
-    patch = built / "overlays" / "dev" / "patches" / "deployment-registry.yaml"
-    before = _annotation(patch, "regc/config-sha256")
-    spec = built / "environments" / "dev.yaml"
-    spec.write_text(spec.read_text().replace("logLevel: debug", "logLevel: warn"))
-    assert run_regc("build", cwd=built).code == 0
-    assert _annotation(patch, "regc/config-sha256") not in (before, None)
-    assert "level: warn" in (built / "overlays/dev/patches/configmap-registry-config.yaml").read_text()
+def test_config_change_rolls_the_pods(built_memory: MemoryRepo):
+    patch = "overlays/dev/patches/deployment-registry.yaml"
+    before = _annotation(built_memory.text(patch), "regc/config-sha256")
+    built_memory.edit("environments/dev.yaml", "logLevel: debug", "logLevel: warn")
+    assert built_memory.run("build").code == 0
+    assert _annotation(built_memory.text(patch), "regc/config-sha256") not in (before, None)
+    assert "level: warn" in built_memory.text("overlays/dev/patches/configmap-registry-config.yaml")
 
 
-def _annotation(path: Path, key: str) -> str | None:
-    for line in path.read_text().splitlines():
+def _annotation(text: str, key: str) -> str | None:
+    for line in text.splitlines():
         if line.strip().startswith(key + ":"):
             return line.split(":", 1)[1].strip()
     return None
 
 
-def test_check_passes_on_fresh_tree_and_names_stale_missing_extra(built: Path):
-    assert run_regc("build", "--check", cwd=built).code == 0
-    (built / "overlays/prod/namespace.yaml").write_text("edited\n")
-    (built / "overlays/dev/kustomization.yaml").unlink()
-    manifest = built / "overlays/dev/.regc-manifest"
-    manifest.write_text(manifest.read_text() + "old-file.yaml\n")
-    (built / "overlays/dev/old-file.yaml").write_text("# left from an older build\n")
-    before = tree_bytes(built)
-    result = run_regc("build", "--check", cwd=built)
+def test_check_passes_on_fresh_tree_and_names_stale_missing_extra(built_memory: MemoryRepo):
+    assert built_memory.run("build", "--check").code == 0
+    built_memory.write("overlays/prod/namespace.yaml", "edited\n")
+    built_memory.remove("overlays/dev/kustomization.yaml")
+    manifest = "overlays/dev/.regc-manifest"
+    built_memory.write(manifest, built_memory.text(manifest) + "old-file.yaml\n")
+    built_memory.write("overlays/dev/old-file.yaml", "# left from an older build\n")
+    before = built_memory.tree()
+    result = built_memory.run("build", "--check")
     assert result.code == 1
     assert "stale: overlays/prod/namespace.yaml" in result.stderr
     assert "missing: overlays/dev/kustomization.yaml" in result.stderr
     assert "extra: overlays/dev/old-file.yaml" in result.stderr
-    assert tree_bytes(built) == before
+    assert built_memory.tree() == before
 
 
-def test_check_fails_when_nothing_was_built(repo: Path):
-    result = run_regc("build", "--check", cwd=repo)
+def test_check_fails_when_nothing_was_built(memory: MemoryRepo):
+    result = memory.run("build", "--check")
     assert result.code == 1
     assert "missing: base/kustomization.yaml" in result.stderr
-    assert not (repo / "base").exists()
+    assert not memory.exists("base")
 
 
-def test_diff_prints_unified_diff_and_writes_nothing(built: Path):
-    spec = built / "environments" / "dev.yaml"
-    spec.write_text(spec.read_text().replace("size: 5Gi", "size: 7Gi"))
-    before = tree_bytes(built)
-    result = run_regc("build", "--diff", cwd=built)
+def test_diff_prints_unified_diff_and_writes_nothing(built_memory: MemoryRepo):
+    built_memory.edit("environments/dev.yaml", "size: 5Gi", "size: 7Gi")
+    before = built_memory.tree()
+    result = built_memory.run("build", "--diff")
     assert result.code == 1
     assert "--- a/overlays/dev/patches/persistentvolumeclaim-registry-data.yaml" in result.stdout
     assert "-      storage: 5Gi\n+      storage: 7Gi\n" in result.stdout
-    assert tree_bytes(built) == before
+    assert built_memory.tree() == before
 
 
 def test_files_regc_did_not_write_are_left_alone(built: Path):
@@ -176,6 +171,18 @@ def test_a_file_in_the_way_stops_the_build(built: Path):
     assert (built / "overlays" / "dev" / "kustomization.yaml").read_text() == "# mine\n"
 
 
+def test_a_file_in_the_way_stops_the_build_in_memory_too(built_memory: MemoryRepo):
+    built_memory.remove_spec("dev")
+    assert built_memory.run("build").code == 0
+    built_memory.write("overlays/dev/kustomization.yaml", "# mine\n")
+    built_memory.write_spec("dev", "namespace: dev\n")
+    before = built_memory.tree()
+    result = built_memory.run("build")
+    assert result.code == 1
+    assert "overlays/dev/kustomization.yaml exists and was not written by regc" in result.stderr
+    assert built_memory.tree() == before and built_memory.text("overlays/dev/kustomization.yaml") == "# mine\n"
+
+
 def test_removed_environment_loses_its_overlay_but_not_user_files(built: Path):
     (built / "overlays" / "dev" / "NOTES.md").write_text("keep\n")
     (built / "environments" / "dev.yaml").unlink()
@@ -188,10 +195,10 @@ def test_removed_environment_loses_its_overlay_but_not_user_files(built: Path):
     assert (built / "overlays" / "dev").exists()  # an empty folder of the user's stays as it is
 
 
-def test_building_one_spec_does_not_prune_the_others(built: Path):
-    (built / "environments" / "dev.yaml").unlink()
-    assert run_regc("build", "environments/prod.yaml", cwd=built).code == 0
-    assert (built / "overlays" / "dev" / "kustomization.yaml").exists()
+def test_building_one_spec_does_not_prune_the_others(built_memory: MemoryRepo):
+    built_memory.remove_spec("dev")
+    assert built_memory.run("build", "environments/prod.yaml").code == 0
+    assert built_memory.exists("overlays/dev/kustomization.yaml")
 
 
 def _changed(root: Path):

@@ -137,7 +137,7 @@ def check(root: RootOption = Path(".")) -> int:
     """
     from regc.commands import check as command
 
-    return command.run(root)
+    return command.run(_world(root))
 
 
 @app.command()

@@ -84,3 +84,11 @@ class ToolError(RegcError):
     """An external program is missing or failed."""
 
     exit_code = 3
+
+
+def in_the_way(path: str) -> RegcError:
+    """A file the user put where a build would write one of regc's."""
+    return RegcError(
+        f"{path} exists and was not written by regc; it is left alone, so the build stops",
+        "move or rename that file, then run `regc build` again",
+    )

@@ -2,8 +2,8 @@
 sealer that encrypts (sops), the clock and the random source. In use: the disk (committed to by the
 journaled swap of regc.write.commit), sops, the system clock and the OS's randomness; in memory: a
 repository held in memory (the importers' trial builds, the tests) and a fake sealer, so the whole
-pipeline runs in one process. Standard library only: the no-op path reads the disk through
-`DiskFiles` too."""
+pipeline runs in one process. Standard library only (and regc.errors, itself so):
+the no-op path reads the disk through `DiskFiles` too."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
+
+from regc.errors import in_the_way
 
 
 class Files(Protocol):
@@ -60,6 +62,12 @@ class TreeChange(Protocol):
     @property
     def old(self) -> dict[str, bytes]:
         """The bytes of regc's files there before the build."""
+        ...
+
+    @property
+    def owned(self) -> frozenset[str]:
+        """The names of regc's files there before the build (its manifest's list): any other file
+        there is the user's, kept; one where the build would write stops it (regc.errors.in_the_way)."""
         ...
 
 
@@ -204,7 +212,11 @@ class MemoryFiles:
         return False  # a commit in memory never stops half-way
 
     def commit(self, root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes]) -> None:
-        """The commit in memory: every change at once (nothing can fail half-way here)."""
+        """The commit in memory: every change at once, or none when a file of the user's is in the way."""
+        for change in (c for c in changes if c.changed):
+            for name in change.files:
+                if name not in change.owned and self.is_file(root / change.directory / name):
+                    raise in_the_way(f"{change.directory}/{name}")
         for change in (c for c in changes if c.changed):
             folder = root / change.directory
             for name in change.extra:

@@ -3,7 +3,9 @@ encrypted file open to the recipients, nothing a cluster would refuse)."""
 
 from __future__ import annotations
 
+import fnmatch
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -12,24 +14,24 @@ from urllib.parse import urlsplit
 from ruamel.yaml.error import YAMLError
 
 from regc import yamlread
-from regc.compiler import Compiler, discover_specs, disk_world
+from regc.compiler import Compiler, discover_specs
 from regc.envspec import fields
 from regc.layout import APPLICATION_SET_DIRECTORY, BASE, ENVIRONMENTS, GITOPS_FOLDER, KUSTOMIZATION, OVERLAYS
 from regc.plan.credentials import referenced_secrets
 from regc.report import stale_lines, stale_specs
-from regc.secrets.sopsconfig import read_recipients
+from regc.world import Files, World
 
 TREE_FOLDERS = (BASE, OVERLAYS, APPLICATION_SET_DIRECTORY)
 
 
-def run(root: Path) -> int:
+def run(world: World) -> int:
     """Every stale file and audit failure on standard error (exit 1), or the all-clear (exit 0)."""
-    compiler = Compiler(disk_world(root))
-    specs = discover_specs(root)
+    compiler = Compiler(world)
+    specs = discover_specs(world.root, world.files)
     compiled = compiler.compile(specs)
     changes = compiler.changes(compiled, prune=True)
     failures = stale_lines(changes, reasons=False)
-    failures += audit_tree(root)
+    failures += audit_tree(world)
     for failure in failures:
         print(failure, file=sys.stderr)
     overlays = sum(unit.directory.startswith(f"{OVERLAYS}/") for unit in compiled.units)
@@ -47,16 +49,14 @@ def run(root: Path) -> int:
     return 0
 
 
-def audit_tree(root: Path) -> list[str]:
+def audit_tree(world: World) -> list[str]:
     """One message per file in base/ or overlays/ that holds a Secret in clear, and per encrypted
     file (compiled or input) that no recipient of the current .sops.yaml can open."""
     failures = []
     for folder in TREE_FOLDERS:
-        for path in sorted((root / folder).rglob("*.y*ml")) if (root / folder).is_dir() else []:
-            text = path.read_text(encoding="utf-8", errors="replace")
+        for relative, text in _texts(world, folder, "*.y*ml"):
             if "Secret" not in text:
                 continue
-            relative = path.relative_to(root).as_posix()
             try:
                 documents = [d for d in yamlread.load_all(text) if isinstance(d, dict)]
             except YAMLError:
@@ -66,22 +66,56 @@ def audit_tree(root: Path) -> list[str]:
                 if document.get("kind") == "Secret" and "sops" not in document:
                     # Name the file only: its content may be the very secret that leaked.
                     failures.append(f"in clear: {relative} holds a Secret that is not SOPS-encrypted")
-    failures.extend(_recipient_failures(root))
-    failures.extend(_gitops_failures(root))
-    failures.extend(_contract_failures(root))
+    failures.extend(_recipient_failures(world))
+    failures.extend(_gitops_failures(world))
+    failures.extend(_contract_failures(world))
     return failures
 
 
-def _contract_failures(root: Path) -> list[str]:
+def _texts(world: World, folder: str, pattern: str) -> Iterator[tuple[str, str]]:
+    """(path relative to the root, text) of every file under `folder` whose name matches `pattern`,
+    in the order of their paths."""
+    for path in sorted(_files_under(world.files, world.root / folder)):
+        if fnmatch.fnmatchcase(path.name, pattern):
+            text = world.files.read_bytes(path).decode("utf-8", errors="replace")
+            yield path.relative_to(world.root).as_posix(), text
+
+
+def _files_under(files: Files, folder: Path) -> Iterator[Path]:
+    for child in files.children(folder):
+        if files.is_dir(child):
+            yield from _files_under(files, child)
+        elif files.is_file(child):
+            yield child
+
+
+def _glob(files: Files, root: Path, pattern: str) -> list[Path]:
+    """The paths under `root` that `pattern` matches as Path.glob matches it (`*` within one name,
+    `**` any folders), read through the world."""
+    found = [root]
+    for part in (p for p in pattern.split("/") if p not in ("", ".")):
+        if part == "**":
+            found = [*found, *(p for base in found for p in _folders_under(files, base))]
+        else:
+            found = [c for base in found for c in files.children(base) if fnmatch.fnmatchcase(c.name, part)]
+    return found
+
+
+def _folders_under(files: Files, folder: Path) -> Iterator[Path]:
+    for child in files.children(folder):
+        if files.is_dir(child):
+            yield child
+            yield from _folders_under(files, child)
+
+
+def _contract_failures(world: World) -> list[str]:
     """What a cluster or its controllers would refuse, or what misbehaves once running, in a tree
     that an older regc compiled: the same rules the spec's types enforce at build time."""
     failures = []
     for folder in (OVERLAYS, APPLICATION_SET_DIRECTORY, BASE):
-        for path in sorted((root / folder).rglob("*.yaml")) if (root / folder).is_dir() else []:
-            text = path.read_text(encoding="utf-8", errors="replace")
+        for relative, text in _texts(world, folder, "*.yaml"):
             if not any(kind in text for kind in ("GitRepository", "Kustomization", "ServiceMonitor", "Probe:")):
                 continue
-            relative = path.relative_to(root).as_posix()
             for document in yamlread.load_all(text):
                 if isinstance(document, dict):
                     failures += [f"contract: {relative}: {problem}" for problem in _contract(document, fields)]
@@ -118,27 +152,28 @@ def _contract(document: dict[str, Any], fields: ModuleType) -> list[str]:
     return problems
 
 
-def _gitops_failures(root: Path) -> list[str]:
+def _gitops_failures(world: World) -> list[str]:
     """GitOps objects must point at a path that exists, with a revision; an overlay that Argo CD
     syncs must not list an encrypted Secret under `resources:` (Argo CD would apply it encrypted)."""
+    root, files = world.root, world.files
     failures = []
-    overlays = root / OVERLAYS
     documents = [
         path
-        for overlay in (sorted(overlays.iterdir()) if overlays.is_dir() else [])
-        for path in sorted((overlay / GITOPS_FOLDER).glob("*.yaml"))
+        for overlay in files.children(root / OVERLAYS)
+        for path in files.children(overlay / GITOPS_FOLDER)
+        if fnmatch.fnmatchcase(path.name, "*.yaml")
     ]
-    documents += sorted((root / APPLICATION_SET_DIRECTORY).glob("*.yaml"))
+    documents += [p for p in files.children(root / APPLICATION_SET_DIRECTORY) if fnmatch.fnmatchcase(p.name, "*.yaml")]
     for path in documents:
         relative = path.relative_to(root).as_posix()
-        document = yamlread.load(path.read_text()) or {}
+        document = yamlread.load(files.read_bytes(path)) or {}
         kind, spec = document.get("kind"), document.get("spec") or {}
         targets: list[str | None]
         if kind == "Application":
             source = spec.get("source") or {}
             targets, revision = [source.get("path")], source.get("targetRevision")
         elif kind == "ApplicationSet":
-            targets, revision = _generated_paths(root, spec)
+            targets, revision = _generated_paths(world, spec)
         elif kind == "Kustomization":
             targets, revision = [(spec.get("path") or "").removeprefix("./")], "(from its GitRepository)"
         elif kind == "GitRepository":
@@ -152,22 +187,23 @@ def _gitops_failures(root: Path) -> list[str]:
         if not revision:
             failures.append(f"gitops: {relative} names no revision")
         for target in targets:
-            if not target or not (root / target / KUSTOMIZATION).is_file():
+            if not target or not files.is_file(root / target / KUSTOMIZATION):
                 failures.append(f"gitops: {relative} points at {target}, which holds no kustomization.yaml")
             elif kind in ("Application", "ApplicationSet"):
-                failures.extend(_encrypted_resources(root, root / target))
+                failures.extend(_encrypted_resources(world, root / target))
     return failures
 
 
-def _generated_paths(root: Path, spec: dict[str, Any]) -> tuple[list[str | None], str | None]:
+def _generated_paths(world: World, spec: dict[str, Any]) -> tuple[list[str | None], str | None]:
     """The overlays an ApplicationSet's git generator yields (the folders of the files its files
     generator matches, or the folders its directory generator matches), and its revision."""
+    root, files = world.root, world.files
     git: dict[str, Any] = next((g["git"] for g in spec.get("generators") or [] if "git" in g), {})
     paths = {
         p.parent.relative_to(root).as_posix()
         for f in git.get("files") or []
-        for p in root.glob(f["path"])
-        if p.is_file()
+        for p in _glob(files, root, f["path"])
+        if files.is_file(p)
     }
     directories = git.get("directories") or []
     excluded = {d["path"] for d in directories if d.get("exclude")}
@@ -175,45 +211,40 @@ def _generated_paths(root: Path, spec: dict[str, Any]) -> tuple[list[str | None]
         p.relative_to(root).as_posix()
         for d in directories
         if not d.get("exclude")
-        for p in root.glob(d["path"])
-        if p.is_dir()
+        for p in _glob(files, root, d["path"])
+        if files.is_dir(p)
     } - excluded
     found: list[str | None] = [*sorted(paths)] or [None]
     return found, git.get("revision")
 
 
-def _encrypted_resources(root: Path, overlay: Path) -> list[str]:
-    kustomization = yamlread.load((overlay / KUSTOMIZATION).read_text()) or {}
+def _encrypted_resources(world: World, overlay: Path) -> list[str]:
+    files = world.files
+    kustomization = yamlread.load(files.read_bytes(overlay / KUSTOMIZATION)) or {}
     failures = []
     for resource in kustomization.get("resources") or []:
         candidate = overlay / resource
-        if candidate.is_file() and "\nsops:" in candidate.read_text():
+        if files.is_file(candidate) and b"\nsops:" in files.read_bytes(candidate):
             failures.append(
-                f"gitops: {overlay.relative_to(root).as_posix()}/kustomization.yaml lists the "
+                f"gitops: {overlay.relative_to(world.root).as_posix()}/kustomization.yaml lists the "
                 f"encrypted {resource} under resources: Argo CD would apply it encrypted; "
                 "list it in the KSOPS generator"
             )
     return failures
 
 
-def _recipient_failures(root: Path) -> list[str]:
-    current = set(read_recipients(root))
-    candidates = [
-        p
-        for folder in (*TREE_FOLDERS, ENVIRONMENTS)
-        if (root / folder).is_dir()
-        for p in sorted((root / folder).rglob("*.yaml"))
-    ]
+def _recipient_failures(world: World) -> list[str]:
+    current = set(world.sealer.recipients())
+    candidates = [entry for folder in (*TREE_FOLDERS, ENVIRONMENTS) for entry in _texts(world, folder, "*.yaml")]
     failures = []
-    for path in candidates:
-        text = path.read_text(encoding="utf-8", errors="replace")
+    for relative, text in candidates:
         if "\nsops:" not in text:
             continue
         document = yamlread.load(text) or {}
         recipients = {entry.get("recipient") for entry in (document.get("sops") or {}).get("age") or []}
         if not recipients & current:
             failures.append(
-                f"no current recipient: {path.relative_to(root).as_posix()} is encrypted to none "
+                f"no current recipient: {relative} is encrypted to none "
                 "of the age recipients in .sops.yaml (run `regc build`, or `sops updatekeys` "
                 "for a secrets file)"
             )

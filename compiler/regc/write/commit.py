@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from regc.cache import owned_files
-from regc.errors import RegcError
+from regc.errors import RegcError, in_the_way
 from regc.files import sync_directory, sync_files, write_atomic
 from regc.layout import JOURNAL, MANIFEST, SCRATCH_PREFIX, STAGING, is_unit_directory
 from regc.world import DiskFiles, TreeChange
@@ -172,7 +171,7 @@ def _stage(root: Path, staging: Path, index: int, change: TreeChange, written: l
     one); each file written is added to `written`, to be synced with the others."""
     current = root / change.directory
     staged = staging / f"{index}"
-    ours = set(owned_files(current))
+    ours = set(change.owned)
     kept = current.is_dir() and _has_files_of_yours(current, ours)
     if kept:
         # Keep what the user put here: copy every file regc did not write.
@@ -191,10 +190,7 @@ def _stage(root: Path, staging: Path, index: int, change: TreeChange, written: l
     for name, content in change.files.items():
         path = staged / name
         if kept and path.exists():
-            raise RegcError(
-                f"{change.directory}/{name} exists and was not written by regc; it is left alone, so the build stops",
-                "move or rename that file, then run `regc build` again",
-            )
+            raise in_the_way(f"{change.directory}/{name}")
         if path.parent not in folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             folders.add(path.parent)

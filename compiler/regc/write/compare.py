@@ -20,6 +20,7 @@ class UnitChanges:
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     old: dict[str, bytes] = field(default_factory=dict)
+    owned: frozenset[str] = frozenset()  # regc's files there before the build (its manifest says)
 
     @property
     def changed(self) -> bool:
@@ -36,7 +37,8 @@ class UnitChanges:
 
 def compare_unit(root: Path, unit: Unit, files: Files = DISK) -> UnitChanges:
     directory = root / unit.directory
-    changes = UnitChanges(unit)
+    owned = owned_files(directory, files)
+    changes = UnitChanges(unit, owned=frozenset(owned))
     for name, content in unit.files.items():
         try:
             current = files.read_bytes(directory / name)
@@ -47,7 +49,7 @@ def compare_unit(root: Path, unit: Unit, files: Files = DISK) -> UnitChanges:
         if current != content or name in unit.unresolved:
             changes.stale.append(name)
     changes.missing.extend(name for name in unit.unresolved if name not in unit.files)
-    for name in owned_files(directory, files):
+    for name in owned:
         if name not in unit.files and files.is_file(directory / name):
             changes.extra.append(name)
             changes.old[name] = files.read_bytes(directory / name)
