@@ -21,6 +21,7 @@ from regc.adopt.helm import from_helm_values
 from regc.adopt.manifests import from_manifests, read_objects
 from regc.adopt.runtime import registry_container, runtime
 from regc.adopt.source import manifest_documents
+from regc.world import DiskFiles
 from tests.conftest import REPO, run_regc
 
 CORPUS = Path(__file__).parent / "corpus" / "import"
@@ -124,7 +125,7 @@ def _held_to_the_real_build(case: str, run: dict[str, Any], inputs: list[Path], 
         imported = from_helm_values(_yaml(inputs[0]), "registry", version)
     else:
         major = int(args[args.index("--registry-version") + 1]) if "--registry-version" in args else None
-        imported = from_manifests(read_objects(manifest_documents(list(map(str, inputs)))), None, major)
+        imported = from_manifests(read_objects(manifest_documents(list(map(str, inputs)), DiskFiles())), None, major)
     before = imported.before
     assert before is not None and before.parsed is not None and before.parsed.error is None, case
     deployment = next(o for o in after if o["kind"] == "Deployment")

@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 
 from tests.conftest import REPO, load_yaml_file, run_regc
 from tests.hostile_inputs import mutated
+from tests.memory import MemoryRepo
 from tests.secrets_helpers import decrypt_file
 
 HASH = "$2y$05$" + "Ab0/" * 13 + "a"  # the shape of a bcrypt hash
@@ -23,14 +24,21 @@ SECRETS = ("old-http-secret-value", "swift-password-old", "S3SECRETKEYOLD0000000
 
 
 @pytest.fixture
-def empty(tmp_path: Path) -> Path:
+def empty() -> MemoryRepo:
+    """A repository in memory with nothing in it but .sops.yaml's recipient (the fake sealer's)."""
+    return MemoryRepo(examples=False)
+
+
+@pytest.fixture
+def on_disk(tmp_path: Path) -> Path:
+    """A repository on disk with the example .sops.yaml: the import sealed by the real sops."""
     shutil.copy(REPO / ".sops.yaml", tmp_path / ".sops.yaml")
     return tmp_path
 
 
-def _import(root: Path, values: str, name: str = "old"):
-    (root / "values.yaml").write_text(values)
-    return run_regc(
+def _import(root: MemoryRepo, values: str, name: str = "old"):
+    root.write("values.yaml", values)
+    return root.run(
         "import",
         "helm-values",
         "values.yaml",
@@ -40,19 +48,19 @@ def _import(root: Path, values: str, name: str = "old"):
         "registry",
         "--chart-version",
         "2.2.2",
-        cwd=root,
     )
 
 
-def _spec(root: Path, name: str = "old") -> dict:
-    return YAML(typ="safe", pure=True).load((root / "environments" / f"{name}.yaml").read_text())
+def _spec(root: MemoryRepo, name: str = "old") -> dict:
+    return root.yaml(f"environments/{name}.yaml")
 
 
-def _no_secret_in_clear(root: Path, result) -> None:
+def _no_secret_in_clear(root: MemoryRepo, result) -> None:
+    """No secret in any file the import wrote (sealed by the fake sealer here: test_an_import_on_disk_
+    seals_every_secret_with_sops holds the real sops to the same), nor in what it printed."""
     shown = result.stdout + result.stderr
-    for path in root.rglob("*"):
-        if path.is_file() and path.name != "values.yaml":
-            text = path.read_bytes()
+    for path, text in root.memory.files.items():
+        if path.name != "values.yaml":
             assert not [s for s in SECRETS if s.encode() in text], path
     assert not [s for s in SECRETS if s in shown]
 
@@ -69,7 +77,7 @@ service: {{type: NodePort, nodePort: 30500}}
 """
 
 
-def test_a_filesystem_install_maps_whole_and_builds(empty: Path):
+def test_a_filesystem_install_maps_whole_and_builds(empty: MemoryRepo):
     result = _import(empty, FILESYSTEM)
     assert result.code == 0, result.stderr
     spec = _spec(empty)
@@ -83,11 +91,26 @@ def test_a_filesystem_install_maps_whole_and_builds(empty: Path):
     assert spec["auth"] == {"htpasswd": {"users": ["alice"], "realm": "Registry Realm"}}
     assert spec["tls"] == {"certificate": "secret", "secretName": "registry-tls-old"}
     assert spec["service"] == {"type": "NodePort", "nodePort": 30500}
-    secrets = decrypt_file(empty / "environments" / "old.secrets.yaml")
+    secrets = empty.secrets_file("old")
     assert secrets == {"httpSecret": SECRETS[0], "hashes": {"alice": HASH}}
     _no_secret_in_clear(empty, result)
-    built = run_regc("build", cwd=empty)
+    built = empty.run("build")
     assert built.code == 0, built.stderr
+
+
+def test_an_import_on_disk_seals_every_secret_with_sops(on_disk: Path):
+    """The import's contract on disk: the console script, the real sops and the test-only key."""
+    (on_disk / "values.yaml").write_text(FILESYSTEM)
+    args = ("import", "helm-values", "values.yaml", "--name", "old", "--namespace", "registry")
+    result = run_regc(*args, "--chart-version", "2.2.2", cwd=on_disk)
+    assert result.code == 0, result.stderr
+    secrets = decrypt_file(on_disk / "environments" / "old.secrets.yaml")
+    assert secrets == {"httpSecret": SECRETS[0], "hashes": {"alice": HASH}}
+    for path in on_disk.rglob("*"):
+        if path.is_file() and path.name != "values.yaml":
+            assert not [s for s in SECRETS if s.encode() in path.read_bytes()], path
+    assert not [s for s in SECRETS if s in result.stdout + result.stderr]
+    assert run_regc("build", cwd=on_disk).code == 0
 
 
 S3 = f"""
@@ -103,7 +126,7 @@ proxy:
 """
 
 
-def test_s3_keys_and_a_proxy_login_go_to_the_secrets_file(empty: Path):
+def test_s3_keys_and_a_proxy_login_go_to_the_secrets_file(empty: MemoryRepo):
     result = _import(empty, S3)
     assert result.code == 0, result.stderr
     spec = _spec(empty)
@@ -112,15 +135,15 @@ def test_s3_keys_and_a_proxy_login_go_to_the_secrets_file(empty: Path):
     # not read as a setting; regc derives secure from the endpoint's http:// scheme.
     assert spec["storage"]["credentials"] == "provided" and "secure" not in spec["storage"]
     assert spec["proxy"] == {"remoteurl": "https://registry-1.docker.io", "credentials": True}
-    secrets = decrypt_file(empty / "environments" / "old.secrets.yaml")
+    secrets = empty.secrets_file("old")
     assert secrets["s3"] == {"accessKey": "OLDACCESSKEY", "secretKey": SECRETS[2]}
     assert secrets["proxy"] == {"username": "hubuser", "password": SECRETS[3]}
     assert "plain HTTP" in result.stderr  # no tlsSecretName: the chart serves HTTP, and so does the spec
     _no_secret_in_clear(empty, result)
-    assert run_regc("build", cwd=empty).code == 0
+    assert empty.run("build").code == 0
 
 
-def test_secret_refs_become_references(empty: Path):
+def test_secret_refs_become_references(empty: MemoryRepo):
     values = (
         "storage: s3\ns3: {region: eu-west-1, bucket: images, regionEndpoint: 'https://s3.example'}\n"
         "secrets:\n  s3: {secretRef: bucket-keys}\n"
@@ -140,7 +163,7 @@ def test_secret_refs_become_references(empty: Path):
         "usernameKey": "proxyUsername",
         "passwordKey": "proxyPassword",
     }
-    assert run_regc("build", cwd=empty).code == 0
+    assert empty.run("build").code == 0
 
 
 SWIFT = f"""
@@ -151,17 +174,17 @@ secrets:
 """
 
 
-def test_swift_credentials(empty: Path):
+def test_swift_credentials(empty: MemoryRepo):
     result = _import(empty, SWIFT)
     assert result.code == 0, result.stderr
     storage = _spec(empty)["storage"]
     assert storage["username"] == "kube:registry" and storage["container"] == "images"
-    assert decrypt_file(empty / "environments" / "old.secrets.yaml")["swift"] == {"password": SECRETS[1]}
+    assert empty.secrets_file("old")["swift"] == {"password": SECRETS[1]}
     _no_secret_in_clear(empty, result)
-    assert run_regc("build", cwd=empty).code == 0
+    assert empty.run("build").code == 0
 
 
-def test_what_has_no_place_is_reported_by_path_and_exits_1(empty: Path):
+def test_what_has_no_place_is_reported_by_path_and_exits_1(empty: MemoryRepo):
     values = (
         "service: {sessionAffinity: ClientIP}\nconfigData:\n  log: {level: debug}\n  compatibility: {x: 1}\n"
         "garbageCollect: {enabled: true}\ninitContainers: [{name: init, image: busybox}]\ncustomThing: 1\n"
@@ -182,31 +205,22 @@ def test_what_has_no_place_is_reported_by_path_and_exits_1(empty: Path):
 AZURE = "storage: azure\nsecrets: {azure: {accountName: acct, accountKey: AZUREKEY0000, container: images}}\n"
 
 
-def test_an_unmappable_store_writes_nothing_unless_the_loss_is_accepted(empty: Path):
+def test_an_unmappable_store_writes_nothing_unless_the_loss_is_accepted(empty: MemoryRepo):
     result = _import(empty, AZURE)
     assert result.code == 1
     assert "nothing written: regc cannot express what the registry does today:" in result.stderr
     assert "storage: storage: azure: regc stores on a volume, Swift or S3 (radosgw), not 'azure'" in result.stderr
     assert "--accept-loss storage" in result.stderr and "AZUREKEY0000" not in result.stderr
-    assert not (empty / "environments").exists()
-    accepted = run_regc(
-        "import",
-        "helm-values",
-        "values.yaml",
-        "--name",
-        "old",
-        "--chart-version",
-        "2.2.2",
-        "--accept-loss",
-        "storage",
-        cwd=empty,
+    assert not empty.exists("environments")
+    accepted = empty.run(
+        "import", "helm-values", "values.yaml", "--name", "old", "--chart-version", "2.2.2", "--accept-loss", "storage"
     )
     assert accepted.code == 1 and "accepted loss: storage" in accepted.stderr
     assert _spec(empty)["storage"] == {"driver": "filesystem"}
-    assert "AZUREKEY0000" not in (empty / "environments" / "old.secrets.yaml").read_text()
+    assert "AZUREKEY0000" not in empty.text("environments/old.secrets.yaml")
 
 
-def test_broken_input_exits_2_and_an_existing_environment_is_kept(empty: Path):
+def test_broken_input_exits_2_and_an_existing_environment_is_kept(empty: MemoryRepo):
     broken = _import(empty, "image: [\n")
     assert broken.code == 2 and "values.yaml:" in broken.stderr
     assert _import(empty, FILESYSTEM).code == 0
@@ -214,20 +228,23 @@ def test_broken_input_exits_2_and_an_existing_environment_is_kept(empty: Path):
     assert again.code == 1 and "already exists" in again.stderr
 
 
-def _manifests(root: Path, objects: list[dict], *args: str):
+def _stream(objects: list[dict]) -> str:
+    """The objects as one YAML stream, in block style as kubectl writes it."""
     import io
 
     stream = io.StringIO()
     yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False  # block style, as kubectl writes it
+    yaml.default_flow_style = False
     yaml.dump_all(objects, stream)
-    folder = root / "k8s"
-    folder.mkdir(exist_ok=True)
-    (folder / "registry.yaml").write_text(stream.getvalue())
-    return run_regc("import", "manifests", "k8s", *args, cwd=root)
+    return stream.getvalue()
 
 
-def test_the_guides_rbd_registry_is_adopted_with_its_mistakes_named(empty: Path):
+def _manifests(root: MemoryRepo, objects: list[dict], *args: str):
+    root.write("k8s/registry.yaml", _stream(objects))
+    return root.run("import", "manifests", "k8s", *args)
+
+
+def test_the_guides_rbd_registry_is_adopted_with_its_mistakes_named(empty: MemoryRepo):
     from tests.guide_manifests import PASSWORD, USER, rbd_registry
 
     objects, old = rbd_registry()
@@ -249,18 +266,18 @@ def test_the_guides_rbd_registry_is_adopted_with_its_mistakes_named(empty: Path)
     assert spec["tls"] == {"certificate": "provided"}
     assert spec["service"] == {"port": 80}
     assert spec["pullSecrets"] == {"user": USER, "namespaces": ["kube-registry"], "name": "registry-login"}
-    secrets = decrypt_file(empty / "environments" / "guide.secrets.yaml")
+    secrets = empty.secrets_file("guide")
     assert secrets["hashes"] == {USER: old["hash"]}
     assert secrets["users"] == {USER: PASSWORD}  # read from the pull secret, checked against the hash
     assert secrets["tls"] == {"cert": old["cert"], "key": old["key"]}  # kept: clients keep trusting it
     shown = result.stdout + result.stderr
     assert PASSWORD not in shown and "PRIVATE KEY" not in shown
-    assert not [p for p in (empty / "environments").iterdir() if PASSWORD.encode() in p.read_bytes()]
-    built = run_regc("build", cwd=empty)
+    assert not [p for p, text in empty.memory.files.items() if "environments" in p.parts and PASSWORD.encode() in text]
+    built = empty.run("build")
     assert built.code == 0, built.stderr
 
 
-def test_the_guides_radosgw_front_and_its_swift_secret_under_spec(empty: Path):
+def test_the_guides_radosgw_front_and_its_swift_secret_under_spec(empty: MemoryRepo):
     from tests.guide_manifests import radosgw_front
 
     result = _manifests(empty, radosgw_front(), "--name", "swift")
@@ -271,27 +288,30 @@ def test_the_guides_radosgw_front_and_its_swift_secret_under_spec(empty: Path):
     assert spec["radosgw"] == {"hosts": ["192.168.10.200", "192.168.10.201", "192.168.10.202"], "front": "endpoints"}
     assert spec["storage"]["driver"] == "swift" and spec["storage"]["username"] == "kube:registry"
     assert spec["registry"]["replicas"] == 2
-    secrets = decrypt_file(empty / "environments" / "swift.secrets.yaml")
+    secrets = empty.secrets_file("swift")
     assert secrets["swift"]["password"] == "PHt3hIcjGQsCTkIwaBR9GLsxAjHt1RJoDcArWtc9"  # without the newline
     assert "PHt3hIcj" not in result.stdout + result.stderr
 
 
-def test_manifests_without_a_registry_write_nothing_and_broken_yaml_exits_2(empty: Path):
+def test_manifests_without_a_registry_write_nothing_and_broken_yaml_exits_2(empty: MemoryRepo):
     result = _manifests(empty, [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}], "--name", "none")
     assert result.code == 1 and "no registry among them: 1 object (ConfigMap)" in result.stderr
-    assert not (empty / "environments").exists()
-    (empty / "broken.yaml").write_text("kind: [\n")
-    broken = run_regc("import", "manifests", "broken.yaml", "--name", "none", cwd=empty)
+    assert not empty.exists("environments")
+    empty.write("broken.yaml", "kind: [\n")
+    broken = empty.run("import", "manifests", "broken.yaml", "--name", "none")
     assert broken.code == 2 and "broken.yaml:" in broken.stderr
 
 
-def test_the_diff_against_the_running_objects_shows_what_changes_and_no_secret(empty: Path):
+def test_the_diff_against_the_running_objects_shows_what_changes_and_no_secret(on_disk: Path):
     from tests.guide_manifests import PASSWORD, rbd_registry
 
     objects, old = rbd_registry()
-    assert _manifests(empty, objects, "--name", "guide").code == 1
-    assert run_regc("build", cwd=empty).code == 0
-    result = run_regc("diff", "--against-manifests", "k8s", "--env", "guide", cwd=empty)
+    (on_disk / "k8s").mkdir()
+    (on_disk / "k8s" / "registry.yaml").write_text(_stream(objects))
+    assert run_regc("import", "manifests", "k8s", "--name", "guide", cwd=on_disk).code == 1
+    assert run_regc("build", cwd=on_disk).code == 0
+    # kustomize renders the overlay from disk: a contract test of `regc diff` on the real files
+    result = run_regc("diff", "--against-manifests", "k8s", "--env", "guide", cwd=on_disk)
     assert result.code == 0, result.stderr
     text = result.stdout
     assert "changed Deployment/kube-registry/registry" in text
@@ -304,14 +324,14 @@ def test_the_diff_against_the_running_objects_shows_what_changes_and_no_secret(e
     assert "the registry's configuration (as the registry reads it):" in text
     assert "config.yml http.draintimeout: (unset) -> 45s: regc lets requests in flight finish" in text
     assert "config.yml http.tls" not in text  # kept: regc diff never decrypts, so compared by presence
-    markdown = run_regc("diff", "--against-manifests", "k8s", "--env", "guide", "-o", "markdown", cwd=empty)
+    markdown = run_regc("diff", "--against-manifests", "k8s", "--env", "guide", "-o", "markdown", cwd=on_disk)
     assert "### Rendered diff against `the objects given (k8s)`" in markdown.stdout
     assert "```mermaid" in markdown.stdout and PASSWORD not in markdown.stdout
-    missing = run_regc("diff", "--against-manifests", "k8s", cwd=empty)
+    missing = run_regc("diff", "--against-manifests", "k8s", cwd=on_disk)
     assert missing.code == 2 and "--against-manifests needs --env" in missing.stderr
 
 
-def test_pod_and_container_fields_without_a_place_are_reported(empty: Path):
+def test_pod_and_container_fields_without_a_place_are_reported(empty: MemoryRepo):
     from tests.guide_manifests import rbd_registry
 
     objects, _ = rbd_registry()
@@ -336,7 +356,7 @@ def test_pod_and_container_fields_without_a_place_are_reported(empty: Path):
 # the check that its every key is the model's, included.
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_hostile_values_and_objects_never_end_in_a_traceback(empty: Path, data):
+def test_hostile_values_and_objects_never_end_in_a_traceback(empty: MemoryRepo, data):
     import json
 
     from regc.adopt.chart import defaults
@@ -345,14 +365,15 @@ def test_hostile_values_and_objects_never_end_in_a_traceback(empty: Path, data):
     values = mutated(defaults("2.2.2"), data)
     for name in ("h1", "m1"):
         for suffix in (".yaml", ".secrets.yaml"):
-            (empty / "environments" / f"{name}{suffix}").unlink(missing_ok=True)
-    (empty / "values.yaml").write_text(json.dumps(values))
-    result = run_regc("import", "helm-values", "values.yaml", "--name", "h1", "--chart-version", "2.2.2", cwd=empty)
+            if empty.exists(f"environments/{name}{suffix}"):
+                empty.remove(f"environments/{name}{suffix}")
+    empty.write("values.yaml", json.dumps(values))
+    result = empty.run("import", "helm-values", "values.yaml", "--name", "h1", "--chart-version", "2.2.2")
     assert result.code in (0, 1, 2) and "Traceback" not in result.stderr, result.stderr[-2000:]
 
     objects = mutated(radosgw_front(), data, most=2)
-    (empty / "k8s.yaml").write_text("\n---\n".join(json.dumps(o) for o in objects))
-    result = run_regc("import", "manifests", "k8s.yaml", "--name", "m1", cwd=empty)
+    empty.write("k8s.yaml", "\n---\n".join(json.dumps(o) for o in objects))
+    result = empty.run("import", "manifests", "k8s.yaml", "--name", "m1")
     assert result.code in (0, 1, 2) and "Traceback" not in result.stderr, result.stderr[-2000:]
 
 
@@ -363,7 +384,7 @@ def test_without_a_recipient_nothing_is_written_and_the_fix_is_named(tmp_path: P
     assert not (tmp_path / "environments").exists() and SECRETS[0] not in result.stdout + result.stderr
 
 
-def test_a_config_yml_that_is_not_yaml_is_a_located_refusal(empty: Path):
+def test_a_config_yml_that_is_not_yaml_is_a_located_refusal(empty: MemoryRepo):
     from tests.guide_manifests import rbd_registry
 
     objects, _ = rbd_registry()
@@ -372,10 +393,10 @@ def test_a_config_yml_that_is_not_yaml_is_a_located_refusal(empty: Path):
     result = _manifests(empty, objects, "--name", "broken")
     assert result.code == 1 and "Traceback" not in result.stderr
     assert "key config.yml line 4 column 1): not mapped: the registry does not start with it" in result.stderr
-    assert not (empty / "environments").exists()
+    assert not empty.exists("environments")
 
 
-def test_a_config_yml_nested_too_deep_is_a_located_refusal(empty: Path):
+def test_a_config_yml_nested_too_deep_is_a_located_refusal(empty: MemoryRepo):
     from tests.guide_manifests import rbd_registry
 
     objects, _ = rbd_registry()
@@ -388,7 +409,7 @@ def test_a_config_yml_nested_too_deep_is_a_located_refusal(empty: Path):
     )
 
 
-def test_the_registry_reads_its_variables_as_its_parser_does(empty: Path):
+def test_the_registry_reads_its_variables_as_its_parser_does(empty: MemoryRepo):
     """REGISTRY_STORAGE=s3 replaces the file's storage (filesystem) before the variables under it
     fill it in; the endpoint of an S3 on MinIO is kept, and so is basic auth set by variables."""
     from tests.guide_manifests import rbd_registry
@@ -410,7 +431,7 @@ def test_the_registry_reads_its_variables_as_its_parser_does(empty: Path):
     assert storage["driver"] == "s3" and storage["regionendpoint"] == "http://minio.minio:9000"
     assert _spec(empty, "minio")["auth"]["htpasswd"]["users"]  # the file's auth stays
     assert "MINIOSECRETKEY0000" not in result.stdout + result.stderr
-    secrets = decrypt_file(empty / "environments" / "minio.secrets.yaml")
+    secrets = empty.secrets_file("minio")
     assert secrets["s3"] == {"accessKey": "MINIOACCESS0", "secretKey": "MINIOSECRETKEY0000"}
 
 
@@ -449,7 +470,7 @@ SERVICE = {
 }
 
 
-def test_a_second_ingress_is_reported_and_a_lost_tls_one_blocks_the_write(empty: Path):
+def test_a_second_ingress_is_reported_and_a_lost_tls_one_blocks_the_write(empty: MemoryRepo):
     """Two Ingresses route to the registry; regc's spec has one: the other is never dropped silently,
     and losing a TLS one writes nothing unless accepted."""
     objects = [
@@ -461,10 +482,10 @@ def test_a_second_ingress_is_reported_and_a_lost_tls_one_blocks_the_write(empty:
     result = _manifests(empty, objects, "--name", "two")
     assert "Ingress/r/public: not mapped: a second Ingress to the registry (hosts reg.example.com)" in result.stderr
     assert "nothing written" in result.stderr and "tls: Ingress/r/public: reg.example.com -> (none)" in result.stderr
-    assert not (empty / "environments").exists()
+    assert not empty.exists("environments")
 
 
-def test_each_loss_is_accepted_by_its_own_name(empty: Path):
+def test_each_loss_is_accepted_by_its_own_name(empty: MemoryRepo):
     """Token auth behind an Ingress (named `registry-oauth`) whose TLS has no Secret: accepting the
     auth loss does not accept the TLS one."""
     env = [
@@ -478,10 +499,10 @@ def test_each_loss_is_accepted_by_its_own_name(empty: Path):
     del ingress["spec"]["tls"][0]["secretName"]
     result = _manifests(empty, [_deployment(env), SERVICE, ingress], "--name", "token", "--accept-loss", "auth")
     assert "nothing written" in result.stderr and "  tls: Ingress/r/registry-oauth TLS" in result.stderr
-    assert "  auth:" not in result.stderr and not (empty / "environments").exists()
+    assert "  auth:" not in result.stderr and not empty.exists("environments")
 
 
-def test_template_text_in_a_secrets_data_is_refused_by_object_and_key(empty: Path):
+def test_template_text_in_a_secrets_data_is_refused_by_object_and_key(empty: MemoryRepo):
     secret = {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -492,19 +513,19 @@ def test_template_text_in_a_secrets_data_is_refused_by_object_and_key(empty: Pat
     assert result.code == 2 and "Secret/r/s3 key secretKey:1:1: template text ({{ }}" in result.stderr
 
 
-def test_credentials_in_the_proxys_url_go_to_the_secrets_file(empty: Path):
+def test_credentials_in_the_proxys_url_go_to_the_secrets_file(empty: MemoryRepo):
     env = [{"name": "REGISTRY_PROXY_REMOTEURL", "value": "https://hubuser:HUBPASSWORD0@registry-1.docker.io"}]
     result = _manifests(empty, [_deployment(env)], "--name", "mirror")
     assert "HUBPASSWORD0" not in result.stdout + result.stderr
-    assert "HUBPASSWORD0" not in (empty / "environments" / "mirror.yaml").read_text()
+    assert "HUBPASSWORD0" not in empty.text("environments/mirror.yaml")
     assert _spec(empty, "mirror")["proxy"] == {"remoteurl": "https://registry-1.docker.io", "credentials": True}
-    assert decrypt_file(empty / "environments" / "mirror.secrets.yaml")["proxy"] == {
+    assert empty.secrets_file("mirror")["proxy"] == {
         "username": "hubuser",
         "password": "HUBPASSWORD0",
     }
 
 
-def test_a_storage_key_of_an_unsupported_driver_is_never_printed(empty: Path):
+def test_a_storage_key_of_an_unsupported_driver_is_never_printed(empty: MemoryRepo):
     config = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -538,7 +559,7 @@ extraEnvVars:
 """
 
 
-def test_auth_and_tls_given_in_configdata_are_kept_and_a_credential_in_extra_env_is_refused(empty: Path):
+def test_auth_and_tls_given_in_configdata_are_kept_and_a_credential_in_extra_env_is_refused(empty: MemoryRepo):
     result = _import(empty, HELM_CONFIG_AUTH)
     spec = _spec(empty)
     assert spec["auth"] == {"htpasswd": {"realm": "corp", "secretRef": {"name": "corp-htpasswd", "key": "htpasswd"}}}
@@ -546,10 +567,10 @@ def test_auth_and_tls_given_in_configdata_are_kept_and_a_credential_in_extra_env
     assert (
         "extraEnvVars[0]: not mapped: AWS_SECRET_ACCESS_KEY: a credential in clear in the Deployment" in result.stderr
     )
-    assert "AWSSECRET00000" not in (empty / "environments" / "old.yaml").read_text() + result.stderr
+    assert "AWSSECRET00000" not in empty.text("environments/old.yaml") + result.stderr
 
 
-def test_gitlabs_registry_values_are_not_taken_for_the_charts(empty: Path):
+def test_gitlabs_registry_values_are_not_taken_for_the_charts(empty: MemoryRepo):
     values = (
         "global: {hosts: {domain: example.com}}\n"
         "registry:\n  image: {tag: v3.88.0-gitlab}\n  storage: {secret: s3cfg, key: config}\n"

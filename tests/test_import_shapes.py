@@ -19,6 +19,7 @@ from regc.adopt.manifests import from_manifests, read_objects
 from regc.adopt.source import manifest_documents
 from regc.envspec.keys import unknown_keys
 from regc.errors import RegcError
+from regc.world import DiskFiles
 from tests import kube_shapes_source
 from tests.guide_manifests import radosgw_front
 from tests.hostile_inputs import mutated
@@ -135,7 +136,7 @@ def _manifest_cases() -> list[list[dict]]:
         source = case / "manifests.yaml" if (case / "manifests.yaml").is_file() else case / "manifests"
         if source.exists():
             try:
-                found.append(read_objects(manifest_documents([str(source)])))
+                found.append(read_objects(manifest_documents([str(source)], DiskFiles())))
             except RegcError:  # a case that is not YAML, or a folder kustomize cannot build
                 continue
     return found

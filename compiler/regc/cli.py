@@ -350,7 +350,7 @@ def import_helm_values(
     """
     from regc.commands import imports as command
 
-    return command.helm_values(root, values, name, namespace, chart_version, accept_loss)
+    return command.helm_values(_world(root), values, name, namespace, chart_version, accept_loss)
 
 
 @import_app.command("manifests")
@@ -395,7 +395,7 @@ def import_manifests(
     """
     from regc.commands import imports as command
 
-    return command.manifests(root, paths, name, namespace, registry_version, accept_loss)
+    return command.manifests(_world(root), paths, name, namespace, registry_version, accept_loss)
 
 
 @keys_app.command("init")

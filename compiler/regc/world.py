@@ -38,6 +38,15 @@ class Files(Protocol):
     def resolve(self, path: Path) -> Path: ...
 
 
+def files_under(files: Files, folder: Path) -> Iterator[Path]:
+    """Every file under `folder`, at any depth (none when it is no folder)."""
+    for child in files.children(folder):
+        if files.is_dir(child):
+            yield from files_under(files, child)
+        elif files.is_file(child):
+            yield child
+
+
 class TreeChange(Protocol):
     """One folder of the compiled tree as a build leaves it (regc.write.compare.UnitChanges)."""
 

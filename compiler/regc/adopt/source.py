@@ -18,6 +18,7 @@ from regc import yamlread, yamltext
 from regc.adopt.runtime import data_of, identity
 from regc.errors import InputError, Location, Problem, SpecError, ToolError
 from regc.tools import kubectl
+from regc.world import Files, files_under
 
 # What marks text as a template or a reference to a secret store, and what it is.
 TEMPLATES = (
@@ -137,17 +138,17 @@ def refuse_templates_in_data(objects: list[dict[str, Any]]) -> None:
         raise SpecError(found[:MAX_SHOWN])
 
 
-def manifest_documents(paths: list[str]) -> list[Any]:
+def manifest_documents(paths: list[str], files: Files) -> list[Any]:
     """Every YAML document of the paths (a folder: its .yaml, .yml and .json files, sorted, and its
     sub-folders'; a Kustomize folder as `kubectl kustomize` builds it); template text or a file that
     is not YAML is a located error (exit 2)."""
     documents: list[Any] = []
     for given in paths:
-        sources = _sources(given)
+        sources = _sources(given, files)
         for display, text in sources:
             refuse_templates(text, display)
         folder = Path(given)
-        if given != "-" and folder.is_dir() and any((folder / name).is_file() for name in KUSTOMIZATIONS):
+        if given != "-" and files.is_dir(folder) and any(files.is_file(folder / name) for name in KUSTOMIZATIONS):
             try:
                 built = kubectl.kustomize(folder)
             except ToolError as exc:
@@ -172,14 +173,15 @@ def manifest_documents(paths: list[str]) -> list[Any]:
     return documents
 
 
-def _sources(given: str) -> list[tuple[str, str]]:
+def _sources(given: str, files: Files) -> list[tuple[str, str]]:
     if given == "-":
         return [("standard input", sys.stdin.read())]
     path = Path(given)
-    if not path.exists():
-        raise InputError(f"{given}: no such file or folder")
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
-    else:
-        files = [path]
-    return [(str(p), p.read_text(encoding="utf-8", errors="replace")) for p in files]
+    if not files.is_dir(path):
+        try:
+            content = files.read_bytes(path)  # a file, or what reads like one (/dev/stdin)
+        except FileNotFoundError:
+            raise InputError(f"{given}: no such file or folder") from None
+        return [(given, content.decode("utf-8", errors="replace"))]
+    found = sorted(p for p in files_under(files, path) if p.suffix in (".yaml", ".yml", ".json"))
+    return [(str(p), files.read_bytes(p).decode("utf-8", errors="replace")) for p in found]

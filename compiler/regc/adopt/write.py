@@ -1,5 +1,5 @@
-"""An import written: the spec checked by the same loader and rules as a build, the secrets sealed by
-sops before anything touches the disk, both files written together under the build lock, and the
+"""An import written: the spec checked by the same loader and rules as a build, the secrets sealed
+before anything is written, both files written together under the build lock, and the
 report (what was not mapped, what will differ, what the rules refuse) that decides the exit code."""
 
 from __future__ import annotations
@@ -16,12 +16,9 @@ from regc.adopt.verify import Verdict, spec_text, verify
 from regc.envspec.parse import read_environment
 from regc.envspec.schema import schema_text
 from regc.errors import Problem, RegcError, SpecError
-from regc.files import write_atomic
 from regc.plan.rules import check_rules
-from regc.secrets.sealer import SopsSealer
 from regc.secrets.sopsconfig import no_recipients
-from regc.world import MemoryFiles
-from regc.write.lock import build_lock
+from regc.world import MemoryFiles, World
 
 
 @dataclass
@@ -48,17 +45,17 @@ def problems_of(text: str, name: str) -> list[Problem]:
 
 
 def write_import(
-    root: Path, name: str, imported: Imported, source: str, accepted: frozenset[str] = frozenset()
+    world: World, name: str, imported: Imported, source: str, accepted: frozenset[str] = frozenset()
 ) -> Outcome:
     """Write environments/NAME.yaml and its encrypted secrets file (none in the store form: the values
     stay in the store); print the report to stderr."""
+    root, files = world.root, world.files
     store = "secretStore" in imported.spec
-    sealer = SopsSealer(root)
-    if not store and not sealer.recipients():
+    if not store and not world.sealer.recipients():
         raise no_recipients(root)  # before the report: nothing can be sealed, so nothing is written
     spec_path, secrets_path = layout.spec_path(root, name), layout.secrets_path(root, name)
     for path in (spec_path, secrets_path):
-        if path.exists():
+        if files.is_file(path) or files.is_dir(path):
             raise RegcError(f"{path} already exists", "import under another --name, or move the file away")
     say = _Reporter(imported)
     for item in imported.unmapped:
@@ -79,15 +76,15 @@ def write_import(
     if store and imported.secrets:  # values read from the objects: the store keeps them
         for found, _ in leaves(imported.secrets):
             say(f"{source}: note: {dotted(found)}: put this value in the store too (the store form keeps no secrets)")
-    sealed = None if store else sealer.encrypt(yamltext.dump(imported.secrets).encode(), layout.secrets_display(name))
-    with build_lock(root):
-        (root / layout.ENVIRONMENTS).mkdir(parents=True, exist_ok=True)
-        if sealed is not None:
-            write_atomic(secrets_path, sealed)
-        write_atomic(spec_path, text.encode())
-        schema = root / layout.ENVIRONMENTS / layout.SCHEMA_FILE
-        if not schema.exists():
-            write_atomic(schema, schema_text().encode())
+    new: dict[Path, bytes] = {}  # the secrets file first: a spec never stands without its secrets
+    if not store:
+        new[secrets_path] = world.sealer.encrypt(yamltext.dump(imported.secrets).encode(), layout.secrets_display(name))
+    new[spec_path] = text.encode()
+    schema = root / layout.ENVIRONMENTS / layout.SCHEMA_FILE
+    if not files.is_file(schema):
+        new[schema] = schema_text().encode()
+    with files.lock(root):
+        files.commit(root, [], new)
     shown = spec_path.relative_to(root) if not spec_path.is_absolute() else spec_path
     print(f"wrote {shown}" + ("" if store else f" and {layout.secrets_display(name)} (encrypted)"))
     if problems:

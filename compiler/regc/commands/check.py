@@ -19,7 +19,7 @@ from regc.envspec import fields
 from regc.layout import APPLICATION_SET_DIRECTORY, BASE, ENVIRONMENTS, GITOPS_FOLDER, KUSTOMIZATION, OVERLAYS
 from regc.plan.credentials import referenced_secrets
 from regc.report import stale_lines, stale_specs
-from regc.world import Files, World
+from regc.world import Files, World, files_under
 
 TREE_FOLDERS = (BASE, OVERLAYS, APPLICATION_SET_DIRECTORY)
 
@@ -75,18 +75,10 @@ def audit_tree(world: World) -> list[str]:
 def _texts(world: World, folder: str, pattern: str) -> Iterator[tuple[str, str]]:
     """(path relative to the root, text) of every file under `folder` whose name matches `pattern`,
     in the order of their paths."""
-    for path in sorted(_files_under(world.files, world.root / folder)):
+    for path in sorted(files_under(world.files, world.root / folder)):
         if fnmatch.fnmatchcase(path.name, pattern):
             text = world.files.read_bytes(path).decode("utf-8", errors="replace")
             yield path.relative_to(world.root).as_posix(), text
-
-
-def _files_under(files: Files, folder: Path) -> Iterator[Path]:
-    for child in files.children(folder):
-        if files.is_dir(child):
-            yield from _files_under(files, child)
-        elif files.is_file(child):
-            yield child
 
 
 def _glob(files: Files, root: Path, pattern: str) -> list[Path]:

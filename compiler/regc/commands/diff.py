@@ -26,6 +26,7 @@ from regc.envspec.fields import check_dns_label
 from regc.errors import InputError, RegcError
 from regc.tools.git import default_base, worktree
 from regc.tools.kubectl import render_overlay
+from regc.world import DiskFiles
 
 ENCRYPTED = "ENC["
 Rendered = dict[str, dict[str, dict[str, Any]]]  # overlay -> kind/namespace/name -> object
@@ -396,7 +397,7 @@ def run(root: Path, against: str | None, output: str, against_manifests: list[st
             raise InputError("--against-manifests needs --env: the environment whose overlay takes over")
         checked(check_dns_label, env)
         revision = "the objects given (" + ", ".join(against_manifests) + ")"
-        live = read_objects(manifest_documents(against_manifests))
+        live = read_objects(manifest_documents(against_manifests, DiskFiles()))
         before, after = against_objects(root, env, live)
         configuration = configuration_changes(live, compiled_objects(root, env))
     else:

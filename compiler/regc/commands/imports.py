@@ -15,6 +15,7 @@ from regc.commands.inputs import checked
 from regc.envspec.fields import check_dns_label
 from regc.envspec.load import load_yaml
 from regc.errors import InputError
+from regc.world import World
 
 
 def accepted(kinds: list[str] | None) -> frozenset[str]:
@@ -26,7 +27,7 @@ def accepted(kinds: list[str] | None) -> frozenset[str]:
 
 
 def helm_values(
-    root: Path, values: Path, name: str, namespace: str, chart_version: str | None, accept_loss: list[str] | None
+    world: World, values: Path, name: str, namespace: str, chart_version: str | None, accept_loss: list[str] | None
 ) -> int:
     """Write the spec and secrets file from a values file of the chart; 1 when something was not mapped."""
     checked(check_dns_label, name)
@@ -41,15 +42,16 @@ def helm_values(
             "leaves out (the image's tag among them), and regc does not guess",
             "helm list -n NAMESPACE shows it (docker-registry-VERSION): give --chart-version VERSION",
         )
-    if values.is_file():
-        refuse_templates(values.read_text(encoding="utf-8", errors="replace"), str(values))
-    document = load_yaml(values, str(values), positions=False)  # the report names dotted paths, not lines
+    if world.files.is_file(values):
+        refuse_templates(world.files.read_bytes(values).decode("utf-8", errors="replace"), str(values))
+    # The report names dotted paths, not lines.
+    document = load_yaml(values, str(values), world.files, positions=False)
     imported = from_helm_values(document.data, namespace, chart_version)
-    return 0 if write_import(root, name, imported, str(values), losses).clean else 1
+    return 0 if write_import(world, name, imported, str(values), losses).clean else 1
 
 
 def manifests(
-    root: Path,
+    world: World,
     paths: list[str],
     name: str,
     namespace: str | None,
@@ -61,7 +63,7 @@ def manifests(
     if namespace:
         checked(check_dns_label, namespace)
     losses = accepted(accept_loss)
-    objects = read_objects(manifest_documents(paths))
+    objects = read_objects(manifest_documents(paths, world.files))
     refuse_templates_in_data(objects)
     imported = from_manifests(objects, namespace, registry_version)
-    return 0 if write_import(root, name, imported, "manifests", losses).clean else 1
+    return 0 if write_import(world, name, imported, "manifests", losses).clean else 1
