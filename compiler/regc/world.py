@@ -172,15 +172,34 @@ class MemoryFiles:
 
     files: dict[PurePosixPath, bytes] = field(default_factory=dict)
     cwd: PurePosixPath = field(default_factory=lambda: PurePosixPath("/"))
+    _writes: int = field(default=0, repr=False, compare=False)
+    _index: tuple[tuple[int, int, int], dict[PurePosixPath, set[str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def _key(self, path: Path | PurePosixPath) -> PurePosixPath:
         return PurePosixPath(posixpath.normpath(self.cwd / path))
 
+    def _folders(self) -> dict[PurePosixPath, set[str]]:
+        """Every folder and the names in it, made again when files come or go."""
+        stamp = (id(self.files), len(self.files), self._writes)
+        if self._index is None or self._index[0] != stamp:
+            folders: dict[PurePosixPath, set[str]] = {}
+            for key in self.files:
+                for parent, child in zip(key.parents, (key, *key.parents), strict=False):
+                    folders.setdefault(parent, set()).add(child.name)
+            self._index = (stamp, folders)
+        return self._index[1]
+
     def write(self, path: Path, content: bytes) -> None:
-        self.files[self._key(path)] = content
+        key = self._key(path)
+        if key not in self.files:
+            self._writes += 1
+        self.files[key] = content
 
     def remove(self, path: Path) -> None:
         del self.files[self._key(path)]
+        self._writes += 1
 
     def read_bytes(self, path: Path) -> bytes:
         key = self._key(path)
@@ -194,15 +213,11 @@ class MemoryFiles:
         return self._key(path) in self.files
 
     def is_dir(self, path: Path) -> bool:
-        folder = self._key(path)
-        return any(folder in key.parents for key in self.files)
+        return self._key(path) in self._folders()
 
     def children(self, path: Path) -> list[Path]:
         """The entries of a folder, named as `path` names them (relative stays relative)."""
-        folder = self._key(path)
-        depth = len(folder.parts)
-        names = {key.parts[depth] for key in self.files if folder in key.parents}
-        return sorted(path / name for name in names)
+        return sorted(path / name for name in self._folders().get(self._key(path), ()))
 
     def resolve(self, path: Path) -> Path:
         return Path(self._key(path))
