@@ -6,11 +6,9 @@ of the community chart."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import example_repository, run_regc, write_spec
 from tests.memory import MemoryRepo
 from tests.test_operations import build, one, refused
 from tests.variants import VARIANTS
@@ -297,11 +295,10 @@ def test_values_from_secrets_of_yours_are_referenced_never_written(memory: Memor
     }
 
 
-def test_check_and_rgw_commands_name_the_secrets_of_yours(tmp_path: Path):
-    disk = example_repository(tmp_path)
-    write_spec(disk, "byo", "namespace: byo\n" + VARIANTS["references"].format(name="byo"))
-    assert run_regc("build", cwd=disk).code == 0
-    checked = run_regc("check", cwd=disk)
+def test_check_and_rgw_commands_name_the_secrets_of_yours(memory: MemoryRepo):
+    memory.write_spec("byo", "namespace: byo\n" + VARIANTS["references"].format(name="byo"))
+    assert memory.run("build").code == 0
+    checked = memory.run("check")
     assert checked.code == 0, checked.stderr
     assert "note: byo reads the s3 credentials from the Secret registry-bucket" in checked.stdout
     assert "note: byo reads the htpasswd file from the Secret registry-users" in checked.stdout
@@ -310,7 +307,7 @@ def test_check_and_rgw_commands_name_the_secrets_of_yours(tmp_path: Path):
     assert "note: byo reads the Authorization header of notification endpoint audit from the Secret audit-hook" in (
         checked.stdout
     )
-    rgw = run_regc("rgw-commands", "byo", cwd=disk)
+    rgw = memory.run("rgw-commands", "byo")
     assert rgw.code == 1 and "reads its s3 credentials from the Secret 'registry-bucket'" in rgw.stderr
 
 
@@ -399,21 +396,20 @@ def test_a_tls_secret_of_yours_is_mounted_and_never_written(memory: MemoryRepo):
     assert "tls.secretName: set, but tls.certificate is generate" in refused(memory, "tls:\n  secretName: x\n")
 
 
-def test_user_commands_refuse_users_kept_in_a_secret_of_yours(tmp_path: Path):
-    disk = example_repository(tmp_path)
-    write_spec(disk, "theirs", "namespace: theirs\nauth:\n  htpasswd:\n    secretRef: {name: users, key: htpasswd}\n")
-    assert run_regc("build", "environments/theirs.yaml", cwd=disk).code == 0
-    spec = (disk / "environments" / "theirs.yaml").read_bytes()
+def test_user_commands_refuse_users_kept_in_a_secret_of_yours(memory: MemoryRepo):
+    memory.write_spec("theirs", "namespace: theirs\nauth:\n  htpasswd:\n    secretRef: {name: users, key: htpasswd}\n")
+    assert memory.run("build", "environments/theirs.yaml").code == 0
+    before = memory.read("environments/theirs.yaml"), memory.exists("environments/theirs.secrets.yaml")
     for args in (
         ("add", "theirs", "carol", "--generate"),
         ("passwd", "theirs", "carol", "--generate"),
         ("remove", "theirs", "carol"),
     ):
-        result = run_regc("user", *args, cwd=disk)
+        result = memory.run("user", *args)
         assert result.code == 1, (args, result.stdout + result.stderr)
         assert "theirs reads its users from the Secret 'users' (auth.htpasswd.secretRef)" in result.stderr
         assert "generated password" not in result.stdout
-    assert (disk / "environments" / "theirs.yaml").read_bytes() == spec
+    assert (memory.read("environments/theirs.yaml"), memory.exists("environments/theirs.secrets.yaml")) == before
 
 
 @pytest.mark.parametrize(

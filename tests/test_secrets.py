@@ -15,6 +15,7 @@ from regc.secrets import htpasswd as htpasswd_module
 from regc.tools import sops as sops_module
 from regc.write.commit import commit
 from tests.conftest import run_regc, tree_bytes, without_key, write_spec
+from tests.memory import MemoryRepo
 from tests.secrets_helpers import decrypt_file, htpasswd_users, set_secret_value
 
 PROD = "overlays/prod"
@@ -58,16 +59,23 @@ def test_user_passwd_stores_the_password_unshown_and_the_build_hashes_it(built: 
     assert bcrypt.checkpw(b"a-new-password", users["alice"].replace("$2y$", "$2b$", 1).encode())
 
 
-def test_adding_a_user_hashes_only_that_user(built: Path, monkeypatch):
-    old_lines = htpasswd_users(built / PROD)
-    assert run_regc("user", "add", "prod", "bob", "--password-stdin", cwd=built, stdin="bobs-password\n").code == 0
+def test_adding_a_user_hashes_only_that_user(built_memory: MemoryRepo):
+    old_lines = _htpasswd(built_memory)
+    added = built_memory.run("user", "add", "prod", "bob", "--password-stdin", stdin="bobs-password\n")
+    assert added.code == 0, added.stderr
     hashes = htpasswd_module.HASHES["count"]
-    compiler = Compiler(disk_world(built), may_decrypt=True)
-    commit(built, compiler.changes(compiler.compile(discover_specs(built)), prune=True))
+    assert built_memory.run("build").code == 0
     assert htpasswd_module.HASHES["count"] == hashes + 1
-    users = htpasswd_users(built / PROD)
+    users = _htpasswd(built_memory)
     assert list(users) == ["alice", "ci-pull", "bob"]
     assert users["alice"] == old_lines["alice"] and users["ci-pull"] == old_lines["ci-pull"]
+    assert bcrypt.checkpw(b"bobs-password", users["bob"].replace("$2y$", "$2b$", 1).encode())
+
+
+def _htpasswd(repo: MemoryRepo) -> dict[str, str]:
+    """The users and bcrypt hashes of prod's compiled htpasswd Secret (opened in memory)."""
+    text = repo.secret_data(f"{PROD}/secret-registry-htpasswd.yaml")["htpasswd"].decode()
+    return dict(line.split(":", 1) for line in text.splitlines())
 
 
 def test_removed_user_leaves_htpasswd_and_secrets_file(built: Path):
@@ -79,12 +87,13 @@ def test_removed_user_leaves_htpasswd_and_secrets_file(built: Path):
     assert list(htpasswd_users(built / PROD)) == ["ci-pull"]
 
 
-def test_generated_password_is_printed_once_and_stored_encrypted(built: Path):
-    result = run_regc("user", "add", "prod", "robot", "--generate", cwd=built)
+def test_generated_password_is_printed_once_and_stored_encrypted(built_memory: MemoryRepo):
+    result = built_memory.run("user", "add", "prod", "robot", "--generate")
     assert result.code == 0
     printed = result.stdout.split("(shown once): ", 1)[1].split()[0]
-    assert passwords(built)["robot"] == printed
-    assert printed.encode() not in (built / "environments" / "prod.secrets.yaml").read_bytes()
+    assert built_memory.secrets_file("prod")["users"]["robot"] == printed
+    assert printed.encode() not in built_memory.read("environments/prod.secrets.yaml")
+    assert "- robot" in built_memory.text("environments/prod.yaml")
 
 
 def test_check_without_key_names_secrets_whose_inputs_changed(built: Path, monkeypatch):

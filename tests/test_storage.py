@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import run_regc
 from tests.memory import MemoryRepo
-from tests.secrets_helpers import decrypt_file
 
 # The parameters the registry documents (docs/storage-drivers/swift.md and s3.md).
 SWIFT_DOCUMENTED = {
@@ -248,19 +246,19 @@ def test_smoke_test_job_logs_in_without_argv_secrets_and_reruns_on_change(repo: 
     assert renamed["metadata"]["name"] != job["metadata"]["name"]
 
 
-def test_rgw_commands_read_secrets_at_run_time_unless_revealed(built: Path):
-    printed = run_regc("rgw-commands", "prod", cwd=built)
+def test_rgw_commands_read_secrets_at_run_time_unless_revealed(built_memory: MemoryRepo):
+    printed = built_memory.run("rgw-commands", "prod")
     assert printed.code == 0
-    password = decrypt_file(built / "environments" / "prod.secrets.yaml")["swift"]["password"]
+    password = built_memory.secrets_file("prod")["swift"]["password"]
     assert password not in printed.stdout
     assert "radosgw-admin subuser create --uid=kube --subuser=kube:registry --access=full" in printed.stdout
     assert '--key-type=swift --secret="$SWIFT_PASSWORD"' in printed.stdout
     assert 'sops decrypt --extract \'["swift"]["password"]\' environments/prod.secrets.yaml' in printed.stdout
-    revealed = run_regc("rgw-commands", "prod", "--reveal", cwd=built)
+    revealed = built_memory.run("rgw-commands", "prod", "--reveal")
     assert f"--secret={password}" in revealed.stdout or f"--secret='{password}'" in revealed.stdout
-    s3 = run_regc("rgw-commands", "staging", cwd=built)
+    s3 = built_memory.run("rgw-commands", "staging")
     assert '--access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY"' in s3.stdout
-    volume = run_regc("rgw-commands", "dev", cwd=built)
+    volume = built_memory.run("rgw-commands", "dev")
     assert volume.code == 1 and "stores images on a volume" in volume.stderr
 
 
