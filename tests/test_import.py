@@ -616,11 +616,11 @@ def test_external_secrets_of_a_store_import_to_the_store_form(repo: Path):
     assert (repo / "overlays" / "vaulted" / "externalsecret-registry-htpasswd.yaml").is_file()
 
 
-def test_a_store_holding_the_htpasswd_file_itself_stays_a_secret_of_yours(repo: Path):
+def test_a_store_holding_the_htpasswd_file_itself_stays_a_secret_of_yours(memory: MemoryRepo):
     text = (REPO / "tests" / "fixtures" / "import-external-secrets.yaml").read_text()
     whole = text.replace("""        htpasswd: '{{ htpasswd "alice" .alice }}'""", """        htpasswd: '{{ .file }}'""")
-    (repo / "running.yaml").write_text(whole.replace("property: alice}", "property: htpasswd}"))
-    result = run_regc("import", "manifests", "running.yaml", "--name", "vaulted", cwd=repo)
+    memory.write("running.yaml", whole.replace("property: alice}", "property: htpasswd}"))
+    result = memory.run("import", "manifests", "running.yaml", "--name", "vaulted")
     assert "the store holds the htpasswd file itself" in result.stderr, result.stderr
-    spec = load_yaml_file(repo / "environments" / "vaulted.yaml")
+    spec = memory.yaml("environments/vaulted.yaml")
     assert spec["auth"]["htpasswd"]["secretRef"]["name"] == "registry-users"

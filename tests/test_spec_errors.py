@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import Result, example_repository, run_regc
+from tests.conftest import Result
 from tests.memory import Build, MemoryRepo
 
 CASES = [
@@ -126,14 +124,14 @@ def test_wrong_api_version(memory: MemoryRepo):
     assert "environments/bad.yaml:1:13: apiVersion: must be 'regc/v1'" in result.stderr
 
 
-def test_missing_spec_file(tmp_path: Path):
-    result = run_regc("build", "environments/nope.yaml", cwd=example_repository(tmp_path))
+def test_missing_spec_file(memory: MemoryRepo):
+    result = memory.run("build", "environments/nope.yaml")
     assert result.code == 2
     assert "environments/nope.yaml: no such file" in result.stderr
 
 
-def test_no_environments_folder(tmp_path: Path):
-    result = run_regc("build", cwd=tmp_path)
+def test_no_environments_folder():
+    result = MemoryRepo(examples=False).run("build")
     assert result.code == 1
     assert "no environments/ folder" in result.stderr
     assert "Traceback" not in result.stderr
