@@ -54,10 +54,14 @@ def test_a_unit_reached_through_a_symlink_is_swapped_never_written_through(tmp_p
     assert not folder.is_symlink() and (folder / MANIFEST).read_bytes() == NEW
 
 
-def _syncs(monkeypatch, syncfs) -> tuple[list[str], list[int]]:
-    """The commit's syncs, recorded: the file systems synced whole, and the files fsynced one by one."""
+def _committed_with(tmp_path: Path, monkeypatch, *, syncfs: bool) -> tuple[list[str], list[int]]:
+    """A unit with a changed and a new file committed, its syncs recorded: the file systems synced
+    whole, and the files fsynced one by one."""
     from regc import files
 
+    _unit(tmp_path, "overlays/a", {"kustomization.yaml": b"k\n", MANIFEST: OLD})
+    new = {"kustomization.yaml": b"k2\n", "b.yaml": b"b\n", MANIFEST: NEW}
+    change = compare_unit(tmp_path, Unit("overlays/a", "a", new))
     whole: list[str] = []
     each: list[int] = []
     real_fsync = files.os.fsync
@@ -68,27 +72,17 @@ def _syncs(monkeypatch, syncfs) -> tuple[list[str], list[int]]:
 
     monkeypatch.setattr(files, "_syncfs", lambda: fake_syncfs if syncfs else None)
     monkeypatch.setattr(files.os, "fsync", lambda handle: (each.append(handle), real_fsync(handle))[1])
+    commit(tmp_path, [change])
+    assert (tmp_path / "overlays" / "a" / "b.yaml").read_bytes() == b"b\n"
     return whole, each
 
 
 def test_the_staged_files_are_synced_with_one_call_where_the_system_has_syncfs(tmp_path: Path, monkeypatch):
-    _unit(tmp_path, "overlays/a", {"kustomization.yaml": b"k\n", MANIFEST: OLD})
-    change = compare_unit(
-        tmp_path, Unit("overlays/a", "a", {"kustomization.yaml": b"k2\n", "b.yaml": b"b\n", MANIFEST: NEW})
-    )
-    whole, each = _syncs(monkeypatch, syncfs=True)
-    commit(tmp_path, [change])
+    whole, each = _committed_with(tmp_path, monkeypatch, syncfs=True)
     assert whole == [str(tmp_path / STAGING)]
-    # What is left is the journal (its file and folder) and the folders of the swap: no staged file.
-    assert len(each) <= 4 and (tmp_path / "overlays" / "a" / "b.yaml").read_bytes() == b"b\n"
+    assert len(each) <= 4  # the journal (its file and folder) and the folders of the swap: no staged file
 
 
 def test_without_syncfs_every_staged_file_is_fsynced(tmp_path: Path, monkeypatch):
-    _unit(tmp_path, "overlays/a", {"kustomization.yaml": b"k\n", MANIFEST: OLD})
-    change = compare_unit(
-        tmp_path, Unit("overlays/a", "a", {"kustomization.yaml": b"k2\n", "b.yaml": b"b\n", MANIFEST: NEW})
-    )
-    whole, each = _syncs(monkeypatch, syncfs=False)
-    commit(tmp_path, [change])
+    whole, each = _committed_with(tmp_path, monkeypatch, syncfs=False)
     assert whole == [] and len(each) >= 3 + 2  # three staged files, then the journal and its folder
-    assert (tmp_path / "overlays" / "a" / "b.yaml").read_bytes() == b"b\n"
