@@ -142,9 +142,9 @@ def test_check_fails_for_a_file_no_current_recipient_can_open(built: Path, tmp_p
     recipient = subprocess.run(
         ["age-keygen", "-y", str(other)], check=True, capture_output=True, text=True
     ).stdout.strip()
-    from regc.secrets.sopsconfig import write_config
+    from regc.secrets.sopsconfig import config_text
 
-    write_config(built, [recipient])
+    (built / ".sops.yaml").write_text(config_text(built, [recipient]))
     result = run_regc("check", cwd=built)
     assert result.code == 1
     assert f"no current recipient: {PROD}/secret-registry-htpasswd.yaml" in result.stderr

@@ -14,7 +14,7 @@ def edit(world: World, env: str) -> int:
     root = world.root
     spec_path(world, env)
     with changing(world):
-        path = ensure_secrets_file(root, env)
+        path = ensure_secrets_file(world, env)
         status = sops.edit(path, root=root)
     if status == sops.EDIT_UNCHANGED:
         print(f"{path.relative_to(root)}: no change")

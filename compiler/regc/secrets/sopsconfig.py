@@ -7,7 +7,6 @@ from typing import Any
 
 from regc import yamlread, yamltext
 from regc.errors import RegcError
-from regc.files import write_atomic
 from regc.layout import SOPS_CONFIG
 
 TREE_RULE = r"^(base|overlays)/.*\.yaml$"
@@ -32,11 +31,6 @@ def no_recipients(root: Path) -> RegcError:
         f"no age recipient for the compiled tree in {root / SOPS_CONFIG}",
         "run `regc keys init` to create a key and add its recipient",
     )
-
-
-def write_config(root: Path, recipients: list[str]) -> None:
-    """Write .sops.yaml with regc's two rules for `recipients`, keeping other rules the user added."""
-    write_atomic(root / SOPS_CONFIG, config_text(root, recipients).encode())
 
 
 def config_text(root: Path, recipients: list[str]) -> str:

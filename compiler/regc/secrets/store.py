@@ -6,17 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from regc import layout, yamltext
-from regc.files import write_atomic
-from regc.secrets.sealer import SopsSealer
 from regc.world import World
 
 
-def ensure_secrets_file(root: Path, env: str) -> Path:
+def ensure_secrets_file(world: World, env: str) -> Path:
     """The secrets file of `env`, created (encrypted, empty of users) if it does not exist."""
-
-    path = layout.secrets_path(root, env)
-    if not path.is_file():
-        write_atomic(path, SopsSealer(root).encrypt(yamltext.dump({"users": {}}).encode(), layout.secrets_display(env)))
+    path = layout.secrets_path(world.root, env)
+    if not world.files.is_file(path):
+        sealed = world.sealer.encrypt(yamltext.dump({"users": {}}).encode(), layout.secrets_display(env))
+        world.files.commit(world.root, [], {path: sealed})
     return path
 
 

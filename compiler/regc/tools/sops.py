@@ -43,16 +43,6 @@ def encrypt(plaintext: bytes, target: str, *, root: Path) -> bytes:
     )
 
 
-def decrypt(path: Path, *, root: Path) -> bytes:
-    """The plaintext of an encrypted file, kept in memory only."""
-    CALLS["decrypt"] += 1
-    return _run(
-        ["decrypt", "--input-type", "yaml", "--output-type", "yaml", _relative(path, root)],
-        root=root,
-        subject=_relative(path, root),
-    )
-
-
 def decrypt_stream(ciphertext: bytes, *, root: Path, subject: str) -> bytes:
     """The plaintext of an encrypted YAML document given on stdin, kept in memory only."""
     CALLS["decrypt"] += 1
