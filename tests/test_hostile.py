@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -118,6 +119,9 @@ def test_a_refused_build_writes_no_secrets_file(repo: Path):
         [["../outside-src", "../outside-dst", ".regc-staging/0.old"]],
         [[".regc-staging/0", "../outside", ".regc-staging/0.old"]],
         [[".regc-staging/0", "environments", ".regc-staging/0.old"]],
+        [[".regc-staging/0", "environments/dev.yaml", ".regc-staging/0.old"]],
+        [[".regc-staging/0", "overlays/prod/../../outside-dst", ".regc-staging/0.old"]],
+        [[".regc-staging/0", "overlays/prod/./x.yaml", ".regc-staging/0.old"]],
         "not json at all",
         {"a": 1},
     ],
@@ -134,6 +138,24 @@ def test_the_journal_moves_nothing_outside_regc_folders(built: Path, tmp_path: P
     assert (outside / "precious").read_text() == "keep me\n"
     assert not (built.parent / "outside-dst").exists()
     assert (built / "environments" / "dev.yaml").is_file()
+
+
+def test_a_journal_never_renames_through_a_symlinked_folder(built: Path):
+    """A file swap renames through the folders above its target: a journal naming a file under a
+    symlink in a unit (to environments/ here) is refused, and nothing moves."""
+    patches = built / "overlays" / "prod" / "patches"
+    shutil.rmtree(patches)
+    patches.symlink_to(built / "environments")
+    staging = built / ".regc-staging"
+    staging.mkdir()
+    (staging / "0").write_text("planted\n")
+    before = (built / "environments" / "dev.yaml").read_bytes()
+    (built / ".regc-journal").write_text(
+        json.dumps([[".regc-staging/0", "overlays/prod/patches/dev.yaml", ".regc-staging/0.old"]])
+    )
+    result = run_regc("build", cwd=built)
+    assert result.code == 1 and ".regc-journal lists paths that are not regc's own folders" in result.stderr
+    assert (built / "environments" / "dev.yaml").read_bytes() == before
 
 
 def test_a_symlinked_staging_folder_is_never_followed(built: Path, tmp_path: Path):

@@ -206,11 +206,13 @@ def _changed(root: Path):
     return compiler.changes(compiler.compile(discover_specs(root)), prune=True)
 
 
-@pytest.mark.parametrize("failing", ["_stage", "_swap"])
+@pytest.mark.parametrize("failing", ["_stage", "_stage_file", "_swap"])
 def test_a_failure_mid_build_leaves_the_tree_unchanged(built: Path, monkeypatch, failing: str):
-    for name in ("dev", "prod"):
+    for name in ("dev", "prod"):  # their files swapped one by one
         spec = built / "environments" / f"{name}.yaml"
         spec.write_text(spec.read_text().replace("logLevel: ", "logLevel: error #"))
+    for name in ("one", "two"):  # new: their folders swapped whole
+        write_spec(built, name, f"namespace: {name}\n")
     before = tree_bytes(built)
     real = getattr(commit_module, failing)
     calls = []

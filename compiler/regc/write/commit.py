@@ -1,5 +1,7 @@
-"""The repository on disk and its commit: changed folders replaced all or nothing (stage, journal,
-swap), an interrupted swap recovered."""
+"""The repository on disk and its commit: changed units replaced all or nothing (stage, journal,
+swap), an interrupted swap recovered. A unit whose folder stands as regc left it has only its changed
+files swapped, one by one; any other (a new or emptied unit, one that loses files, one reached
+through a symlink) has its whole folder swapped."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ import shutil
 import stat
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from regc.errors import RegcError, in_the_way
-from regc.files import sync_directory, sync_files, write_atomic
+from regc.files import sync_files, write_atomic
 from regc.layout import JOURNAL, MANIFEST, SCRATCH_PREFIX, STAGING, is_unit_directory
 from regc.world import DiskFiles, TreeChange
 from regc.write.lock import build_lock
@@ -36,21 +38,24 @@ def commit(root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes] 
     """Make every changed unit on disk what it should be, or leave the tree as it was. `inputs` are
     secrets files with generated values: written once every unit is staged (so a build that stops
     before, on a file of yours in its way say, changes nothing), before the swap."""
-    recorded: list[TreeChange] = []  # only the manifest differs: written in place
-    changed: list[TreeChange] = []  # staged and swapped whole
-    for change in (c for c in changes if c.changed):
-        in_place = _manifest_only(change) and _real_folder(root, change.directory)
-        (recorded if in_place else changed).append(change)
+    changed = [c for c in changes if c.changed]
     if not changed:
         _write_inputs(inputs or {})
-        _record(root, recorded)
         return
     staging = root / STAGING
     _clear_staging(root)
     staging.mkdir()
     try:
         written: list[Path] = []
-        swaps = [_stage(root, staging, index, change, written) for index, change in enumerate(changed)]
+        swaps: list[tuple[str, str, str]] = []
+        for change in changed:
+            names = _files_to_swap(root, change)
+            if names is None:
+                swaps.append(_stage(root, staging, len(swaps), change, written))
+            else:
+                swaps += [
+                    _stage_file(root, staging, len(swaps) + n, change, name, written) for n, name in enumerate(names)
+                ]
         sync_files(written, staging)  # the staged files are durable before the journal names them
         _write_inputs(inputs or {})
         _write_journal(root, swaps)
@@ -68,37 +73,41 @@ def commit(root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes] 
         (root / JOURNAL).unlink(missing_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    for folder in sorted({(root / target).parent for _, target, _ in swaps}):
-        sync_directory(folder)  # the renames are durable before the journal goes
+    sync_files(sorted({(root / target).parent for _, target, _ in swaps}), root)  # before the journal goes
     (root / JOURNAL).unlink()
     shutil.rmtree(staging, ignore_errors=True)
     for change in changed:
         if not change.files:
             _remove_if_empty(root / change.directory)
-    _record(root, recorded)
 
 
-def _manifest_only(change: TreeChange) -> bool:
-    """Whether only the unit's manifest differs (every other file on disk as built), as after an
-    upgrade of regc that renders the same objects: its new digests of the inputs."""
-    differ = [name for name, content in change.files.items() if change.old.get(name) != content]
-    return differ == [MANIFEST] and not change.extra and all(name in change.old for name in change.files)
+def _files_to_swap(root: Path, change: TreeChange) -> list[str] | None:
+    """The files of a unit to swap one by one (those whose bytes change), or None when its whole
+    folder must be swapped: a unit that is new, emptied or loses files, or one whose folders are not
+    all real folders already there (a symlink among them is moved, never followed). A file of yours
+    where regc would write stops the build here, before anything is written."""
+    if change.extra or not change.files or not _real_folder(root, change.directory):
+        return None
+    folder = root / change.directory
+    names = [name for name, content in change.files.items() if change.old.get(name) != content]
+    for parent in {PurePosixPath(name).parent for name in names}:
+        try:
+            if not stat.S_ISDIR(os.lstat(folder / parent).st_mode):
+                return None
+        except FileNotFoundError:
+            return None
+    for name in names:
+        if name in change.old and name not in change.owned:
+            raise in_the_way(f"{change.directory}/{name}")
+    return names
 
 
 def _real_folder(root: Path, directory: str) -> bool:
-    """A unit's folders and manifest that are what they seem (a symlink among them takes the swap,
-    which moves links and never follows them)."""
+    """A unit's folders and manifest that are what they seem (a symlink among them takes the swap of
+    the whole folder, which moves links and never follows them)."""
     parts = Path(directory).parts
     paths = [root.joinpath(*parts[: depth + 1]) for depth in range(len(parts))]
     return not any(path.is_symlink() for path in [*paths, root / directory / MANIFEST])
-
-
-def _record(root: Path, changes: list[TreeChange]) -> None:
-    """Write the new manifest of units whose files stand as built, each replaced whole in its place:
-    no swap is needed, since a unit whose manifest is old or new describes the same files either
-    way (an old one only makes the next build render it again)."""
-    for change in changes:
-        write_atomic(root / change.directory / MANIFEST, change.files[MANIFEST])
 
 
 def recover(root: Path) -> bool:
@@ -108,8 +117,8 @@ def recover(root: Path) -> bool:
         _clear_staging(root)
         return False
     for staged, target, backup in _read_journal(root):
-        if (root / staged).exists():
-            if (root / target).exists() and not (root / backup).exists():
+        if os.path.lexists(root / staged):
+            if os.path.lexists(root / target) and not os.path.lexists(root / backup):
                 os.rename(root / target, root / backup)
             (root / target).parent.mkdir(parents=True, exist_ok=True)
             os.rename(root / staged, root / target)
@@ -128,9 +137,10 @@ def _clear_staging(root: Path) -> None:
 
 
 def _read_journal(root: Path) -> list[tuple[str, str, str]]:
-    """The swaps a journal lists, each checked to be regc's own: a staged folder and its backup under
-    .regc-staging/, and a target that is base/, argocd/ or overlays/<name>, all inside the repository
-    once symlinks are resolved. A journal is a file a pull request could add: nothing else is moved."""
+    """The swaps a journal lists, each checked to be regc's own: a staged folder or file and its
+    backup under .regc-staging/, and a target that is base/, argocd/ or overlays/<name>, or a file in
+    one of them reached through real folders only, all inside the repository once symlinks are
+    resolved. A journal is a file a pull request could add: nothing else is moved."""
     text = (root / JOURNAL).read_text(encoding="utf-8", errors="replace")
     refuse = RegcError(
         f"{JOURNAL} lists paths that are not regc's own folders; nothing was moved",
@@ -148,7 +158,7 @@ def _read_journal(root: Path) -> list[tuple[str, str, str]]:
         if not (isinstance(swap, list) and len(swap) == 3 and all(isinstance(part, str) for part in swap)):
             raise refuse
         staged, target, backup = swap
-        owned_target = is_unit_directory(target)
+        owned_target = is_unit_directory(target) or _in_a_unit(root, target, home)
         in_staging = (
             all(
                 len(p.split("/")) == 2 and p.split("/")[0] == STAGING and p.split("/")[1].removesuffix(".old").isdigit()
@@ -164,6 +174,16 @@ def _read_journal(root: Path) -> list[tuple[str, str, str]]:
                 raise refuse
         checked.append((staged, target, backup))
     return checked
+
+
+def _in_a_unit(root: Path, target: str, home: Path) -> bool:
+    """A file in one of regc's folders, named without detours (no `.`, `..` or empty part) and reached
+    through real folders only: a swap renames through the folders above its target."""
+    parts = target.split("/")
+    unit = next((depth for depth in (1, 2) if is_unit_directory("/".join(parts[:depth]))), None)
+    if unit is None or len(parts) <= unit or any(part in ("", ".", "..") for part in parts):
+        return False
+    return (root / target).parent.resolve() == home.joinpath(*parts[:-1])
 
 
 def _stage(root: Path, staging: Path, index: int, change: TreeChange, written: list[Path]) -> tuple[str, str, str]:
@@ -203,6 +223,21 @@ def _stage(root: Path, staging: Path, index: int, change: TreeChange, written: l
     return (
         staged.relative_to(root).as_posix(),
         change.directory,
+        (staging / f"{index}.old").relative_to(root).as_posix(),
+    )
+
+
+def _stage_file(
+    root: Path, staging: Path, index: int, change: TreeChange, name: str, written: list[Path]
+) -> tuple[str, str, str]:
+    """Stage one file of a unit whose folder stays: swapped in its place, the old file kept aside
+    until the commit is done."""
+    staged = staging / f"{index}"
+    staged.write_bytes(change.files[name])
+    written.append(staged)
+    return (
+        staged.relative_to(root).as_posix(),
+        f"{change.directory}/{name}",
         (staging / f"{index}.old").relative_to(root).as_posix(),
     )
 
@@ -253,15 +288,16 @@ def _write_journal(root: Path, swaps: list[tuple[str, str, str]]) -> None:
 
 
 def _swap(root: Path, staged: str, target: str, backup: str) -> None:
+    """A staged folder or file in its place, what was there moved aside (a link is moved, not followed)."""
     (root / target).parent.mkdir(parents=True, exist_ok=True)
-    if (root / target).exists():
+    if os.path.lexists(root / target):
         os.rename(root / target, root / backup)
     os.rename(root / staged, root / target)
 
 
 def _unswap(root: Path, staged: str, target: str, backup: str) -> None:
     os.rename(root / target, root / staged)
-    if (root / backup).exists():
+    if os.path.lexists(root / backup):
         os.rename(root / backup, root / target)
 
 
