@@ -1,6 +1,6 @@
 """Durable writes: atomic file replacement (a unique temporary file beside the target, synced,
 renamed over it, and the folder synced), through which every file regc writes outside a build's
-staged swap goes, and the sync of many new files at once for the swap's staging."""
+staged swap goes, and the sync of many files or folders at once for the commit's swap."""
 
 from __future__ import annotations
 
@@ -38,9 +38,10 @@ def sync_directory(folder: Path) -> None:
 
 
 def sync_files(paths: Iterable[Path], folder: Path) -> None:
-    """Make the contents of new files under `folder` durable. One syncfs(2) of the file system that
-    holds `folder` where the system has it (Linux): the staging of a thousand units wrote several
-    thousand files, and an fsync each was a third of the commit; elsewhere an fsync a file."""
+    """Make durable the contents of new files, or the entries of folders, all under `folder`. One
+    syncfs(2) of the file system that holds `folder` where the system has it (Linux): the commit of a
+    thousand units wrote several thousand files in as many folders, and an fsync each was a third of
+    its cost; elsewhere an fsync a path."""
     syncfs = _syncfs()
     if syncfs is not None:
         handle = os.open(folder, os.O_RDONLY)
