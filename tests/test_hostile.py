@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_console, run_regc, tree_bytes, without_key, write_spec
+from tests.conftest import run_console, run_regc, tree_bytes, without_key
+from tests.memory import MemoryRepo
 from tests.secrets_helpers import decrypt_file
 
 
@@ -85,32 +86,31 @@ def test_every_command_fails_cleanly_and_changes_nothing(built: Path, tmp_path: 
             ), (name, output)
 
 
-def test_a_missing_secrets_file_is_not_silently_regenerated(built: Path):
-    secrets = built / "environments" / "prod.secrets.yaml"
-    kept = secrets.read_bytes()
-    secrets.unlink()
-    before = tree_bytes(built)
-    refused = run_regc("build", cwd=built)
+def test_a_missing_secrets_file_is_not_silently_regenerated(built_memory: MemoryRepo):
+    secrets = "environments/prod.secrets.yaml"
+    kept = built_memory.read(secrets)
+    built_memory.remove(secrets)
+    before = built_memory.tree()
+    refused = built_memory.run("build")
     assert refused.code == 2
     assert "environments/prod.secrets.yaml is missing, but overlays/prod/ holds Secrets made from it" in refused.stderr
     assert "--regenerate-secrets" in refused.stderr
-    assert tree_bytes(built) == before and not secrets.exists()
-    rotated = run_regc("build", "--regenerate-secrets", cwd=built)
+    assert built_memory.tree() == before and not built_memory.exists(secrets)
+    rotated = built_memory.run("build", "--regenerate-secrets")
     assert rotated.code == 0, rotated.stderr
     assert "generated in environments/prod.secrets.yaml: the HTTP secret, a password for alice" in rotated.stderr
     assert "a CA, a server certificate" in rotated.stderr
-    assert secrets.read_bytes() != kept
+    assert built_memory.read(secrets) != kept
 
 
-def test_a_refused_build_writes_no_secrets_file(repo: Path):
-    write_spec(
-        repo, "fresh", "namespace: fresh\nauth:\n  htpasswd:\n    users: [a]\n    generateMissingPasswords: true\n"
+def test_a_refused_build_writes_no_secrets_file(memory: MemoryRepo):
+    memory.write_spec(
+        "fresh", "namespace: fresh\nauth:\n  htpasswd:\n    users: [a]\n    generateMissingPasswords: true\n"
     )
-    (repo / "overlays" / "fresh").mkdir(parents=True)
-    (repo / "overlays" / "fresh" / "kustomization.yaml").write_text("# mine\n")
-    result = run_regc("build", "environments/fresh.yaml", cwd=repo)
+    memory.write("overlays/fresh/kustomization.yaml", "# mine\n")
+    result = memory.run("build", "environments/fresh.yaml")
     assert result.code == 1 and "was not written by regc" in result.stderr
-    assert not (repo / "environments" / "fresh.secrets.yaml").exists()
+    assert not memory.exists("environments/fresh.secrets.yaml")
 
 
 @pytest.mark.parametrize(
@@ -217,9 +217,9 @@ def test_half_done_commands_do_not_exist(built: Path, monkeypatch):
         ("namespace: " + "x" * 100_000 + "\n", "(100002 characters) is not a DNS label"),
     ],
 )
-def test_values_mean_what_they_say(repo: Path, body: str, message: str):
-    write_spec(repo, "odd", body if body.startswith("namespace") else "namespace: odd\n" + body)
-    result = run_regc("build", "environments/odd.yaml", cwd=repo)
+def test_values_mean_what_they_say(memory: MemoryRepo, body: str, message: str):
+    memory.write_spec("odd", body if body.startswith("namespace") else "namespace: odd\n" + body)
+    result = memory.run("build", "environments/odd.yaml")
     assert result.code == 2 and message in result.stderr, result.stderr[:600]
     assert len(result.stderr) < 2000  # a huge value is cut, its location kept
     assert re.search(r"environments/odd\.yaml:\d+:\d+: ", result.stderr)
@@ -232,15 +232,15 @@ def test_values_mean_what_they_say(repo: Path, body: str, message: str):
         (b"apiVersion: regc/v1\nkind: Environment\nnamespace: caf\xe9\n", "3:15", "not UTF-8 text"),
     ],
 )
-def test_bytes_that_are_not_text_are_located(repo: Path, content: bytes, location: str, message: str):
-    (repo / "environments" / "odd.yaml").write_bytes(content)
-    result = run_regc("build", "environments/odd.yaml", cwd=repo)
+def test_bytes_that_are_not_text_are_located(memory: MemoryRepo, content: bytes, location: str, message: str):
+    memory.memory.write(memory.root / "environments" / "odd.yaml", content)
+    result = memory.run("build", "environments/odd.yaml")
     assert result.code == 2 and f"environments/odd.yaml:{location}: " in result.stderr and message in result.stderr
 
 
-def test_a_folder_named_like_a_spec(built: Path):
-    (built / "environments" / "x.yaml").mkdir()
-    result = run_regc("build", cwd=built)
+def test_a_folder_named_like_a_spec(built_memory: MemoryRepo):
+    built_memory.write("environments/x.yaml/notes.txt", "a folder\n")
+    result = built_memory.run("build")
     assert result.code == 2 and "environments/x.yaml: not a file" in result.stderr
     assert "Traceback" not in result.stderr
 

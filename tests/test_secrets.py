@@ -194,20 +194,19 @@ def test_no_sops_config_is_a_clear_error(repo: Path):
     assert "no age recipient for the compiled tree" in result.stderr and "regc keys init" in result.stderr
 
 
-def test_insecure_allows_basic_auth_without_tls(repo: Path):
-    write_spec(
-        repo,
+def test_insecure_allows_basic_auth_without_tls(memory: MemoryRepo):
+    memory.write_spec(
         "lab",
         "namespace: lab\ninsecure: true\ntls:\n  enabled: false\n"
         "auth:\n  htpasswd:\n    users: [a]\n    generateMissingPasswords: true\n",
     )
-    result = run_regc("build", "environments/lab.yaml", cwd=repo)
+    result = memory.run("build", "environments/lab.yaml")
     assert result.code == 0
     assert (
         "warning: lab serves without TLS (insecure: true): every client daemon needs --insecure-registry"
         in result.stderr
     )
-    config = (repo / "overlays/lab/patches/configmap-registry-config.yaml").read_text()
+    config = memory.text("overlays/lab/patches/configmap-registry-config.yaml")
     assert "htpasswd:" in config and "tls:" not in config
 
 
