@@ -1,6 +1,7 @@
 """The `regc` command line: its commands, options and help (typer). Each command's body imports its
-module under regc.commands and returns what it returns, the exit status: this is the one place
-where regc imports inside functions, so that `regc --help` and each command load only what they use."""
+module under regc.commands, hands it the world at --root (`_world`: the disk, or what `run` was
+given) and returns what it returns, the exit status: this is the one place where regc imports inside
+functions, so that `regc --help` and each command load only what they use."""
 
 from __future__ import annotations
 
@@ -205,7 +206,7 @@ def diff(
     """
     from regc.commands import diff as command
 
-    return command.run(root, against, output, against_manifests, env)
+    return command.run(_world(root), against, output, against_manifests, env)
 
 
 @app.command()
@@ -226,7 +227,7 @@ def graph(
     """
     from regc.commands import graph as command
 
-    return command.run(root, env, output)
+    return command.run(_world(root), env, output)
 
 
 @app.command()

@@ -26,7 +26,7 @@ from regc.envspec.fields import check_dns_label
 from regc.errors import InputError, RegcError
 from regc.tools.git import default_base, worktree
 from regc.tools.kubectl import render_overlay
-from regc.world import DiskFiles
+from regc.world import World
 
 ENCRYPTED = "ENC["
 Rendered = dict[str, dict[str, dict[str, Any]]]  # overlay -> kind/namespace/name -> object
@@ -387,8 +387,10 @@ def as_json(diffs: list[OverlayDiff], against: str, configuration: list[str] | N
 OUTPUTS = ("text", "markdown", "json")
 
 
-def run(root: Path, against: str | None, output: str, against_manifests: list[str] | None, env: str | None) -> int:
-    """Print what each overlay changes against a revision, or ENV's against the objects given."""
+def run(world: World, against: str | None, output: str, against_manifests: list[str] | None, env: str | None) -> int:
+    """Print what each overlay changes against a revision, or ENV's against the objects given. git
+    and kustomize read the repository on disk: this command needs it there."""
+    root = world.root
     if output not in OUTPUTS:
         raise RegcError(f"unknown output {output!r}", "use --output text, markdown or json")
     configuration = None
@@ -397,7 +399,7 @@ def run(root: Path, against: str | None, output: str, against_manifests: list[st
             raise InputError("--against-manifests needs --env: the environment whose overlay takes over")
         checked(check_dns_label, env)
         revision = "the objects given (" + ", ".join(against_manifests) + ")"
-        live = read_objects(manifest_documents(against_manifests, DiskFiles()))
+        live = read_objects(manifest_documents(against_manifests, world.files))
         before, after = against_objects(root, env, live)
         configuration = configuration_changes(live, compiled_objects(root, env))
     else:

@@ -13,6 +13,7 @@ from regc.errors import RegcError
 from regc.files import write_atomic
 from regc.tools.kubectl import render_overlay
 from regc.topology import mermaid, topology, with_removed
+from regc.world import World
 
 
 def engine_of(overlay: Path) -> str | None:
@@ -44,9 +45,10 @@ def change_graph(before: dict[str, Any], after: dict[str, Any], marks: dict[str,
     return mermaid(graph, marks)
 
 
-def run(root: Path, env: str, output: Path | None) -> int:
+def run(world: World, env: str, output: Path | None) -> int:
+    """kustomize reads the overlay on disk: this command needs the repository there."""
     checked(check_dns_label, env)
-    text = overlay_graph(root, env)
+    text = overlay_graph(world.root, env)
     if output is None:
         sys.stdout.write(text)
     else:
