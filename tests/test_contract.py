@@ -18,8 +18,9 @@ from regc.errors import SpecError
 from regc.plan.plan import plan_for
 from regc.render.gitops import application_set, gitops_objects
 from regc.render.monitoring import service_monitor
-from tests.conftest import load_yaml_file, run_regc, write_spec
+from tests.conftest import load_yaml_file
 from tests.crd_schema import is_custom, problems, schemas
+from tests.memory import MemoryRepo
 from tests.variants import Built
 
 
@@ -189,15 +190,14 @@ def test_accepted_values_give_objects_the_crds_accept(tmp_path_factory, field, v
     assert outcomes["accepted"] and outcomes["refused"], outcomes  # both sides were explored
 
 
-def test_scp_style_git_urls_become_ssh_urls(repo: Path):
-    write_spec(
-        repo,
+def test_scp_style_git_urls_become_ssh_urls(memory: MemoryRepo):
+    memory.write_spec(
         "scp",
         "namespace: scp\ngitops:\n  engine: flux\n  repoURL: git@github.com:org/repo.git\n  path: ./overlays/scp/\n",
     )
-    assert run_regc("build", "environments/scp.yaml", cwd=repo).code == 0
-    source = load_yaml_file(repo / "overlays" / "scp" / "gitops" / "gitrepository.yaml")
-    sync = load_yaml_file(repo / "overlays" / "scp" / "gitops" / "flux-kustomization.yaml")
+    assert memory.run("build", "environments/scp.yaml").code == 0
+    source = memory.yaml("overlays/scp/gitops/gitrepository.yaml")
+    sync = memory.yaml("overlays/scp/gitops/flux-kustomization.yaml")
     assert source["spec"]["url"] == "ssh://git@github.com/org/repo.git"
     assert sync["spec"]["path"] == "./overlays/scp"
 
@@ -211,11 +211,11 @@ def test_scp_style_git_urls_become_ssh_urls(repo: Path):
         ("'>=1.0.0'", "semver", {"semver": ">=1.0.0"}),
     ],
 )
-def test_flux_ref_follows_revision_kind(repo: Path, revision: str, kind: str | None, ref: dict):
+def test_flux_ref_follows_revision_kind(memory: MemoryRepo, revision: str, kind: str | None, ref: dict):
     body = f"namespace: ref\ngitops:\n  engine: flux\n  repoURL: https://git.example/r.git\n  revision: {revision}\n"
-    write_spec(repo, "ref", body + (f"  revisionKind: {kind}\n" if kind else ""))
-    assert run_regc("build", "environments/ref.yaml", cwd=repo).code == 0
-    assert load_yaml_file(repo / "overlays" / "ref" / "gitops" / "gitrepository.yaml")["spec"]["ref"] == ref
+    memory.write_spec("ref", body + (f"  revisionKind: {kind}\n" if kind else ""))
+    assert memory.run("build", "environments/ref.yaml").code == 0
+    assert memory.yaml("overlays/ref/gitops/gitrepository.yaml")["spec"]["ref"] == ref
 
 
 @pytest.mark.parametrize(
@@ -231,32 +231,34 @@ def test_flux_ref_follows_revision_kind(repo: Path, revision: str, kind: str | N
         ("gitops:\n  engine: flux\n  repoURL: https://g.example/r\n  path: ../elsewhere\n", "not a folder inside"),
     ],
 )
-def test_values_the_controllers_refuse_are_refused_with_a_location(repo: Path, body: str, message: str):
-    write_spec(repo, "bad", "namespace: bad\n" + body)
-    result = run_regc("build", "environments/bad.yaml", cwd=repo)
+def test_values_the_controllers_refuse_are_refused_with_a_location(memory: MemoryRepo, body: str, message: str):
+    memory.write_spec("bad", "namespace: bad\n" + body)
+    result = memory.run("build", "environments/bad.yaml")
     assert result.code == 2
     assert message in result.stderr
     assert re.search(r"environments/bad\.yaml:\d+:\d+: ", result.stderr)
 
 
-def test_check_reports_a_committed_tree_the_cluster_would_refuse(built: Path):
+def test_check_reports_a_committed_tree_the_cluster_would_refuse(built_memory: MemoryRepo):
     """A tree compiled by an older regc (or edited by hand) is caught by `regc check` in CI."""
-    deployment = built / "base" / "deployment-registry.yaml"
-    text = deployment.read_text()
+    deployment = "base/deployment-registry.yaml"
+    text = built_memory.text(deployment)
     liveness = text.index("livenessProbe:")
-    deployment.write_text(
+    built_memory.write(
+        deployment,
         text[:liveness]
         + text[liveness:]
         .replace("tcpSocket:\n", "httpGet:\n  path: /\n", 1)
-        .replace("httpGet:\n  path: /\n", "httpGet:\n", 1)
+        .replace("httpGet:\n  path: /\n", "httpGet:\n", 1),
     )
-    source = built / "overlays" / "staging" / "gitops" / "gitrepository.yaml"
-    source.write_text(
-        source.read_text().replace("interval: 10m", "interval: 500us").replace("url: https://", "url: git://")
+    source = "overlays/staging/gitops/gitrepository.yaml"
+    built_memory.write(
+        source,
+        built_memory.text(source).replace("interval: 10m", "interval: 500us").replace("url: https://", "url: git://"),
     )
-    monitor = built / "overlays" / "prod" / "servicemonitor-registry.yaml"
-    monitor.write_text(re.sub(r"interval: \S+", "interval: 1.5m", monitor.read_text()))
-    result = run_regc("check", cwd=built)
+    monitor = "overlays/prod/servicemonitor-registry.yaml"
+    built_memory.write(monitor, re.sub(r"interval: \S+", "interval: 1.5m", built_memory.text(monitor)))
+    result = built_memory.run("check")
     assert result.code == 1
     assert "contract: base/deployment-registry.yaml: livenessProbe of registry asks HTTP" in result.stderr
     assert "gitrepository.yaml: spec.interval '500us' is not a duration Flux accepts" in result.stderr
