@@ -1,7 +1,8 @@
 """The pre-commit hooks this repository offers (.pre-commit-hooks.yaml), run by the real pre-commit
-(`try-repo`, which installs regc from this repository as a user's pre-commit would) in a fresh
-user repository: `regc-check` passes on an up-to-date tree and fails, naming the spec, on a stale
-one; `regc-build` rebuilds the tree and fails so that the rebuilt files get staged."""
+in a fresh user repository whose `.pre-commit-config.yaml` names this repository at a revision, as a
+user's does (pre-commit installs regc from it once, in its own environment, and reuses it):
+`regc-check` passes on an up-to-date tree and fails, naming the spec, on a stale one; `regc-build`
+rebuilds the tree and fails so that the rebuilt files get staged."""
 
 from __future__ import annotations
 
@@ -23,9 +24,28 @@ def _git(*args: str, cwd: Path) -> None:
 
 def _hook(hook: str, user: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [PRE_COMMIT, "try-repo", str(REPO), hook, "--all-files"],
-        cwd=user, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [PRE_COMMIT, "run", hook, "--all-files"], cwd=user, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def _this_repository_at_a_revision(tmp_path: Path) -> tuple[Path, str]:
+    """This repository's files as they are (uncommitted changes included, as `pre-commit try-repo`
+    takes them), committed once in a repository of their own: what a user's config names."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    copy = tmp_path / "regc"
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    _git("init", "-q", "-b", "main", cwd=copy)
+    _git("add", "-A", cwd=copy)
+    _git("commit", "-q", "-m", "regc as it is", cwd=copy)
+    revision = subprocess.run(["git", "rev-parse", "HEAD"], cwd=copy, check=True, capture_output=True, text=True)
+    return copy, revision.stdout.strip()
 
 
 def test_the_hooks_check_and_build_a_users_repository(tmp_path: Path, monkeypatch):
@@ -35,6 +55,10 @@ def test_the_hooks_check_and_build_a_users_repository(tmp_path: Path, monkeypatc
     monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(TEST_KEY))
     assert run_regc("build", cwd=user).code == 0
     (user / ".regc.lock").unlink(missing_ok=True)
+    regc, revision = _this_repository_at_a_revision(tmp_path)
+    (user / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {regc}\n    rev: {revision}\n    hooks:\n      - id: regc-check\n      - id: regc-build\n"
+    )
     _git("init", "-q", "-b", "main", cwd=user)
     _git("add", "-A", cwd=user)
     _git("commit", "-q", "-m", "the compiled tree", cwd=user)
