@@ -38,7 +38,8 @@ def test_a_unit_whose_files_stand_as_built_gets_its_new_manifest_in_place(tmp_pa
 
 
 def test_a_unit_whose_folder_stays_has_only_its_changed_files_swapped(tmp_path: Path):
-    folder = _unit(tmp_path, "overlays/a", {"kustomization.yaml": b"k\n", "same.yaml": b"s\n", MANIFEST: OLD})
+    manifest = b"# inputs: sha256:old\nkustomization.yaml\nsame.yaml\n"
+    folder = _unit(tmp_path, "overlays/a", {"kustomization.yaml": b"k\n", "same.yaml": b"s\n", MANIFEST: manifest})
     (folder / "NOTES.md").write_text("mine\n")
     before = {name: (folder / name).stat().st_ino for name in ("kustomization.yaml", "same.yaml")}
     files = {"kustomization.yaml": b"k2\n", "same.yaml": b"s\n", MANIFEST: NEW}

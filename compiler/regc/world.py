@@ -40,11 +40,20 @@ class Files(Protocol):
 
 def files_under(files: Files, folder: Path) -> Iterator[Path]:
     """Every file under `folder`, at any depth (none when it is no folder)."""
+    return (path for path, is_folder in _walk(files, folder) if not is_folder and files.is_file(path))
+
+
+def folders_under(files: Files, folder: Path) -> Iterator[Path]:
+    """Every folder under `folder`, at any depth."""
+    return (path for path, is_folder in _walk(files, folder) if is_folder)
+
+
+def _walk(files: Files, folder: Path) -> Iterator[tuple[Path, bool]]:
     for child in files.children(folder):
-        if files.is_dir(child):
-            yield from files_under(files, child)
-        elif files.is_file(child):
-            yield child
+        is_folder = files.is_dir(child)
+        yield child, is_folder
+        if is_folder:
+            yield from _walk(files, child)
 
 
 class TreeChange(Protocol):
@@ -78,6 +87,15 @@ class TreeChange(Protocol):
         """The names of regc's files there before the build (its manifest's list): any other file
         there is the user's, kept; one where the build would write stops it (regc.errors.in_the_way)."""
         ...
+
+
+def refuse_files_in_the_way(changes: Sequence[TreeChange]) -> None:
+    """Stop a commit, before it writes anything, at the first file of the user's where it would write
+    one of regc's (regc's own files there are the manifest's: `owned`)."""
+    for change in (c for c in changes if c.changed):
+        for name in change.files:
+            if name in change.old and name not in change.owned:
+                raise in_the_way(f"{change.directory}/{name}")
 
 
 class Repository(Files, Protocol):
@@ -237,10 +255,7 @@ class MemoryFiles:
 
     def commit(self, root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes]) -> None:
         """The commit in memory: every change at once, or none when a file of the user's is in the way."""
-        for change in (c for c in changes if c.changed):
-            for name in change.files:
-                if name not in change.owned and self.is_file(root / change.directory / name):
-                    raise in_the_way(f"{change.directory}/{name}")
+        refuse_files_in_the_way(changes)
         for change in (c for c in changes if c.changed):
             folder = root / change.directory
             for name in change.extra:

@@ -19,7 +19,7 @@ from regc.envspec import fields
 from regc.layout import APPLICATION_SET_DIRECTORY, BASE, ENVIRONMENTS, GITOPS_FOLDER, KUSTOMIZATION, OVERLAYS
 from regc.plan.credentials import referenced_secrets
 from regc.report import stale_lines, stale_specs
-from regc.world import Files, World, files_under
+from regc.world import Files, World, files_under, folders_under
 
 TREE_FOLDERS = (BASE, OVERLAYS, APPLICATION_SET_DIRECTORY)
 
@@ -87,17 +87,10 @@ def _glob(files: Files, root: Path, pattern: str) -> list[Path]:
     found = [root]
     for part in (p for p in pattern.split("/") if p not in ("", ".")):
         if part == "**":
-            found = [*found, *(p for base in found for p in _folders_under(files, base))]
+            found = [*found, *(p for base in found for p in folders_under(files, base))]
         else:
             found = [c for base in found for c in files.children(base) if fnmatch.fnmatchcase(c.name, part)]
     return found
-
-
-def _folders_under(files: Files, folder: Path) -> Iterator[Path]:
-    for child in files.children(folder):
-        if files.is_dir(child):
-            yield child
-            yield from _folders_under(files, child)
 
 
 def _contract_failures(world: World) -> list[str]:
@@ -150,12 +143,9 @@ def _gitops_failures(world: World) -> list[str]:
     root, files = world.root, world.files
     failures = []
     documents = [
-        path
-        for overlay in files.children(root / OVERLAYS)
-        for path in files.children(overlay / GITOPS_FOLDER)
-        if fnmatch.fnmatchcase(path.name, "*.yaml")
+        *_glob(files, root, f"{OVERLAYS}/*/{GITOPS_FOLDER}/*.yaml"),
+        *_glob(files, root, f"{APPLICATION_SET_DIRECTORY}/*.yaml"),
     ]
-    documents += [p for p in files.children(root / APPLICATION_SET_DIRECTORY) if fnmatch.fnmatchcase(p.name, "*.yaml")]
     for path in documents:
         relative = path.relative_to(root).as_posix()
         document = yamlread.load(files.read_bytes(path)) or {}

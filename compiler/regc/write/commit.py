@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path, PurePosixPath
 
-from regc.errors import RegcError, in_the_way
+from regc.errors import RegcError
 from regc.files import sync_files, write_atomic
 from regc.layout import JOURNAL, MANIFEST, SCRATCH_PREFIX, STAGING, is_unit_directory
-from regc.world import DiskFiles, TreeChange
+from regc.world import DiskFiles, TreeChange, refuse_files_in_the_way
 from regc.write.lock import build_lock
 
 
@@ -42,6 +42,7 @@ def commit(root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes] 
     if not changed:
         _write_inputs(inputs or {})
         return
+    refuse_files_in_the_way(changed)
     staging = root / STAGING
     _clear_staging(root)
     staging.mkdir()
@@ -84,8 +85,7 @@ def commit(root: Path, changes: Sequence[TreeChange], inputs: dict[Path, bytes] 
 def _files_to_swap(root: Path, change: TreeChange) -> list[str] | None:
     """The files of a unit to swap one by one (those whose bytes change), or None when its whole
     folder must be swapped: a unit that is new, emptied or loses files, or one whose folders are not
-    all real folders already there (a symlink among them is moved, never followed). A file of yours
-    where regc would write stops the build here, before anything is written."""
+    all real folders already there (a symlink among them is moved, never followed)."""
     if change.extra or not change.files or not _real_folder(root, change.directory):
         return None
     folder = root / change.directory
@@ -96,9 +96,6 @@ def _files_to_swap(root: Path, change: TreeChange) -> list[str] | None:
                 return None
         except FileNotFoundError:
             return None
-    for name in names:
-        if name in change.old and name not in change.owned:
-            raise in_the_way(f"{change.directory}/{name}")
     return names
 
 
@@ -209,8 +206,6 @@ def _stage(root: Path, staging: Path, index: int, change: TreeChange, written: l
     folders = {staged}
     for name, content in change.files.items():
         path = staged / name
-        if kept and path.exists():
-            raise in_the_way(f"{change.directory}/{name}")
         if path.parent not in folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             folders.add(path.parent)
