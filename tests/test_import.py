@@ -502,6 +502,17 @@ def test_each_loss_is_accepted_by_its_own_name(empty: MemoryRepo):
     assert "  auth:" not in result.stderr and not empty.exists("environments")
 
 
+def test_the_charts_ingress_tls_without_a_secret_is_named_and_blocks_the_write(empty: MemoryRepo):
+    """The chart's Ingress with TLS but no Secret serves the controller's default certificate: named as
+    the manifests import names it, and a loss until accepted."""
+    values = "ingress:\n  enabled: true\n  className: nginx\n  hosts: [reg.example.com]\n  tls:\n  - hosts: [reg.example.com]\n"
+    result = _import(empty, values)
+    assert "values.yaml: ingress.tls[0]: not mapped: TLS without a Secret (the controller's default certificate)" in (
+        result.stderr
+    )
+    assert "  tls: Ingress/registry/registry-docker-registry TLS" in result.stderr and not empty.exists("environments")
+
+
 def test_template_text_in_a_secrets_data_is_refused_by_object_and_key(empty: MemoryRepo):
     secret = {
         "apiVersion": "v1",

@@ -6,13 +6,15 @@ cannot express is a named loss."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from regc.adopt.runtime import FileSource, Runtime
 from regc.adopt.values import Unmapped
 from regc.distribution import parser, yamlv2
 from regc.distribution.credentials import holds_credential
+from regc.envspec import model
+from regc.envspec.draft import NOT_GIVEN, environment, fields_of, merge
 from regc.plan.registry_config import SWIFT_OPTIONS
 from regc.secrets import htpasswd
 
@@ -88,45 +90,56 @@ class _Mapper:
         self._leftovers()
 
     def _log_and_http(self) -> None:
-        registry = self.out.spec.setdefault("registry", {})
         level = self.get("log", "level")
-        if level and level != "info":
-            registry["logLevel"] = level
         formatter = self.get("log", "formatter")
-        if formatter and formatter != "text":
-            registry["logFormatter"] = formatter
         self.get("log", "fields")
         self.get("version")
         self.get("catalog", "maxentries")
         headers = self.get("http", "headers")
-        if headers != {"X-Content-Type-Options": ["nosniff"]}:
-            registry["headers"] = {str(k): [str(v) for v in values] for k, values in (headers or {}).items()}
         check = self.get("health", "storagedriver") or {}
+        health = NOT_GIVEN
         if check != {"enabled": True, "interval": 10 * 10**9, "threshold": 3}:
-            registry.setdefault("healthCheck", {})["storageDriver"] = {
-                "enabled": bool(check.get("enabled")),
-                "interval": self.duration("health", "storagedriver", "interval") or "10s",
-                "threshold": int(check.get("threshold") or 3),
-            }
+            health = model.HealthCheck.model_construct(
+                storage_driver=model.StorageDriverHealthCheck.model_construct(
+                    enabled=bool(check.get("enabled")),
+                    interval=self.duration("health", "storagedriver", "interval") or "10s",
+                    threshold=int(check.get("threshold") or 3),
+                )
+            )
         cache = self.get("storage", "cache", "blobdescriptor")
         if cache is None and "storage" in self.config:
-            registry["blobDescriptorCache"] = "none"
-        elif cache not in (None, "inmemory"):
-            registry["blobDescriptorCache"] = cache
-        secret = self.get("http", "secret")
+            cache = "none"
+        secret, secret_ref = self.get("http", "secret"), None
         if secret:
             origin = self.source("http", "secret")
             if origin is not None and not origin.held and origin.kind == "Secret":
-                registry["httpSecretRef"] = {"name": origin.name, "key": origin.key}
+                secret_ref = model.SecretKey.model_construct(name=origin.name, key=origin.key)
             else:
                 self.out.secrets["httpSecret"] = secret
+        registry = model.Registry.model_construct(
+            log_level=level if level and level != "info" else NOT_GIVEN,
+            log_formatter=formatter if formatter and formatter != "text" else NOT_GIVEN,
+            headers=(
+                {str(k): [str(v) for v in values] for k, values in (headers or {}).items()}
+                if headers != {"X-Content-Type-Options": ["nosniff"]}
+                else NOT_GIVEN
+            ),
+            health_check=health,
+            blob_descriptor_cache=cache if cache != "inmemory" else NOT_GIVEN,
+            http_secret_ref=secret_ref,
+        )
+        merge(self.out.spec, environment(registry=registry))
         debug = self.get("http", "debug") or {}
         if (debug.get("prometheus") or {}).get("enabled"):
             port = str(debug.get("addr", "")).rsplit(":", 1)[-1]
-            metrics: dict[str, Any] = {"enabled": True}
-            if port.isdigit() and int(port) != 5001:
-                metrics["port"] = int(port)
-            self.out.spec["metrics"] = metrics
+            merge(
+                self.out.spec,
+                environment(
+                    metrics=model.Metrics.model_construct(
+                        enabled=True, port=int(port) if port.isdigit() and int(port) != 5001 else NOT_GIVEN
+                    )
+                ),
+            )
         for key in ("addr", "net", "prefix", "draintimeout"):
             self.get("http", key)
 
@@ -137,21 +150,40 @@ class _Mapper:
             return
         driver = drivers[0]
         params = storage.get(driver) or {}
-        common: dict[str, Any] = {}
-        if (storage.get("delete") or {}).get("enabled"):
-            common["delete"] = True
-        if ((storage.get("maintenance") or {}).get("readonly") or {}).get("enabled"):
-            common["readOnly"] = True
+        delete = True if (storage.get("delete") or {}).get("enabled") else NOT_GIVEN
+        read_only = True if ((storage.get("maintenance") or {}).get("readonly") or {}).get("enabled") else NOT_GIVEN
+        redirect = True if not (storage.get("redirect") or {}).get("disable") else NOT_GIVEN
         purging = (storage.get("maintenance") or {}).get("uploadpurging")
         if isinstance(purging, dict) and purging:
             self._purging(purging)
+        part: model.Storage
         if driver == "filesystem":
             self.used.add(("storage", "filesystem", "rootdirectory"))
-            self.out.spec["storage"] = {"driver": "filesystem", **common}
+            part = model.FilesystemStorage.model_construct(driver="filesystem", delete=delete, read_only=read_only)
         elif driver == "s3":
-            self.out.spec["storage"] = {"driver": "s3", **self._object_store("s3", params, S3_KEYS), **common}
+            found = fields_of(model.S3Storage, self._object_store("s3", params, S3_KEYS))
+            credentials, reference = self._credentials("s3", ("accesskey", "secretkey"))
+            part = model.S3Storage.model_construct(
+                driver="s3",
+                **found,
+                credentials=credentials,
+                credentials_secret=reference,
+                redirect=redirect,
+                delete=delete,
+                read_only=read_only,
+            )
         elif driver == "swift":
-            self.out.spec["storage"] = {"driver": "swift", **self._object_store("swift", params, SWIFT_KEYS), **common}
+            found = fields_of(model.SwiftStorage, self._object_store("swift", params, SWIFT_KEYS))
+            credentials, reference = self._credentials("swift", ("password",))
+            part = model.SwiftStorage.model_construct(
+                driver="swift",
+                **found,
+                credentials=credentials,
+                credentials_secret=reference,
+                redirect=redirect,
+                delete=delete,
+                read_only=read_only,
+            )
         else:
             self.used.add(("storage", driver))
             self.out.losses.append(
@@ -162,24 +194,19 @@ class _Mapper:
                     f"{driver}",
                 )
             )
-            self.out.spec["storage"] = {"driver": "filesystem", **common}
-        redirect = (storage.get("redirect") or {}).get("disable")
-        if driver in ("s3", "swift") and not redirect:
-            self.out.spec["storage"]["redirect"] = True
+            part = model.FilesystemStorage.model_construct(driver="filesystem", delete=delete, read_only=read_only)
+        merge(self.out.spec, environment(storage=part))
         for key in ("delete", "maintenance", "redirect", "cache"):
             self.used.add(("storage", key))
 
     def _purging(self, purging: dict[str, Any]) -> None:
-        out: dict[str, Any] = {}
-        if purging.get("enabled") is not True:
-            out["enabled"] = False
-        for key in ("age", "interval"):
-            if key in purging:
-                out[key] = self._go_duration(purging[key])
-        if purging.get("dryrun"):
-            out["dryrun"] = True
-        if out:
-            self.out.spec["uploadPurging"] = out
+        part = model.UploadPurging.model_construct(
+            enabled=False if purging.get("enabled") is not True else NOT_GIVEN,
+            age=self._go_duration(purging["age"]) if "age" in purging else NOT_GIVEN,
+            interval=self._go_duration(purging["interval"]) if "interval" in purging else NOT_GIVEN,
+            dryrun=True if purging.get("dryrun") else NOT_GIVEN,
+        )
+        merge(self.out.spec, environment(upload_purging=part))
 
     @staticmethod
     def _go_duration(value: Any) -> Any:
@@ -191,19 +218,21 @@ class _Mapper:
         return value
 
     def _object_store(self, driver: str, params: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+        """The driver's settings the spec takes by the registry's own names."""
         out: dict[str, Any] = {}
         for key in keys:
             if key in params and params[key] is not None:
                 self.used.add(("storage", driver, key))
                 out[key] = params[key]
-        if driver == "s3":
-            return {**out, **self._credentials(driver, ("accesskey", "secretkey"))}
-        return {**out, **self._credentials(driver, ("password",))}
+        return out
 
-    def _credentials(self, driver: str, keys: tuple[str, ...]) -> dict[str, Any]:
-        """The object store's keys: in the secrets file, or a reference to the Secret that holds them."""
+    def _credentials(
+        self, driver: str, keys: tuple[str, ...]
+    ) -> tuple[Literal["provided", "secret"], model.CredentialsSecret | None]:
+        """The object store's keys: in the secrets file (`provided`), or a reference to the Secret that
+        holds them (`secret`)."""
         names = {"accesskey": "accessKey", "secretkey": "secretKey", "password": "password"}
-        spec_keys = {"accesskey": "accessKeyKey", "secretkey": "secretKeyKey", "password": "passwordKey"}
+        spec_keys = {"accesskey": "access_key_key", "secretkey": "secret_key_key", "password": "password_key"}
         params = (self.config.get("storage") or {}).get(driver) or {}
         origins = {key: self.source("storage", driver, key) for key in keys}
         for key in keys:
@@ -213,8 +242,8 @@ class _Mapper:
         if referenced:
             secret_names = {origins[key].name for key in referenced}
             if len(secret_names) == 1 and len(referenced) == len(keys):
-                reference = {"name": secret_names.pop(), **{spec_keys[k]: origins[k].key for k in keys}}
-                return {"credentials": "secret", "credentialsSecret": reference}
+                held = fields_of(model.CredentialsSecret, {spec_keys[k]: origins[k].key for k in keys})
+                return "secret", model.CredentialsSecret.model_construct(name=secret_names.pop(), **held)
             self.out.unmapped.append(
                 Unmapped(
                     f"{self.where}: storage.{driver} credentials",
@@ -222,7 +251,7 @@ class _Mapper:
                     "storage.credentialsSecret (one Secret holding every key)",
                 )
             )
-            return {"credentials": "provided"}
+            return "provided", None
         if missing and len(missing) == len(keys):
             self.out.unmapped.append(
                 Unmapped(
@@ -231,12 +260,12 @@ class _Mapper:
                     "serviceAccount.annotations for the cloud identity, with keys in a Secret of yours",
                 )
             )
-            return {"credentials": "provided"}
+            return "provided", None
         section = self.out.secrets.setdefault(driver, {})
         for key in keys:
             if params.get(key):
                 section[names[key]] = str(params[key])
-        return {"credentials": "provided"}
+        return "provided", None
 
     def _auth(self) -> None:
         auth = self.get("auth") or {}
@@ -256,9 +285,7 @@ class _Mapper:
         realm = params.get("realm")
         path = str(params.get("path") or "")
         found = self.run_.file(path) if path else None
-        entry: dict[str, Any] = {}
-        if realm and realm != "registry":
-            entry["realm"] = str(realm)
+        realm = str(realm) if realm and realm != "registry" else NOT_GIVEN
         if found is None or found.absent or (found.text is None and found.kind not in ("Secret", "ConfigMap")):
             self.out.losses.append(
                 Loss(
@@ -274,17 +301,18 @@ class _Mapper:
                     Loss("auth", f"auth.htpasswd: the file comes from {found.origin}, which is not among the objects")
                 )
                 return
-            entry["secretRef"] = {"name": found.name, "key": found.key}
-            self.out.spec["auth"] = {"htpasswd": entry}
+            reference = model.SecretKey.model_construct(name=found.name, key=found.key)
+            self._set_auth(model.Htpasswd.model_construct(realm=realm, secret_ref=reference))
             return
-        users = self._users(found)
-        entry["users"] = users
-        self.out.spec["auth"] = {"htpasswd": entry}
+        self._set_auth(model.Htpasswd.model_construct(realm=realm, users=self._users(found)))
         if found.kind == "ConfigMap":
             self.out.notes.append(
                 f"the htpasswd file is kept in {found.origin} (readable by anyone who may read ConfigMaps): "
                 "regc keeps its users' hashes in the encrypted secrets file"
             )
+
+    def _set_auth(self, htpasswd: model.Htpasswd) -> None:
+        merge(self.out.spec, environment(auth=model.Auth.model_construct(htpasswd=htpasswd)))
 
     def _users(self, found: FileSource) -> list[str]:
         users = []
@@ -307,9 +335,9 @@ class _Mapper:
     def _tls(self) -> None:
         tls = self.get("http", "tls") or {}
         if not tls:
-            self.out.spec["tls"] = {"enabled": False}
+            merge(self.out.spec, environment(tls=model.Tls.model_construct(enabled=False)))
             if self.out.spec.get("auth"):
-                self.out.spec["insecure"] = True
+                merge(self.out.spec, environment(insecure=True))
             return
         if tls.get("letsencrypt") and not tls.get("certificate"):
             self.out.losses.append(
@@ -328,14 +356,15 @@ class _Mapper:
             return
         if cert.text is not None and keyfile.text is not None:
             self.out.secrets["tls"] = {"cert": cert.text, "key": keyfile.text}
-            self.out.spec["tls"] = {"certificate": "provided"}
+            merge(self.out.spec, environment(tls=model.Tls.model_construct(certificate="provided")))
             self.out.notes.append(
                 f"{cert.origin}: the certificate and key are kept as they are (tls.certificate: provided), so "
                 "clients keep trusting the registry; regc warns before it expires"
             )
             return
         if cert.kind == "Secret" and keyfile.kind == "Secret" and cert.name == keyfile.name:
-            self.out.spec["tls"] = {"certificate": "secret", "secretName": cert.name}
+            part = model.Tls.model_construct(certificate="secret", secret_name=cert.name)
+            merge(self.out.spec, environment(tls=part))
             if (cert.key, keyfile.key) != ("tls.crt", "tls.key"):
                 self.out.unmapped.append(
                     Unmapped(
@@ -352,59 +381,64 @@ class _Mapper:
         proxy = self.get("proxy") or {}
         if not proxy.get("remoteurl"):
             return
-        out: dict[str, Any] = {"remoteurl": proxy["remoteurl"]}
-        address = urlsplit(str(proxy["remoteurl"]))
+        remoteurl = proxy["remoteurl"]
+        address = urlsplit(str(remoteurl))
         if address.username or address.password:  # never a credential in clear in the spec
             host = address.hostname or ""
             netloc = host + (f":{address.port}" if address.port else "")
-            out["remoteurl"] = urlunsplit(address._replace(netloc=netloc))
+            remoteurl = urlunsplit(address._replace(netloc=netloc))
             proxy = {"username": unquote(address.username or ""), "password": unquote(address.password or ""), **proxy}
-        ttl = self.duration("proxy", "ttl")
-        if ttl:
-            out["ttl"] = ttl
         user, password = self.source("proxy", "username"), self.source("proxy", "password")
+        credentials, reference = NOT_GIVEN, None
         if user is not None and password is not None and not user.held and user.name == password.name:
-            out["credentialsSecret"] = {"name": user.name, "usernameKey": user.key, "passwordKey": password.key}
+            reference = model.LoginSecret.model_construct(
+                name=user.name, username_key=user.key, password_key=password.key
+            )
         elif proxy.get("username") or proxy.get("password"):
-            out["credentials"] = True
+            credentials = True
             self.out.secrets["proxy"] = {
                 "username": str(proxy.get("username", "")),
                 "password": str(proxy.get("password", "")),
             }
-        self.out.spec["proxy"] = out
+        part = model.Proxy.model_construct(
+            remoteurl=remoteurl,
+            ttl=self.duration("proxy", "ttl") or None,
+            credentials_secret=reference,
+            credentials=credentials,
+        )
+        merge(self.out.spec, environment(proxy=part))
 
     def _redis(self) -> None:
         redis = self.get("redis") or {}
         addr = redis.get("addr") or (redis.get("addrs") or [None])[0]
         if not addr:
             return
-        out: dict[str, Any] = {"addr": str(addr)}
-        if redis.get("db"):
-            out["db"] = redis["db"]
-        for key, name in (
-            ("dialtimeout", "dialTimeout"),
-            ("readtimeout", "readTimeout"),
-            ("writetimeout", "writeTimeout"),
-        ):
-            value = self.duration("redis", key)
-            if value:
-                out[name] = value
+        password, reference = NOT_GIVEN, None
         if redis.get("password"):
             origin = self.source("redis", "password")
             if origin is not None and not origin.held and origin.kind == "Secret":
-                out["passwordSecret"] = {"name": origin.name, "key": origin.key}
+                reference = model.SecretKey.model_construct(name=origin.name, key=origin.key)
             else:
-                out["password"] = True
+                password = True
                 self.out.secrets["redis"] = {"password": str(redis["password"])}
-        self.out.spec["redis"] = out
+        part = model.Redis.model_construct(
+            addr=str(addr),
+            db=redis.get("db") or NOT_GIVEN,
+            dial_timeout=self.duration("redis", "dialtimeout") or NOT_GIVEN,
+            read_timeout=self.duration("redis", "readtimeout") or NOT_GIVEN,
+            write_timeout=self.duration("redis", "writetimeout") or NOT_GIVEN,
+            password_secret=reference,
+            password=password,
+        )
+        merge(self.out.spec, environment(redis=part))
 
     def _notifications(self) -> None:
         endpoints = self.get("notifications", "endpoints") or []
-        mapped = []
+        mapped: list[model.NotificationEndpoint] = []
         for item in endpoints:
             if not isinstance(item, dict) or not item.get("name") or not item.get("url") or item.get("disabled"):
                 continue
-            entry: dict[str, Any] = {"name": str(item["name"]), "url": str(item["url"])}
+            name = str(item["name"])
             headers = {str(k): str(v[0]) for k, v in (item.get("headers") or {}).items() if v}
             held = self.run_.config is not None and self.run_.config.kind == "Secret"
             secret = {
@@ -415,26 +449,26 @@ class _Mapper:
                 or k.lower() in ("authorization", "cookie", "x-api-key")
                 or any(word in k.lower() for word in ("token", "secret", "signature", "key", "auth"))
             }
-            if headers:
-                plain = {k: v for k, v in headers.items() if k not in secret}
-                if plain:
-                    entry["headers"] = plain
-                if secret:
-                    entry["secretHeaders"] = sorted(secret)
-                    self.out.secrets.setdefault("notifications", {})[entry["name"]] = {k: headers[k] for k in secret}
-            # What the registry does with an endpoint that says nothing of these (notifications/endpoint.go,
-            # EndpointConfig.defaults): kept, so the spec's own defaults do not stand in for them.
-            entry["timeout"] = yamlv2.format_duration(item.get("timeout") or 10**9)
-            entry["backoff"] = yamlv2.format_duration(item.get("backoff") or 10**9)
-            entry["threshold"] = item.get("threshold") or 10
+            if secret:
+                self.out.secrets.setdefault("notifications", {})[name] = {k: headers[k] for k in secret}
             ignore = item.get("ignore") or {}
-            if ignore.get("mediatypes") or item.get("ignoredmediatypes"):
-                entry["ignoredMediaTypes"] = list(ignore.get("mediatypes") or item.get("ignoredmediatypes") or [])
-            if ignore.get("actions"):
-                entry["ignoredActions"] = list(ignore["actions"])
+            media_types = list(ignore.get("mediatypes") or item.get("ignoredmediatypes") or [])
+            entry = model.NotificationEndpoint.model_construct(
+                name=name,
+                url=str(item["url"]),
+                headers={k: v for k, v in headers.items() if k not in secret} or NOT_GIVEN,
+                secret_headers=sorted(secret) or NOT_GIVEN,
+                # What the registry does with an endpoint that says nothing of these (notifications/
+                # endpoint.go, EndpointConfig.defaults): kept, so the spec's own defaults do not stand in.
+                timeout=yamlv2.format_duration(item.get("timeout") or 10**9),
+                backoff=yamlv2.format_duration(item.get("backoff") or 10**9),
+                threshold=item.get("threshold") or 10,
+                ignored_media_types=media_types or NOT_GIVEN,
+                ignored_actions=list(ignore.get("actions") or []) or NOT_GIVEN,
+            )
             mapped.append(entry)
         if mapped:
-            self.out.spec["notifications"] = mapped
+            merge(self.out.spec, environment(notifications=mapped))
 
     def _leftovers(self) -> None:
         """Keys no part of the spec took: extras.config can carry them where regc does not write them

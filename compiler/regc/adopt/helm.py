@@ -15,7 +15,9 @@ from regc.adopt.shapes import shaped_as
 from regc.adopt.values import Taken, Unmapped, dotted, value_at
 from regc.adopt.volumes import extra_volume
 from regc.distribution.credentials import holds_credential
-from regc.envspec.keys import ENVIRONMENT, unknown_keys
+from regc.envspec import model
+from regc.envspec.draft import NOT_GIVEN, data, environment, merge
+from regc.envspec.keys import unknown_keys
 from regc.errors import InputError
 from regc.secrets import htpasswd
 
@@ -165,7 +167,7 @@ def _from_config(imported: Imported) -> None:
         elif key not in ours:
             ours[key] = value
     if ours.get("auth") and (ours.get("tls") or {}).get("enabled") is False:
-        ours["insecure"] = True
+        merge(ours, environment(insecure=True))
     elif (ours.get("tls") or {}).get("enabled", True) is not False:
         ours.pop("insecure", None)
     for key, value in secrets.items():
@@ -227,29 +229,35 @@ def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[
     values = chart.coalesced(user, version)  # what the release renders with: the chart's defaults under the file
     taken = Taken(values, defaults)
     taken.unmapped += misshapen
-    spec: dict[str, Any] = {**ENVIRONMENT, "namespace": namespace}
     secrets: dict[str, Any] = {}
     notes: list[str] = []
     losses: list[Loss] = []
-    registry: dict[str, Any] = {}
     image = taken.take(("image",), "repository", "tag", "pullPolicy")
     chosen = {**defaults.get("image", {}), **image}
-    registry["image"] = f"{chosen.get('repository')}:{chosen.get('tag')}"
+    runs = f"{chosen.get('repository')}:{chosen.get('tag')}"
     if "tag" not in (user.get("image") or {}):
-        notes.append(f"image.tag is not set: chart {version} runs its default, {registry['image']}; so does the spec")
-    if image.get("pullPolicy", "IfNotPresent") != "IfNotPresent":
-        spec["imagePullPolicy"] = image["pullPolicy"]
+        notes.append(f"image.tag is not set: chart {version} runs its default, {runs}; so does the spec")
     pull = taken.get("imagePullSecrets", default=[])
     names = [s.get("name") if isinstance(s, dict) else s for s in pull]
-    if names and all(isinstance(n, str) for n in names):
-        spec["imagePullSecrets"] = names
-    elif names:
+    if names and not all(isinstance(n, str) for n in names):
         taken.refuse(("imagePullSecrets",), "each entry must be a Secret's name, or {name: ...}")
-    registry["replicas"] = taken.get("replicaCount", default=1)
-    resources = _resources(taken)
-    if resources:
-        registry["resources"] = resources
-    spec["registry"] = registry
+    replicas = taken.get("replicaCount", default=1)
+    registry = model.Registry.model_construct(
+        image=runs,
+        replicas=replicas if replicas != 1 else NOT_GIVEN,  # the default: a shorter spec to review
+        resources=_resources(taken),
+    )
+    policy = image.get("pullPolicy", "IfNotPresent")
+    spec = data(
+        environment(
+            namespace=namespace,
+            image_pull_policy=policy if policy != "IfNotPresent" else NOT_GIVEN,
+            image_pull_secrets=[str(n) for n in names]
+            if names and all(isinstance(n, str) for n in names)
+            else NOT_GIVEN,
+            registry=registry,
+        )
+    )
     # Every value read below is in the shape the chart documents (`shaped`, above): each section
     # reads it as it is.
     _storage(taken, spec, secrets, notes, losses)
@@ -265,30 +273,37 @@ def _from_values(values: dict[str, Any], namespace: str, version: str) -> tuple[
     for path in taken.left():
         taken.refuse(path, "no key of the regc spec says this")
     complete = "storage" in spec
-    return Imported(_pruned(spec), secrets, taken.unmapped, notes, complete, losses=losses), user
+    return Imported(spec, secrets, taken.unmapped, notes, complete, losses=losses), user
 
 
-def _resources(taken: Taken) -> dict[str, Any]:
-    found: dict[str, Any] = {}
+def _resources(taken: Taken) -> model.Resources:
+    found: dict[str, model.ResourceAmounts] = {}
     for kind in ("requests", "limits"):
         amounts = value_at(taken.data, ("resources", kind)) or {}  # a mapping: PASSED_INTO
-        for name, value in amounts.items():
-            if name in ("cpu", "memory"):
+        for name in ("cpu", "memory"):
+            if name in amounts:
                 taken.get("resources", kind, name)
-                found.setdefault(kind, {})[name] = str(value)
-    return found
+        found[kind] = model.ResourceAmounts.model_construct(
+            cpu=str(amounts["cpu"]) if "cpu" in amounts else NOT_GIVEN,
+            memory=str(amounts["memory"]) if "memory" in amounts else NOT_GIVEN,
+        )
+    return model.Resources.model_construct(requests=found["requests"], limits=found["limits"])
 
 
 def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes: list[str], losses: list[Loss]) -> None:
     driver = taken.get("storage", default="filesystem")
     if driver == "filesystem":
         persistence = taken.take(("persistence",), "enabled", "size", "storageClass", "accessMode", "deleteEnabled")
-        storage: dict[str, Any] = {"driver": "filesystem", "size": persistence.get("size", "10Gi")}
-        if persistence.get("storageClass") not in (None, "-"):
-            storage["storageClassName"] = persistence["storageClass"]
-        storage["accessMode"] = persistence.get("accessMode", "ReadWriteOnce")
-        if persistence.get("deleteEnabled"):
-            storage["delete"] = True
+        size = persistence.get("size", "10Gi")
+        volume = model.FilesystemStorage.model_construct(
+            driver="filesystem",
+            size=size,
+            storage_class_name=persistence["storageClass"]
+            if persistence.get("storageClass") not in (None, "-")
+            else None,
+            access_mode=persistence.get("accessMode", "ReadWriteOnce"),
+            delete=True if persistence.get("deleteEnabled") else NOT_GIVEN,
+        )
         if persistence.get("existingClaim"):
             taken.refuse(
                 ("persistence", "existingClaim"),
@@ -298,9 +313,9 @@ def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes:
         if not persistence.get("enabled", False):
             notes.append(
                 "persistence.enabled is false: the chart keeps images in an emptyDir, lost when the pod goes; "
-                f"regc claims a {storage['size']} volume"
+                f"regc claims a {size} volume"
             )
-        spec["storage"] = storage
+        merge(spec, environment(storage=volume))
     elif driver == "s3":
         s3 = taken.take(
             ("s3",),
@@ -313,29 +328,15 @@ def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes:
             "forcepathstyle",
             "skipverify",
         )
-        storage = {"driver": "s3", "bucket": s3.get("bucket", ""), "region": s3.get("region", "us-east-1")}
-        if s3.get("regionEndpoint"):
-            storage["regionendpoint"] = s3["regionEndpoint"]
-        if s3.get("rootdirectory"):
-            storage["rootdirectory"] = s3["rootdirectory"]
-        # The chart passes secure, skipverify and forcepathstyle only when true (its `if`): false is the
-        # registry's own default for the last two, and for secure regc derives it from the endpoint.
-        if s3.get("secure") is True:
-            storage["secure"] = True
-        if s3.get("skipverify") is True:
-            storage["skipverify"] = True
         if s3.get("encrypt"):
             taken.refuse(("s3", "encrypt"), "server-side encryption is not a key of regc's S3 storage")
         keys = taken.take(("secrets", "s3"), "secretRef", "accessKey", "secretKey")
+        reference = None
         if keys.get("secretRef"):
-            storage["credentials"] = "secret"
-            storage["credentialsSecret"] = {
-                "name": keys["secretRef"],
-                "accessKeyKey": S3_SECRET_KEYS[0],
-                "secretKeyKey": S3_SECRET_KEYS[1],
-            }
+            reference = model.CredentialsSecret.model_construct(
+                name=keys["secretRef"], access_key_key=S3_SECRET_KEYS[0], secret_key_key=S3_SECRET_KEYS[1]
+            )
         elif keys.get("accessKey") or keys.get("secretKey"):
-            storage["credentials"] = "provided"
             secrets["s3"] = {"accessKey": keys.get("accessKey", ""), "secretKey": keys.get("secretKey", "")}
         else:
             taken.refuse(
@@ -344,21 +345,33 @@ def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes:
                 "serviceAccount.annotations for the cloud identity, with keys in a Secret of yours "
                 "(storage.credentials: secret)",
             )
-            storage["credentials"] = "provided"
-        spec["storage"] = storage
+        bucket = model.S3Storage.model_construct(
+            driver="s3",
+            bucket=s3.get("bucket", ""),
+            region=s3.get("region", "us-east-1"),
+            regionendpoint=s3.get("regionEndpoint") or None,
+            rootdirectory=s3.get("rootdirectory") or None,
+            # The chart passes secure, skipverify and forcepathstyle only when true (its `if`): false is
+            # the registry's own default for the last two, and for secure regc derives it from the endpoint.
+            secure=True if s3.get("secure") is True else None,
+            skipverify=True if s3.get("skipverify") is True else NOT_GIVEN,
+            credentials="secret" if reference is not None else "provided",
+            credentials_secret=reference,
+        )
+        merge(spec, environment(storage=bucket))
     elif driver == "swift":
         swift = taken.take(("swift",), "authurl", "container")
         login = taken.take(("secrets", "swift"), "username", "password")
-        storage = {
-            "driver": "swift",
-            "authurl": swift.get("authurl", ""),
-            "container": swift.get("container", ""),
-            "username": login.get("username", ""),
-            "credentials": "provided",
-        }
+        container = model.SwiftStorage.model_construct(
+            driver="swift",
+            authurl=swift.get("authurl", ""),
+            container=swift.get("container", ""),
+            username=login.get("username", ""),
+            credentials="provided",
+        )
         if login.get("password"):
             secrets["swift"] = {"password": login["password"]}
-        spec["storage"] = storage
+        merge(spec, environment(storage=container))
     else:
         taken.used.add(("storage",))
         taken.used.add((str(driver),))
@@ -371,7 +384,7 @@ def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes:
                 "volume and the images stay where they are",
             )
         )
-        spec["storage"] = {"driver": "filesystem"}
+        merge(spec, environment(storage=model.FilesystemStorage.model_construct(driver="filesystem")))
 
 
 def _service(taken: Taken, spec: dict[str, Any]) -> None:
@@ -386,17 +399,26 @@ def _service(taken: Taken, spec: dict[str, Any]) -> None:
         "labels",
         "name",
     )
-    out: dict[str, Any] = {}
-    for key in ("type", "port", "nodePort", "loadBalancerIP", "loadBalancerSourceRanges", "annotations", "labels"):
-        if service.get(key) not in (None, "", {}, []) and service.get(key) != taken.defaults["service"].get(key):
-            out[key] = service[key]
+
+    def changed(key: str) -> Any:
+        value = service.get(key)
+        return value if value not in (None, "", {}, []) and value != taken.defaults["service"].get(key) else NOT_GIVEN
+
     for key in ("sessionAffinity", "sessionAffinityConfig", "clusterIP"):
         if key in service:
             taken.refuse(("service", key), "regc sets the Service's own")
     if service.get("name", "registry") != "registry":
         taken.refuse(("service", "name"), "regc names the Service after the instance", "instance")
-    if out:
-        spec["service"] = out
+    part = model.Service.model_construct(
+        type=changed("type"),
+        port=changed("port"),
+        node_port=changed("nodePort"),
+        load_balancer_ip=changed("loadBalancerIP"),
+        load_balancer_source_ranges=changed("loadBalancerSourceRanges"),
+        annotations=changed("annotations"),
+        labels=changed("labels"),
+    )
+    merge(spec, environment(service=part))
 
 
 def _ingress(taken: Taken, spec: dict[str, Any], version: str) -> None:
@@ -409,34 +431,33 @@ def _ingress(taken: Taken, spec: dict[str, Any], version: str) -> None:
     if not hosts:
         taken.refuse(("ingress", "hosts"), "an Ingress needs a host")
         return
-    out: dict[str, Any] = {"host": hosts[0]}
-    if hosts[1:]:
-        out["hosts"] = hosts[1:]
-    if ingress.get("path", "/") != "/":
-        out["path"] = ingress["path"]
     # `helm get values` gives what was set; the chart's default class is what its Ingress names (before
     # 2.0.0 it names none: the cluster's default class serves it, and regc does not guess which).
     class_name = ingress.get("className") if chart.renders_class_name(version) else None
     annotations = dict(ingress.get("annotations") or {})
     class_name = class_name or annotations.pop("kubernetes.io/ingress.class", None)
-    if class_name:
-        out["className"] = class_name
-    else:
+    if not class_name:
         taken.refuse(
             ("ingress", "className"),
             "the chart's Ingress names no class here: the cluster's default class serves it, and regc names one",
             "ingress.className (the default class's name)",
         )
-    if annotations:
-        out["annotations"] = annotations
     tls = ingress.get("tls") or []
-    if tls:
-        out["tlsSecretName"] = tls[0].get("secretName")
-        for index in range(1, len(tls)):
-            taken.refuse(("ingress", "tls", index), "regc's Ingress has one TLS Secret for all its hosts")
+    if tls and not tls[0].get("secretName"):
+        taken.refuse(("ingress", "tls", 0), "TLS without a Secret (the controller's default certificate)")
+    for index in range(1, len(tls)):
+        taken.refuse(("ingress", "tls", index), "regc's Ingress has one TLS Secret for all its hosts")
     if ingress.get("labels"):
         taken.refuse(("ingress", "labels"), "regc labels the Ingress itself", "`labels`, on every object")
-    spec["ingress"] = out
+    part = model.Ingress.model_construct(
+        host=hosts[0],
+        hosts=hosts[1:] or NOT_GIVEN,
+        path=ingress["path"] if ingress.get("path", "/") != "/" else NOT_GIVEN,
+        class_name=class_name or NOT_GIVEN,
+        annotations=annotations or NOT_GIVEN,
+        tls_secret_name=tls[0].get("secretName") if tls else None,
+    )
+    merge(spec, environment(ingress=part))
 
 
 def _auth_and_tls(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes: list[str]) -> None:
@@ -456,15 +477,16 @@ def _auth_and_tls(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], n
         secrets.setdefault("hashes", {})[user] = hashed
     if users:
         # The chart's pods name this realm (REGISTRY_AUTH_HTPASSWD_REALM in templates/_helpers.tpl).
-        spec["auth"] = {"htpasswd": {"users": users, "realm": "Registry Realm"}}
+        entry = model.Htpasswd.model_construct(users=users, realm="Registry Realm")
+        merge(spec, environment(auth=model.Auth.model_construct(htpasswd=entry)))
     tls_secret = taken.get("tlsSecretName", default="")
     if tls_secret:
-        spec["tls"] = {"certificate": "secret", "secretName": tls_secret}
+        merge(spec, environment(tls=model.Tls.model_construct(certificate="secret", secret_name=tls_secret)))
     else:
-        spec["tls"] = {"enabled": False}
+        merge(spec, environment(tls=model.Tls.model_construct(enabled=False)))
         notes.append("no tlsSecretName: the chart serves plain HTTP, and so does the spec (tls.enabled: false)")
         if users:
-            spec["insecure"] = True
+            merge(spec, environment(insecure=True))
             notes.append("basic auth over HTTP sends passwords in clear: insecure: true says so; turn TLS on soon")
 
 
@@ -474,17 +496,20 @@ def _proxy(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any]) -> None:
         taken.used.add(("proxy",))
         return
     taken.take(("proxy",), "remoteurl", "username", "password", "secretRef")
-    out: dict[str, Any] = {"remoteurl": proxy.get("remoteurl", "https://registry-1.docker.io")}
+    reference, credentials = None, NOT_GIVEN
     if proxy.get("secretRef"):
-        out["credentialsSecret"] = {
-            "name": proxy["secretRef"],
-            "usernameKey": PROXY_SECRET_KEYS[0],
-            "passwordKey": PROXY_SECRET_KEYS[1],
-        }
+        reference = model.LoginSecret.model_construct(
+            name=proxy["secretRef"], username_key=PROXY_SECRET_KEYS[0], password_key=PROXY_SECRET_KEYS[1]
+        )
     elif proxy.get("username") or proxy.get("password"):
-        out["credentials"] = True
+        credentials = True
         secrets["proxy"] = {"username": proxy.get("username", ""), "password": proxy.get("password", "")}
-    spec["proxy"] = out
+    part = model.Proxy.model_construct(
+        remoteurl=proxy.get("remoteurl", "https://registry-1.docker.io"),
+        credentials_secret=reference,
+        credentials=credentials,
+    )
+    merge(spec, environment(proxy=part))
 
 
 def _metrics(taken: Taken, spec: dict[str, Any]) -> None:
@@ -495,51 +520,43 @@ def _metrics(taken: Taken, spec: dict[str, Any]) -> None:
     taken.take(("metrics",), "port")
     taken.take(("metrics", "serviceMonitor"), "enabled", "labels")
     taken.take(("metrics", "prometheusRule"), "enabled", "labels")
-    out: dict[str, Any] = {"enabled": True, "port": metrics.get("port", 5001)}
     monitor = metrics.get("serviceMonitor") or {}
     rule = metrics.get("prometheusRule") or {}
-    out["serviceMonitor"] = bool(monitor.get("enabled"))
-    out["prometheusRule"] = bool(rule.get("enabled"))
-    labels = {**(monitor.get("labels") or {}), **(rule.get("labels") or {})}
-    if labels:
-        out["labels"] = labels
+    part = model.Metrics.model_construct(
+        enabled=True,
+        port=metrics.get("port", 5001),
+        service_monitor=bool(monitor.get("enabled")),
+        prometheus_rule=bool(rule.get("enabled")),
+        labels={**(monitor.get("labels") or {}), **(rule.get("labels") or {})} or NOT_GIVEN,
+    )
     if rule.get("rules"):
         taken.refuse(
             ("metrics", "prometheusRule", "rules"),
             "regc writes its own alerts; the chart's rules are in its own format",
             "metrics.extraRules (a list of Prometheus rules)",
         )
-    spec["metrics"] = out
+    merge(spec, environment(metrics=part))
 
 
 def _scheduling(taken: Taken, spec: dict[str, Any]) -> None:
-    out: dict[str, Any] = {}
-    if taken.get("priorityClassName", default=""):
-        out["priorityClassName"] = taken.get("priorityClassName")
-    if taken.get("nodeSelector", default={}):
-        out["nodeSelector"] = taken.get("nodeSelector")
     # Both are in Kubernetes' shapes (PASSED_INTO): what the spec cannot say of them is refused by path.
     tolerations, left = scheduling.tolerations(taken.get("tolerations", default=[]))
     affinity, more = scheduling.node_affinity(taken.get("affinity", default={}))
     for path, reason, instead in left + more:
         taken.refuse(path, reason, instead)
-    if tolerations:
-        out["tolerations"] = tolerations
-    if affinity:
-        out["nodeAffinity"] = affinity
-    if out:
-        spec["scheduling"] = out
+    part = model.Scheduling.model_construct(
+        priority_class_name=taken.get("priorityClassName", default="") or NOT_GIVEN,
+        node_selector=taken.get("nodeSelector", default={}) or NOT_GIVEN,
+        tolerations=tolerations or NOT_GIVEN,
+        node_affinity=affinity,
+    )
+    merge(spec, environment(scheduling=part))
 
 
 def _availability(taken: Taken, spec: dict[str, Any]) -> None:
-    out: dict[str, Any] = {}
     budget = taken.get("podDisruptionBudget", default={})
-    if budget:
-        out["podDisruptionBudget"] = {
-            "enabled": True,
-            **{k: budget[k] for k in ("maxUnavailable", "minAvailable") if k in budget},
-        }
     scaling = taken.take(("autoscaling",), "enabled")
+    auto = None
     if not scaling.get("enabled"):
         taken.used.add(("autoscaling",))
     else:
@@ -551,43 +568,49 @@ def _availability(taken: Taken, spec: dict[str, Any]) -> None:
             "targetMemoryUtilizationPercentage",
             "behavior",
         )
-        auto: dict[str, Any] = {
-            "enabled": True,
-            "minReplicas": scaling.get("minReplicas", 1),
-            "maxReplicas": scaling.get("maxReplicas", 2),
-            "targetCpuUtilization": scaling.get("targetCPUUtilizationPercentage", 60),
-        }
-        if scaling.get("targetMemoryUtilizationPercentage"):
-            auto["targetMemoryUtilization"] = scaling["targetMemoryUtilizationPercentage"]
-        if scaling.get("behavior"):
-            auto["behavior"] = scaling["behavior"]
-        out["autoscaling"] = auto
+        auto = model.Autoscaling.model_construct(
+            enabled=True,
+            min_replicas=scaling.get("minReplicas", 1),
+            max_replicas=scaling.get("maxReplicas", 2),
+            target_cpu_utilization=scaling.get("targetCPUUtilizationPercentage", 60),
+            target_memory_utilization=scaling.get("targetMemoryUtilizationPercentage") or None,
+            behavior=scaling.get("behavior") or None,
+        )
     strategy = taken.get("updateStrategy", default={})
     rolling = strategy.get("rollingUpdate") or {}
-    if rolling and all(isinstance(rolling.get(k, 0), int) for k in ("maxSurge", "maxUnavailable")):
-        out["rollingUpdate"] = {k: rolling[k] for k in ("maxSurge", "maxUnavailable") if k in rolling}
-    elif rolling:
+    whole = all(isinstance(rolling.get(k, 0), int) for k in ("maxSurge", "maxUnavailable"))
+    if rolling and not whole:
         taken.refuse(("updateStrategy", "rollingUpdate"), "regc takes whole pods, not percentages")
     if strategy.get("type") == "Recreate":
         taken.refuse(("updateStrategy", "type"), "regc chooses Recreate itself where a ReadWriteOnce volume needs it")
-    if out:
-        spec["availability"] = out
+    part = model.Availability.model_construct(
+        pod_disruption_budget=(
+            model.DisruptionBudget.model_construct(
+                enabled=True,
+                max_unavailable=budget.get("maxUnavailable", NOT_GIVEN),
+                min_available=budget.get("minAvailable", NOT_GIVEN),
+            )
+            if budget
+            else NOT_GIVEN
+        ),
+        autoscaling=auto or NOT_GIVEN,
+        rolling_update=(
+            model.RollingUpdate.model_construct(
+                max_surge=rolling.get("maxSurge", NOT_GIVEN), max_unavailable=rolling.get("maxUnavailable", NOT_GIVEN)
+            )
+            if rolling and whole
+            else NOT_GIVEN
+        ),
+    )
+    merge(spec, environment(availability=part))
 
 
 def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -> None:
     account = taken.take(("serviceAccount",), "create", "name", "annotations")
-    identity: dict[str, Any] = {}
-    if account.get("name"):
-        identity["name"] = account["name"]
-    if account.get("annotations"):
-        identity["annotations"] = account["annotations"]
-    if identity:
-        spec["serviceAccount"] = identity
-    extras: dict[str, Any] = {}
-    if taken.get("podAnnotations", default={}):
-        extras["podAnnotations"] = taken.get("podAnnotations")
-    if taken.get("podLabels", default={}):
-        extras["podLabels"] = taken.get("podLabels")
+    identity = model.ServiceAccount.model_construct(
+        name=account.get("name") or None, annotations=account.get("annotations") or NOT_GIVEN
+    )
+    merge(spec, environment(service_account=identity))
     env: dict[str, Any] = {}
     for index, variable in enumerate(taken.get("extraEnvVars", default=[])):  # EnvVar[]: PASSED_INTO
         if variable["name"].startswith("REGISTRY_"):
@@ -602,7 +625,8 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
             env[variable["name"]] = str(variable["value"])
         elif variable.get("valueFrom"):
             source = _env_source(variable["valueFrom"])
-            wrong = unknown_keys({**ENVIRONMENT, "extras": {"env": {"X": {"valueFrom": source}}}})
+            given: dict[str, Any] = {"X": {"valueFrom": source}}  # its keys as read: judged below
+            wrong = unknown_keys(data(environment(extras=model.Extras.model_construct(env=given))))
             if wrong:
                 said = ", ".join(path.split(".valueFrom.", 1)[-1] for path in wrong)
                 taken.refuse(
@@ -611,11 +635,9 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
                 )
             else:
                 env[variable["name"]] = {"valueFrom": source}
-    if env:
-        extras["env"] = env
     # extraVolumeMounts and extraVolumes are in Kubernetes' shapes (PASSED_INTO).
     mounts = {mount["name"]: mount for mount in taken.get("extraVolumeMounts", default=[])}
-    volumes = []
+    volumes: list[model.ExtraVolume] = []
     for index, volume in enumerate(taken.get("extraVolumes", default=[])):
         mount = mounts.get(volume["name"])
         if mount is None:
@@ -626,10 +648,13 @@ def _identity_and_extras(taken: Taken, spec: dict[str, Any], notes: list[str]) -
             taken.refuse(("extraVolumes", index), why)
         else:
             volumes.append(entry)
-    if volumes:
-        extras["volumes"] = volumes
-    if extras:
-        spec["extras"] = extras
+    extras = model.Extras.model_construct(
+        pod_annotations=taken.get("podAnnotations", default={}) or NOT_GIVEN,
+        pod_labels=taken.get("podLabels", default={}) or NOT_GIVEN,
+        env=env or NOT_GIVEN,
+        volumes=volumes or NOT_GIVEN,
+    )
+    merge(spec, environment(extras=extras))
     if taken.get("initContainers", default=[]):
         taken.refuse(("initContainers",), "regc's pod has no init containers")
     if taken.take(("garbageCollect",), "enabled").get("enabled"):
@@ -653,11 +678,3 @@ def _env_source(source: dict[str, Any]) -> dict[str, Any]:
     if isinstance(field, dict) and field.get("apiVersion") in (None, "v1"):
         return {**source, "fieldRef": {k: v for k, v in field.items() if k != "apiVersion"}}
     return source
-
-
-def _pruned(spec: dict[str, Any]) -> dict[str, Any]:
-    """The spec without the keys that say what the default says anyway (a shorter spec to review)."""
-    registry = spec.get("registry", {})
-    if registry.get("replicas") == 1:
-        registry.pop("replicas")
-    return spec

@@ -39,7 +39,8 @@ from regc.adopt.stores import store_form
 from regc.adopt.values import Unmapped, dotted
 from regc.adopt.volumes import extra_volume
 from regc.distribution.credentials import holds_credential
-from regc.envspec.keys import ENVIRONMENT
+from regc.envspec import model
+from regc.envspec.draft import NOT_GIVEN, data, environment, merge
 from regc.secrets import htpasswd
 
 # API versions of the objects an import meets that Kubernetes no longer serves, and the release that
@@ -137,7 +138,6 @@ def _from_manifests(objects: list[Object], namespace: str | None, major: int | N
         unmapped.append(Unmapped(identity(other), "a second registry: import it under its own --name"))
     meta = workload.get("metadata") or {}
     namespace = namespace or meta.get("namespace") or "registry"
-    spec: dict[str, Any] = {**ENVIRONMENT, "namespace": namespace}
     secrets: dict[str, Any] = {}
     _api_notes(objects, notes)
     if workload["kind"] != "Deployment":
@@ -148,24 +148,30 @@ def _from_manifests(objects: list[Object], namespace: str | None, major: int | N
             f"{identity(workload)}: {run.image.reference} is not the official registry image: regc reads it as "
             f"shipping the official registry:{run.major} image's config.yml (mount the file to say otherwise)"
         )
-    registry: dict[str, Any] = {"image": str(container["image"])}
     replicas = 1 if workload["kind"] == "Pod" else (workload.get("spec") or {}).get("replicas", 1)
-    if replicas not in (1, None):
-        registry["replicas"] = replicas
+    amounts = {kind: (container.get("resources") or {}).get(kind) or {} for kind in ("requests", "limits")}
     resources = {
-        kind: {
-            k: str(v) for k, v in ((container.get("resources") or {}).get(kind) or {}).items() if k in ("cpu", "memory")
-        }
-        for kind in ("requests", "limits")
+        kind: model.ResourceAmounts.model_construct(
+            cpu=str(given["cpu"]) if "cpu" in given else NOT_GIVEN,
+            memory=str(given["memory"]) if "memory" in given else NOT_GIVEN,
+        )
+        for kind, given in amounts.items()
     }
-    if any(resources.values()):
-        registry["resources"] = {k: v for k, v in resources.items() if v}
-    spec["registry"] = registry
-    if container.get("imagePullPolicy") not in (None, "IfNotPresent"):
-        spec["imagePullPolicy"] = container["imagePullPolicy"]
+    registry = model.Registry.model_construct(
+        image=str(container["image"]),
+        replicas=replicas if replicas not in (1, None) else NOT_GIVEN,
+        resources=model.Resources.model_construct(requests=resources["requests"], limits=resources["limits"]),
+    )
     pod = pod_spec(workload)
-    if pod.get("imagePullSecrets"):
-        spec["imagePullSecrets"] = [s["name"] for s in pod["imagePullSecrets"]]
+    policy = container.get("imagePullPolicy")
+    spec = data(
+        environment(
+            namespace=namespace,
+            registry=registry,
+            image_pull_policy=policy if policy not in (None, "IfNotPresent") else NOT_GIVEN,
+            image_pull_secrets=[s["name"] for s in pod.get("imagePullSecrets") or []] or NOT_GIVEN,
+        )
+    )
     imported = Imported(spec, secrets, unmapped, notes, objects=objects, before=run)
     if run.parsed is None:
         for problem in run.problems:
@@ -250,8 +256,7 @@ def _used_files(pool: _Objects, run: Runtime) -> None:
 
 def _storage_volume(pool: _Objects, run: Runtime, spec: dict[str, Any], notes: list[str]) -> None:
     """A filesystem registry's volume: the claim's size, class and access mode; another volume named."""
-    storage = spec.get("storage") or {}
-    if storage.get("driver") != "filesystem" or run.parsed is None:
+    if (spec.get("storage") or {}).get("driver") != "filesystem" or run.parsed is None:
         return
     root = str(
         ((run.parsed.config.get("storage") or {}).get("filesystem") or {}).get("rootdirectory") or "/var/lib/registry"
@@ -281,13 +286,13 @@ def _storage_volume(pool: _Objects, run: Runtime, spec: dict[str, Any], notes: l
     if claim is not None:
         body = claim.get("spec") or {}
         size = ((body.get("resources") or {}).get("requests") or {}).get("storage")
-        if size:
-            storage["size"] = str(size)
-        if body.get("storageClassName"):
-            storage["storageClassName"] = body["storageClassName"]
-        modes = body.get("accessModes") or []
-        if modes:
-            storage["accessMode"] = modes[0]
+        modes = body.get("accessModes") or [NOT_GIVEN]
+        volume_of_claim = model.FilesystemStorage.model_construct(
+            size=str(size) if size else NOT_GIVEN,
+            storage_class_name=body.get("storageClassName") or None,
+            access_mode=modes[0],
+        )
+        merge(spec, environment(storage=volume_of_claim))
         notes.append(
             f"PersistentVolumeClaim/{(claim.get('metadata') or {}).get('name')}: the images on it stay there; regc "
             "claims its own volume of that size and class: copy them over before the switch (the migrate how-to)"
@@ -316,7 +321,7 @@ def _other_mounts(run: Runtime, spec: dict[str, Any], unmapped: list[Unmapped]) 
     filesystem = (config.get("storage") or {}).get("filesystem") or {}
     read.append(str(filesystem.get("rootdirectory") or "/var/lib/registry"))
     volumes = {v.get("name"): v for v in pod_spec(run.workload).get("volumes") or [] if isinstance(v, dict)}
-    extras = []
+    extras: list[model.ExtraVolume] = []
     for mount in run.container.get("volumeMounts") or []:
         at = str(mount.get("mountPath", "")).rstrip("/")
         if any(path == at or path.startswith(at + "/") for path in read if path):
@@ -333,8 +338,7 @@ def _other_mounts(run: Runtime, spec: dict[str, Any], unmapped: list[Unmapped]) 
             )
             continue
         extras.append(entry)
-    if extras:
-        spec.setdefault("extras", {})["volumes"] = extras
+    merge(spec, environment(extras=model.Extras.model_construct(volumes=extras or NOT_GIVEN)))
 
 
 # Fields of the pod and the registry container: mapped, regc's own (a note), or the API server's
@@ -373,26 +377,26 @@ def _pod_fields(
     run: Runtime,
 ) -> None:
     where = identity(workload)
-    scheduling: dict[str, Any] = {}
-    if pod.get("nodeSelector"):
-        scheduling["nodeSelector"] = pod["nodeSelector"]
     tolerations, left = pod_scheduling.tolerations(pod.get("tolerations"))
-    if pod.get("priorityClassName"):
-        scheduling["priorityClassName"] = pod["priorityClassName"]
     affinity, more = pod_scheduling.node_affinity(pod.get("affinity"))
     for path, reason, instead in left + more:
         unmapped.append(Unmapped(f"{where}: spec.template.spec.{dotted(path)}", reason, instead))
-    if tolerations:
-        scheduling["tolerations"] = tolerations
-    if affinity:
-        scheduling["nodeAffinity"] = affinity
-    if scheduling:
-        spec["scheduling"] = scheduling
+    scheduling = model.Scheduling.model_construct(
+        node_selector=pod.get("nodeSelector") or NOT_GIVEN,
+        tolerations=tolerations or NOT_GIVEN,
+        priority_class_name=pod.get("priorityClassName") or None,
+        node_affinity=affinity,
+    )
     grace = pod.get("terminationGracePeriodSeconds")
-    if grace not in (None, 30):
-        spec.setdefault("availability", {})["terminationGracePeriodSeconds"] = grace
-    if pod.get("serviceAccountName") not in (None, "default"):
-        spec["serviceAccount"] = {"name": pod["serviceAccountName"]}
+    account = pod.get("serviceAccountName")
+    part = environment(
+        scheduling=scheduling,
+        availability=model.Availability.model_construct(
+            termination_grace_period_seconds=grace if grace not in (None, 30) else NOT_GIVEN
+        ),
+        service_account=model.ServiceAccount.model_construct(name=account if account != "default" else None),
+    )
+    merge(spec, part)
     for key in pod:
         if key not in POD_MAPPED + POD_DEFAULTS:
             unmapped.append(Unmapped(f"{where}: spec.template.spec.{key}", "regc's pod has no such setting"))
@@ -454,13 +458,14 @@ def _radosgw(pool: _Objects, spec: dict[str, Any], notes: list[str]) -> None:
             continue
         pool.used.add(index)
         ports = (service.get("spec") or {}).get("ports") or [{}]
-        # Kept as the team runs it; regc's own default, the haproxy front, checks the hosts.
-        front: dict[str, Any] = {"hosts": list(dict.fromkeys(addresses)), "front": "endpoints"}
-        if ports[0].get("port", 7480) != 7480:
-            front["port"] = ports[0]["port"]
-        if name != "radosgw":
-            front["serviceName"] = name
-        spec["radosgw"] = front
+        front = model.Radosgw.model_construct(
+            hosts=list(dict.fromkeys(addresses)),
+            # Kept as the team runs it; regc's own default, the haproxy front, checks the hosts.
+            front="endpoints",
+            port=ports[0]["port"] if ports[0].get("port", 7480) != 7480 else NOT_GIVEN,
+            service_name=str(name) if name and name != "radosgw" else NOT_GIVEN,
+        )
+        merge(spec, environment(radosgw=front))
         notes.append(
             f"{identity(service)}: the radosgw front, kept selector-less (radosgw.front: endpoints) and written "
             "with EndpointSlices (Endpoints is deprecated); radosgw.front: haproxy would check the hosts"
@@ -490,7 +495,8 @@ def _pull_secrets(pool: _Objects, spec: dict[str, Any], secrets: dict[str, Any],
     if found:
         first, user = found[0]
         namespaces = sorted({(s.get("metadata") or {}).get("namespace") or spec["namespace"] for s, _ in found})
-        spec["pullSecrets"] = {"user": user, "namespaces": namespaces, "name": first["metadata"]["name"]}
+        part = model.PullSecrets.model_construct(user=user, namespaces=namespaces, name=first["metadata"]["name"])
+        merge(spec, environment(pull_secrets=part))
 
 
 def _service_and_ingress(pool: _Objects, workload: Object, spec: dict[str, Any], unmapped: list[Unmapped]) -> None:
@@ -504,23 +510,19 @@ def _service_and_ingress(pool: _Objects, workload: Object, spec: dict[str, Any],
             continue
         pool.used.add(index)
         body = service.get("spec") or {}
-        out: dict[str, Any] = {}
-        if body.get("type", "ClusterIP") != "ClusterIP":
-            out["type"] = body["type"]
         ports = body.get("ports") or [{}]
         port = ports[0]
-        if port.get("port", 5000) != 5000:
-            out["port"] = port["port"]
-        if port.get("nodePort"):
-            out["nodePort"] = port["nodePort"]
-        for key in ("loadBalancerIP", "loadBalancerSourceRanges"):
-            if body.get(key):
-                out[key] = body[key]
-        if body.get("externalTrafficPolicy") == "Local":  # Cluster is what the API server fills in
-            out["externalTrafficPolicy"] = "Local"
         annotations = (service.get("metadata") or {}).get("annotations") or {}
-        if annotations:
-            out["annotations"] = {str(k): str(v) for k, v in annotations.items()}
+        part = model.Service.model_construct(
+            type=body["type"] if body.get("type", "ClusterIP") != "ClusterIP" else NOT_GIVEN,
+            port=port["port"] if port.get("port", 5000) != 5000 else NOT_GIVEN,
+            node_port=port.get("nodePort") or None,
+            load_balancer_ip=body.get("loadBalancerIP") or None,
+            load_balancer_source_ranges=body.get("loadBalancerSourceRanges") or NOT_GIVEN,
+            # Cluster is what the API server fills in
+            external_traffic_policy="Local" if body.get("externalTrafficPolicy") == "Local" else NOT_GIVEN,
+            annotations={str(k): str(v) for k, v in annotations.items()} or NOT_GIVEN,
+        )
         for extra in ports[1:]:
             unmapped.append(
                 Unmapped(
@@ -528,8 +530,7 @@ def _service_and_ingress(pool: _Objects, workload: Object, spec: dict[str, Any],
                     "regc's Service has one port",
                 )
             )
-        if out:
-            spec["service"] = out
+        merge(spec, environment(service=part))
         ingresses = routed(pool.objects, service)
         for extra in ingresses[1:]:
             pool.use(extra)
@@ -553,15 +554,10 @@ def _ingress(ingress: Object, spec: dict[str, Any], unmapped: list[Unmapped]) ->
     if not hosts:
         unmapped.append(Unmapped(identity(ingress), "an Ingress without a host: regc's Ingress names its hosts"))
         return
-    entry: dict[str, Any] = {"host": hosts[0]}
-    if hosts[1:]:
-        entry["hosts"] = hosts[1:]
     annotations = dict((ingress.get("metadata") or {}).get("annotations") or {})
     annotations.pop(CLASS_ANNOTATION, None)
     class_name = ingress_class(ingress)
-    if class_name:
-        entry["className"] = str(class_name)
-    else:
+    if not class_name:
         unmapped.append(
             Unmapped(
                 identity(ingress),
@@ -569,20 +565,22 @@ def _ingress(ingress: Object, spec: dict[str, Any], unmapped: list[Unmapped]) ->
                 "ingress.className (the default class's name)",
             )
         )
-    if annotations:
-        entry["annotations"] = {str(k): str(v) for k, v in annotations.items()}
     tls = [t for t in (ingress.get("spec") or {}).get("tls") or [] if isinstance(t, dict)]
-    if tls and tls[0].get("secretName"):
-        entry["tlsSecretName"] = tls[0]["secretName"]
-    elif tls:
+    if tls and not tls[0].get("secretName"):
         unmapped.append(Unmapped(identity(ingress), "TLS without a Secret (the controller's default certificate)"))
     paths = {p.get("path") or "/" for r in rules for p in (r.get("http") or {}).get("paths") or []}
     path = sorted(paths)[0] if paths else "/"
     if path not in ("/", "/v2", "/v2/"):
         unmapped.append(Unmapped(identity(ingress), f"path {path}: regc's Ingress serves / or /v2"))
-    elif path != "/":
-        entry["path"] = "/v2"
-    spec["ingress"] = entry
+    entry = model.Ingress.model_construct(
+        host=hosts[0],
+        hosts=hosts[1:] or NOT_GIVEN,
+        class_name=str(class_name) if class_name else NOT_GIVEN,
+        annotations={str(k): str(v) for k, v in annotations.items()} or NOT_GIVEN,
+        tls_secret_name=tls[0]["secretName"] if tls and tls[0].get("secretName") else None,
+        path="/v2" if path in ("/v2", "/v2/") else NOT_GIVEN,
+    )
+    merge(spec, environment(ingress=entry))
 
 
 def _node_proxy(pool: _Objects, spec: dict[str, Any], notes: list[str]) -> None:
@@ -594,10 +592,10 @@ def _node_proxy(pool: _Objects, spec: dict[str, Any], notes: list[str]) -> None:
             continue
         pool.used.add(index)
         ports = [p for p in proxy.get("ports") or [] if isinstance(p, dict) and p.get("hostPort")]
-        entry: dict[str, Any] = {"enabled": True}
-        if ports and ports[0]["hostPort"] != 5000:
-            entry["hostPort"] = ports[0]["hostPort"]
-        spec["nodeProxy"] = entry
+        entry = model.NodeProxy.model_construct(
+            enabled=True, host_port=ports[0]["hostPort"] if ports and ports[0]["hostPort"] != 5000 else NOT_GIVEN
+        )
+        merge(spec, environment(node_proxy=entry))
         notes.append(
             f"{identity(obj)}: a per-node proxy (nodes pull from localhost:{ports[0]['hostPort'] if ports else 5000}); "
             "regc runs its own (haproxy) as a DaemonSet"

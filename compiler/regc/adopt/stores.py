@@ -11,6 +11,8 @@ import re
 from typing import Any
 
 from regc.adopt.runtime import identity, mapping, mappings
+from regc.envspec import model
+from regc.envspec.draft import environment, merge
 
 Object = dict[str, Any]
 # `{{ htpasswd "alice" .alice }}` or `{{ htpasswd "alice" (index . "alice") }}`: the user and the
@@ -62,14 +64,15 @@ def store_form(objects: list[Object], used: set[int], spec: dict[str, Any], env:
     ((kind, name),) = stores
     keys = {str(ref.get("key")) for _, _, _, values in plans for _, ref in values}
     key = keys.pop() if len(keys) == 1 else f"registry/{env}"
-    spec["secretStore"] = {"kind": kind, "name": name, "key": key}
+    merge(spec, environment(secret_store=model.SecretStore.model_construct(kind=kind, name=name, key=key)))
     for what, index, obj, values in plans:
         used.add(index)
         if what == "http":
             del registry["httpSecretRef"]
         else:
             del auth["secretRef"]
-            auth["users"] = [path.removeprefix("users.") for path, _ in values]
+            users = model.Htpasswd.model_construct(users=[path.removeprefix("users.") for path, _ in values])
+            merge(spec, environment(auth=model.Auth.model_construct(htpasswd=users)))
         for path, ref in values:
             now = f"key {ref.get('key')}" + (f", property {ref['property']}" if ref.get("property") else "")
             notes.append(
@@ -80,7 +83,8 @@ def store_form(objects: list[Object], used: set[int], spec: dict[str, Any], env:
         spec.pop("registry", None)
 
 
-def _store_ref(obj: Object) -> tuple[str, str]:
+def _store_ref(obj: Object) -> tuple[Any, str]:
+    """The store's kind (as the object says it: the spec's loader judges it) and name."""
     ref = mapping(mapping(obj.get("spec")).get("secretStoreRef"))
     return str(ref.get("kind") or "SecretStore"), str(ref.get("name"))
 

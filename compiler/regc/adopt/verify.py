@@ -13,6 +13,8 @@ from regc.adopt.compiled import Compiled, compiled
 from regc.adopt.config import Loss
 from regc.adopt.imported import Imported
 from regc.distribution.parser import canonical_config
+from regc.envspec import model
+from regc.envspec.draft import NOT_GIVEN, environment, merge
 from regc.envspec.keys import unknown_keys
 from regc.plan.operations_rules import derived_instead
 from regc.plan.registry_config import managed_keys
@@ -123,5 +125,4 @@ def _carry(imported: Imported, built: Compiled) -> None:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
-    if extra:
-        imported.spec.setdefault("extras", {})["config"] = extra
+    merge(imported.spec, environment(extras=model.Extras.model_construct(config=extra or NOT_GIVEN)))

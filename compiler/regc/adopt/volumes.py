@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from regc.envspec import model
+from regc.envspec.draft import NOT_GIVEN
+
 # The sources regc mounts, each with the field that names it; the API server's defaults of the others.
 SOURCES = {"configMap": "name", "secret": "secretName", "emptyDir": ""}
 DEFAULTS = {"defaultMode": 420, "optional": False}
@@ -12,7 +15,7 @@ MOUNT_FIELDS = ("name", "mountPath", "readOnly")
 WHOLE = "regc mounts a whole ConfigMap, Secret or emptyDir"
 
 
-def extra_volume(volume: dict[str, Any], mount: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+def extra_volume(volume: dict[str, Any], mount: dict[str, Any]) -> tuple[model.ExtraVolume | None, str]:
     """The spec's entry for `volume` mounted by `mount`; None and why when the spec cannot say it."""
     kinds = [key for key in volume if key != "name"]
     if len(kinds) != 1 or kinds[0] not in SOURCES:
@@ -24,11 +27,13 @@ def extra_volume(volume: dict[str, Any], mount: dict[str, Any]) -> tuple[dict[st
     more += [f"the mount's {k}" for k, v in mount.items() if k not in MOUNT_FIELDS and v]
     if more:
         return None, f"{WHOLE}: {', '.join(more)} has no place in the spec"
-    entry: dict[str, Any] = {"name": volume["name"], "mountPath": mount["mountPath"]}
-    if named:
-        entry[kind] = source.get(named)
-    else:
-        entry["emptyDir"] = True
-        if not mount.get("readOnly"):  # ConfigMaps and Secrets are read-only whatever the mount says
-            entry["readOnly"] = False
+    entry = model.ExtraVolume.model_construct(
+        name=volume["name"],
+        mount_path=mount["mountPath"],
+        config_map=source.get(named) if kind == "configMap" else None,
+        secret=source.get(named) if kind == "secret" else None,
+        empty_dir=True if kind == "emptyDir" else NOT_GIVEN,
+        # ConfigMaps and Secrets are read-only whatever the mount says
+        read_only=False if kind == "emptyDir" and not mount.get("readOnly") else NOT_GIVEN,
+    )
     return entry, ""

@@ -7,9 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from regc.envspec.model import API_VERSION, Environment
-
-ENVIRONMENT = {"apiVersion": API_VERSION, "kind": "Environment"}  # what every spec a writer makes starts with
+from regc.envspec.model import Environment
 
 
 def unknown_keys(data: dict[str, Any]) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.alias_generators import to_camel
@@ -31,7 +31,7 @@ from regc.envspec.fields import (
     UserName,
 )
 
-API_VERSION = "regc/v1"
+API_VERSION: Final = "regc/v1"
 DEFAULT_IMAGE = "registry:2.8.3"
 HAPROXY_IMAGE = "haproxy:3.2-alpine"  # the node proxy's and the radosgw front's
 

@@ -1,0 +1,70 @@
+"""Spec data built through the model (regc.envspec.draft), as the importers build it: the keys given,
+named as the file names them, nothing the writer did not say, and the loader still the judge of the
+values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from regc import yamltext
+from regc.envspec import model
+from regc.envspec.draft import NOT_GIVEN, data, environment, fields_of, merge
+from regc.envspec.parse import read_environment
+from regc.errors import SpecError
+from regc.world import MemoryFiles
+
+
+def test_a_part_is_the_keys_given_by_the_names_of_the_file_its_own_before_its_kins():
+    storage = model.S3Storage.model_construct(
+        driver="s3",
+        bucket="images",
+        delete=True,
+        read_only=NOT_GIVEN,
+        regionendpoint=None,
+        credentials_secret=model.CredentialsSecret.model_construct(name="keys", access_key_key="id"),
+    )
+    found = data(storage)
+    assert found == {
+        "driver": "s3",
+        "bucket": "images",
+        "credentialsSecret": {"name": "keys", "accessKeyKey": "id"},
+        "delete": True,
+    }
+    assert list(found) == ["driver", "bucket", "credentialsSecret", "delete"]  # the S3 keys, then the storage's
+    assert data(model.Service.model_construct(load_balancer_ip="10.0.0.9")) == {"loadBalancerIP": "10.0.0.9"}
+
+
+def test_a_part_that_says_nothing_is_not_given_but_a_list_keeps_its_entries():
+    env = environment(namespace="ci", scheduling=model.Scheduling.model_construct(tolerations=NOT_GIVEN))
+    assert data(env) == {"apiVersion": "regc/v1", "kind": "Environment", "namespace": "ci"}
+    volumes = [model.ExtraVolume.model_construct(name="a", mount_path="/a", empty_dir=True)]
+    assert data(model.Extras.model_construct(volumes=volumes)) == {
+        "volumes": [{"name": "a", "mountPath": "/a", "emptyDir": True}]
+    }
+
+
+def test_merge_adds_a_part_into_the_mappings_it_meets():
+    spec = data(environment(namespace="ci", registry=model.Registry.model_construct(image="registry:2.8.3")))
+    merge(spec, environment(registry=model.Registry.model_construct(log_level="debug"), insecure=True))
+    assert spec["registry"] == {"image": "registry:2.8.3", "logLevel": "debug"}
+    assert spec["insecure"] is True and spec["namespace"] == "ci"
+
+
+def test_keys_read_at_run_time_must_be_the_parts_or_the_writer_is_told():
+    assert fields_of(model.S3Storage, {"bucket": "b", "credentialsSecret": {}}) == {
+        "bucket": "b",
+        "credentialsSecret": {},
+    }
+    with pytest.raises(RuntimeError, match="S3Storage has no forcepathstyle"):
+        fields_of(model.S3Storage, {"bucket": "b", "forcepathstyle": True})
+
+
+def test_values_are_not_judged_on_the_way_the_loader_judges_them_with_their_place():
+    wrong = environment(namespace="ci", metrics=model.Metrics.model_construct(enabled=True, port="http"))
+    files, path = MemoryFiles(), Path("/r/environments/ci.yaml")
+    files.write(path, yamltext.dump(data(wrong)).encode())
+    with pytest.raises(SpecError) as raised:
+        read_environment(path, "environments/ci.yaml", files)
+    assert "metrics.port" in str(raised.value) and "environments/ci.yaml:" in str(raised.value)
