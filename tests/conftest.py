@@ -104,6 +104,14 @@ def memory() -> MemoryRepo:
 
 
 @pytest.fixture
+def empty() -> MemoryRepo:
+    """A repository in memory with nothing in it but .sops.yaml's recipient (the fake sealer's)."""
+    from tests.memory import MemoryRepo
+
+    return MemoryRepo(examples=False)
+
+
+@pytest.fixture
 def built_memory() -> MemoryRepo:
     """The example repository in memory, compiled (tests/memory.py)."""
     from tests.memory import built_repo

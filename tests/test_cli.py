@@ -1,4 +1,5 @@
-"""The command line surface: help, version, init, schema."""
+"""The command line surface: help, version, init, schema, check (the console script in its own process
+for help, version and usage errors; the rest in memory)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from regc import __version__
 from regc.commands.init import starter_text
 from regc.envspec.schema import schema, schema_text
 from tests.conftest import EXAMPLE_SPECS, EXAMPLES, run_console
+from tests.memory import MemoryRepo
 
 
 def test_version_and_help(tmp_path: Path):
@@ -52,25 +54,21 @@ def test_schema_rejects_unknown_keys():
         jsonschema.validate({"apiVersion": "regc/v1", "kind": "Environment", "namespce": "x"}, schema())
 
 
-def test_init_writes_a_starter_that_builds(tmp_path: Path):
-    assert run_console("keys", "init", cwd=tmp_path).code == 0
-    result = run_console("init", "staging", "--namespace", "registry-staging", cwd=tmp_path)
+def test_init_writes_a_starter_that_builds(empty: MemoryRepo):
+    result = empty.run("init", "staging", "--namespace", "registry-staging")
     assert result.code == 0, result.stderr
-    spec = tmp_path / "environments" / "staging.yaml"
-    assert spec.read_text() == starter_text("staging", "registry-staging")
-    assert (tmp_path / "environments" / "environment.schema.json").read_text() == schema_text()
-    build = run_console("build", cwd=tmp_path)
+    assert empty.text("environments/staging.yaml") == starter_text("staging", "registry-staging")
+    assert empty.text("environments/environment.schema.json") == schema_text()
+    build = empty.run("build")
     assert build.code == 0, build.stderr
-    assert "namespace: registry-staging" in (tmp_path / "overlays/staging/kustomization.yaml").read_text()
-    again = run_console("init", "staging", cwd=tmp_path)
+    assert "namespace: registry-staging" in empty.text("overlays/staging/kustomization.yaml")
+    again = empty.run("init", "staging")
     assert again.code == 1 and "already exists" in again.stderr
 
 
-def test_the_starters_commented_sections_build_when_uncommented(tmp_path: Path):
-    assert run_console("keys", "init", cwd=tmp_path).code == 0
-    assert run_console("init", "edge", cwd=tmp_path).code == 0
-    spec = tmp_path / "environments" / "edge.yaml"
-    lines = spec.read_text().splitlines()
+def test_the_starters_commented_sections_build_when_uncommented(empty: MemoryRepo):
+    assert empty.run("init", "edge").code == 0
+    lines = empty.text("environments/edge.yaml").splitlines()
     start = lines.index('# How the cluster syncs this overlay ("GitOps delivery"):')
     uncommented = [
         line[2:]
@@ -81,28 +79,30 @@ def test_the_starters_commented_sections_build_when_uncommented(tmp_path: Path):
         else line
         for index, line in enumerate(lines)
     ]
-    spec.write_text("\n".join(uncommented) + "\n")
-    assert "\ngitops:\n  engine: flux" in spec.read_text() and "\nnetworkPolicy:" in spec.read_text()
-    build = run_console("build", cwd=tmp_path)
+    empty.write("environments/edge.yaml", "\n".join(uncommented) + "\n")
+    text = empty.text("environments/edge.yaml")
+    assert "\ngitops:\n  engine: flux" in text and "\nnetworkPolicy:" in text
+    build = empty.run("build")
     assert build.code == 0, build.stderr
-    assert (tmp_path / "overlays" / "edge" / "gitops" / "flux-kustomization.yaml").is_file()
-    assert (tmp_path / "overlays" / "edge" / "networkpolicy-registry.yaml").is_file()
+    assert empty.exists("overlays/edge/gitops/flux-kustomization.yaml")
+    assert empty.exists("overlays/edge/networkpolicy-registry.yaml")
 
 
-def test_init_refuses_a_bad_name(tmp_path: Path):
-    result = run_console("init", "Prod_1", cwd=tmp_path)
+def test_init_refuses_a_bad_name(empty: MemoryRepo):
+    result = empty.run("init", "Prod_1")
     assert result.code == 2  # invalid input
     assert "'Prod_1' is not a DNS label" in result.stderr
-    assert not (tmp_path / "environments").exists()
+    assert not empty.exists("environments")
 
 
-def test_check_command_on_the_examples(built: Path):
-    result = run_console("check", cwd=built)
+def test_check_command_on_the_examples(built_memory: MemoryRepo):
+    result = built_memory.run("check")
     assert result.code == 0, result.stderr
-    (built / "overlays" / "prod" / "leak.yaml").write_text(
-        "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {password: hunter2}\n"
+    built_memory.write(
+        "overlays/prod/leak.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {password: hunter2}\n",
     )
-    result = run_console("check", cwd=built)
+    result = built_memory.run("check")
     assert result.code == 1
     assert "in clear: overlays/prod/leak.yaml holds a Secret that is not SOPS-encrypted" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout

@@ -24,12 +24,6 @@ SECRETS = ("old-http-secret-value", "swift-password-old", "S3SECRETKEYOLD0000000
 
 
 @pytest.fixture
-def empty() -> MemoryRepo:
-    """A repository in memory with nothing in it but .sops.yaml's recipient (the fake sealer's)."""
-    return MemoryRepo(examples=False)
-
-
-@pytest.fixture
 def on_disk(tmp_path: Path) -> Path:
     """A repository on disk with the example .sops.yaml: the import sealed by the real sops."""
     shutil.copy(REPO / ".sops.yaml", tmp_path / ".sops.yaml")
@@ -505,7 +499,8 @@ def test_each_loss_is_accepted_by_its_own_name(empty: MemoryRepo):
 def test_the_charts_ingress_tls_without_a_secret_is_named_and_blocks_the_write(empty: MemoryRepo):
     """The chart's Ingress with TLS but no Secret serves the controller's default certificate: named as
     the manifests import names it, and a loss until accepted."""
-    values = "ingress:\n  enabled: true\n  className: nginx\n  hosts: [reg.example.com]\n  tls:\n  - hosts: [reg.example.com]\n"
+    values = "ingress:\n  enabled: true\n  className: nginx\n  hosts: [reg.example.com]\n"
+    values += "  tls:\n  - hosts: [reg.example.com]\n"
     result = _import(empty, values)
     assert "values.yaml: ingress.tls[0]: not mapped: TLS without a Secret (the controller's default certificate)" in (
         result.stderr
