@@ -212,6 +212,14 @@ def load_yaml_file(path: Path) -> dict:
     return YAML(typ="safe", pure=True).load(path.read_text())
 
 
+# A test on a repository on disk (a folder of its own, or the examples built there) is a contract test:
+# it holds the real sops, git, kustomize, the console script or the journaled commit to what the
+# in-memory feature tests assume. Modules that run a real program over this repository's own files
+# say so themselves (`pytestmark = pytest.mark.contract`). `pytest -m "not e2e and not contract"`
+# runs the feature tests, in memory.
+DISK_FIXTURES = {"tmp_path", "built_once", "variants"}
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """With pytest-xdist (`-n 3`), every end-to-end test runs on one worker, in order: they share the
@@ -221,6 +229,8 @@ def pytest_collection_modifyitems(config, items):
     stopping pod's preStop sleep, and a drain failed a request once). The nodes mostly wait on
     probes and rollouts, so the other tests spread over all three workers keep both cores busy."""
     for item in items:
+        if DISK_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.contract)
         if item.get_closest_marker("e2e"):
             group = "nodes" if "tests/nodes/" in item.nodeid else "e2e"
             item.add_marker(pytest.mark.xdist_group(group))

@@ -9,10 +9,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from ruamel.yaml import YAML
 
 from tests.cluster.apiserver import tool
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.contract  # actionlint and shellcheck over the workflows
 
 
 def _actionlint(cwd: Path) -> subprocess.CompletedProcess:

@@ -77,6 +77,7 @@ def _gist(message: str | None) -> str:
     return "other"
 
 
+@pytest.mark.contract  # the registry's configuration parser, built from its source
 def test_the_schema_is_the_one_of_the_source():
     done = subprocess.run([str(tool("regconfig")), "schema"], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == json.loads(schema.SCHEMA_FILE.read_text()), (

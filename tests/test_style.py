@@ -7,9 +7,12 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.contract  # ruff, mypy and pre-commit over the repository
 
 PATHS = ["compiler", "tests", "bench"]
 
