@@ -7,12 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from regc import yamltext
 from regc.envspec import model
 from regc.envspec.draft import NOT_GIVEN, data, environment, fields_of, merge
 from regc.envspec.parse import read_environment
 from regc.errors import SpecError
+from regc.secrets.document import S3Credentials, SecretsFile
 from regc.world import MemoryFiles
 
 
@@ -68,3 +70,12 @@ def test_values_are_not_judged_on_the_way_the_loader_judges_them_with_their_plac
     with pytest.raises(SpecError) as raised:
         read_environment(path, "environments/ci.yaml", files)
     assert "metrics.port" in str(raised.value) and "environments/ci.yaml:" in str(raised.value)
+
+
+def test_the_secrets_file_is_built_through_its_own_model_and_its_secrets_written_as_values():
+    part = SecretsFile.model_construct(
+        hashes={"alice": SecretStr("$2y$05$hash")}, s3=S3Credentials.model_construct(access_key=SecretStr("AKIA"))
+    )
+    assert "AKIA" not in repr(part)  # the values never print on the way
+    assert data(part) == {"hashes": {"alice": "$2y$05$hash"}, "s3": {"accessKey": "AKIA"}}
+    assert fields_of(S3Credentials, {"secretKey": "x"}) == {"secretKey": "x"}

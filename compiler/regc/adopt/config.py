@@ -9,14 +9,24 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from pydantic import SecretStr
+
 from regc.adopt.runtime import FileSource, Runtime
 from regc.adopt.values import Unmapped
 from regc.distribution import parser, yamlv2
 from regc.distribution.credentials import holds_credential
 from regc.envspec import model
-from regc.envspec.draft import NOT_GIVEN, environment, fields_of, merge
+from regc.envspec.draft import NOT_GIVEN, environment, fields_of, keyed, merge
 from regc.plan.registry_config import SWIFT_OPTIONS
 from regc.secrets import htpasswd
+from regc.secrets.document import (
+    KeyPair,
+    ProxyCredentials,
+    RedisCredentials,
+    S3Credentials,
+    SecretsFile,
+    SwiftCredentials,
+)
 
 # Storage drivers regc runs; any other is named as unsupported.
 SUPPORTED_DRIVERS = ("filesystem", "s3", "swift")
@@ -115,7 +125,7 @@ class _Mapper:
             if origin is not None and not origin.held and origin.kind == "Secret":
                 secret_ref = model.SecretKey.model_construct(name=origin.name, key=origin.key)
             else:
-                self.out.secrets["httpSecret"] = secret
+                merge(self.out.secrets, SecretsFile.model_construct(http_secret=secret))
         registry = model.Registry.model_construct(
             log_level=level if level and level != "info" else NOT_GIVEN,
             log_formatter=formatter if formatter and formatter != "text" else NOT_GIVEN,
@@ -261,10 +271,11 @@ class _Mapper:
                 )
             )
             return "provided", None
-        section = self.out.secrets.setdefault(driver, {})
-        for key in keys:
-            if params.get(key):
-                section[names[key]] = str(params[key])
+        given = {names[key]: SecretStr(str(params[key])) for key in keys if params.get(key)}
+        if driver == "s3":
+            merge(self.out.secrets, SecretsFile.model_construct(s3=keyed(S3Credentials, given)))
+        else:
+            merge(self.out.secrets, SecretsFile.model_construct(swift=keyed(SwiftCredentials, given)))
         return "provided", None
 
     def _auth(self) -> None:
@@ -329,7 +340,7 @@ class _Mapper:
                 )
                 continue
             users.append(user)
-            self.out.secrets.setdefault("hashes", {})[user] = hashed
+            merge(self.out.secrets, SecretsFile.model_construct(hashes={user: SecretStr(hashed)}))
         return users
 
     def _tls(self) -> None:
@@ -355,7 +366,8 @@ class _Mapper:
             self.out.losses.append(Loss("tls", "http.tls: the objects do not hold the certificate and key it reads"))
             return
         if cert.text is not None and keyfile.text is not None:
-            self.out.secrets["tls"] = {"cert": cert.text, "key": keyfile.text}
+            pair = KeyPair.model_construct(cert=SecretStr(cert.text), key=SecretStr(keyfile.text))
+            merge(self.out.secrets, SecretsFile.model_construct(tls=pair))
             merge(self.out.spec, environment(tls=model.Tls.model_construct(certificate="provided")))
             self.out.notes.append(
                 f"{cert.origin}: the certificate and key are kept as they are (tls.certificate: provided), so "
@@ -396,10 +408,10 @@ class _Mapper:
             )
         elif proxy.get("username") or proxy.get("password"):
             credentials = True
-            self.out.secrets["proxy"] = {
-                "username": str(proxy.get("username", "")),
-                "password": str(proxy.get("password", "")),
-            }
+            login = ProxyCredentials.model_construct(
+                username=SecretStr(str(proxy.get("username", ""))), password=SecretStr(str(proxy.get("password", "")))
+            )
+            merge(self.out.secrets, SecretsFile.model_construct(proxy=login))
         part = model.Proxy.model_construct(
             remoteurl=remoteurl,
             ttl=self.duration("proxy", "ttl") or None,
@@ -420,7 +432,8 @@ class _Mapper:
                 reference = model.SecretKey.model_construct(name=origin.name, key=origin.key)
             else:
                 password = True
-                self.out.secrets["redis"] = {"password": str(redis["password"])}
+                said = RedisCredentials.model_construct(password=SecretStr(str(redis["password"])))
+                merge(self.out.secrets, SecretsFile.model_construct(redis=said))
         part = model.Redis.model_construct(
             addr=str(addr),
             db=redis.get("db") or NOT_GIVEN,
@@ -450,7 +463,8 @@ class _Mapper:
                 or any(word in k.lower() for word in ("token", "secret", "signature", "key", "auth"))
             }
             if secret:
-                self.out.secrets.setdefault("notifications", {})[name] = {k: headers[k] for k in secret}
+                values = {name: {k: SecretStr(headers[k]) for k in secret}}
+                merge(self.out.secrets, SecretsFile.model_construct(notifications=values))
             ignore = item.get("ignore") or {}
             media_types = list(ignore.get("mediatypes") or item.get("ignoredmediatypes") or [])
             entry = model.NotificationEndpoint.model_construct(

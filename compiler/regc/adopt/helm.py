@@ -7,6 +7,8 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
+from pydantic import SecretStr
+
 from regc.adopt import chart, scheduling
 from regc.adopt.config import Loss, map_config
 from regc.adopt.imported import Imported
@@ -20,6 +22,7 @@ from regc.envspec.draft import NOT_GIVEN, data, environment, merge
 from regc.envspec.keys import unknown_keys
 from regc.errors import InputError
 from regc.secrets import htpasswd
+from regc.secrets.document import ProxyCredentials, S3Credentials, SecretsFile, SwiftCredentials
 
 # Top-level keys of the chart's values at every version (a file with few of them is another chart's).
 # Keys only the registry chart has (image, service and replicaCount are every chart's).
@@ -337,7 +340,10 @@ def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes:
                 name=keys["secretRef"], access_key_key=S3_SECRET_KEYS[0], secret_key_key=S3_SECRET_KEYS[1]
             )
         elif keys.get("accessKey") or keys.get("secretKey"):
-            secrets["s3"] = {"accessKey": keys.get("accessKey", ""), "secretKey": keys.get("secretKey", "")}
+            given = S3Credentials.model_construct(
+                access_key=keys.get("accessKey", ""), secret_key=keys.get("secretKey", "")
+            )
+            merge(secrets, SecretsFile.model_construct(s3=given))
         else:
             taken.refuse(
                 ("secrets", "s3"),
@@ -370,7 +376,9 @@ def _storage(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes:
             credentials="provided",
         )
         if login.get("password"):
-            secrets["swift"] = {"password": login["password"]}
+            merge(
+                secrets, SecretsFile.model_construct(swift=SwiftCredentials.model_construct(password=login["password"]))
+            )
         merge(spec, environment(storage=container))
     else:
         taken.used.add(("storage",))
@@ -463,7 +471,7 @@ def _ingress(taken: Taken, spec: dict[str, Any], version: str) -> None:
 def _auth_and_tls(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], notes: list[str]) -> None:
     shared = taken.get("secrets", "haSharedSecret", default="")
     if shared:
-        secrets["httpSecret"] = shared
+        merge(secrets, SecretsFile.model_construct(http_secret=shared))
     else:
         notes.append("secrets.haSharedSecret is empty: the chart makes a new one at each install; regc generates one")
     lines = [line for line in str(taken.get("secrets", "htpasswd", default="")).splitlines() if line.strip()]
@@ -474,7 +482,7 @@ def _auth_and_tls(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any], n
             taken.refuse(("secrets", "htpasswd", index), f"{user}: not a bcrypt hash, which the registry needs")
             continue
         users.append(user)
-        secrets.setdefault("hashes", {})[user] = hashed
+        merge(secrets, SecretsFile.model_construct(hashes={user: SecretStr(hashed)}))
     if users:
         # The chart's pods name this realm (REGISTRY_AUTH_HTPASSWD_REALM in templates/_helpers.tpl).
         entry = model.Htpasswd.model_construct(users=users, realm="Registry Realm")
@@ -503,7 +511,8 @@ def _proxy(taken: Taken, spec: dict[str, Any], secrets: dict[str, Any]) -> None:
         )
     elif proxy.get("username") or proxy.get("password"):
         credentials = True
-        secrets["proxy"] = {"username": proxy.get("username", ""), "password": proxy.get("password", "")}
+        login = ProxyCredentials.model_construct(username=proxy.get("username", ""), password=proxy.get("password", ""))
+        merge(secrets, SecretsFile.model_construct(proxy=login))
     part = model.Proxy.model_construct(
         remoteurl=proxy.get("remoteurl", "https://registry-1.docker.io"),
         credentials_secret=reference,

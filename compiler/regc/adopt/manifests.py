@@ -12,6 +12,8 @@ import json
 import re
 from typing import Any
 
+from pydantic import SecretStr
+
 from regc.adopt import scheduling as pod_scheduling
 from regc.adopt.config import map_config
 from regc.adopt.imported import Imported
@@ -42,6 +44,7 @@ from regc.distribution.credentials import holds_credential
 from regc.envspec import model
 from regc.envspec.draft import NOT_GIVEN, data, environment, merge
 from regc.secrets import htpasswd
+from regc.secrets.document import SecretsFile
 
 # API versions of the objects an import meets that Kubernetes no longer serves, and the release that
 # removed them (the Kubernetes deprecation guide).
@@ -487,7 +490,7 @@ def _pull_secrets(pool: _Objects, spec: dict[str, Any], secrets: dict[str, Any],
                 user, _, password = base64.b64decode(login["auth"]).decode("utf-8", "replace").partition(":")
             if user in hashes and password and htpasswd.verify(password, hashes[user]):
                 pool.used.add(index)
-                secrets.setdefault("users", {})[user] = password
+                merge(secrets, SecretsFile.model_construct(users={user: SecretStr(password)}))
                 found.append((secret, user))
             elif user in hashes:
                 pool.used.add(index)

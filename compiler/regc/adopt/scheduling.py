@@ -7,7 +7,7 @@ from typing import Any
 
 from regc.adopt.values import Path_
 from regc.envspec import model
-from regc.envspec.draft import NOT_GIVEN, fields_of
+from regc.envspec.draft import NOT_GIVEN, keyed
 
 TOLERATION_KEYS = ("key", "operator", "value", "effect")
 REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
@@ -22,7 +22,7 @@ def tolerations(given: list[dict[str, Any]] | None) -> tuple[list[model.Tolerati
     left: Left = []
     for index, toleration in enumerate(given or []):
         said = {k: v for k, v in toleration.items() if k in TOLERATION_KEYS and v is not None}
-        mapped.append(model.Toleration.model_construct(**fields_of(model.Toleration, said)))
+        mapped.append(keyed(model.Toleration, said))
         for key in toleration:
             if key not in TOLERATION_KEYS:
                 left.append((("tolerations", index, key), "regc's tolerations have no such field", ""))

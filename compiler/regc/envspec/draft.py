@@ -1,16 +1,19 @@
 """Spec data that code writes (an importer), built through the model: each part made by its model's
 `model_construct`, whose keys and value types mypy's pydantic plugin checks, and turned into the
-spec's data here. The values are not judged on the way: the loader judges them, with their place in
-the file, so an import writes what maps and reports what the rules refuse."""
+spec's data here (the secrets file's too, through its own model). The values are not judged on the
+way: the loader judges them, with their place in the file, so an import writes what maps and
+reports what the rules refuse."""
 
 from __future__ import annotations
 
 from functools import cache, partial
 from typing import Any, TypeVar
 
-from regc.envspec.model import API_VERSION, Environment, SpecModel
+from pydantic import BaseModel, SecretStr
 
-Part = TypeVar("Part", bound=SpecModel)
+from regc.envspec.model import API_VERSION, Environment
+
+Part = TypeVar("Part", bound=BaseModel)
 
 
 class _NotGiven:
@@ -25,10 +28,11 @@ NOT_GIVEN: Any = _NotGiven()
 environment = partial(Environment.model_construct, api_version=API_VERSION, kind="Environment")
 
 
-def data(part: SpecModel) -> dict[str, Any]:
+def data(part: BaseModel) -> dict[str, Any]:
     """The keys given to `part` (None or NOT_GIVEN is a key not given, and so is a part that says nothing),
     named as the spec's file names them, its own keys before those it shares with its kin (a
-    storage's `driver` before `delete`); mappings and lists inside as they are, parts as their data."""
+    storage's `driver` before `delete`); mappings and lists inside as they are, parts as their data,
+    a secret (SecretStr) as its value."""
     given = part.model_fields_set
     fields = type(part).model_fields
     found: dict[str, Any] = {}
@@ -49,7 +53,12 @@ def fields_of(kind: type[Part], values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def merge(spec: dict[str, Any], part: SpecModel) -> None:
+def keyed(kind: type[Part], values: dict[str, Any]) -> Part:
+    """A part of `kind` from keys read at run time (each one checked by `fields_of`)."""
+    return kind.model_construct(**fields_of(kind, values))
+
+
+def merge(spec: dict[str, Any], part: BaseModel) -> None:
     """Add `part`'s data to `spec` in place: a mapping into the mapping it meets, anything else over
     what was there."""
     _merge(spec, data(part))
@@ -64,7 +73,7 @@ def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
 
 
 @cache
-def _order(kind: type[SpecModel]) -> list[str]:
+def _order(kind: type[BaseModel]) -> list[str]:
     found: list[str] = []
     for cls in kind.__mro__:
         found += [
@@ -74,10 +83,12 @@ def _order(kind: type[SpecModel]) -> list[str]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, SpecModel):
+    if isinstance(value, BaseModel):
         return data(value) or None
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
     if isinstance(value, list):
-        return [data(item) if isinstance(item, SpecModel) else _plain(item) for item in value]
+        return [data(item) if isinstance(item, BaseModel) else _plain(item) for item in value]
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     return value
