@@ -170,23 +170,12 @@ class _Mapper:
         if driver == "filesystem":
             self.used.add(("storage", "filesystem", "rootdirectory"))
             part = model.FilesystemStorage.model_construct(driver="filesystem", delete=delete, read_only=read_only)
-        elif driver == "s3":
-            found = fields_of(model.S3Storage, self._object_store("s3", params, S3_KEYS))
-            credentials, reference = self._credentials("s3", ("accesskey", "secretkey"))
-            part = model.S3Storage.model_construct(
-                driver="s3",
-                **found,
-                credentials=credentials,
-                credentials_secret=reference,
-                redirect=redirect,
-                delete=delete,
-                read_only=read_only,
-            )
-        elif driver == "swift":
-            found = fields_of(model.SwiftStorage, self._object_store("swift", params, SWIFT_KEYS))
-            credentials, reference = self._credentials("swift", ("password",))
-            part = model.SwiftStorage.model_construct(
-                driver="swift",
+        elif driver in ("s3", "swift"):
+            kind = model.S3Storage if driver == "s3" else model.SwiftStorage
+            keys, secret_keys = (S3_KEYS, ("accesskey", "secretkey")) if driver == "s3" else (SWIFT_KEYS, ("password",))
+            found = fields_of(kind, {"driver": driver, **self._object_store(driver, params, keys)})
+            credentials, reference = self._credentials(driver, secret_keys)
+            part = kind.model_construct(
                 **found,
                 credentials=credentials,
                 credentials_secret=reference,
