@@ -4,11 +4,13 @@ values."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
+import regc
 from regc import yamltext
 from regc.envspec import model
 from regc.envspec.draft import NOT_GIVEN, data, environment, fields_of, merge
@@ -79,3 +81,39 @@ def test_the_secrets_file_is_built_through_its_own_model_and_its_secrets_written
     assert "AKIA" not in repr(part)  # the values never print on the way
     assert data(part) == {"hashes": {"alice": "$2y$05$hash"}, "s3": {"accessKey": "AKIA"}}
     assert fields_of(S3Credentials, {"secretKey": "x"}) == {"secretKey": "x"}
+
+
+SPEC_DATA = ("spec", "ours", "secrets")  # the importers' names of a spec and a secrets file being written
+
+
+def test_no_importer_writes_a_key_of_the_spec_by_its_name():
+    """The importers write no key of a spec or a secrets file by its name (`spec["storage"] = {...}`,
+    `spec.setdefault("extras", {})`): every part goes through its model
+    (`merge(spec, environment(storage=...))`), where mypy checks the keys. Data already built
+    through the model may move between drafts by the keys it has (`ours[key] = value`)."""
+    by_name = []
+    for path in sorted((Path(regc.__file__).parent / "adopt").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            for target in node.targets if isinstance(node, ast.Assign) else []:
+                if isinstance(target, ast.Subscript) and _named(target.slice) and _in_a_spec(target.value):
+                    by_name.append(f"{path.name}:{node.lineno}: {ast.unparse(target)} =")
+            if _a_setdefault(node) and _named(node.args[0]) and _in_a_spec(node.func.value):
+                by_name.append(f"{path.name}:{node.lineno}: {ast.unparse(node.func)}({ast.unparse(node.args[0])}, ...)")
+    assert not by_name, by_name
+
+
+def _a_setdefault(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault"
+
+
+def _named(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _in_a_spec(node: ast.expr) -> bool:
+    """`spec`, `self.out.spec`, `secrets`... or anything inside them (`spec["registry"]`, `spec.get(...)`)."""
+    while isinstance(node, (ast.Subscript, ast.Call, ast.Attribute)):
+        if isinstance(node, ast.Attribute) and node.attr in SPEC_DATA:
+            return True
+        node = node.value if not isinstance(node, ast.Call) else node.func
+    return isinstance(node, ast.Name) and node.id in SPEC_DATA

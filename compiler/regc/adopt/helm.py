@@ -18,7 +18,7 @@ from regc.adopt.values import Taken, Unmapped, dotted, value_at
 from regc.adopt.volumes import extra_volume
 from regc.distribution.credentials import holds_credential
 from regc.envspec import model
-from regc.envspec.draft import NOT_GIVEN, data, environment, merge
+from regc.envspec.draft import NOT_GIVEN, data, environment, fill, merge
 from regc.envspec.keys import unknown_keys
 from regc.errors import InputError
 from regc.secrets import htpasswd
@@ -156,12 +156,9 @@ def _from_config(imported: Imported) -> None:
     from_config = {"auth": not ours.get("auth"), "tls": (ours.get("tls") or {}).get("enabled") is False}
     for key, value in spec.items():
         if key == "registry":
-            for name, item in value.items():
-                ours.setdefault("registry", {}).setdefault(name, item)
-        elif key == "storage":
-            for name in ("delete", "readOnly", "redirect"):
-                if name in value and "storage" in ours:
-                    ours["storage"].setdefault(name, value[name])
+            fill(ours, {key: value})
+        elif key == "storage" and key in ours:  # the chart's storage, with what only configData says
+            fill(ours, {key: {name: value[name] for name in ("delete", "readOnly", "redirect") if name in value}})
         elif key in from_config:
             if from_config[key] and (key != "tls" or value.get("enabled", True) is not False):
                 ours[key] = value

@@ -64,6 +64,16 @@ def merge(spec: dict[str, Any], part: BaseModel) -> None:
     _merge(spec, data(part))
 
 
+def fill(into: dict[str, Any], more: dict[str, Any]) -> None:
+    """Add to spec data `into` what the spec data `more` has and it lacks, into the mappings both have:
+    what `into` says stays (two drafts of one spec, the first one's word first)."""
+    for key, value in more.items():
+        if key not in into:
+            into[key] = value
+        elif isinstance(value, dict) and isinstance(into[key], dict):
+            fill(into[key], value)
+
+
 def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
     for key, value in more.items():
         if isinstance(value, dict) and isinstance(into.get(key), dict):
