@@ -13,7 +13,7 @@ from pydantic import SecretStr
 import regc
 from regc import yamltext
 from regc.envspec import model
-from regc.envspec.draft import NOT_GIVEN, data, environment, fields_of, merge
+from regc.envspec.draft import NOT_GIVEN, data, environment, fields_of, fill, merge
 from regc.envspec.parse import read_environment
 from regc.errors import SpecError
 from regc.secrets.document import S3Credentials, SecretsFile
@@ -49,11 +49,14 @@ def test_a_part_that_says_nothing_is_not_given_but_a_list_keeps_its_entries():
     }
 
 
-def test_merge_adds_a_part_into_the_mappings_it_meets():
+def test_merge_adds_a_part_into_the_mappings_it_meets_and_fill_adds_only_what_is_missing():
     spec = data(environment(namespace="ci", registry=model.Registry.model_construct(image="registry:2.8.3")))
     merge(spec, environment(registry=model.Registry.model_construct(log_level="debug"), insecure=True))
     assert spec["registry"] == {"image": "registry:2.8.3", "logLevel": "debug"}
     assert spec["insecure"] is True and spec["namespace"] == "ci"
+    fill(spec, {"registry": {"image": "registry:3.0.0", "replicas": 2}, "namespace": "other", "labels": {"a": "b"}})
+    assert spec["registry"] == {"image": "registry:2.8.3", "logLevel": "debug", "replicas": 2}  # the first word stays
+    assert spec["namespace"] == "ci" and spec["labels"] == {"a": "b"}
 
 
 def test_keys_read_at_run_time_must_be_the_parts_or_the_writer_is_told():
