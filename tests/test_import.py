@@ -508,6 +508,14 @@ def test_the_charts_ingress_tls_without_a_secret_is_named_and_blocks_the_write(e
     assert "  tls: Ingress/registry/registry-docker-registry TLS" in result.stderr and not empty.exists("environments")
 
 
+def test_a_rolling_update_field_a_deployment_does_not_have_is_named_not_dropped(empty: MemoryRepo):
+    result = _import(empty, "updateStrategy:\n  type: RollingUpdate\n  rollingUpdate: {maxSurge: 1, partition: 1}\n")
+    assert "values.yaml: updateStrategy.rollingUpdate.partition: not mapped: a Deployment's rolling update" in (
+        result.stderr
+    )
+    assert _spec(empty)["availability"] == {"rollingUpdate": {"maxSurge": 1}}
+
+
 def test_template_text_in_a_secrets_data_is_refused_by_object_and_key(empty: MemoryRepo):
     secret = {
         "apiVersion": "v1",

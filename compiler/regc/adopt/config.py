@@ -437,6 +437,7 @@ class _Mapper:
     def _notifications(self) -> None:
         endpoints = self.get("notifications", "endpoints") or []
         mapped: list[model.NotificationEndpoint] = []
+        hidden: dict[str, dict[str, SecretStr]] = {}  # endpoint -> its secret headers (the last of a name)
         for item in endpoints:
             if not isinstance(item, dict) or not item.get("name") or not item.get("url") or item.get("disabled"):
                 continue
@@ -452,8 +453,7 @@ class _Mapper:
                 or any(word in k.lower() for word in ("token", "secret", "signature", "key", "auth"))
             }
             if secret:
-                values = {name: {k: SecretStr(headers[k]) for k in secret}}
-                merge(self.out.secrets, SecretsFile.model_construct(notifications=values))
+                hidden[name] = {k: SecretStr(headers[k]) for k in secret}
             ignore = item.get("ignore") or {}
             media_types = list(ignore.get("mediatypes") or item.get("ignoredmediatypes") or [])
             entry = model.NotificationEndpoint.model_construct(
@@ -472,6 +472,7 @@ class _Mapper:
             mapped.append(entry)
         if mapped:
             merge(self.out.spec, environment(notifications=mapped))
+        merge(self.out.secrets, SecretsFile.model_construct(notifications=hidden or NOT_GIVEN))
 
     def _leftovers(self) -> None:
         """Keys no part of the spec took: extras.config can carry them where regc does not write them

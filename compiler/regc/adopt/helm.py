@@ -460,7 +460,7 @@ def _ingress(taken: Taken, spec: dict[str, Any], version: str) -> None:
         path=ingress["path"] if ingress.get("path", "/") != "/" else NOT_GIVEN,
         class_name=class_name or NOT_GIVEN,
         annotations=annotations or NOT_GIVEN,
-        tls_secret_name=tls[0].get("secretName") if tls else None,
+        tls_secret_name=tls[0].get("secretName") or None if tls else None,
     )
     merge(spec, environment(ingress=part))
 
@@ -587,6 +587,9 @@ def _availability(taken: Taken, spec: dict[str, Any]) -> None:
     whole = all(isinstance(rolling.get(k, 0), int) for k in ("maxSurge", "maxUnavailable"))
     if rolling and not whole:
         taken.refuse(("updateStrategy", "rollingUpdate"), "regc takes whole pods, not percentages")
+    for key in rolling:
+        if key not in ("maxSurge", "maxUnavailable"):
+            taken.refuse(("updateStrategy", "rollingUpdate", key), "a Deployment's rolling update has no such field")
     if strategy.get("type") == "Recreate":
         taken.refuse(("updateStrategy", "type"), "regc chooses Recreate itself where a ReadWriteOnce volume needs it")
     part = model.Availability.model_construct(
