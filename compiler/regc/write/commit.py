@@ -114,11 +114,8 @@ def recover(root: Path) -> bool:
         _clear_staging(root)
         return False
     for staged, target, backup in _read_journal(root):
-        if os.path.lexists(root / staged):
-            if os.path.lexists(root / target) and not os.path.lexists(root / backup):
-                os.rename(root / target, root / backup)
-            (root / target).parent.mkdir(parents=True, exist_ok=True)
-            os.rename(root / staged, root / target)
+        if os.path.lexists(root / staged):  # not swapped yet
+            _swap(root, staged, target, backup)
     journal.unlink()
     _clear_staging(root)
     return True
@@ -283,9 +280,10 @@ def _write_journal(root: Path, swaps: list[tuple[str, str, str]]) -> None:
 
 
 def _swap(root: Path, staged: str, target: str, backup: str) -> None:
-    """A staged folder or file in its place, what was there moved aside (a link is moved, not followed)."""
+    """A staged folder or file in its place, what was there moved aside (a link is moved, not followed).
+    A recovery may find the old one moved aside already: it stays aside."""
     (root / target).parent.mkdir(parents=True, exist_ok=True)
-    if os.path.lexists(root / target):
+    if os.path.lexists(root / target) and not os.path.lexists(root / backup):
         os.rename(root / target, root / backup)
     os.rename(root / staged, root / target)
 
